@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Which of Flink's launcher scripts runs a role; `start-foreground` makes it exec the JVM in place. */
+const LAUNCHERS = {
+  jobmanager: 'jobmanager.sh',
+  taskmanager: 'taskmanager.sh',
+  'sql-gateway': 'sql-gateway.sh',
+  'standalone-job': 'standalone-job.sh',
+} as const;
+
+export type FlinkRole = keyof typeof LAUNCHERS;
+
+export interface FlinkProcessSpec {
+  readonly flinkHome: string;
+  /** The cluster's folder: conf/, log/ and pids/ live under it. */
+  readonly clusterDir: string;
+  readonly role: FlinkRole;
+  /** Unique within the cluster, e.g. `taskmanager-2`; names the pid and log files. */
+  readonly name: string;
+  readonly args?: readonly string[];
+}
+
+export interface FlinkProcess {
+  readonly name: string;
+  readonly role: FlinkRole;
+  readonly pid: number;
+  readonly logFile: string;
+}
+
+export function clusterPaths(clusterDir: string): { conf: string; log: string; pids: string } {
+  return { conf: join(clusterDir, 'conf'), log: join(clusterDir, 'log'), pids: join(clusterDir, 'pids') };
+}
+
+/**
+ * Starts one Flink JVM detached from this process, so that it outlives a worker restart; its pid
+ * file is how a later worker finds it again.
+ */
+export function startFlinkProcess(spec: FlinkProcessSpec): FlinkProcess {
+  const paths = clusterPaths(spec.clusterDir);
+  mkdirSync(paths.log, { recursive: true });
+  mkdirSync(paths.pids, { recursive: true });
+  const logFile = join(paths.log, `${spec.name}.out`);
+  const out = openSync(logFile, 'a');
+  try {
+    const child = spawn(join(spec.flinkHome, 'bin', LAUNCHERS[spec.role]), ['start-foreground', ...(spec.args ?? [])], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: {
+        ...process.env,
+        FLINK_HOME: spec.flinkHome,
+        FLINK_CONF_DIR: paths.conf,
+        FLINK_LOG_DIR: paths.log,
+        FLINK_PID_DIR: paths.pids,
+        // Keeps each JVM's log file name distinct within one cluster folder.
+        FLINK_IDENT_STRING: spec.name,
+      },
+    });
+    if (child.pid === undefined) throw new Error(`could not start Flink ${spec.role} from ${spec.flinkHome}`);
+    child.unref();
+    writeFileSync(pidFile(spec.clusterDir, spec.name), `${child.pid}\n`);
+    return { name: spec.name, role: spec.role, pid: child.pid, logFile };
+  } finally {
+    closeSync(out);
+  }
+}
+
+function pidFile(clusterDir: string, name: string): string {
+  return join(clusterPaths(clusterDir).pids, `${name}.pid`);
+}
+
+export function readPid(clusterDir: string, name: string): number | undefined {
+  const file = pidFile(clusterDir, name);
+  if (!existsSync(file)) return undefined;
+  const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function forgetPid(clusterDir: string, name: string): void {
+  rmSync(pidFile(clusterDir, name), { force: true });
+}
+
+/**
+ * A pid alone can be reused by an unrelated process after a reboot or a long time; a live Flink JVM
+ * of ours has its cluster's conf folder on its command line, which an unrelated process has not.
+ */
+export function isRunning(pid: number, clusterDir?: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the parenthesised command name; a zombie has exited already.
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+    if (clusterDir === undefined) return true;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(clusterDir);
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM lets Flink deregister cleanly; SIGKILL after the grace period makes stopping certain. */
+export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // Already gone: stopping is idempotent.
+    }
+  };
+  if (!isRunning(pid)) return;
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isRunning(pid) && Date.now() < deadline) await sleep(100);
+  if (isRunning(pid)) signal('SIGKILL');
+  while (isRunning(pid)) await sleep(50);
+}
+
+export function lastLines(file: string, count = 30): string {
+  if (!existsSync(file)) return `(no log at ${file})`;
+  return readFileSync(file, 'utf8').split('\n').slice(-count - 1).join('\n');
+}

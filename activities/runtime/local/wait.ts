@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lastLines } from './processes';
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly intervalMs?: number;
+  /** Shown (its last 30 lines) when the wait times out: the reason is nearly always in there. */
+  readonly logFile?: string;
+}
+
+export class ReadinessTimeout extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReadinessTimeout';
+  }
+}
+
+/** Polls `probe` until it yields a value; connection errors count as "not yet". */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError = '';
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() >= deadline) {
+      const log = options.logFile ? `\nlast lines of ${options.logFile}:\n${lastLines(options.logFile)}` : '';
+      const cause = lastError ? ` (last error: ${lastError})` : '';
+      throw new ReadinessTimeout(`${what} not ready after ${options.timeoutMs} ms${cause}${log}`);
+    }
+    await sleep(options.intervalMs ?? 200);
+  }
+}

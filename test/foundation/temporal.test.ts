@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { Worker } from '@temporalio/worker';
+import { FLEET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { temporalTestBed } from '../harness/global';
+
+describe('the Temporal dev server of the test run', () => {
+  it('has the fleet search attributes registered as Keyword', async () => {
+    const { env } = temporalTestBed();
+    const { customAttributes } = await env.connection.operatorService.listSearchAttributes({ namespace: env.namespace ?? 'default' });
+    for (const key of FLEET_SEARCH_ATTRIBUTES) {
+      // 2 is INDEXED_VALUE_TYPE_KEYWORD in Temporal's enum.
+      assert.equal(customAttributes[key.name], 2, `${key.name} should be a Keyword search attribute`);
+    }
+  });
+
+  it('runs a workflow on a worker that uses the run-wide bundle', async () => {
+    const { env, workflowBundle } = temporalTestBed();
+    const taskQueue = `echo-${Date.now()}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle });
+    const result = await worker.runUntil(env.client.workflow.execute('echo', {
+      taskQueue, workflowId: `test/echo/${taskQueue}`, args: ['hello fleet'],
+    }));
+    assert.equal(result, 'hello fleet');
+  });
+});

@@ -1,0 +1,56 @@
+import { startFlinkCluster, type FlinkTestCluster } from './flink';
+import { assertNoLeakedProcesses } from './leak-check';
+import { liveProcesses, markRunWide } from './processes';
+import { startTemporal, type TemporalTestBed } from './temporal';
+
+/**
+ * Run-wide components, started once (mocha global fixtures) because they take seconds to start and
+ * most test files need them: the Temporal dev server with the workflow bundle, and a lazily started
+ * shared Flink session cluster with the SQL Gateway.
+ */
+let temporal: TemporalTestBed | undefined;
+let sharedFlink: Promise<FlinkTestCluster> | undefined;
+
+export function temporalTestBed(): TemporalTestBed {
+  if (!temporal) throw new Error('the Temporal test bed is started by the mocha global setup (test/harness/global.ts)');
+  return temporal;
+}
+
+/** A JobManager with two single-slot TaskManagers and the SQL Gateway, for tests that only read. */
+export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
+  sharedFlink ??= startFlinkCluster({ taskManagers: 2, sqlGateway: true }).then((cluster) => {
+    for (const p of cluster.processes) markRunWide(p.pid);
+    return cluster;
+  });
+  return sharedFlink;
+}
+
+export async function mochaGlobalSetup(): Promise<void> {
+  temporal = await startTemporal();
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  if (sharedFlink) await (await sharedFlink).stop();
+  await temporal?.stop();
+  await assertNoLeakedProcesses({ includeRunWide: true }).catch((error: Error) => {
+    process.stderr.write(`leak check at the end of the run failed: ${error.message}\n`);
+    process.exitCode = 1;
+  });
+}
+
+let startedBefore = new Set<number>();
+let testsRun = 0;
+
+export const mochaHooks = {
+  beforeEach(): void {
+    startedBefore = new Set(liveProcesses({ includeRunWide: false }).map((p) => p.pid));
+  },
+  async afterEach(): Promise<void> {
+    testsRun += 1;
+    await assertNoLeakedProcesses({ startedBefore });
+  },
+  afterAll(): void {
+    // `npm test` must not pass when a filter or a broken glob ran nothing.
+    if (testsRun === 0) throw new Error('no test ran');
+  },
+};

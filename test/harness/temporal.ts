@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev/temporal-dev-server';
+import { toolchain } from '../../scripts/toolchain';
+
+export interface TemporalTestBed {
+  readonly server: TemporalDevServer;
+  readonly env: TestWorkflowEnvironment;
+  /** The product's workflows plus the test fixtures', bundled once for the whole run. */
+  readonly workflowBundle: WorkflowBundleWithSourceMap;
+  stop(): Promise<void>;
+}
+
+export async function startTemporal(): Promise<TemporalTestBed> {
+  // The SDK's own INFO lines (worker state changes) drown the test output.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const stateDir = mkdtempSync(join(tmpdir(), 'flink-fleet-temporal-'));
+  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir });
+  try {
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./test-workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
+    return {
+      server,
+      env,
+      workflowBundle,
+      async stop() {
+        await env.teardown();
+        await server.stop();
+        rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
