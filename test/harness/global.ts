@@ -1,6 +1,7 @@
 import { startFlinkCluster, type FlinkTestCluster } from './flink';
 import { assertNoLeakedProcesses } from './leak-check';
-import { liveProcesses, markRunWide } from './processes';
+import { liveProcesses, markRunWideDir, watchFlinkProcessesUnder } from './processes';
+import { removeTestRunRoot, testRunRoot } from './state';
 import { startTemporal, type TemporalTestBed } from './temporal';
 
 /**
@@ -18,14 +19,15 @@ export function temporalTestBed(): TemporalTestBed {
 
 /** A JobManager with two single-slot TaskManagers and the SQL Gateway, for tests that only read. */
 export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
-  sharedFlink ??= startFlinkCluster({ taskManagers: 2, sqlGateway: true }).then((cluster) => {
-    for (const p of cluster.processes) markRunWide(p.pid);
+  sharedFlink ??= startFlinkCluster({ taskManagers: 2 }).then((cluster) => {
+    markRunWideDir(cluster.dir);
     return cluster;
   });
   return sharedFlink;
 }
 
 export async function mochaGlobalSetup(): Promise<void> {
+  watchFlinkProcessesUnder(testRunRoot());
   temporal = await startTemporal();
 }
 
@@ -36,6 +38,7 @@ export async function mochaGlobalTeardown(): Promise<void> {
     process.stderr.write(`leak check at the end of the run failed: ${error.message}\n`);
     process.exitCode = 1;
   });
+  removeTestRunRoot();
 }
 
 let startedBefore = new Set<number>();

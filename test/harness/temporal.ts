@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev/temporal-dev-server';
 import { toolchain } from '../../scripts/toolchain';
+import { newStateDir } from './state';
 
 export interface TemporalTestBed {
   readonly server: TemporalDevServer;
@@ -17,7 +15,7 @@ export interface TemporalTestBed {
 export async function startTemporal(): Promise<TemporalTestBed> {
   // The SDK's own INFO lines (worker state changes) drown the test output.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const stateDir = mkdtempSync(join(tmpdir(), 'flink-fleet-temporal-'));
+  const stateDir = newStateDir('temporal');
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir });
   try {
     const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
@@ -32,7 +30,6 @@ export async function startTemporal(): Promise<TemporalTestBed> {
       async stop() {
         await env.teardown();
         await server.stop();
-        rmSync(stateDir, { recursive: true, force: true });
       },
     };
   } catch (error) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -30,8 +30,9 @@ export interface FlinkProcess {
   readonly logFile: string;
 }
 
-export function clusterPaths(clusterDir: string): { conf: string; log: string; pids: string } {
-  return { conf: join(clusterDir, 'conf'), log: join(clusterDir, 'log'), pids: join(clusterDir, 'pids') };
+/** `pids/` holds our pid files; Flink's launcher keeps its own in `run/`. */
+export function clusterPaths(clusterDir: string): { conf: string; log: string; pids: string; run: string } {
+  return { conf: join(clusterDir, 'conf'), log: join(clusterDir, 'log'), pids: join(clusterDir, 'pids'), run: join(clusterDir, 'run') };
 }
 
 /**
@@ -53,7 +54,7 @@ export function startFlinkProcess(spec: FlinkProcessSpec): FlinkProcess {
         FLINK_HOME: spec.flinkHome,
         FLINK_CONF_DIR: paths.conf,
         FLINK_LOG_DIR: paths.log,
-        FLINK_PID_DIR: paths.pids,
+        FLINK_PID_DIR: paths.run,
         // Keeps each JVM's log file name distinct within one cluster folder.
         FLINK_IDENT_STRING: spec.name,
       },
@@ -82,9 +83,23 @@ export function forgetPid(clusterDir: string, name: string): void {
   rmSync(pidFile(clusterDir, name), { force: true });
 }
 
+/** Our pid files, by process name. */
+export function listPids(clusterDir: string): Map<string, number> {
+  const dir = clusterPaths(clusterDir).pids;
+  const pids = new Map<string, number>();
+  if (!existsSync(dir)) return pids;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
+    const name = file.slice(0, -'.pid'.length);
+    const pid = readPid(clusterDir, name);
+    if (pid !== undefined) pids.set(name, pid);
+  }
+  return pids;
+}
+
 /**
- * A pid alone can be reused by an unrelated process after a reboot or a long time; a live Flink JVM
- * of ours has its cluster's conf folder on its command line, which an unrelated process has not.
+ * A pid alone can be reused by an unrelated process after a reboot or a long time. A process of a
+ * cluster carries the cluster's FLINK_CONF_DIR in its environment, from the launcher script's first
+ * instant through the JVM it execs, which an unrelated process does not.
  */
 export function isRunning(pid: number, clusterDir?: string): boolean {
   try {
@@ -92,7 +107,7 @@ export function isRunning(pid: number, clusterDir?: string): boolean {
     // The state follows the parenthesised command name; a zombie has exited already.
     if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
     if (clusterDir === undefined) return true;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(clusterDir);
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FLINK_CONF_DIR=${clusterPaths(clusterDir).conf}`);
   } catch {
     return false;
   }

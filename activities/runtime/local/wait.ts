@@ -6,6 +6,8 @@ export interface WaitOptions {
   readonly intervalMs?: number;
   /** Shown (its last 30 lines) when the wait times out: the reason is nearly always in there. */
   readonly logFile?: string;
+  /** Says why waiting longer is pointless (the process died), or undefined to keep waiting. */
+  readonly hopeless?: () => string | undefined;
 }
 
 export class ReadinessTimeout extends Error {
@@ -26,10 +28,12 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
     }
-    if (Date.now() >= deadline) {
+    const hopeless = options.hopeless?.();
+    if (hopeless !== undefined || Date.now() >= deadline) {
       const log = options.logFile ? `\nlast lines of ${options.logFile}:\n${lastLines(options.logFile)}` : '';
       const cause = lastError ? ` (last error: ${lastError})` : '';
-      throw new ReadinessTimeout(`${what} not ready after ${options.timeoutMs} ms${cause}${log}`);
+      const verdict = hopeless ?? `not ready after ${options.timeoutMs} ms`;
+      throw new ReadinessTimeout(`${what} ${verdict}${cause}${log}`);
     }
     await sleep(options.intervalMs ?? 200);
   }

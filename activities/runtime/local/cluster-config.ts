@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { BASE_OPTIONS, type FlinkOptions } from '../../flink/config';
+import type { ProcessResources } from '../types';
+import type { ClusterLayout, ClusterRecord } from './layout';
+
+/**
+ * The config.yaml of a cluster on this machine: every endpoint on loopback at the ports recorded for
+ * the cluster, every folder inside the cluster's own, state in storage that outlives it. Pure.
+ */
+export function localClusterOptions(
+  record: ClusterRecord,
+  layout: ClusterLayout,
+  resources: { jobManager: ProcessResources; taskManager: ProcessResources },
+): FlinkOptions {
+  const options: Record<string, string | number | boolean> = {
+    ...BASE_OPTIONS,
+    'jobmanager.memory.process.size': `${resources.jobManager.memoryMb}m`,
+    'taskmanager.memory.process.size': `${resources.taskManager.memoryMb}m`,
+    'jobmanager.rpc.address': '127.0.0.1',
+    'jobmanager.rpc.port': record.ports.rpc,
+    'jobmanager.bind-host': '127.0.0.1',
+    'rest.address': '127.0.0.1',
+    'rest.bind-address': '127.0.0.1',
+    'rest.port': record.ports.rest,
+    'taskmanager.host': '127.0.0.1',
+    'taskmanager.bind-host': '127.0.0.1',
+    'io.tmp.dirs': join(layout.dir, 'tmp'),
+    'execution.checkpointing.dir': `file://${join(layout.storage, 'checkpoints')}`,
+    'execution.checkpointing.savepoint-dir': `file://${join(layout.storage, 'savepoints')}`,
+  };
+  if (record.ports.gateway !== undefined) {
+    options['sql-gateway.endpoint.rest.address'] = '127.0.0.1';
+    options['sql-gateway.endpoint.rest.bind-address'] = '127.0.0.1';
+    options['sql-gateway.endpoint.rest.port'] = record.ports.gateway;
+  }
+  return options;
+}
+
+/**
+ * What makes an application cluster observable and restartable by the workflow rather than by Flink
+ * alone: the JobManager stays up after the job ends so its final state can be read (as the Flink
+ * Kubernetes Operator does), a job that fails at submission is reported as a FAILED job instead of a
+ * vanished JobManager, and retained checkpoints survive a failure or cancel for a redeploy.
+ */
+export const APPLICATION_OPTIONS: FlinkOptions = {
+  'execution.shutdown-on-application-finish': false,
+  'execution.submit-failed-job-on-application-error': true,
+  'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+  'execution.checkpointing.interval': '10 s',
+  'restart-strategy.type': 'fixed-delay',
+  'restart-strategy.fixed-delay.attempts': 2,
+  'restart-strategy.fixed-delay.delay': '2 s',
+};

@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The local runtime keeps no registry in memory: a cluster is its folder under the state directory,
+ * so a restarted worker finds every cluster (and its live pids) where the last one left it.
+ *
+ *   <state>/clusters/<cluster>/cluster.json   what was asked for, and the ports it was given
+ *   <state>/clusters/<cluster>/{conf,log,pids,run,tmp,job}
+ *   <state>/storage/<cluster>/{checkpoints,savepoints}   outlives the cluster, like a bucket would
+ */
+export interface ClusterRecord {
+  readonly tenant: string;
+  readonly name: string;
+  readonly cluster: string;
+  readonly kind: 'application' | 'session';
+  readonly createdAt: string;
+  readonly ports: { readonly rest: number; readonly rpc: number; readonly gateway?: number };
+}
+
+export interface ClusterLayout {
+  readonly dir: string;
+  readonly record: string;
+  readonly conf: string;
+  readonly jobDir: string;
+  readonly storage: string;
+}
+
+export function clusterLayout(stateDir: string, cluster: string): ClusterLayout {
+  const dir = join(stateDir, 'clusters', cluster);
+  return {
+    dir,
+    record: join(dir, 'cluster.json'),
+    conf: join(dir, 'conf'),
+    jobDir: join(dir, 'job'),
+    storage: join(stateDir, 'storage', cluster),
+  };
+}
+
+export function readRecord(layout: ClusterLayout): ClusterRecord | undefined {
+  if (!existsSync(layout.record)) return undefined;
+  return JSON.parse(readFileSync(layout.record, 'utf8')) as ClusterRecord;
+}
+
+export function writeRecord(layout: ClusterLayout, record: ClusterRecord): void {
+  mkdirSync(layout.dir, { recursive: true });
+  writeFileSync(layout.record, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export function listRecords(stateDir: string): ClusterRecord[] {
+  const root = join(stateDir, 'clusters');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((cluster) => readRecord(clusterLayout(stateDir, cluster)))
+    .filter((record): record is ClusterRecord => record !== undefined);
+}
+
+const STALE_LOCK_MS = 120_000;
+
+/**
+ * Serialises deploy/delete of one cluster across activities and worker processes (a retry can race
+ * the attempt it replaces). mkdir is atomic; a lock older than any deploy takes is from a dead worker.
+ */
+export async function withClusterLock<T>(stateDir: string, cluster: string, action: () => Promise<T>): Promise<T> {
+  const locks = join(stateDir, 'locks');
+  mkdirSync(locks, { recursive: true });
+  const lock = join(locks, cluster);
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'owner'), `${process.pid} ${Date.now()}\n`);
+      break;
+    } catch {
+      const owner = existsSync(join(lock, 'owner')) ? readFileSync(join(lock, 'owner'), 'utf8').split(' ') : [];
+      if (Date.now() - Number(owner[1] ?? Date.now()) > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else await sleep(100);
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,183 @@
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
+import { clusterName } from '../../names';
+import type {
+  ApplicationClusterSpec, ClusterEndpoints, ClusterObservation, ClusterRef, ClusterSummary, FlinkRuntime, SessionClusterSpec,
+} from '../types';
+import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
+import { clusterLayout, listRecords, readRecord, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord } from './layout';
+import { freePort } from './ports';
+import { forgetPid, isRunning, lastLines, listPids, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
+import { waitUntil } from './wait';
+
+export interface LocalRuntimeOptions {
+  readonly flinkHome: string;
+  /** Clusters, their logs and their checkpoints live here; it survives worker restarts. */
+  readonly stateDir: string;
+  readonly startupTimeoutMs?: number;
+}
+
+const SQL_DRIVER = 'org.apache.flink.table.runtime.application.SqlDriver';
+const JOB_MANAGER = 'jobmanager';
+const GATEWAY = 'sql-gateway';
+
+async function answers(url: string): Promise<true | undefined> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  return response.ok ? true : undefined;
+}
+
+/**
+ * Runs real Flink JobManager, TaskManager and SQL Gateway JVMs on this machine, one folder per
+ * cluster. Nothing is kept in memory, so every method works the same from a freshly started worker.
+ */
+export class LocalRuntime implements FlinkRuntime {
+  readonly kind = 'local';
+  private readonly startupTimeoutMs: number;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.startupTimeoutMs = options.startupTimeoutMs ?? 90_000;
+  }
+
+  get stateDir(): string {
+    return this.options.stateDir;
+  }
+
+  async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
+    return this.locked(spec, async (layout) => {
+      const record = await this.ensureRecord(spec, layout, 'application');
+      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...APPLICATION_OPTIONS, ...spec.flinkOptions,
+        'parallelism.default': spec.parallelism,
+        'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
+        ...(spec.restoreFrom ? { 'execution.state-recovery.path': spec.restoreFrom } : {}) });
+      this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec, layout));
+      const taskManagers = Math.ceil(spec.parallelism / spec.slotsPerTaskManager);
+      for (let i = 1; i <= taskManagers; i++) this.startOnce(layout, 'taskmanager', `taskmanager-${i}`, [`-Dtaskmanager.resource-id=${record.cluster}-taskmanager-${i}`]);
+      return this.waitForEndpoints(record, layout);
+    });
+  }
+
+  async deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints> {
+    return this.locked(spec, async (layout) => {
+      const record = await this.ensureRecord(spec, layout, 'session');
+      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...spec.flinkOptions });
+      this.startOnce(layout, 'jobmanager', JOB_MANAGER);
+      this.startOnce(layout, 'sql-gateway', GATEWAY);
+      return this.waitForEndpoints(record, layout);
+    });
+  }
+
+  async addTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
+    await this.locked(cluster, async (layout) => {
+      if (!readRecord(layout)) throw new Error(`cluster ${layout.dir} does not exist`);
+      this.startOnce(layout, 'taskmanager', taskManagerId, [`-Dtaskmanager.resource-id=${taskManagerId}`]);
+    });
+  }
+
+  async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
+    const layout = this.layout(cluster);
+    const pid = readPid(layout.dir, taskManagerId);
+    if (pid !== undefined && isRunning(pid, layout.dir)) await stopProcess(pid, 3_000);
+    forgetPid(layout.dir, taskManagerId);
+  }
+
+  async deleteCluster(cluster: ClusterRef): Promise<void> {
+    await this.locked(cluster, async (layout) => {
+      const pids = [...listPids(layout.dir).values()].filter((pid) => isRunning(pid, layout.dir));
+      await Promise.all(pids.map((pid) => stopProcess(pid)));
+      rmSync(layout.dir, { recursive: true, force: true });
+    });
+  }
+
+  async observe(cluster: ClusterRef): Promise<ClusterObservation> {
+    const layout = this.layout(cluster);
+    const record = readRecord(layout);
+    const name = clusterName(cluster.tenant, cluster.name);
+    if (!record) return { cluster: name, health: 'missing', processes: [] };
+    const processes = [...listPids(layout.dir)].map(([processName, pid]) => ({
+      name: processName, role: processName === JOB_MANAGER || processName === GATEWAY ? processName : 'taskmanager', alive: isRunning(pid, layout.dir),
+    }));
+    const endpoints = this.endpoints(record);
+    const deadCore = processes.find((p) => !p.alive && p.role !== 'taskmanager');
+    if (deadCore) {
+      const log = join(layout.dir, 'log', `${deadCore.name}.out`);
+      return { cluster: name, health: 'failed', endpoints, processes, reason: `the ${deadCore.name} process is not running; its log ends:\n${lastLines(log, 5)}` };
+    }
+    const deadTaskManager = processes.find((p) => !p.alive);
+    if (deadTaskManager) return { cluster: name, health: 'degraded', endpoints, processes, reason: `${deadTaskManager.name} is not running` };
+    return { cluster: name, health: 'running', endpoints, processes };
+  }
+
+  async listClusters(): Promise<ClusterSummary[]> {
+    return listRecords(this.options.stateDir).map(({ tenant, name, cluster, kind, createdAt }) => ({ tenant, name, cluster, kind, createdAt }));
+  }
+
+  storageUri(cluster: ClusterRef): string {
+    return `file://${this.layout(cluster).storage}`;
+  }
+
+  private layout(cluster: ClusterRef): ClusterLayout {
+    return clusterLayout(this.options.stateDir, clusterName(cluster.tenant, cluster.name));
+  }
+
+  private locked<T>(cluster: ClusterRef, action: (layout: ClusterLayout) => Promise<T>): Promise<T> {
+    const name = clusterName(cluster.tenant, cluster.name);
+    return withClusterLock(this.options.stateDir, name, () => action(clusterLayout(this.options.stateDir, name)));
+  }
+
+  /** Ports are chosen once and recorded, so a retried deploy configures the same endpoints. */
+  private async ensureRecord(cluster: ClusterRef, layout: ClusterLayout, kind: ClusterRecord['kind']): Promise<ClusterRecord> {
+    const existing = readRecord(layout);
+    if (existing) return existing;
+    const record: ClusterRecord = {
+      tenant: cluster.tenant, name: cluster.name, cluster: clusterName(cluster.tenant, cluster.name), kind,
+      createdAt: new Date().toISOString(),
+      ports: { rest: await freePort(), rpc: await freePort(), ...(kind === 'session' ? { gateway: await freePort() } : {}) },
+    };
+    writeRecord(layout, record);
+    return record;
+  }
+
+  private writeConfig(layout: ClusterLayout, options: FlinkOptions): void {
+    mkdirSync(layout.conf, { recursive: true });
+    for (const file of ['log4j-console.properties', 'logback-console.xml']) {
+      copyFileSync(join(this.options.flinkHome, 'conf', file), join(layout.conf, file));
+    }
+    writeFileSync(join(layout.conf, 'config.yaml'), renderFlinkConfig(options));
+  }
+
+  private jobArguments(spec: ApplicationClusterSpec, layout: ClusterLayout): string[] {
+    const common = ['--job-id', spec.jobId];
+    if (spec.job.kind === 'jar') return [...common, '--jars', spec.job.jarPath, '--job-classname', spec.job.entryClass, ...spec.job.args];
+    mkdirSync(layout.jobDir, { recursive: true });
+    const script = join(layout.jobDir, 'pipeline.sql');
+    writeFileSync(script, spec.job.script);
+    return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${script}`];
+  }
+
+  /**
+   * A process that has a pid file was started by an earlier attempt: whether it is still alive or not,
+   * it is not started again here (a finished job must not be rerun by a retry); observe reports it.
+   */
+  private startOnce(layout: ClusterLayout, role: FlinkRole, name: string, args: string[] = []): void {
+    if (readPid(layout.dir, name) !== undefined) return;
+    startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args });
+  }
+
+  private endpoints(record: ClusterRecord): ClusterEndpoints {
+    const restUrl = `http://127.0.0.1:${record.ports.rest}`;
+    return record.ports.gateway === undefined ? { restUrl } : { restUrl, gatewayUrl: `http://127.0.0.1:${record.ports.gateway}` };
+  }
+
+  private async waitForEndpoints(record: ClusterRecord, layout: ClusterLayout): Promise<ClusterEndpoints> {
+    const endpoints = this.endpoints(record);
+    const waitFor = (processName: string, url: string): Promise<true> => waitUntil(`${processName} of ${record.cluster}`, () => answers(url), {
+      timeoutMs: this.startupTimeoutMs,
+      logFile: join(layout.dir, 'log', `${processName}.out`),
+      hopeless: () => (isRunning(readPid(layout.dir, processName) ?? 0, layout.dir) ? undefined : 'exited before it was ready'),
+    });
+    await waitFor(JOB_MANAGER, `${endpoints.restUrl}/overview`);
+    if (endpoints.gatewayUrl) await waitFor(GATEWAY, `${endpoints.gatewayUrl}/v2/info`);
+    return endpoints;
+  }
+}

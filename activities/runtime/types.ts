@@ -1,0 +1,96 @@
+import type { FlinkOptions } from '../flink/config';
+
+/**
+ * Where clusters live. The workflows call activities that call one of these; which one is chosen
+ * once, at worker start (FLEET_RUNTIME), and nothing above the activities knows which.
+ */
+export interface ClusterRef {
+  readonly tenant: string;
+  /** The pipeline's or the session cluster's own name; the runtime derives its object names. */
+  readonly name: string;
+}
+
+export interface ProcessResources {
+  /** Cores; the local runtime cannot enforce it, the kubernetes runtime sets requests and limits. */
+  readonly cpu: number;
+  /** The container limit and Flink's `*.memory.process.size`. */
+  readonly memoryMb: number;
+}
+
+export type JobArtifact =
+  | { readonly kind: 'sql'; readonly script: string }
+  | { readonly kind: 'jar'; readonly jarPath: string; readonly entryClass: string; readonly args: readonly string[] };
+
+export interface ApplicationClusterSpec extends ClusterRef {
+  readonly job: JobArtifact;
+  /** 32 hex characters, chosen by the caller so that a retried deploy cannot start a second job. */
+  readonly jobId: string;
+  readonly parallelism: number;
+  readonly jobManager: ProcessResources;
+  readonly taskManager: ProcessResources;
+  readonly slotsPerTaskManager: number;
+  /** A savepoint or retained checkpoint to start from. */
+  readonly restoreFrom?: string;
+  readonly flinkOptions?: FlinkOptions;
+}
+
+export interface SessionClusterSpec extends ClusterRef {
+  readonly jobManager: ProcessResources;
+  /** Pool TaskManagers are added one by one with addTaskManager. */
+  readonly taskManager: ProcessResources;
+  readonly flinkOptions?: FlinkOptions;
+}
+
+export interface ClusterEndpoints {
+  readonly restUrl: string;
+  /** Only session clusters run the SQL Gateway. */
+  readonly gatewayUrl?: string;
+}
+
+export type ClusterHealth =
+  /** No trace of the cluster: never created, or deleted. */
+  | 'missing'
+  /** Every process that was started is alive. */
+  | 'running'
+  /** The JobManager (or gateway) died: the cluster cannot recover by itself. */
+  | 'failed'
+  /** The JobManager is alive but a TaskManager died. */
+  | 'degraded';
+
+export interface ProcessObservation {
+  readonly name: string;
+  readonly role: string;
+  readonly alive: boolean;
+}
+
+export interface ClusterObservation {
+  readonly cluster: string;
+  readonly health: ClusterHealth;
+  readonly endpoints?: ClusterEndpoints;
+  readonly processes: readonly ProcessObservation[];
+  /** Why the cluster is not running, for a person. */
+  readonly reason?: string;
+}
+
+export interface ClusterSummary extends ClusterRef {
+  readonly cluster: string;
+  readonly kind: 'application' | 'session';
+  readonly createdAt: string;
+}
+
+export interface FlinkRuntime {
+  readonly kind: 'local' | 'kubernetes';
+  /** Idempotent: a retry finds what the first attempt created and starts only what is missing. */
+  deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints>;
+  deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints>;
+  /** Starts one single-slot TaskManager with this id in a session cluster; idempotent per id. */
+  addTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void>;
+  /** Kills one TaskManager; killing one that is gone succeeds. */
+  killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void>;
+  /** Removes every process and object of the cluster; safe to repeat. */
+  deleteCluster(cluster: ClusterRef): Promise<void>;
+  observe(cluster: ClusterRef): Promise<ClusterObservation>;
+  listClusters(): Promise<ClusterSummary[]>;
+  /** Where savepoints and retained checkpoints of a cluster go; it outlives the cluster. */
+  storageUri(cluster: ClusterRef): string;
+}
