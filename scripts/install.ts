@@ -1,5 +1,6 @@
 import { toolchain } from './toolchain';
 import { installFlink } from './install/flink';
+import { installKubernetes } from './install/kubernetes';
 import { installTemporal } from './install/temporal';
 import { requireCommand } from './install/steps';
 
@@ -8,9 +9,11 @@ async function main(): Promise<void> {
   requireCommand('python3', ['--version'], 'install Python 3 (Debian: apt-get install python3 python3-venv)');
   requireCommand('java', ['-version'], 'install Java 17 (Debian: apt-get install openjdk-17-jre-headless)');
   requireCommand('mvn', ['--version'], 'install Maven (Debian: apt-get install maven)');
+  requireCommand('go', ['version'], 'install Go 1.26 from https://go.dev/dl/ (the Kubernetes control plane is built from source)');
   const tools = toolchain();
   await installTemporal(tools);
   await installFlink(tools);
+  await installKubernetes(tools);
 }
 
 main().catch((error: unknown) => {

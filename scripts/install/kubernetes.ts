@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { VERSIONS, type Toolchain } from '../toolchain';
 import { ensureBuilt, InstallStepFailed, run, say } from './steps';
@@ -7,7 +7,7 @@ import { ensureBuilt, InstallStepFailed, run, say } from './steps';
 /** The Go module that pins the control plane (go.mod, go.sum and the etcd main). */
 const MODULE_DIR = join(__dirname, '..', 'k8s');
 
-const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 
 export const CONTROL_PLANE_BINARIES = ['etcd', ...KUBERNETES_COMMANDS, 'kwok'] as const;
 export type ControlPlaneBinary = (typeof CONTROL_PLANE_BINARIES)[number];
@@ -27,7 +27,7 @@ export function kwokStagesFile(tools: Toolchain): string {
  */
 const KWOK_STAGES = [
   'kustomize/stage/node/fast/node-initialize.yaml',
-  'kustomize/stage/node/heartbeat-with-lease',
+  'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
   'kustomize/stage/pod/fast/pod-ready.yaml',
   'kustomize/stage/pod/fast/pod-complete.yaml',
   'kustomize/stage/pod/fast/pod-delete.yaml',
@@ -84,12 +84,10 @@ function kwokModuleDir(tools: Toolchain): string {
 /** Generated from the module cache rather than committed, so it always matches the kwok binary. */
 function writeKwokStages(tools: Toolchain): void {
   const moduleDir = kwokModuleDir(tools);
-  const files = KWOK_STAGES.flatMap((entry) => entry.endsWith('.yaml')
-    ? [join(moduleDir, entry)]
-    : readdirSync(join(moduleDir, entry)).filter((name) => name.endsWith('.yaml')).sort().map((name) => join(moduleDir, entry, name)));
-  const documents = files.map((file) => readFileSync(file, 'utf8').trim());
+  // Named one by one: the folders also hold kustomization.yaml files, which kwok would reject.
+  const documents = KWOK_STAGES.map((file) => readFileSync(join(moduleDir, file), 'utf8').trim());
   writeFileSync(kwokStagesFile(tools), `${documents.join('\n---\n')}\n`);
-  say('kwok', `${files.length} stage definitions in ${kwokStagesFile(tools)}`);
+  say('kwok', `${documents.length} stage definitions in ${kwokStagesFile(tools)}`);
 }
 
 export async function installKubernetes(tools: Toolchain): Promise<void> {
