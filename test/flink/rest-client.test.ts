@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { FlinkErrorType, FlinkUnreachable, classifyFlinkError } from '../../activities/flink/errors';
 import { FlinkRestClient, type RunJarOptions } from '../../activities/flink/rest-client';
-import { TERMINAL_JOB_STATES, type JobState, type SavepointStatus } from '../../activities/flink/rest-types';
+import { TERMINAL_JOB_STATES, matchTaskManagers, type JobState, type SavepointStatus, type TaskManagerSummary } from '../../activities/flink/rest-types';
 import { freePort } from '../../activities/runtime/local/ports';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
@@ -156,6 +156,17 @@ describe('FlinkRestClient against a session cluster of three single-slot TaskMan
     assert.deepEqual({ isSavepoint: restored?.isSavepoint, externalPath: restored?.externalPath }, { isSavepoint: true, externalPath: savepoint });
   });
 
+  it('takes one savepoint when a trigger is retried with the same trigger id', async () => {
+    const jobId = await run({ entryClass: TOP_SPEED });
+    await waitForRunningTasks(jobId);
+    const directory = join(cluster.dir, 'retried-trigger');
+    const options = { targetDirectory: `file://${directory}`, triggerId: newJobId() };
+    assert.equal(await flink.triggerSavepoint(jobId, options), options.triggerId);
+    assert.equal(await flink.triggerSavepoint(jobId, options), options.triggerId);
+    await savepointLocation(jobId, options.triggerId);
+    assert.equal(readdirSync(directory).filter((name) => name.startsWith('savepoint-')).length, 1);
+  });
+
   it('reports a savepoint that could not be written as FAILED with its cause', async () => {
     const jobId = await run({ entryClass: TOP_SPEED });
     await waitForRunningTasks(jobId);
@@ -194,5 +205,24 @@ describe('FlinkRestClient without a Flink to talk to', () => {
     assert.match(error.reason, /ECONNREFUSED/);
     const failure = assertFailureType(error, FlinkErrorType.Unavailable);
     assert.equal(failure.nonRetryable, false);
+  });
+});
+
+describe('matchTaskManagers', () => {
+  const taskManager = (id: string, dataPort: number): TaskManagerSummary => ({
+    id, dataPort, path: `pekko.tcp://flink@127.0.0.1:1/user/rpc/${id}`, slotsNumber: 1, freeSlots: 0, timeSinceLastHeartbeat: 0,
+  });
+  const known = [taskManager('tm-a', 4001), taskManager('tm-b', 4002), taskManager('tm-c', 4002)];
+
+  it('matches by the TaskManager id Flink gives', () => {
+    assert.deepEqual(matchTaskManagers([{ endpoint: 'localhost:4002', taskManagerId: 'tm-c' }], known), ['tm-c']);
+  });
+
+  it('falls back to the data port when no id is given, written with another host name', () => {
+    assert.deepEqual(matchTaskManagers([{ endpoint: 'localhost:4001' }], known), ['tm-a']);
+  });
+
+  it('names no TaskManager for an unscheduled subtask or an ambiguous port', () => {
+    assert.deepEqual(matchTaskManagers([{ endpoint: '(unassigned)', taskManagerId: '(unassigned)' }, { endpoint: 'localhost:4002' }], known), []);
   });
 });
