@@ -1,2 +1,3 @@
-// The worker's workflowsPath: every workflow the fleet runs is exported from here.
-export {};
+// The worker's workflowsPath: every workflow the fleet runs is exported from here, and nothing else
+// (the SDK registers each exported function as a workflow type).
+export { runPipeline } from './pipeline/workflow';

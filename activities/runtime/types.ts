@@ -19,7 +19,7 @@ export interface ProcessResources {
 
 export type JobArtifact =
   | { readonly kind: 'sql'; readonly script: string }
-  | { readonly kind: 'jar'; readonly jarPath: string; readonly entryClass: string; readonly args: readonly string[] };
+  | { readonly kind: 'jar'; readonly jarUri: string; readonly entryClass: string; readonly args: readonly string[] };
 
 export interface ApplicationClusterSpec extends ClusterRef {
   readonly job: JobArtifact;
@@ -78,8 +78,19 @@ export interface ClusterSummary extends ClusterRef {
   readonly createdAt: string;
 }
 
+/** The cluster could not start: its JobManager exited or was refused; `reason` is for a person. */
+export class ClusterStartFailed extends Error {
+  override readonly name = 'ClusterStartFailed';
+
+  constructor(readonly cluster: string, readonly reason: string) {
+    super(`cluster ${cluster} could not start: ${reason}`);
+  }
+}
+
 export interface FlinkRuntime {
   readonly kind: 'local' | 'kubernetes';
+  /** The tenant's namespace and guard rails (kubernetes); idempotent, and cheap when they exist. */
+  ensureTenant(tenant: string): Promise<void>;
   /** Idempotent: a retry finds what the first attempt created and starts only what is missing. */
   deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints>;
   deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints>;
@@ -93,4 +104,6 @@ export interface FlinkRuntime {
   listClusters(): Promise<ClusterSummary[]>;
   /** Where savepoints and retained checkpoints of a cluster go; it outlives the cluster. */
   storageUri(cluster: ClusterRef): string;
+  /** The newest completed checkpoint a job retained, to redeploy from after a failure. */
+  latestCheckpoint(cluster: ClusterRef, jobId: string): Promise<string | undefined>;
 }

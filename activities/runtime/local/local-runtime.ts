@@ -1,14 +1,16 @@
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
 import { clusterName } from '../../names';
-import type {
-  ApplicationClusterSpec, ClusterEndpoints, ClusterObservation, ClusterRef, ClusterSummary, FlinkRuntime, SessionClusterSpec,
+import {
+  ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
+  type FlinkRuntime, type SessionClusterSpec,
 } from '../types';
 import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
 import { clusterLayout, listRecords, readRecord, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord } from './layout';
 import { freePort } from './ports';
 import { forgetPid, isRunning, lastLines, listPids, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
+import { startupFailureFromLog } from './startup-failure';
 import { waitUntil } from './wait';
 
 export interface LocalRuntimeOptions {
@@ -25,6 +27,15 @@ const GATEWAY = 'sql-gateway';
 async function answers(url: string): Promise<true | undefined> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   return response.ok ? true : undefined;
+}
+
+/** This runtime's JobManagers read jars from this machine's disk, so only file:// URIs will do. */
+function localJarPath(spec: ApplicationClusterSpec): string {
+  if (spec.job.kind !== 'jar') throw new Error('not a jar job');
+  if (!spec.job.jarUri.startsWith('file://')) {
+    throw new ClusterStartFailed(clusterName(spec.tenant, spec.name), `the local runtime reads jars from file:// URIs only, not ${spec.job.jarUri}`);
+  }
+  return spec.job.jarUri.slice('file://'.length);
 }
 
 /**
@@ -116,6 +127,22 @@ export class LocalRuntime implements FlinkRuntime {
     return `file://${this.layout(cluster).storage}`;
   }
 
+  /** Tenants need no isolation objects on one machine; their clusters are folders like any other. */
+  async ensureTenant(): Promise<void> {
+    mkdirSync(join(this.options.stateDir, 'clusters'), { recursive: true });
+  }
+
+  /** Flink writes `<checkpoints>/<job id>/chk-<n>/_metadata` last, so a folder with it is complete. */
+  async latestCheckpoint(cluster: ClusterRef, jobId: string): Promise<string | undefined> {
+    const jobDir = join(this.layout(cluster).storage, 'checkpoints', jobId);
+    if (!existsSync(jobDir)) return undefined;
+    const newest = readdirSync(jobDir)
+      .map((entry) => /^chk-(\d+)$/.exec(entry))
+      .filter((match): match is RegExpExecArray => match !== null && existsSync(join(jobDir, match[0], '_metadata')))
+      .sort((a, b) => Number(b[1]) - Number(a[1]))[0];
+    return newest ? `file://${join(jobDir, newest[0])}` : undefined;
+  }
+
   private layout(cluster: ClusterRef): ClusterLayout {
     return clusterLayout(this.options.stateDir, clusterName(cluster.tenant, cluster.name));
   }
@@ -148,7 +175,7 @@ export class LocalRuntime implements FlinkRuntime {
 
   private jobArguments(spec: ApplicationClusterSpec, layout: ClusterLayout): string[] {
     const common = ['--job-id', spec.jobId];
-    if (spec.job.kind === 'jar') return [...common, '--jars', spec.job.jarPath, '--job-classname', spec.job.entryClass, ...spec.job.args];
+    if (spec.job.kind === 'jar') return [...common, '--jars', localJarPath(spec), '--job-classname', spec.job.entryClass, ...spec.job.args];
     mkdirSync(layout.jobDir, { recursive: true });
     const script = join(layout.jobDir, 'pipeline.sql');
     writeFileSync(script, spec.job.script);
@@ -176,8 +203,14 @@ export class LocalRuntime implements FlinkRuntime {
       logFile: join(layout.dir, 'log', `${processName}.out`),
       hopeless: () => (isRunning(readPid(layout.dir, processName) ?? 0, layout.dir) ? undefined : 'exited before it was ready'),
     });
-    await waitFor(JOB_MANAGER, `${endpoints.restUrl}/overview`);
-    if (endpoints.gatewayUrl) await waitFor(GATEWAY, `${endpoints.gatewayUrl}/v2/info`);
+    try {
+      await waitFor(JOB_MANAGER, `${endpoints.restUrl}/overview`);
+      if (endpoints.gatewayUrl) await waitFor(GATEWAY, `${endpoints.gatewayUrl}/v2/info`);
+    } catch (error) {
+      const log = join(layout.dir, 'log', `${JOB_MANAGER}.out`);
+      const reason = existsSync(log) ? startupFailureFromLog(readFileSync(log, 'utf8')) : undefined;
+      throw reason ? new ClusterStartFailed(record.cluster, reason) : error;
+    }
     return endpoints;
   }
 }

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type {
+  DeployPipelineInput, JobWatchResult, PipelineRef, StopJobInput, WatchJobInput,
+} from '../../workflows/pipeline/activity-types';
+import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
+import { FlinkRestClient } from '../flink/rest-client';
+import type { JobState } from '../flink/rest-types';
+import { pollPause, withHeartbeat } from '../heartbeat';
+import { ClusterStartFailed, type FlinkRuntime } from '../runtime/types';
+import { applicationClusterSpec } from './cluster-spec';
+
+const POLL_MS = 1_000;
+const WATCH_POLL_MS = 2_000;
+
+/**
+ * The activities of runPipeline over one runtime. Each is idempotent: a retry after a worker crash
+ * finds what the first attempt did (the cluster by name, the job by its id, the savepoint by its
+ * trigger id) instead of doing it twice.
+ */
+export function createPipelineActivities(runtime: FlinkRuntime) {
+  async function restClient(ref: PipelineRef): Promise<FlinkRestClient> {
+    const observed = await runtime.observe(ref);
+    if (!observed.endpoints) throw ApplicationFailure.nonRetryable(`cluster ${observed.cluster} does not exist`, 'ClusterNotFound');
+    return new FlinkRestClient(observed.endpoints.restUrl);
+  }
+
+  /**
+   * The job's state, or undefined while the JobManager has not yet accepted it. A job is RUNNING as
+   * soon as it is scheduled; it counts as running here only once every task runs, because a
+   * savepoint before that fails with "Not all required tasks are currently running".
+   */
+  async function jobState(client: FlinkRestClient, jobId: string): Promise<JobState | 'DEPLOYING' | undefined> {
+    try {
+      const job = await client.job(jobId);
+      if (job.state === 'RUNNING' && !job.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED')) return 'DEPLOYING';
+      return job.state;
+    } catch (error) {
+      if (flinkErrorType(error) === FlinkErrorType.JobNotFound || flinkErrorType(error) === FlinkErrorType.NotFound) return undefined;
+      throw classifyFlinkError(error);
+    }
+  }
+
+  /** Bad input found by Flink: the cluster goes at once, and the failure says what to fix. */
+  async function failFast(ref: PipelineRef, message: string, type: string): Promise<never> {
+    await runtime.deleteCluster(ref);
+    throw ApplicationFailure.nonRetryable(message, type);
+  }
+
+  return {
+    async ensureTenant(tenant: string): Promise<void> {
+      await runtime.ensureTenant(tenant);
+    },
+
+    async deployPipelineCluster(input: DeployPipelineInput): Promise<void> {
+      const ref = { tenant: input.spec.tenant, name: input.spec.name };
+      try {
+        await withHeartbeat(() => runtime.deployApplicationCluster(applicationClusterSpec(input)));
+      } catch (error) {
+        if (!(error instanceof ClusterStartFailed)) throw error;
+        await failFast(ref, error.reason, input.spec.job.kind === 'jar' ? FlinkErrorType.InvalidJar : 'ClusterStartFailed');
+      }
+    },
+
+    async awaitJobRunning(input: PipelineRef & { jobId: string }): Promise<void> {
+      const client = await restClient(input);
+      for (;;) {
+        const observed = await runtime.observe(input);
+        if (observed.health === 'failed') await failFast(input, observed.reason ?? 'the cluster failed while starting', 'ClusterStartFailed');
+        const state = await jobState(client, input.jobId);
+        if (state === 'RUNNING' || state === 'FINISHED') return;
+        if (state === 'FAILED') {
+          const [latest] = (await client.jobExceptions(input.jobId)).failures;
+          if (latest?.sqlError) await failFast(input, latest.sqlError, FlinkErrorType.InvalidSql);
+          await failFast(input, `the job failed while starting: ${latest?.rootCause ?? 'Flink gave no reason'}`, FlinkErrorType.JobFailed);
+        }
+        await pollPause(POLL_MS, { state });
+      }
+    },
+
+    /** Waits, heartbeating, until the job leaves RUNNING or the bound passes; costs the history nothing. */
+    async watchJob(input: WatchJobInput): Promise<JobWatchResult> {
+      const client = await restClient(input);
+      const until = Date.now() + input.boundSeconds * 1_000;
+      while (Date.now() < until) {
+        const observed = await runtime.observe(input);
+        if (observed.health === 'failed' || observed.health === 'missing') {
+          return { state: 'CLUSTER_LOST', failure: observed.reason ?? `cluster ${observed.cluster} is ${observed.health}` };
+        }
+        const state = await jobState(client, input.jobId).catch(() => undefined);
+        if (state === 'FINISHED' || state === 'CANCELED') return { state };
+        if (state === 'FAILED') {
+          const [latest] = (await client.jobExceptions(input.jobId)).failures;
+          return { state, failure: latest?.rootCause };
+        }
+        await pollPause(WATCH_POLL_MS, { state });
+      }
+      return { state: 'RUNNING' };
+    },
+
+    /**
+     * Stop-with-savepoint under a trigger id of our own, remembered in the heartbeat: a retry after
+     * a worker crash follows the savepoint the first attempt started; after a failed savepoint it
+     * starts a new one.
+     */
+    async stopJob(input: StopJobInput): Promise<{ savepointPath?: string }> {
+      const client = await restClient(input);
+      try {
+        if (!input.savepoint) {
+          await client.cancelJob(input.jobId);
+          return {};
+        }
+        const targetDirectory = `${runtime.storageUri(input)}/savepoints`;
+        const previous = Context.current().info.heartbeatDetails as { triggerId?: string } | undefined;
+        let triggerId = previous?.triggerId;
+        if (!triggerId || (await client.savepointStatus(input.jobId, triggerId).catch(() => undefined))?.state !== 'IN_PROGRESS') {
+          triggerId = await client.stopWithSavepoint(input.jobId, { targetDirectory, drain: input.drain, triggerId: randomUUID().replace(/-/g, '') });
+        }
+        for (;;) {
+          const status = await client.savepointStatus(input.jobId, triggerId);
+          if (status.state === 'COMPLETED') return { savepointPath: status.location };
+          if (status.state === 'FAILED') throw ApplicationFailure.retryable(`the savepoint failed: ${status.cause}`, 'SavepointFailed');
+          await pollPause(POLL_MS, { triggerId });
+        }
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
+    },
+
+    async latestCheckpoint(input: PipelineRef & { jobId: string }): Promise<string | undefined> {
+      return runtime.latestCheckpoint(input, input.jobId);
+    },
+
+    async deletePipelineCluster(ref: PipelineRef): Promise<void> {
+      await withHeartbeat(() => runtime.deleteCluster(ref));
+    },
+  };
+}
+
+export type PipelineActivities = ReturnType<typeof createPipelineActivities>;

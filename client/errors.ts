@@ -1,0 +1,9 @@
+/** Errors a caller of FleetClient can branch on by `type`, with messages a person can act on. */
+export type FleetErrorType = 'InvalidSpec' | 'AlreadyRunning' | 'NotFound';
+
+export class FleetError extends Error {
+  constructor(readonly type: FleetErrorType, message: string) {
+    super(message);
+    this.name = type;
+  }
+}

@@ -1,0 +1,123 @@
+import {
+  Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import { statusQuery, stopSignal, stopUpdate, type PipelineResult, type PipelineStatus, type StopRequest } from '../workflows/pipeline/api';
+import { InvalidSpecError, parsePipelineSpec, pipelineKind, pipelineWorkflowId, type PipelineSpecInput } from '../workflows/pipeline/spec';
+import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
+import { FleetError } from './errors';
+
+export const DEFAULT_TASK_QUEUE = 'flink-fleet';
+
+export interface FleetClientOptions {
+  readonly address?: string;
+  readonly namespace?: string;
+  readonly taskQueue?: string;
+}
+
+export interface PipelineSummary {
+  readonly workflowId: string;
+  readonly tenant?: string;
+  readonly kind?: string;
+  readonly state?: string;
+  /** Temporal's view: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, ... */
+  readonly execution: string;
+}
+
+function summarize(execution: WorkflowExecutionInfo): PipelineSummary {
+  return {
+    workflowId: execution.workflowId,
+    tenant: execution.typedSearchAttributes.get(FleetTenant),
+    kind: execution.typedSearchAttributes.get(FleetKind),
+    state: execution.typedSearchAttributes.get(FleetJobState),
+    execution: execution.status.name,
+  };
+}
+
+/** Quotes a value for a visibility query; tenants and states are validated words, but be safe. */
+function literal(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The typed way for other services to run pipelines: start, stop, look, list, wait. */
+export class FleetClient {
+  constructor(readonly temporal: Client, readonly taskQueue: string = DEFAULT_TASK_QUEUE) {}
+
+  static async connect(options: FleetClientOptions = {}): Promise<FleetClient> {
+    const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233' });
+    return new FleetClient(new Client({ connection, namespace: options.namespace ?? 'default' }), options.taskQueue);
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+
+  /** Starts `pipeline/<tenant>/<name>`; a second start while it runs is refused, never a second cluster. */
+  async startPipeline(input: PipelineSpecInput): Promise<{ workflowId: string; runId: string }> {
+    let spec;
+    try {
+      spec = parsePipelineSpec(input);
+    } catch (error) {
+      if (error instanceof InvalidSpecError) throw new FleetError('InvalidSpec', error.message);
+      throw error;
+    }
+    const workflowId = pipelineWorkflowId(spec.tenant, spec.name);
+    try {
+      const handle = await this.temporal.workflow.start('runPipeline', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [{ spec: input }],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: 'Validating' },
+        ],
+        memo: { summary: `${pipelineKind(spec)} ${spec.tenant}/${spec.name}: ${spec.job.kind === 'sql' ? 'SQL script' : spec.job.entryClass}, parallelism ${spec.parallelism}` },
+      });
+      return { workflowId, runId: handle.firstExecutionRunId };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new FleetError('AlreadyRunning', `pipeline ${spec.tenant}/${spec.name} is already running (workflow ${workflowId})`);
+      }
+      throw error;
+    }
+  }
+
+  /** Signals a stop; with `wait`, waits (through the stop Update) until the pipeline has stopped. */
+  async stopPipeline(tenant: string, name: string, request: StopRequest & { wait?: boolean }): Promise<PipelineResult | undefined> {
+    const handle = this.temporal.workflow.getHandle(pipelineWorkflowId(tenant, name));
+    const stop: StopRequest = { savepoint: request.savepoint, drain: request.drain };
+    return this.notFoundAsFleetError(tenant, name, async () => {
+      if (request.wait) return handle.executeUpdate(stopUpdate, { args: [stop] });
+      await handle.signal(stopSignal, stop);
+      return undefined;
+    });
+  }
+
+  async getPipeline(tenant: string, name: string): Promise<PipelineStatus> {
+    const handle = this.temporal.workflow.getHandle(pipelineWorkflowId(tenant, name));
+    return this.notFoundAsFleetError(tenant, name, () => handle.query(statusQuery));
+  }
+
+  async waitForPipeline(tenant: string, name: string): Promise<PipelineResult> {
+    const handle = this.temporal.workflow.getHandle<(input: unknown) => Promise<PipelineResult>>(pipelineWorkflowId(tenant, name));
+    return this.notFoundAsFleetError(tenant, name, () => handle.result());
+  }
+
+  /** Through Temporal's visibility store, by the fleet's search attributes. */
+  async listPipelines(filter: { tenant?: string; state?: string } = {}): Promise<PipelineSummary[]> {
+    const clauses = ["WorkflowType = 'runPipeline'"];
+    if (filter.tenant) clauses.push(`FleetTenant = ${literal(filter.tenant)}`);
+    if (filter.state) clauses.push(`FleetJobState = ${literal(filter.state)}`);
+    const summaries: PipelineSummary[] = [];
+    for await (const execution of this.temporal.workflow.list({ query: clauses.join(' AND ') })) summaries.push(summarize(execution));
+    return summaries;
+  }
+
+  private async notFoundAsFleetError<T>(tenant: string, name: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new FleetError('NotFound', `no pipeline ${tenant}/${name}`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
+import { FleetClient } from '../../client/fleet-client';
+import { toolchain } from '../../scripts/toolchain';
+import { createFleetWorker } from '../../worker/fleet-worker';
+import { temporalTestBed } from './global';
+import { newStateDir } from './state';
+
+export interface FleetTestBed {
+  readonly client: FleetClient;
+  readonly runtime: LocalRuntime;
+  readonly taskQueue: string;
+  readonly stateDir: string;
+  /** Runs an in-process worker (the run-wide workflow bundle, this bed's runtime) while `body` runs. */
+  withWorker<T>(body: () => Promise<T>): Promise<T>;
+  /** Deletes whatever clusters are left in this bed's state folder. */
+  cleanUp(): Promise<void>;
+}
+
+/** A fleet on the run's Temporal server with its own task queue and local-runtime state folder. */
+export function fleetTestBed(label: string): FleetTestBed {
+  const { env, workflowBundle } = temporalTestBed();
+  const taskQueue = `${label}-${randomUUID().slice(0, 8)}`;
+  const stateDir = newStateDir(label);
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir });
+  const client = new FleetClient(env.client, taskQueue);
+  return {
+    client, runtime, taskQueue, stateDir,
+    async withWorker<T>(body: () => Promise<T>): Promise<T> {
+      const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, runtime, workflowBundle });
+      return worker.runUntil(body);
+    },
+    async cleanUp() {
+      for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
+    },
+  };
+}

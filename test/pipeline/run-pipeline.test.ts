@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { FleetError } from '../../client/errors';
+import type { Phase } from '../../workflows/pipeline/phases';
+import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { temporalTestBed } from '../harness/global';
+import { sqlPipeline, wordCountConnection } from './fixtures';
+
+async function phaseReached(bed: FleetTestBed, tenant: string, name: string, phase: Phase, seen: Phase[] = []): Promise<void> {
+  await waitUntil(`pipeline ${tenant}/${name} to reach ${phase}`, async () => {
+    const { phase: now } = await bed.client.getPipeline(tenant, name);
+    if (seen.at(-1) !== now) seen.push(now);
+    return now === phase ? true : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 250 });
+}
+
+function failureType(error: unknown): string | undefined {
+  return error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure ? error.cause.type ?? undefined : undefined;
+}
+
+describe('runPipeline on the local runtime', () => {
+  let bed: FleetTestBed;
+  beforeEach(() => {
+    bed = fleetTestBed('pipeline');
+  });
+  afterEach(async () => {
+    await bed.cleanUp();
+  });
+
+  it('runs a SQL pipeline, stops it with a savepoint that exists, and deletes its cluster', async () => {
+    const seen: Phase[] = [];
+    const result = await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline('acme', 'orders'));
+      await phaseReached(bed, 'acme', 'orders', 'Running', seen);
+      assert.equal((await bed.runtime.observe({ tenant: 'acme', name: 'orders' })).health, 'running');
+      return bed.client.stopPipeline('acme', 'orders', { savepoint: true, drain: false, wait: true });
+    });
+    assert.ok(result);
+    assert.equal(result.finalState, 'Stopped');
+    assert.ok(result.savepointPath, 'a savepoint path');
+    assert.ok(existsSync(new URL(result.savepointPath.replace(/^file:(?!\/\/)/, 'file://')).pathname), `${result.savepointPath} exists`);
+    assert.deepEqual(seen.filter((p) => ['EnsuringTenant', 'Deploying', 'Starting', 'Running'].includes(p)).slice(-1), ['Running']);
+    assert.deepEqual(await bed.runtime.listClusters(), []);
+    assert.equal((await bed.client.getPipeline('acme', 'orders')).phase, 'Stopped');
+  });
+
+  it('finishes a bounded connection (WordCount) on its own and cleans up', async () => {
+    const result = await bed.withWorker(async () => {
+      await bed.client.startPipeline(wordCountConnection('acme', 'wordcount'));
+      return bed.client.waitForPipeline('acme', 'wordcount');
+    });
+    assert.equal(result.finalState, 'Finished');
+    assert.equal(result.savepointPath, undefined);
+    assert.deepEqual(await bed.runtime.listClusters(), []);
+  });
+
+  it('is found by a visibility query on its tenant and phase', async () => {
+    await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline('visible', 'listed'));
+      await phaseReached(bed, 'visible', 'listed', 'Running');
+      await waitUntil('the pipeline to be listed as Running', async () => {
+        const listed = await bed.client.listPipelines({ tenant: 'visible', state: 'Running' });
+        return listed.length === 1 ? listed : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      const [summary] = await bed.client.listPipelines({ tenant: 'visible', state: 'Running' });
+      assert.deepEqual(summary, { workflowId: 'pipeline/visible/listed', tenant: 'visible', kind: 'pipeline', state: 'Running', execution: 'RUNNING' });
+      await bed.client.stopPipeline('visible', 'listed', { savepoint: false, drain: false, wait: true });
+    });
+  });
+
+  it('refuses a second start of a running pipeline without creating a second cluster', async () => {
+    await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline('acme', 'twice'));
+      await assert.rejects(bed.client.startPipeline(sqlPipeline('acme', 'twice')), (error: unknown) => {
+        assert.ok(error instanceof FleetError);
+        assert.equal(error.type, 'AlreadyRunning');
+        assert.match(error.message, /acme\/twice/);
+        return true;
+      });
+      await phaseReached(bed, 'acme', 'twice', 'Running');
+      assert.equal((await bed.runtime.listClusters()).length, 1);
+      await bed.client.stopPipeline('acme', 'twice', { savepoint: false, drain: false, wait: true });
+    });
+  });
+
+  it('rejects an invalid spec at the client, naming the field and the rule, and starts nothing', async () => {
+    await assert.rejects(bed.client.startPipeline({ ...sqlPipeline('Acme', 'x'), parallelism: 0 }), (error: unknown) => {
+      assert.ok(error instanceof FleetError);
+      assert.equal(error.type, 'InvalidSpec');
+      assert.match(error.message, /spec\.tenant: must be a DNS-1123 label/);
+      assert.match(error.message, /spec\.parallelism: must be at least 1/);
+      return true;
+    });
+    await assert.rejects(bed.client.getPipeline('Acme', 'x'), (error: unknown) => error instanceof FleetError && error.type === 'NotFound');
+  });
+
+  it('fails at once, without retrying or creating anything, when started with an invalid spec directly', async () => {
+    const { env } = temporalTestBed();
+    const error = await bed.withWorker(() => env.client.workflow.execute('runPipeline', {
+      taskQueue: bed.taskQueue, workflowId: `pipeline/acme/bad-${Date.now()}`,
+      args: [{ spec: { ...sqlPipeline('acme', 'bad'), flinkOptions: { 'rest.port': '1' } } }],
+    }).then(() => undefined, (e: unknown) => e));
+    assert.equal(failureType(error), 'InvalidSpec');
+    assert.match(String((error as WorkflowFailedError).cause?.message), /spec\.flinkOptions\["rest\.port"\]: is not an option a pipeline may set/);
+    assert.deepEqual(await bed.runtime.listClusters(), []);
+  });
+
+  it('fails with InvalidSql and Flink\'s message when Flink rejects the script, after cleaning up', async () => {
+    const spec = sqlPipeline('acme', 'badsql', { job: { kind: 'sql', script: "CREATE TABLE s (n INT) WITH ('connector' = 'nope');\nCREATE TABLE k (n INT) WITH ('connector' = 'blackhole');\nINSERT INTO k SELECT n FROM s;" } });
+    const error = await bed.withWorker(async () => {
+      await bed.client.startPipeline(spec);
+      return bed.client.waitForPipeline('acme', 'badsql').then(() => undefined, (e: unknown) => e);
+    });
+    assert.equal(failureType(error), 'InvalidSql');
+    assert.match(String((error as WorkflowFailedError).cause?.message), /connector/);
+    assert.deepEqual(await bed.runtime.listClusters(), []);
+    assert.equal((await bed.client.getPipeline('acme', 'badsql')).phase, 'Failed');
+  });
+});

@@ -1,0 +1,9 @@
+import { createPipelineActivities } from '../activities/pipeline/activities';
+import type { FlinkRuntime } from '../activities/runtime/types';
+
+/** Every activity the fleet's workflows call, bound to the runtime chosen at start. */
+export function createActivities(runtime: FlinkRuntime) {
+  return {
+    ...createPipelineActivities(runtime),
+  };
+}

@@ -1,0 +1,34 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { toolchain } from '../scripts/toolchain';
+
+/**
+ * The worker is configured by environment variables only (twelve-factor; a Deployment sets them from
+ * a ConfigMap). Parsed once at start; a bad value stops the worker with the variable's name.
+ */
+const port = z.coerce.number().int('must be a whole number').min(1, 'must be a port number').max(65_535, 'must be a port number');
+
+const configSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1, 'must not be empty').default('default'),
+  FLEET_TASK_QUEUE: z.string().min(1, 'must not be empty').default('flink-fleet'),
+  FLEET_RUNTIME: z.enum(['local'], { message: "must be 'local'" }).default('local'),
+  FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
+  FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
+  FLEET_METRICS_PORT: port.optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { message: 'must be one of trace, debug, info, warn, error' }).default('info'),
+});
+
+export type WorkerConfig = z.output<typeof configSchema>;
+
+export class InvalidWorkerConfig extends Error {
+  override readonly name = 'InvalidWorkerConfig';
+}
+
+export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new InvalidWorkerConfig(`invalid worker configuration: ${problems.join('; ')}`);
+}

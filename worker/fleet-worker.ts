@@ -1,0 +1,24 @@
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { FlinkRuntime } from '../activities/runtime/types';
+import { createActivities } from './activities';
+
+export interface FleetWorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly runtime: FlinkRuntime;
+  /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  readonly workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.runtime),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    // Graceful shutdown: activities get this long to finish (or notice cancellation) on SIGTERM.
+    shutdownGraceTime: '20 seconds',
+  });
+}

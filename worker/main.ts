@@ -1,0 +1,38 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { parseWorkerConfig, type WorkerConfig } from './config';
+import { createFleetWorker } from './fleet-worker';
+import { createLogger, temporalLogger } from './logger';
+import { createRuntime } from './runtime';
+import { checkSearchAttributes } from './search-attributes-check';
+
+async function run(config: WorkerConfig): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+      ...(config.FLEET_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.FLEET_METRICS_PORT}` } } } : {}),
+    },
+  });
+  const client = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    await checkSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  } finally {
+    await client.close();
+  }
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const runtime = createRuntime(config);
+  const worker = await createFleetWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime });
+  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  // The SDK installs SIGTERM/SIGINT handlers that shut the worker down gracefully; run() resolves then.
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+Promise.resolve().then(() => run(parseWorkerConfig(process.env))).catch((error: unknown) => {
+  // Configuration and start-up problems are for a person: the message, not the stack.
+  process.stderr.write(`flink-fleet worker: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

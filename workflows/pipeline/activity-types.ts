@@ -1,0 +1,36 @@
+import type { PipelineSpec } from './spec';
+
+/**
+ * The shapes the pipeline activities take and return. The workflow imports only these types (and
+ * the activities' type), so no I/O code can reach the workflow bundle.
+ */
+export interface PipelineRef {
+  readonly tenant: string;
+  readonly name: string;
+}
+
+export interface DeployPipelineInput {
+  readonly spec: PipelineSpec;
+  readonly jobId: string;
+  readonly restoreFrom?: string;
+}
+
+export type WatchedJobState = 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED' | 'CLUSTER_LOST';
+
+export interface JobWatchResult {
+  readonly state: WatchedJobState;
+  /** Flink's root exception or the runtime's reason, trimmed for a person. */
+  readonly failure?: string;
+}
+
+export interface WatchJobInput extends PipelineRef {
+  readonly jobId: string;
+  /** Return RUNNING after this long without a change, so the workflow can checkpoint its history. */
+  readonly boundSeconds: number;
+}
+
+export interface StopJobInput extends PipelineRef {
+  readonly jobId: string;
+  readonly savepoint: boolean;
+  readonly drain: boolean;
+}

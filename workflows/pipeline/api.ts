@@ -1,0 +1,54 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Phase } from './phases';
+import type { PipelineSpecInput } from './spec';
+
+/** What the workflow takes, returns and answers; shared by the workflow, the worker and the client. */
+export interface StopRequest {
+  /** Take a savepoint first (stop-with-savepoint), so the job can be resumed from it later. */
+  readonly savepoint: boolean;
+  /** Drain: emit MAX_WATERMARK so event-time windows fire before the job stops. */
+  readonly drain: boolean;
+}
+
+/** Carried across continue-as-new: what the next run needs to pick up a job that is running. */
+export interface CarriedPipelineState {
+  readonly jobId: string;
+  readonly restartTimes: readonly number[];
+  readonly lastSavepoint?: string;
+  readonly startedAt: number;
+}
+
+export interface RunPipelineInput {
+  readonly spec: PipelineSpecInput;
+  readonly carried?: CarriedPipelineState;
+  /** For tests and tuning: how long one watch activity may wait without a change (default 1 hour). */
+  readonly watchBoundSeconds?: number;
+  /** For tests: continue as new after this many quiet watch cycles, besides Temporal's own suggestion. */
+  readonly continueAsNewAfterWatches?: number;
+}
+
+export type FinalPhase = Extract<Phase, 'Finished' | 'Stopped' | 'Failed'>;
+
+export interface PipelineResult {
+  readonly finalState: FinalPhase;
+  readonly savepointPath?: string;
+  readonly restarts: number;
+  readonly startedAt: string;
+  readonly endedAt: string;
+}
+
+export interface PipelineStatus {
+  readonly tenant: string;
+  readonly name: string;
+  readonly kind: 'pipeline' | 'connection';
+  readonly phase: Phase;
+  readonly jobId?: string;
+  readonly restarts: number;
+  readonly lastSavepoint?: string;
+  readonly startedAt: string;
+  readonly failure?: string;
+}
+
+export const stopSignal = defineSignal<[StopRequest]>('stop');
+export const stopUpdate = defineUpdate<PipelineResult, [StopRequest]>('stop');
+export const statusQuery = defineQuery<PipelineStatus>('status');

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * The input of runPipeline, validated once at the edge (the client) and again, deterministically, at
+ * the workflow's start: the one schema produces both the type and the error message.
+ */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (max: number) => z.string()
+  .max(max, `must be at most ${max} characters`)
+  .regex(DNS_LABEL, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit");
+
+/** Flink options a tenant may set. Everything else (ports, addresses, HA, paths) is the fleet's. */
+export const ALLOWED_FLINK_OPTIONS = [
+  'execution.checkpointing.interval',
+  'execution.checkpointing.mode',
+  'execution.checkpointing.timeout',
+  'execution.checkpointing.min-pause',
+  'pipeline.auto-watermark-interval',
+  'pipeline.object-reuse',
+  'state.backend.type',
+  'table.exec.state.ttl',
+  'table.exec.mini-batch.enabled',
+  'table.exec.mini-batch.allow-latency',
+  'table.exec.mini-batch.size',
+  'table.exec.source.idle-timeout',
+  'table.local-time-zone',
+] as const;
+
+const resources = (defaults: { cpu: number; memoryMb: number }) => z.object({
+  cpu: z.number().positive('must be more than 0 cores').max(16, 'must be at most 16 cores'),
+  memoryMb: z.number().int('must be a whole number of MB').min(768, 'must be at least 768 MB (Flink cannot start a JVM in less)')
+    .max(32_768, 'must be at most 32768 MB'),
+}).strict().default(defaults);
+
+const sqlJob = z.object({
+  kind: z.literal('sql'),
+  script: z.string().trim().min(1, 'must not be empty').max(256 * 1024, 'must be at most 256 KiB'),
+}).strict();
+
+const jarJob = z.object({
+  kind: z.literal('jar'),
+  jarUri: z.string().regex(/^(file|https?):\/\/\S+\.jar$/, 'must be a file://, http:// or https:// URI of a .jar file'),
+  entryClass: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'must be a fully qualified Java class name'),
+  args: z.array(z.string().max(4096)).max(128).default([]),
+}).strict();
+
+/** A secret is only ever named here; its value stays in Kubernetes and never enters Temporal's history. */
+const secretEnv = z.object({
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'),
+  secretName: dnsLabel(253),
+  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key'),
+}).strict();
+
+export const pipelineSpecSchema = z.object({
+  tenant: dnsLabel(30),
+  name: dnsLabel(40),
+  job: z.discriminatedUnion('kind', [sqlJob, jarJob]),
+  parallelism: z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(1),
+  slotsPerTaskManager: z.number().int('must be a whole number').min(1, 'must be at least 1').max(8, 'must be at most 8').default(1),
+  jobManager: resources({ cpu: 1, memoryMb: 1024 }),
+  taskManager: resources({ cpu: 1, memoryMb: 1024 }),
+  flinkOptions: z.record(z.string(), z.string().max(1024)).default({}).superRefine((options, ctx) => {
+    for (const key of Object.keys(options)) {
+      if (!(ALLOWED_FLINK_OPTIONS as readonly string[]).includes(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `is not an option a pipeline may set (allowed: ${ALLOWED_FLINK_OPTIONS.join(', ')})` });
+      }
+    }
+  }),
+  restartBudget: z.object({
+    maxRestarts: z.number().int().min(0, 'must be at least 0').max(100, 'must be at most 100'),
+    windowMinutes: z.number().int().min(1, 'must be at least 1').max(24 * 60, 'must be at most 1440'),
+  }).strict().default({ maxRestarts: 3, windowMinutes: 10 }),
+  restoreFrom: z.string().regex(/^(file|s3|gs|hdfs|abfss?):\/\/\S+$/, 'must be a savepoint URI (file://, s3://, ...)').optional(),
+  secretEnv: z.array(secretEnv).max(32).default([]),
+}).strict();
+
+/** What callers write: defaults may be left out. */
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+/** What the workflow works with: every default filled in. */
+export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+
+export class InvalidSpecError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid pipeline spec: ${problems.join('; ')}`);
+    this.name = 'InvalidSpec';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  // Flink option keys contain dots themselves, so they are shown in brackets.
+  const path = issue.path.map(String).reduce((at, key) => (key.includes('.') ? `${at}["${key}"]` : `${at}.${key}`), 'spec');
+  const message = issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : issue.message;
+  return `${path}: ${message}`;
+}
+
+/** Returns the spec with defaults, or throws InvalidSpecError naming each field and the rule it broke. */
+export function parsePipelineSpec(input: unknown): PipelineSpec {
+  const parsed = pipelineSpecSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidSpecError(parsed.error.issues.map(describeIssue));
+  return parsed.data;
+}
+
+export function pipelineKind(spec: Pick<PipelineSpec, 'job'>): 'pipeline' | 'connection' {
+  return spec.job.kind === 'sql' ? 'pipeline' : 'connection';
+}
+
+export function pipelineWorkflowId(tenant: string, name: string): string {
+  return `pipeline/${tenant}/${name}`;
+}

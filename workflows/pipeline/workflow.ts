@@ -1,0 +1,230 @@
+import {
+  ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log,
+  proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { createPipelineActivities } from '../../activities/pipeline/activities';
+import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
+import type { JobWatchResult, PipelineRef } from './activity-types';
+import {
+  statusQuery, stopSignal, stopUpdate, type CarriedPipelineState, type FinalPhase, type PipelineResult, type PipelineStatus,
+  type RunPipelineInput, type StopRequest,
+} from './api';
+import { restartAllowed, transition, type Phase } from './phases';
+import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
+
+type Activities = ReturnType<typeof createPipelineActivities>;
+
+const NON_RETRYABLE = ['InvalidSpec', 'InvalidSql', 'InvalidJar', 'QuotaExceeded', 'Unschedulable', 'ImagePullFailed'];
+const bounded: RetryPolicy = { maximumAttempts: 10, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE };
+
+const { ensureTenant, deployPipelineCluster, awaitJobRunning, stopJob, latestCheckpoint, deletePipelineCluster } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: bounded,
+});
+
+const DEFAULT_WATCH_BOUND_SECONDS = 3600;
+/** Well below Temporal's 50k-event limit, in case the server's suggestion never comes. */
+const MAX_HISTORY_EVENTS = 10_000;
+
+/** The jobs of one pipeline get fresh ids per deployment; Flink wants 32 hex characters. */
+const newJobId = (): string => uuid4().replace(/-/g, '');
+
+interface Lifecycle {
+  readonly spec: PipelineSpec;
+  readonly ref: PipelineRef;
+  phase: Phase;
+  jobId?: string;
+  restartTimes: number[];
+  lastSavepoint?: string;
+  startedAt: number;
+  failure?: string;
+  stopRequest?: StopRequest;
+  result?: PipelineResult;
+}
+
+function setPhase(life: Lifecycle, to: Phase): void {
+  life.phase = transition(life.phase, to);
+  upsertSearchAttributes([{ key: FleetJobState, value: to }]);
+  log.info('pipeline phase', { tenant: life.ref.tenant, pipeline: life.ref.name, phase: to });
+}
+
+function status(life: Lifecycle): PipelineStatus {
+  return {
+    tenant: life.ref.tenant, name: life.ref.name, kind: pipelineKind(life.spec), phase: life.phase, jobId: life.jobId,
+    restarts: life.restartTimes.length, lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(),
+    failure: life.failure,
+  };
+}
+
+function validate(input: RunPipelineInput): PipelineSpec {
+  try {
+    return parsePipelineSpec(input.spec);
+  } catch (error) {
+    if (error instanceof InvalidSpecError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidSpec', { problems: error.problems });
+    throw error;
+  }
+}
+
+/**
+ * A production job in its own application cluster: deploy, watch until a stop or the job's end,
+ * restart from the last checkpoint within the budget, and always delete the cluster on the way out.
+ */
+export async function runPipeline(input: RunPipelineInput): Promise<PipelineResult> {
+  const spec = validate(input);
+  const life: Lifecycle = {
+    spec, ref: { tenant: spec.tenant, name: spec.name }, phase: input.carried ? 'Running' : 'Validating',
+    jobId: input.carried?.jobId, restartTimes: [...(input.carried?.restartTimes ?? [])],
+    lastSavepoint: input.carried?.lastSavepoint, startedAt: input.carried?.startedAt ?? Date.now(),
+  };
+  setHandler(statusQuery, () => status(life));
+  setHandler(stopSignal, (request) => {
+    life.stopRequest ??= request;
+  });
+  setHandler(stopUpdate, async (request) => {
+    life.stopRequest ??= request;
+    await condition(() => life.result !== undefined);
+    return life.result as PipelineResult;
+  }, { validator: (request) => validateStopRequest(request) });
+  upsertSearchAttributes([
+    { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: life.phase },
+  ]);
+
+  let savepointPath: string | undefined;
+  let failed: unknown;
+  try {
+    savepointPath = await live(life, input);
+  } catch (error) {
+    if (error instanceof ContinueAsNewSignal) return continueWith(input, error.carried);
+    failed = error;
+  }
+  // The compensation: whatever happened above (a stop, the job's end, a failure, a cancel from the
+  // UI), the cluster goes, in a scope that a cancellation cannot interrupt.
+  await CancellationScope.nonCancellable(async () => {
+    if (life.phase !== 'CleaningUp') setPhase(life, 'CleaningUp');
+    await deletePipelineCluster(life.ref);
+  });
+  // A cancel from the UI is an operator's stop; anything else that went wrong is a failure.
+  const cancelled = failed !== undefined && isCancellation(failed);
+  if (failed && !cancelled) life.failure ??= failed instanceof Error ? failed.message : String(failed);
+  const finalState: FinalPhase = failed && !cancelled ? 'Failed' : life.stopRequest || cancelled ? 'Stopped' : 'Finished';
+  setPhase(life, finalState);
+  life.result = {
+    finalState, savepointPath, restarts: life.restartTimes.length,
+    startedAt: new Date(life.startedAt).toISOString(), endedAt: new Date().toISOString(),
+  };
+  await condition(allHandlersFinished);
+  if (failed) throw applicationFailureOf(failed);
+  return life.result;
+}
+
+/**
+ * An activity's typed failure (InvalidSql, FlinkJobFailed...) arrives wrapped in an ActivityFailure;
+ * the workflow fails with the typed failure itself, so callers can branch on its type.
+ */
+function applicationFailureOf(error: unknown): unknown {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error;
+}
+
+function validateStopRequest(request: StopRequest): void {
+  if (typeof request?.savepoint !== 'boolean' || typeof request.drain !== 'boolean') {
+    throw new Error('stop takes { savepoint: boolean, drain: boolean }');
+  }
+}
+
+class ContinueAsNewSignal extends Error {
+  constructor(readonly carried: CarriedPipelineState) {
+    super('continue as new');
+  }
+}
+
+async function continueWith(input: RunPipelineInput, carried: CarriedPipelineState): Promise<never> {
+  await condition(allHandlersFinished);
+  return continueAsNew<(input: RunPipelineInput) => Promise<PipelineResult>>({ ...input, carried });
+}
+
+/** Runs the job until it ends or is stopped; returns the savepoint taken when stopping, if any. */
+async function live(life: Lifecycle, input: RunPipelineInput): Promise<string | undefined> {
+  if (life.phase === 'Validating') {
+    setPhase(life, 'EnsuringTenant');
+    await ensureTenant(life.ref.tenant);
+    await deploy(life, life.spec.restoreFrom);
+  }
+  let quietWatches = 0;
+  for (;;) {
+    const outcome = await watchUntilStopOrChange(life, input.watchBoundSeconds ?? DEFAULT_WATCH_BOUND_SECONDS);
+    if (outcome === 'stop') return stop(life);
+    if (outcome.state === 'RUNNING') {
+      quietWatches += 1;
+      if (shouldContinueAsNew(quietWatches, input)) throw new ContinueAsNewSignal(carry(life));
+      continue;
+    }
+    if (outcome.state === 'FINISHED' || outcome.state === 'CANCELED') return undefined;
+    await restart(life, outcome);
+  }
+}
+
+async function deploy(life: Lifecycle, restoreFrom: string | undefined): Promise<void> {
+  setPhase(life, 'Deploying');
+  life.jobId = newJobId();
+  await deployPipelineCluster({ spec: life.spec, jobId: life.jobId, restoreFrom });
+  setPhase(life, 'Starting');
+  await awaitJobRunning({ ...life.ref, jobId: life.jobId });
+  setPhase(life, 'Running');
+}
+
+async function watchUntilStopOrChange(life: Lifecycle, boundSeconds: number): Promise<JobWatchResult | 'stop'> {
+  if (life.stopRequest) return 'stop';
+  const { watchJob } = proxyActivities<Activities>({
+    startToCloseTimeout: `${boundSeconds + 120} seconds`,
+    heartbeatTimeout: '30 seconds',
+    retry: { ...bounded, maximumAttempts: 20 },
+  });
+  const scope = new CancellationScope();
+  const watch = scope.run(() => watchJob({ ...life.ref, jobId: life.jobId as string, boundSeconds }));
+  const stopRequested = condition(() => life.stopRequest !== undefined);
+  const first = await Promise.race([watch, stopRequested.then(() => 'stop' as const)]);
+  if (first !== 'stop') return first;
+  scope.cancel();
+  await watch.catch((error: unknown) => {
+    if (!isCancellation(error)) throw error;
+  });
+  return 'stop';
+}
+
+async function stop(life: Lifecycle): Promise<string | undefined> {
+  const request = life.stopRequest as StopRequest;
+  setPhase(life, request.savepoint ? 'Savepointing' : 'Stopping');
+  const { savepointPath } = await stopJob({ ...life.ref, jobId: life.jobId as string, ...request });
+  if (savepointPath) life.lastSavepoint = savepointPath;
+  if (life.phase === 'Savepointing') setPhase(life, 'Stopping');
+  return savepointPath;
+}
+
+async function restart(life: Lifecycle, outcome: JobWatchResult): Promise<void> {
+  life.failure = outcome.failure;
+  if (!restartAllowed(life.restartTimes, Date.now(), life.spec.restartBudget)) {
+    const { maxRestarts, windowMinutes } = life.spec.restartBudget;
+    throw ApplicationFailure.nonRetryable(
+      `pipeline ${life.ref.tenant}/${life.ref.name} failed after ${maxRestarts} restarts in ${windowMinutes} minutes: ${outcome.failure ?? outcome.state}`,
+      'FlinkJobFailed', { rootException: outcome.failure },
+    );
+  }
+  setPhase(life, 'Restarting');
+  life.restartTimes.push(Date.now());
+  const checkpoint = await latestCheckpoint({ ...life.ref, jobId: life.jobId as string });
+  await deletePipelineCluster(life.ref);
+  await deploy(life, checkpoint ?? life.lastSavepoint ?? life.spec.restoreFrom);
+}
+
+function shouldContinueAsNew(quietWatches: number, input: RunPipelineInput): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS
+    || (input.continueAsNewAfterWatches !== undefined && quietWatches >= input.continueAsNewAfterWatches);
+}
+
+function carry(life: Lifecycle): CarriedPipelineState {
+  return { jobId: life.jobId as string, restartTimes: life.restartTimes, lastSavepoint: life.lastSavepoint, startedAt: life.startedAt };
+}
+
