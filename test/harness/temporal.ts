@@ -13,8 +13,9 @@ export interface TemporalTestBed {
 }
 
 export async function startTemporal(): Promise<TemporalTestBed> {
-  // The SDK's own INFO lines (worker state changes) drown the test output.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The SDK's own INFO and WARN lines (worker state, every expected activity failure with its stack)
+  // drown the test output; tests assert on outcomes instead.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const stateDir = newStateDir('temporal');
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir });
   try {

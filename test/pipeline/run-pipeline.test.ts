@@ -36,7 +36,10 @@ describe('runPipeline on the local runtime', () => {
       await bed.client.startPipeline(sqlPipeline('acme', 'orders'));
       await phaseReached(bed, 'acme', 'orders', 'Running', seen);
       assert.equal((await bed.runtime.observe({ tenant: 'acme', name: 'orders' })).health, 'running');
-      return bed.client.stopPipeline('acme', 'orders', { savepoint: true, drain: false, wait: true });
+      const stopped = await bed.client.stopPipeline('acme', 'orders', { savepoint: true, drain: false, wait: true });
+      // A query of a closed workflow is answered by a worker replaying it, so ask while one runs.
+      assert.equal((await bed.client.getPipeline('acme', 'orders')).phase, 'Stopped');
+      return stopped;
     });
     assert.ok(result);
     assert.equal(result.finalState, 'Stopped');
@@ -44,7 +47,6 @@ describe('runPipeline on the local runtime', () => {
     assert.ok(existsSync(new URL(result.savepointPath.replace(/^file:(?!\/\/)/, 'file://')).pathname), `${result.savepointPath} exists`);
     assert.deepEqual(seen.filter((p) => ['EnsuringTenant', 'Deploying', 'Starting', 'Running'].includes(p)).slice(-1), ['Running']);
     assert.deepEqual(await bed.runtime.listClusters(), []);
-    assert.equal((await bed.client.getPipeline('acme', 'orders')).phase, 'Stopped');
   });
 
   it('finishes a bounded connection (WordCount) on its own and cleans up', async () => {
@@ -112,11 +114,12 @@ describe('runPipeline on the local runtime', () => {
     const spec = sqlPipeline('acme', 'badsql', { job: { kind: 'sql', script: "CREATE TABLE s (n INT) WITH ('connector' = 'nope');\nCREATE TABLE k (n INT) WITH ('connector' = 'blackhole');\nINSERT INTO k SELECT n FROM s;" } });
     const error = await bed.withWorker(async () => {
       await bed.client.startPipeline(spec);
-      return bed.client.waitForPipeline('acme', 'badsql').then(() => undefined, (e: unknown) => e);
+      const failed = await bed.client.waitForPipeline('acme', 'badsql').then(() => undefined, (e: unknown) => e);
+      assert.equal((await bed.client.getPipeline('acme', 'badsql')).phase, 'Failed');
+      return failed;
     });
     assert.equal(failureType(error), 'InvalidSql');
     assert.match(String((error as WorkflowFailedError).cause?.message), /connector/);
     assert.deepEqual(await bed.runtime.listClusters(), []);
-    assert.equal((await bed.client.getPipeline('acme', 'badsql')).phase, 'Failed');
   });
 });
