@@ -1,3 +1,4 @@
+import { createJanitorActivities } from '../activities/janitor/activities';
 import { createPipelineActivities } from '../activities/pipeline/activities';
 import type { FlinkRuntime } from '../activities/runtime/types';
 
@@ -5,5 +6,6 @@ import type { FlinkRuntime } from '../activities/runtime/types';
 export function createActivities(runtime: FlinkRuntime) {
   return {
     ...createPipelineActivities(runtime),
+    ...createJanitorActivities(runtime),
   };
 }

@@ -1,4 +1,5 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { ensureJanitorSchedule } from '../client/janitor-schedule';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { parseWorkerConfig, type WorkerConfig } from './config';
 import { createFleetWorker } from './fleet-worker';
@@ -15,11 +16,12 @@ async function run(config: WorkerConfig): Promise<void> {
       ...(config.FLEET_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.FLEET_METRICS_PORT}` } } } : {}),
     },
   });
-  const client = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    await checkSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+    await checkSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
+    await ensureJanitorSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.FLEET_TASK_QUEUE);
   } finally {
-    await client.close();
+    await clientConnection.close();
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const runtime = createRuntime(config);

@@ -1,3 +1,4 @@
 // The worker's workflowsPath: every workflow the fleet runs is exported from here, and nothing else
 // (the SDK registers each exported function as a workflow type).
+export { collectOrphanClusters } from './janitor/workflow';
 export { runPipeline } from './pipeline/workflow';

@@ -115,7 +115,12 @@ export class LocalRuntime implements FlinkRuntime {
       return { cluster: name, health: 'failed', endpoints, processes, reason: `the ${deadCore.name} process is not running; its log ends:\n${lastLines(log, 5)}` };
     }
     const deadTaskManager = processes.find((p) => !p.alive);
-    if (deadTaskManager) return { cluster: name, health: 'degraded', endpoints, processes, reason: `${deadTaskManager.name} is not running` };
+    if (deadTaskManager) {
+      // Nothing on this machine restarts a process (as a Deployment would), so an application
+      // cluster that lost a TaskManager cannot finish its job; a session cluster's pool replaces it.
+      const health = record.kind === 'application' ? 'failed' : 'degraded';
+      return { cluster: name, health, endpoints, processes, reason: `${deadTaskManager.name} is not running` };
+    }
     return { cluster: name, health: 'running', endpoints, processes };
   }
 

@@ -1,0 +1,21 @@
+import { log, proxyActivities } from '@temporalio/workflow';
+import type { createJanitorActivities } from '../../activities/janitor/activities';
+import type { CollectOrphansInput, OrphanCluster } from './types';
+
+const { findOrphanClusters, deleteOrphanCluster } = proxyActivities<ReturnType<typeof createJanitorActivities>>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2 },
+});
+
+/**
+ * Run by a Temporal Schedule: deletes clusters whose owning workflow is gone without cleaning up.
+ * This is what makes "nothing leaks" hold even when compensation could not run.
+ */
+export async function collectOrphanClusters(input: CollectOrphansInput): Promise<{ deleted: OrphanCluster[] }> {
+  const orphans = await findOrphanClusters(input);
+  for (const orphan of orphans) {
+    await deleteOrphanCluster(orphan);
+    log.info('deleted orphan cluster', { tenant: orphan.tenant, cluster: orphan.cluster, owner: orphan.owner });
+  }
+  return { deleted: orphans };
+}
