@@ -16,5 +16,6 @@ export function applicationClusterSpec({ spec, jobId, restoreFrom }: DeployPipel
     taskManager: spec.taskManager,
     restoreFrom,
     flinkOptions: spec.flinkOptions,
+    secretEnv: spec.secretEnv,
   };
 }

@@ -21,6 +21,13 @@ export type JobArtifact =
   | { readonly kind: 'sql'; readonly script: string }
   | { readonly kind: 'jar'; readonly jarUri: string; readonly entryClass: string; readonly args: readonly string[] };
 
+/** An environment variable read from a Kubernetes Secret; only the reference travels, never the value. */
+export interface SecretEnv {
+  readonly env: string;
+  readonly secretName: string;
+  readonly key: string;
+}
+
 export interface ApplicationClusterSpec extends ClusterRef {
   readonly job: JobArtifact;
   /** 32 hex characters, chosen by the caller so that a retried deploy cannot start a second job. */
@@ -32,6 +39,10 @@ export interface ApplicationClusterSpec extends ClusterRef {
   /** A savepoint or retained checkpoint to start from. */
   readonly restoreFrom?: string;
   readonly flinkOptions?: FlinkOptions;
+  /** Set in the JobManager's and TaskManagers' environment (kubernetes); the local runtime ignores it. */
+  readonly secretEnv?: readonly SecretEnv[];
+  /** The Flink container image (kubernetes); the local runtime runs its own FLINK_HOME. */
+  readonly image?: string;
 }
 
 export interface SessionClusterSpec extends ClusterRef {
@@ -39,6 +50,8 @@ export interface SessionClusterSpec extends ClusterRef {
   /** Pool TaskManagers are added one by one with addTaskManager. */
   readonly taskManager: ProcessResources;
   readonly flinkOptions?: FlinkOptions;
+  /** The Flink container image (kubernetes); the local runtime runs its own FLINK_HOME. */
+  readonly image?: string;
 }
 
 export interface ClusterEndpoints {
@@ -78,11 +91,14 @@ export interface ClusterSummary extends ClusterRef {
   readonly createdAt: string;
 }
 
-/** The cluster could not start: its JobManager exited or was refused; `reason` is for a person. */
+/**
+ * The cluster could not start: its JobManager exited or was refused; `reason` is for a person, `type`
+ * (`QuotaExceeded`, `Unschedulable`, `InvalidSpec`...) for a caller that maps it to a failure type.
+ */
 export class ClusterStartFailed extends Error {
   override readonly name = 'ClusterStartFailed';
 
-  constructor(readonly cluster: string, readonly reason: string) {
+  constructor(readonly cluster: string, readonly reason: string, readonly type: string = 'ClusterStartFailed') {
     super(`cluster ${cluster} could not start: ${reason}`);
   }
 }

@@ -1,0 +1,81 @@
+import {
+  ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject,
+} from '@kubernetes/client-node';
+import { startFailed, StartFailure } from './errors';
+import { FIELD_MANAGER } from './manifests/labels';
+import { describeObject } from './manifests/objects';
+
+/**
+ * The few calls the runtime makes, over the generic object API so one code path serves every kind:
+ * server-side apply, list by label, delete. Refusals no retry can fix become typed failures here.
+ */
+export function apiMessage(error: ApiException<unknown>): string {
+  const body: unknown = typeof error.body === 'string' ? safeJson(error.body) : error.body;
+  return typeof body === 'object' && body !== null && 'message' in body ? String(body.message) : String(error.body);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
+}
+
+/** 403 from admission (quota, Pod Security) and 422 (invalid object) stay so however often one retries. */
+function refusal(cluster: string, object: KubernetesObject, error: unknown): Error {
+  if (!(error instanceof ApiException)) return error instanceof Error ? error : new Error(String(error));
+  const message = `${describeObject(object)}: ${apiMessage(error)}`;
+  if (error.code === 403 && /exceeded quota/.test(message)) return startFailed(cluster, StartFailure.QuotaExceeded, message);
+  if (error.code === 403 && /violates PodSecurity|maximum (cpu|memory) usage/.test(message)) return startFailed(cluster, StartFailure.PodRejected, message);
+  if (error.code === 422) return startFailed(cluster, StartFailure.InvalidSpec, message);
+  return error;
+}
+
+export class KubernetesObjects {
+  private readonly objects: KubernetesObjectApi;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  }
+
+  /**
+   * Server-side apply with force: the fleet owns every field it sets, so a conflict with another
+   * manager (someone's `kubectl edit`) is resolved in the fleet's favour instead of failing a retry.
+   */
+  async apply<T extends KubernetesObject>(cluster: string, object: T): Promise<T> {
+    try {
+      return await this.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      throw refusal(cluster, object, error);
+    }
+  }
+
+  async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubernetesObject[]> {
+    const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+    return list.items.map((item) => ({ ...item, apiVersion, kind }));
+  }
+
+  async read<T extends KubernetesObject>(object: T): Promise<T | undefined> {
+    const { apiVersion = 'v1', kind = '', metadata: { name = '', namespace } = {} } = object;
+    try {
+      return await this.objects.read<T>({ apiVersion, kind, metadata: { name, namespace } });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Foreground: the object disappears only after its dependents, so "gone" means all of it is gone. */
+  async delete(object: KubernetesObject): Promise<void> {
+    try {
+      await this.objects.delete(object, undefined, undefined, undefined, undefined, 'Foreground');
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObjects } from './api';
+import { flinkHaConfigMapSelector } from './manifests/ha';
+import { clusterSelector } from './manifests/labels';
+import { describeObject } from './manifests/objects';
+
+/**
+ * Every kind a cluster is made of. Cleanup selects by label rather than by the names a complete
+ * create would have made, so it finds what a create that failed half-way left behind.
+ */
+export const CLUSTER_KINDS: ReadonlyArray<readonly [apiVersion: string, kind: string]> = [
+  ['v1', 'ConfigMap'], ['apps/v1', 'Deployment'], ['apps/v1', 'ReplicaSet'], ['v1', 'Pod'], ['v1', 'Service'], ['v1', 'ServiceAccount'],
+  ['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['networking.k8s.io/v1', 'NetworkPolicy'],
+];
+
+async function clusterObjects(api: KubernetesObjects, namespace: string, cluster: string): Promise<KubernetesObject[]> {
+  const ours = await Promise.all(CLUSTER_KINDS.map(([apiVersion, kind]) => api.list(apiVersion, kind, namespace, clusterSelector(cluster))));
+  // Flink's HA ConfigMaps are created by the JobManager, not by us, and have no owner to collect them.
+  const flinks = await api.list('v1', 'ConfigMap', namespace, flinkHaConfigMapSelector(cluster));
+  return [...ours.flat(), ...flinks];
+}
+
+/** Deletes everything of the cluster and waits until it is gone; deleting what is gone succeeds. */
+export async function deleteClusterObjects(api: KubernetesObjects, namespace: string, cluster: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await clusterObjects(api, namespace, cluster);
+    if (left.length === 0) return;
+    if (Date.now() >= deadline) throw new Error(`cluster ${cluster} not gone after ${timeoutMs} ms: ${left.map(describeObject).join(', ')}`);
+    // Deleting again what is already terminating is harmless and covers objects created meanwhile.
+    await Promise.all(left.filter((o) => !o.metadata?.deletionTimestamp).map((o) => api.delete(o)));
+    await sleep(250);
+  }
+}

@@ -1,0 +1,27 @@
+import { ClusterStartFailed } from '../types';
+
+/**
+ * Why a cluster did not start, as a type a caller can branch on. None of them goes away by retrying
+ * the same request soon: the activity maps them to non-retryable failures.
+ */
+export const StartFailure = {
+  InvalidSpec: 'InvalidSpec',
+  QuotaExceeded: 'QuotaExceeded',
+  Unschedulable: 'Unschedulable',
+  ImagePullFailed: 'ImagePullFailed',
+  CrashLooping: 'CrashLooping',
+  /** Refused by admission for another reason than quota (Pod Security, a LimitRange maximum). */
+  PodRejected: 'PodRejected',
+} as const;
+export type StartFailureType = (typeof StartFailure)[keyof typeof StartFailure];
+
+export function startFailed(cluster: string, type: StartFailureType, reason: string): ClusterStartFailed {
+  return new ClusterStartFailed(cluster, reason, type);
+}
+
+/** Bad input, found before any API call: every problem names the field and the rule it broke. */
+export class InvalidClusterSpec extends ClusterStartFailed {
+  constructor(cluster: string, readonly problems: readonly string[]) {
+    super(cluster, `invalid spec: ${problems.join('; ')}`, StartFailure.InvalidSpec);
+  }
+}

@@ -1,0 +1,193 @@
+import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Pod, V1ResourceQuota } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlinkRequestError, FlinkUnreachable } from '../../flink/errors';
+import { FlinkRestClient } from '../../flink/rest-client';
+import { clusterName } from '../../names';
+import {
+  ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
+  type FlinkRuntime, type SessionClusterSpec,
+} from '../types';
+import { KubernetesObjects } from './api';
+import { deleteClusterObjects } from './cleanup';
+import { clusterEndpoints, type RestAccess } from './endpoints';
+import { applicationClusterObjects, type ClusterPlacement } from './manifests/application';
+import { CLUSTER, CLUSTER_KIND, clusterSelector, MANAGED_BY_SELECTOR, NAME_ANNOTATION, objectNames, TENANT, type ClusterIdentity } from './manifests/labels';
+import { ownedBy, ownerReference } from './manifests/objects';
+import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from './manifests/session';
+import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantPlan } from './manifests/tenant';
+import { observeCluster } from './observe';
+import { applicationSpecProblems, assertValid, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
+import { waitUntilReady } from './wait';
+
+/** The official image for the Flink version the fleet is built against; a spec's `image` overrides it. */
+export const DEFAULT_FLINK_IMAGE = 'flink:2.3.0-java17';
+
+export interface KubernetesRuntimeOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Shared storage every JobManager and TaskManager can reach (`s3://bucket/prefix`); clusters get a folder each. */
+  readonly storageUri: string;
+  readonly restAccess: RestAccess;
+  /** The worker's own namespace: the only one the tenants' NetworkPolicies let reach REST and the gateway. */
+  readonly workerNamespace?: string;
+  /** Tenant `t` lives in namespace `<prefix>t`. */
+  readonly namespacePrefix?: string;
+  readonly tenantPlan?: TenantPlan;
+  readonly defaultImage?: string;
+  readonly startupTimeoutMs?: number;
+  readonly deleteTimeoutMs?: number;
+  readonly unschedulableGraceMs?: number;
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * Flink clusters as Kubernetes objects in the tenant's namespace, built by the pure builders in
+ * manifests/ and applied server-side. Nothing is kept in memory: labels are the record of what exists.
+ */
+export class KubernetesRuntime implements FlinkRuntime {
+  readonly kind = 'kubernetes';
+  private readonly api: KubernetesObjects;
+  private readonly plan: TenantPlan;
+  private readonly prefix: string;
+
+  constructor(private readonly options: KubernetesRuntimeOptions) {
+    this.api = new KubernetesObjects(options.kubeConfig);
+    this.plan = options.tenantPlan ?? DEFAULT_TENANT_PLAN;
+    this.prefix = options.namespacePrefix ?? 'flink-fleet-';
+  }
+
+  namespaceOf(tenant: string): string {
+    return `${this.prefix}${tenant}`;
+  }
+
+  async ensureTenant(tenant: string): Promise<void> {
+    const namespace = this.namespaceOf(tenant);
+    assertValid(namespace, tenantProblems(tenant, 63 - this.prefix.length));
+    await this.api.apply(namespace, tenantNamespace(namespace, tenant));
+    for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
+    await this.quotaCounted(namespace);
+  }
+
+  async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
+    const id = this.identity(spec);
+    const placement = this.placement(id, spec.image);
+    assertValid(id.cluster, applicationSpecProblems(spec, placement.image, this.plan, 63 - this.prefix.length));
+    await this.create(id, applicationClusterObjects(id, spec, placement));
+    return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, false);
+  }
+
+  async deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints> {
+    const id = this.identity(spec);
+    const placement = this.placement(id, spec.image);
+    assertValid(id.cluster, sessionSpecProblems(spec, placement.image, this.plan, 63 - this.prefix.length));
+    await this.create(id, sessionClusterObjects(id, spec, placement));
+    return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, true);
+  }
+
+  /** Does not wait for the pod: the pool sees the TaskManager register with the JobManager. */
+  async addTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
+    const id = this.identity(cluster);
+    assertValid(id.cluster, taskManagerIdProblems(taskManagerId));
+    const root = await this.root(id);
+    const template = root && poolTaskManagerTemplate(root);
+    if (!root || !template) throw new Error(`session cluster ${id.cluster} does not exist in ${id.namespace}`);
+    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId)));
+  }
+
+  async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
+    const id = this.identity(cluster);
+    const pod = await this.api.read<V1Pod>({ apiVersion: 'v1', kind: 'Pod', metadata: { name: taskManagerId, namespace: id.namespace } });
+    if (!pod || pod.metadata?.labels?.[CLUSTER] !== id.cluster) return;
+    await this.api.delete(pod);
+    const deadline = Date.now() + (this.options.deleteTimeoutMs ?? 120_000);
+    while (await this.api.read(pod)) {
+      if (Date.now() >= deadline) throw new Error(`TaskManager pod ${id.namespace}/${taskManagerId} is still there`);
+      await sleep(this.options.pollIntervalMs ?? 250);
+    }
+  }
+
+  async deleteCluster(cluster: ClusterRef): Promise<void> {
+    const id = this.identity(cluster);
+    await deleteClusterObjects(this.api, id.namespace, id.cluster, this.options.deleteTimeoutMs ?? 120_000);
+  }
+
+  async observe(cluster: ClusterRef): Promise<ClusterObservation> {
+    const id = this.identity(cluster);
+    const selector = clusterSelector(id.cluster);
+    const [root, deployments, pods] = await Promise.all([this.root(id),
+      this.api.list('apps/v1', 'Deployment', id.namespace, selector), this.api.list('v1', 'Pod', id.namespace, selector)]);
+    const session = root?.metadata?.labels?.[CLUSTER_KIND] === 'session';
+    return observeCluster(id.cluster, { root, deployments: deployments as V1Deployment[], pods: pods as V1Pod[] },
+      clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, session));
+  }
+
+  async listClusters(): Promise<ClusterSummary[]> {
+    const roots = await this.api.list('v1', 'ConfigMap', undefined, `${MANAGED_BY_SELECTOR},${CLUSTER_KIND}`);
+    return roots.flatMap(({ metadata }) => {
+      const labels = metadata?.labels ?? {};
+      const [tenant, cluster, kind, name] = [labels[TENANT], labels[CLUSTER], labels[CLUSTER_KIND], metadata?.annotations?.[NAME_ANNOTATION]];
+      if (!tenant || !cluster || !name || (kind !== 'application' && kind !== 'session')) return [];
+      return [{ tenant, name, cluster, kind, createdAt: new Date(metadata?.creationTimestamp ?? 0).toISOString() }];
+    });
+  }
+
+  storageUri(cluster: ClusterRef): string {
+    return `${this.options.storageUri.replace(/\/+$/, '')}/${clusterName(cluster.tenant, cluster.name)}`;
+  }
+
+  /**
+   * The JobManager knows its newest checkpoint; without a JobManager there is none to tell, and
+   * object storage is not listed from here (with Kubernetes HA a restarted JobManager recovers by itself).
+   */
+  async latestCheckpoint(cluster: ClusterRef, jobId: string): Promise<string | undefined> {
+    const { endpoints } = await this.observe(cluster);
+    if (!endpoints) return undefined;
+    try {
+      return (await new FlinkRestClient(endpoints.restUrl, { timeoutMs: 10_000 }).checkpoints(jobId)).latest?.externalPath;
+    } catch (error) {
+      if (error instanceof FlinkUnreachable || (error instanceof FlinkRequestError && error.status === 404)) return undefined;
+      throw error;
+    }
+  }
+
+  private identity(ref: ClusterRef): ClusterIdentity {
+    return { tenant: ref.tenant, name: ref.name, cluster: clusterName(ref.tenant, ref.name), namespace: this.namespaceOf(ref.tenant) };
+  }
+
+  private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id) };
+  }
+
+  private root(id: ClusterIdentity): Promise<V1ConfigMap | undefined> {
+    return this.api.read<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: objectNames(id.cluster).config, namespace: id.namespace } });
+  }
+
+  /**
+   * Root first, then its dependents owned by it, then wait. A start that cannot succeed is cleaned
+   * up by label before the error goes up, so a refused cluster leaves nothing behind; a transient
+   * error (API server unavailable) leaves what exists for the retry to complete.
+   */
+  private async create(id: ClusterIdentity, objects: { root: V1ConfigMap; dependents: KubernetesObject[] }): Promise<void> {
+    try {
+      const root = await this.api.apply(id.cluster, objects.root);
+      const owned = ownedBy(ownerReference(root));
+      for (const dependent of objects.dependents) await this.api.apply(id.cluster, owned(dependent));
+      await waitUntilReady(this.api, id.namespace, id.cluster, {
+        timeoutMs: this.options.startupTimeoutMs ?? 300_000, intervalMs: this.options.pollIntervalMs ?? 500,
+        unschedulableGraceMs: this.options.unschedulableGraceMs ?? 60_000,
+      });
+    } catch (error) {
+      if (error instanceof ClusterStartFailed) await deleteClusterObjects(this.api, id.namespace, id.cluster, this.options.deleteTimeoutMs ?? 120_000);
+      throw error;
+    }
+  }
+
+  /** Quota admission refuses every pod until the quota controller has counted the namespace once. */
+  private async quotaCounted(namespace: string): Promise<void> {
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: TENANT_OBJECT_NAMES.quota, namespace } };
+    const deadline = Date.now() + 60_000;
+    while (!(await this.api.read<V1ResourceQuota>(quota))?.status?.hard) {
+      if (Date.now() >= deadline) throw new Error(`the ResourceQuota of ${namespace} was not counted within 60 s: is the controller-manager running?`);
+      await sleep(this.options.pollIntervalMs ?? 250);
+    }
+  }
+}

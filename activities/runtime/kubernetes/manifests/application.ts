@@ -1,0 +1,113 @@
+import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Service, V1Volume } from '@kubernetes/client-node';
+import type { ApplicationClusterSpec } from '../../types';
+import {
+  ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, USRLIB_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
+  withRestrictedSecurity,
+} from './container';
+import { applicationFlinkOptions, CONFIG_FILE, configFiles, LOG4J_FILE, SQL_SCRIPT_FILE } from './flink-config';
+import { haRole, haRoleBinding, haServiceAccount } from './ha';
+import { CLUSTER_KIND, componentSelector, NAME_ANNOTATION, objectNames, type ClusterIdentity } from './labels';
+import { clusterMetadata } from './objects';
+import { allowWithinCluster } from './tenant';
+
+/**
+ * An application cluster in Flink's standalone application mode (as the Flink Kubernetes Operator's
+ * standalone mode runs it): the JobManager starts the one job itself, so nothing is submitted later
+ * and a restarted JobManager pod runs the same job again, recovered through Kubernetes HA. Pure.
+ */
+export const SQL_DRIVER = 'org.apache.flink.table.runtime.application.SqlDriver';
+const USRLIB_VOLUME = 'usrlib';
+const ARTIFACTS_VOLUME = 'artifacts';
+
+export interface ClusterPlacement {
+  readonly image: string;
+  /** This cluster's state storage (checkpoints, savepoints, HA): `storageUri(cluster)`. */
+  readonly storageUri: string;
+}
+
+export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): V1ConfigMap {
+  const metadata = clusterMetadata(id, objectNames(id.cluster).config, 'jobmanager', { [CLUSTER_KIND]: 'application' });
+  return {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...metadata, annotations: { [NAME_ANNOTATION]: id.name } },
+    data: configFiles(applicationFlinkOptions(id, spec, placement.storageUri), spec.job.kind === 'sql' ? spec.job.script : undefined),
+  };
+}
+
+/** `standalone-job` is the official image's entrypoint command for this mode; `--host` makes the HA leader address the pod's IP. */
+export function jobManagerArgs(spec: ApplicationClusterSpec): string[] {
+  const common = ['standalone-job', '--host', '$(POD_IP)', '--job-id', spec.jobId];
+  if (spec.job.kind === 'sql') return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${USRLIB_DIR}/${SQL_SCRIPT_FILE}`];
+  return [...common, '--jars', spec.job.jarUri, '--job-classname', spec.job.entryClass, ...spec.job.args];
+}
+
+export function configVolume(id: ClusterIdentity): V1Volume {
+  return { name: CONFIG_VOLUME, configMap: { name: objectNames(id.cluster).config, items: [CONFIG_FILE, LOG4J_FILE].map((key) => ({ key, path: key })) } };
+}
+
+function jobManagerVolumes(id: ClusterIdentity, spec: ApplicationClusterSpec): V1Volume[] {
+  const script: V1Volume[] = spec.job.kind === 'sql'
+    ? [{ name: USRLIB_VOLUME, configMap: { name: objectNames(id.cluster).config, items: [{ key: SQL_SCRIPT_FILE, path: SQL_SCRIPT_FILE }] } }]
+    : [];
+  return [configVolume(id), ...script, { name: ARTIFACTS_VOLUME, emptyDir: {} }];
+}
+
+function jobManagerContainer(spec: ApplicationClusterSpec, image: string): V1Container {
+  const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [{ name: USRLIB_VOLUME, mountPath: USRLIB_DIR, readOnly: true }] : [])];
+  return compose({ name: 'jobmanager', image, args: jobManagerArgs(spec), volumeMounts: mounts },
+    withResources(spec.jobManager), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withConfigMount,
+    withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, '/config'));
+}
+
+/** Recreate, not RollingUpdate: two JobManagers of one job at once would both try to run it. */
+export function jobManagerDeployment(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): V1Deployment {
+  const metadata = clusterMetadata(id, objectNames(id.cluster).jobManager, 'jobmanager');
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata,
+    spec: {
+      replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { ...componentSelector(id, 'jobmanager') } },
+      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([jobManagerContainer(spec, placement.image)],
+        { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: jobManagerVolumes(id, spec) }) },
+    },
+  };
+}
+
+export function taskManagerCount(spec: Pick<ApplicationClusterSpec, 'parallelism' | 'slotsPerTaskManager'>): number {
+  return Math.ceil(spec.parallelism / spec.slotsPerTaskManager);
+}
+
+export function taskManagerContainer(resources: ApplicationClusterSpec['taskManager'], image: string, secretEnv: ApplicationClusterSpec['secretEnv'] = []): V1Container {
+  return compose({ name: 'taskmanager', image, args: ['taskmanager', '-Dtaskmanager.host=$(POD_IP)', '-Dtaskmanager.resource-id=$(POD_NAME)'] },
+    withResources(resources), withRestrictedSecurity, withEnv(secretEnv), withConfigMount,
+    // TaskManagers serve no REST API: their probes watch the RPC port they register with.
+    withPorts({ rpc: PORTS.taskManagerRpc }), withProbes(PORTS.taskManagerRpc));
+}
+
+export function taskManagerDeployment(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): V1Deployment {
+  const metadata = clusterMetadata(id, objectNames(id.cluster).taskManager, 'taskmanager');
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata,
+    spec: {
+      replicas: taskManagerCount(spec), selector: { matchLabels: { ...componentSelector(id, 'taskmanager') } },
+      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([taskManagerContainer(spec.taskManager, placement.image, spec.secretEnv)],
+        { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: [configVolume(id)] }) },
+    },
+  };
+}
+
+export function jobManagerService(id: ClusterIdentity, extraPorts: Readonly<Record<string, number>> = {}): V1Service {
+  const ports = { rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest, ...extraPorts };
+  return {
+    apiVersion: 'v1', kind: 'Service', metadata: clusterMetadata(id, objectNames(id.cluster).service, 'jobmanager'),
+    spec: { type: 'ClusterIP', selector: { ...componentSelector(id, 'jobmanager') },
+      ports: Object.entries(ports).map(([name, port]) => ({ name, port, targetPort: port, protocol: 'TCP' })) },
+  };
+}
+
+/** Root first (the ConfigMap), then what the pods need, then the pods' owners: the order apply follows. */
+export function applicationClusterObjects(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): { root: V1ConfigMap; dependents: KubernetesObject[] } {
+  return {
+    root: applicationConfigMap(id, spec, placement),
+    dependents: [allowWithinCluster(id), haServiceAccount(id), haRole(id), haRoleBinding(id), jobManagerService(id),
+      jobManagerDeployment(id, spec, placement), taskManagerDeployment(id, spec, placement)],
+  };
+}

@@ -1,0 +1,83 @@
+import type { V1Container, V1EnvVar, V1PodSpec, V1Probe } from '@kubernetes/client-node';
+import type { ProcessResources, SecretEnv } from '../../types';
+
+/**
+ * One aspect of a Flink container or pod per function, after Flink's own `KubernetesStepDecorator`s:
+ * each takes what the previous made and adds one thing, so each is read and tested on its own.
+ */
+export const PORTS = { rpc: 6123, blob: 6124, rest: 8081, gateway: 8083, taskManagerRpc: 6122 } as const;
+/** The official image's `flink` user; Pod Security `restricted` wants a non-root uid spelled out. */
+export const FLINK_UID = 9999;
+export const CONF_DIR = '/opt/flink/conf';
+export const USRLIB_DIR = '/opt/flink/usrlib';
+/** Where standalone application mode downloads `--jars` URIs to (`user.artifacts.base-dir`). */
+export const ARTIFACTS_DIR = '/opt/flink/artifacts';
+export const CONFIG_VOLUME = 'flink-config';
+
+export type ContainerStep = (container: V1Container) => V1Container;
+
+export function compose(container: V1Container, ...steps: readonly ContainerStep[]): V1Container {
+  return steps.reduce((current, step) => step(current), container);
+}
+
+/**
+ * Requests equal limits: a JVM sized by `*.memory.process.size` uses all of it, so a lower request
+ * only invites the scheduler to overcommit the node and the kernel to OOM-kill the process later.
+ */
+export function withResources(resources: ProcessResources): ContainerStep {
+  const quantities = { cpu: `${Math.round(resources.cpu * 1000)}m`, memory: `${resources.memoryMb}Mi` };
+  return (container) => ({ ...container, resources: { requests: { ...quantities }, limits: { ...quantities } } });
+}
+
+export const withRestrictedSecurity: ContainerStep = (container) => ({
+  ...container,
+  securityContext: {
+    runAsNonRoot: true, runAsUser: FLINK_UID, runAsGroup: FLINK_UID, allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+  },
+});
+
+/** The pod IP, for Flink addresses that must name this pod rather than the Service (HA leaders, TaskManagers). */
+const POD_IP: V1EnvVar = { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } };
+/** A TaskManager's resource id is its pod name, so a TaskManager Flink names is a pod one can delete. */
+const POD_NAME: V1EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+
+export function withEnv(secretEnv: readonly SecretEnv[]): ContainerStep {
+  const fromSecrets = secretEnv.map(({ env, secretName, key }): V1EnvVar => ({ name: env, valueFrom: { secretKeyRef: { name: secretName, key } } }));
+  return (container) => ({ ...container, env: [POD_IP, POD_NAME, ...fromSecrets] });
+}
+
+export const withConfigMount: ContainerStep = (container) => ({
+  ...container,
+  volumeMounts: [...(container.volumeMounts ?? []), { name: CONFIG_VOLUME, mountPath: CONF_DIR, readOnly: true }],
+});
+
+/**
+ * A generous startup window (a JobManager restoring a large savepoint is slow to open its port), then
+ * liveness by TCP only: an HTTP liveness probe would restart a JobManager merely busy under load.
+ */
+export function withProbes(port: number, readinessPath?: string): ContainerStep {
+  const tcp: V1Probe = { tcpSocket: { port } };
+  const readiness: V1Probe = readinessPath ? { httpGet: { path: readinessPath, port } } : tcp;
+  return (container) => ({
+    ...container,
+    startupProbe: { ...tcp, periodSeconds: 5, failureThreshold: 60 },
+    livenessProbe: { ...tcp, periodSeconds: 10, failureThreshold: 3 },
+    readinessProbe: { ...readiness, periodSeconds: 5, failureThreshold: 3 },
+  });
+}
+
+export function withPorts(ports: Readonly<Record<string, number>>): ContainerStep {
+  return (container) => ({ ...container, ports: Object.entries(ports).map(([name, containerPort]) => ({ name, containerPort })) });
+}
+
+/** Pod-level settings every Flink pod shares: Pod Security `restricted` also checks the pod's own context. */
+export function flinkPodSpec(containers: V1Container[], extra: Partial<V1PodSpec> = {}): V1PodSpec {
+  return {
+    securityContext: { runAsNonRoot: true, runAsUser: FLINK_UID, fsGroup: FLINK_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    automountServiceAccountToken: false,
+    ...extra,
+    containers,
+    volumes: [...(extra.volumes ?? [])],
+  };
+}

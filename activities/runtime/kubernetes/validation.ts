@@ -1,0 +1,95 @@
+import { isDns1123Label } from '../../names';
+import type { ApplicationClusterSpec, ProcessResources, SecretEnv, SessionClusterSpec } from '../types';
+import { InvalidClusterSpec } from './errors';
+import { taskManagerCount } from './manifests/application';
+import type { TenantPlan } from './manifests/tenant';
+
+/**
+ * Checks, before any API call, what Kubernetes would refuse later or what no retry can fix. Pure:
+ * returns the problems (field: rule), and `assertValid` turns them into one typed error.
+ */
+export const MIN_MEMORY_MB = 768; // Flink cannot fit its JVM overhead and metaspace in less
+const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const JOB_ID = /^[0-9a-f]{32}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const JAR_URI = /^(file|https?):\/\/\S+$/;
+
+type Problems = string[];
+
+export function tenantProblems(tenant: string, maxLength: number): Problems {
+  return isDns1123Label(tenant, maxLength) ? [] : [`tenant: must be a DNS-1123 label of at most ${maxLength} characters (lowercase letters, digits, '-')`];
+}
+
+function nameProblems(spec: { tenant: string; name: string }, tenantMax: number): Problems {
+  const name = isDns1123Label(spec.name) ? [] : ["name: must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)"];
+  return [...tenantProblems(spec.tenant, tenantMax), ...name];
+}
+
+function resourceProblems(field: string, resources: ProcessResources, plan: TenantPlan): Problems {
+  const problems: Problems = [];
+  const { cpu, memoryMb } = resources;
+  if (!Number.isFinite(cpu) || cpu <= 0) problems.push(`${field}.cpu: must be more than 0 cores`);
+  else if (cpu > plan.maxContainer.cpu) problems.push(`${field}.cpu: must be at most ${plan.maxContainer.cpu} cores (the tenant's largest container)`);
+  if (!Number.isInteger(memoryMb) || memoryMb < MIN_MEMORY_MB) problems.push(`${field}.memoryMb: must be a whole number of at least ${MIN_MEMORY_MB} MB`);
+  else if (memoryMb > plan.maxContainer.memoryMb) problems.push(`${field}.memoryMb: must be at most ${plan.maxContainer.memoryMb} MB (the tenant's largest container)`);
+  return problems;
+}
+
+export function imageProblems(image: string): Problems {
+  return image.length <= 255 && IMAGE.test(image) ? [] : ['image: must be a container image reference (registry/repository:tag, no spaces)'];
+}
+
+function secretEnvProblems(secretEnv: readonly SecretEnv[]): Problems {
+  return secretEnv.flatMap((entry, i) => [
+    ...(ENV_NAME.test(entry.env) ? [] : [`secretEnv[${i}].env: must be an environment variable name`]),
+    ...(isDns1123Label(entry.secretName, 253) || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(entry.secretName) ? [] : [`secretEnv[${i}].secretName: must be a Secret name`]),
+    ...(SECRET_KEY.test(entry.key) ? [] : [`secretEnv[${i}].key: must be a Secret key`]),
+  ]);
+}
+
+/** All of a cluster at once against the tenant's plan: a cluster larger than the quota can never start. */
+function totalProblems(processes: readonly ProcessResources[], plan: TenantPlan): Problems {
+  const cpu = processes.reduce((sum, p) => sum + p.cpu, 0);
+  const memoryMb = processes.reduce((sum, p) => sum + p.memoryMb, 0);
+  return [
+    ...(cpu > plan.cpu ? [`resources: the cluster needs ${cpu} cores, more than the tenant's quota of ${plan.cpu}`] : []),
+    ...(memoryMb > plan.memoryMb ? [`resources: the cluster needs ${memoryMb} MB, more than the tenant's quota of ${plan.memoryMb} MB`] : []),
+    ...(processes.length > plan.pods ? [`parallelism: the cluster needs ${processes.length} pods, more than the tenant's quota of ${plan.pods}`] : []),
+  ];
+}
+
+function intProblems(field: string, value: number, min: number, max: number): Problems {
+  return Number.isInteger(value) && value >= min && value <= max ? [] : [`${field}: must be a whole number from ${min} to ${max}`];
+}
+
+export function applicationSpecProblems(spec: ApplicationClusterSpec, image: string, plan: TenantPlan, tenantMax: number): Problems {
+  const problems = [
+    ...nameProblems(spec, tenantMax), ...imageProblems(image),
+    ...(JOB_ID.test(spec.jobId) ? [] : ['jobId: must be 32 lowercase hex characters']),
+    ...intProblems('parallelism', spec.parallelism, 1, 1024), ...intProblems('slotsPerTaskManager', spec.slotsPerTaskManager, 1, 64),
+    ...resourceProblems('jobManager', spec.jobManager, plan), ...resourceProblems('taskManager', spec.taskManager, plan),
+    ...secretEnvProblems(spec.secretEnv ?? []),
+    ...(spec.job.kind === 'jar' && !JAR_URI.test(spec.job.jarUri) ? ['job.jarUri: must be a file:// (inside the image), http:// or https:// URI'] : []),
+    ...(spec.job.kind === 'sql' && spec.job.script.trim() === '' ? ['job.script: must not be empty'] : []),
+  ];
+  if (problems.length > 0) return problems;
+  const taskManagers = Array.from({ length: taskManagerCount(spec) }, () => spec.taskManager);
+  return totalProblems([spec.jobManager, ...taskManagers], plan);
+}
+
+export function sessionSpecProblems(spec: SessionClusterSpec, image: string, plan: TenantPlan, tenantMax: number): Problems {
+  const problems = [...nameProblems(spec, tenantMax), ...imageProblems(image),
+    ...resourceProblems('jobManager', spec.jobManager, plan), ...resourceProblems('taskManager', spec.taskManager, plan)];
+  // The JobManager, the gateway (sized like it) and at least one pool TaskManager.
+  return problems.length > 0 ? problems : totalProblems([spec.jobManager, spec.jobManager, spec.taskManager], plan);
+}
+
+export function taskManagerIdProblems(taskManagerId: string): Problems {
+  return isDns1123Label(taskManagerId) ? [] : ["taskManagerId: must be a DNS-1123 label (it is the pod's name and Flink's resource id)"];
+}
+
+export function assertValid(cluster: string, problems: Problems): void {
+  if (problems.length > 0) throw new InvalidClusterSpec(cluster, problems);
+}
+
