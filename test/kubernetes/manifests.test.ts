@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1PodSpec, V1Service } from '@kubernetes/client-node';
+import { applicationClusterObjects, taskManagerCount } from '../../activities/runtime/kubernetes/manifests/application';
+import { APP_NAME, CLUSTER, COMPONENT, MANAGED_BY, TENANT, type ClusterIdentity } from '../../activities/runtime/kubernetes/manifests/labels';
+import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from '../../activities/runtime/kubernetes/manifests/session';
+import { clusterName, isDns1123Label } from '../../activities/names';
+import type { ApplicationClusterSpec } from '../../activities/runtime/types';
+import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
+
+const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c' };
+
+function identity(tenant: string, name: string): ClusterIdentity {
+  return { tenant, name, cluster: clusterName(tenant, name), namespace: `flink-fleet-${tenant}` };
+}
+
+interface Built { readonly name: string; readonly id: ClusterIdentity; readonly objects: KubernetesObject[] }
+
+function application(spec: ApplicationClusterSpec): Built {
+  const id = identity(spec.tenant, spec.name);
+  const { root, dependents } = applicationClusterObjects(id, spec, placement);
+  return { name: `application ${spec.name}`, id, objects: [root, ...dependents] };
+}
+
+function session(): Built {
+  const id = identity('acme', 'previews');
+  const { root, dependents } = sessionClusterObjects(id, sessionCluster('acme', 'previews'), placement);
+  const template = poolTaskManagerTemplate(root);
+  assert.ok(template);
+  return { name: 'session previews', id, objects: [root, ...dependents, poolTaskManagerPod(id, template, 'tm-1f2e3d')] };
+}
+
+const long = 'a-pipeline-name-long-enough-to-need-a-hash-suffix';
+/** Builders, not their results: building twice must give the same objects. */
+const builds: ReadonlyArray<() => Built> = [
+  () => application(sqlPipeline('acme', 'orders')),
+  () => application(sqlPipeline('acme', 'wide', { parallelism: 5, slotsPerTaskManager: 2, taskManager: { cpu: 2, memoryMb: 4096 } })),
+  () => application(jarConnection('globex', long, { secretEnv: [{ env: 'KAFKA_PASSWORD', secretName: 'kafka', key: 'password' }] })),
+  session,
+];
+
+function podSpecs(objects: readonly KubernetesObject[]): V1PodSpec[] {
+  return objects.flatMap((o) => {
+    if (o.kind === 'Deployment') return [(o as V1Deployment).spec?.template.spec as V1PodSpec];
+    if (o.kind === 'Pod') return [(o as { spec: V1PodSpec }).spec];
+    return [];
+  });
+}
+
+const containers = (objects: readonly KubernetesObject[]): V1Container[] => podSpecs(objects).flatMap((spec) => spec.containers);
+
+/** Megabytes of a Kubernetes quantity in Mi or of a Flink size in m. */
+function megabytes(size: string): number {
+  const match = /^(\d+)(Mi|m)$/.exec(size);
+  assert.ok(match, `unexpected size ${size}`);
+  return Number(match[1]);
+}
+
+function flinkOption(config: V1ConfigMap, key: string): string | undefined {
+  const line = config.data?.['config.yaml']?.split('\n').find((l) => l.startsWith(`${key}: `));
+  return line === undefined ? undefined : String(JSON.parse(line.slice(key.length + 2)));
+}
+
+describe('kubernetes manifest builders', () => {
+  for (const build of builds) {
+    const { name, id, objects } = build();
+    describe(name, () => {
+      it('labels every object and pod template as managed by flink-fleet, with tenant, cluster and component', () => {
+        const templates = objects.filter((o) => o.kind === 'Deployment').map((o) => (o as V1Deployment).spec?.template.metadata);
+        for (const metadata of [...objects.map((o) => o.metadata), ...templates]) {
+          const labels = metadata?.labels ?? {};
+          assert.equal(labels[MANAGED_BY], 'flink-fleet', metadata?.name);
+          assert.equal(labels[APP_NAME], 'flink');
+          assert.equal(labels[TENANT], id.tenant);
+          assert.equal(labels[CLUSTER], id.cluster);
+          assert.ok(['jobmanager', 'taskmanager', 'gateway'].includes(labels[COMPONENT] ?? ''), `${metadata?.name} component`);
+        }
+      });
+
+      it('names every object as a DNS-1123 label in the tenant namespace, the same on every build', () => {
+        for (const object of objects) {
+          assert.ok(isDns1123Label(object.metadata?.name ?? ''), `${object.kind} ${object.metadata?.name}`);
+          assert.equal(object.metadata?.namespace, id.namespace);
+        }
+        assert.deepEqual(build().objects, objects);
+      });
+
+      it('sets equal CPU and memory requests and limits on every container', () => {
+        for (const container of containers(objects)) {
+          const { requests, limits } = container.resources ?? {};
+          assert.ok(requests?.cpu && requests.memory, `${container.name} requests`);
+          assert.deepEqual(requests, limits, `${container.name}`);
+        }
+      });
+
+      it('runs every pod and container under Pod Security restricted', () => {
+        for (const spec of podSpecs(objects)) {
+          assert.equal(spec.securityContext?.runAsNonRoot, true);
+          assert.equal(spec.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+          for (const container of spec.containers) {
+            const context = container.securityContext;
+            assert.equal(context?.runAsNonRoot, true);
+            assert.equal(context?.runAsUser, 9999);
+            assert.equal(context?.allowPrivilegeEscalation, false);
+            assert.deepEqual(context?.capabilities?.drop, ['ALL']);
+            assert.equal(context?.seccompProfile?.type, 'RuntimeDefault');
+          }
+        }
+      });
+
+      it('probes every container: startup, liveness and readiness', () => {
+        for (const container of containers(objects)) {
+          assert.ok(container.startupProbe && container.livenessProbe && container.readinessProbe, container.name);
+        }
+      });
+
+      it("sizes Flink's processes to their container's memory limit", () => {
+        const config = objects.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
+        for (const container of containers(objects).filter((c) => c.name !== 'gateway')) {
+          const processSize = flinkOption(config, `${container.name}.memory.process.size`);
+          assert.ok(processSize, `${container.name}.memory.process.size`);
+          assert.ok(megabytes(processSize) <= megabytes(String(container.resources?.limits?.memory)), container.name);
+        }
+      });
+
+      it('exposes rpc, blob and REST on a ClusterIP Service selecting the JobManager', () => {
+        const service = objects.find((o) => o.kind === 'Service' && o.metadata?.name === id.cluster) as V1Service;
+        assert.equal(service.spec?.type, 'ClusterIP');
+        assert.deepEqual(service.spec?.selector, { [CLUSTER]: id.cluster, [COMPONENT]: 'jobmanager' });
+        assert.deepEqual(service.spec?.ports?.map((p) => [p.name, p.port]), [['rpc', 6123], ['blob', 6124], ['rest', 8081]]);
+      });
+    });
+  }
+
+  it('runs as many TaskManagers as parallelism over slots needs, with Kubernetes HA in the config', () => {
+    const spec = sqlPipeline('acme', 'wide', { parallelism: 5, slotsPerTaskManager: 2 });
+    const { objects } = application(spec);
+    const taskManagers = objects.find((o) => o.metadata?.name?.endsWith('-taskmanager')) as V1Deployment;
+    assert.equal(taskManagers.spec?.replicas, 3);
+    assert.equal(taskManagerCount(spec), 3);
+    const config = objects[0] as V1ConfigMap;
+    assert.equal(flinkOption(config, 'high-availability.type'), 'kubernetes');
+    assert.equal(flinkOption(config, 'high-availability.storageDir'), 's3://fleet/state/c/ha');
+    assert.equal(flinkOption(config, 'kubernetes.cluster-id'), clusterName('acme', 'wide'));
+    assert.deepEqual(objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind ?? '')).map((o) => o.kind),
+      ['ServiceAccount', 'Role', 'RoleBinding']);
+  });
+
+  it('starts a SQL pipeline with Flink\'s SqlDriver on the script mounted from the ConfigMap', () => {
+    const { objects } = application(sqlPipeline('acme', 'orders'));
+    const jobManager = containers(objects).find((c) => c.name === 'jobmanager');
+    assert.deepEqual(jobManager?.args?.slice(0, 5), ['standalone-job', '--host', '$(POD_IP)', '--job-id', '0123456789abcdef0123456789abcdef']);
+    assert.deepEqual(jobManager?.args?.slice(5), ['--job-classname', 'org.apache.flink.table.runtime.application.SqlDriver',
+      '--scriptUri', 'file:///opt/flink/usrlib/pipeline.sql']);
+    assert.equal((objects[0] as V1ConfigMap).data?.['pipeline.sql'], 'INSERT INTO sink SELECT * FROM source;');
+  });
+
+  it('reads secretEnv from Secret references in the JobManager and TaskManager, never their values', () => {
+    const { objects } = application(jarConnection('globex', 'kafka', { secretEnv: [{ env: 'KAFKA_PASSWORD', secretName: 'kafka', key: 'password' }] }));
+    for (const container of containers(objects)) {
+      const env = container.env?.find((e) => e.name === 'KAFKA_PASSWORD');
+      assert.deepEqual(env?.valueFrom?.secretKeyRef, { name: 'kafka', key: 'password' }, container.name);
+      assert.equal(env?.value, undefined);
+    }
+  });
+
+  it('makes a pool TaskManager a bare single-slot pod, labelled idle, named by its Flink resource id', () => {
+    const { objects } = session();
+    const pod = objects.find((o) => o.kind === 'Pod') as { metadata: { name: string; labels: Record<string, string> }; spec: V1PodSpec };
+    assert.equal(pod.metadata.name, 'tm-1f2e3d');
+    assert.equal(pod.metadata.labels['flink-fleet/pool'], 'idle');
+    assert.equal(pod.spec.restartPolicy, 'Never');
+    assert.ok(pod.spec.containers[0]?.args?.includes('-Dtaskmanager.resource-id=$(POD_NAME)'));
+    assert.equal(flinkOption(objects[0] as V1ConfigMap, 'taskmanager.numberOfTaskSlots'), '1');
+  });
+});

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
+import { applicationSpecProblems, imageProblems, sessionSpecProblems } from '../../activities/runtime/kubernetes/validation';
+import type { ApplicationClusterSpec } from '../../activities/runtime/types';
+import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
+
+const IMAGE = 'flink:2.3.0-java17';
+const problems = (spec: ApplicationClusterSpec, image = IMAGE) => applicationSpecProblems(spec, image, DEFAULT_TENANT_PLAN, 51);
+
+describe('kubernetes spec validation, before any API call', () => {
+  it('accepts the specs the fleet deploys', () => {
+    assert.deepEqual(problems(sqlPipeline('acme', 'orders')), []);
+    assert.deepEqual(problems(jarConnection('acme', 'kafka', { secretEnv: [{ env: 'PASSWORD', secretName: 'kafka.creds', key: 'pw' }] })), []);
+    assert.deepEqual(sessionSpecProblems(sessionCluster('acme', 'previews'), IMAGE, DEFAULT_TENANT_PLAN, 51), []);
+    for (const image of ['flink:2.3.0', 'registry.example.com:5000/team/flink:2.3.0-java17', `flink@sha256:${'a'.repeat(64)}`]) {
+      assert.deepEqual(imageProblems(image), [], image);
+    }
+  });
+
+  const bad: ReadonlyArray<readonly [string, ApplicationClusterSpec, RegExp, string?]> = [
+    ['an invalid tenant name', sqlPipeline('Acme_Corp', 'orders'), /^tenant: must be a DNS-1123 label/],
+    ['an invalid cluster name', sqlPipeline('acme', 'orders.v2'), /^name: must be a DNS-1123 label/],
+    ['negative cores', sqlPipeline('acme', 'orders', { taskManager: { cpu: -1, memoryMb: 1024 } }), /^taskManager\.cpu: must be more than 0 cores/],
+    ['zero memory', sqlPipeline('acme', 'orders', { jobManager: { cpu: 1, memoryMb: 0 } }), /^jobManager\.memoryMb: must be a whole number of at least 768 MB/],
+    ['an absurd container', sqlPipeline('acme', 'orders', { taskManager: { cpu: 1, memoryMb: 10_000_000 } }), /^taskManager\.memoryMb: must be at most 32768 MB/],
+    ['more than the quota in all', sqlPipeline('acme', 'orders', { parallelism: 64, taskManager: { cpu: 1, memoryMb: 2048 } }),
+      /^resources: the cluster needs 64\.5 cores, more than the tenant's quota of 16/],
+    ['an image name with spaces', sqlPipeline('acme', 'orders'), /^image: must be a container image reference/, 'flink 2.3'],
+    ['a job id that is not 32 hex characters', sqlPipeline('acme', 'orders', { jobId: 'job-1' }), /^jobId: must be 32 lowercase hex/],
+    ['a fractional parallelism', sqlPipeline('acme', 'orders', { parallelism: 1.5 }), /^parallelism: must be a whole number/],
+    ['a secret env var with a bad name', sqlPipeline('acme', 'orders', { secretEnv: [{ env: 'MY-VAR', secretName: 's', key: 'k' }] }),
+      /^secretEnv\[0\]\.env: must be an environment variable name/],
+  ];
+  for (const [what, spec, rule, image] of bad) {
+    it(`rejects ${what}, naming the field and the rule`, () => {
+      const found = problems(spec, image);
+      assert.ok(found.some((p) => rule.test(p)), found.join('; ') || 'no problem found');
+    });
+  }
+});
