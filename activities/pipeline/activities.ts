@@ -6,7 +6,7 @@ import type {
 } from '../../workflows/pipeline/activity-types';
 import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
-import type { JobState } from '../flink/rest-types';
+import { TERMINAL_JOB_STATES, type JobState } from '../flink/rest-types';
 import { pollPause, withHeartbeat } from '../heartbeat';
 import { ClusterStartFailed, type FlinkRuntime } from '../runtime/types';
 import { applicationClusterSpec } from './cluster-spec';
@@ -107,6 +107,12 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
     async stopJob(input: StopJobInput): Promise<{ savepointPath?: string }> {
       const client = await restClient(input);
       try {
+        // A retry after the first attempt stopped the job (and the worker died before saying so)
+        // finds the job ended, and the savepoint in the job's checkpoint statistics.
+        const { state } = await client.job(input.jobId);
+        if (TERMINAL_JOB_STATES.includes(state)) {
+          return input.savepoint ? { savepointPath: (await client.checkpoints(input.jobId)).latestSavepoint?.externalPath } : {};
+        }
         if (!input.savepoint) {
           await client.cancelJob(input.jobId);
           return {};

@@ -20,7 +20,8 @@ const bounded: RetryPolicy = { maximumAttempts: 10, initialInterval: '1 second',
 
 const { ensureTenant, deployPipelineCluster, awaitJobRunning, stopJob, latestCheckpoint, deletePipelineCluster } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
+  // Activities heartbeat every 5 s; a dead worker's attempt is retried elsewhere after this.
+  heartbeatTimeout: '15 seconds',
   retry: bounded,
 });
 
@@ -178,7 +179,7 @@ async function watchUntilStopOrChange(life: Lifecycle, boundSeconds: number): Pr
   if (life.stopRequest) return 'stop';
   const { watchJob } = proxyActivities<Activities>({
     startToCloseTimeout: `${boundSeconds + 120} seconds`,
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: '15 seconds',
     retry: { ...bounded, maximumAttempts: 20 },
   });
   const scope = new CancellationScope();

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning } from './processes';
 
 /**
  * The local runtime keeps no registry in memory: a cluster is its folder under the state directory,
@@ -58,9 +59,20 @@ export function listRecords(stateDir: string): ClusterRecord[] {
 
 const STALE_LOCK_MS = 120_000;
 
+/** A lock whose worker process died (SIGKILL, OOM) is stale at once; one without an owner, after a while. */
+function lockIsStale(lock: string): boolean {
+  try {
+    const [pid, since] = readFileSync(join(lock, 'owner'), 'utf8').trim().split(' ').map(Number);
+    return (pid !== undefined && !isRunning(pid)) || Date.now() - (since ?? Date.now()) > STALE_LOCK_MS;
+  } catch {
+    // Taken, but its owner was not written yet (or never will be): judge by the folder's age.
+    return existsSync(lock) && Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS;
+  }
+}
+
 /**
  * Serialises deploy/delete of one cluster across activities and worker processes (a retry can race
- * the attempt it replaces). mkdir is atomic; a lock older than any deploy takes is from a dead worker.
+ * the attempt it replaces). mkdir is atomic; the owner file says which process holds it since when.
  */
 export async function withClusterLock<T>(stateDir: string, cluster: string, action: () => Promise<T>): Promise<T> {
   const locks = join(stateDir, 'locks');
@@ -72,8 +84,7 @@ export async function withClusterLock<T>(stateDir: string, cluster: string, acti
       writeFileSync(join(lock, 'owner'), `${process.pid} ${Date.now()}\n`);
       break;
     } catch {
-      const owner = existsSync(join(lock, 'owner')) ? readFileSync(join(lock, 'owner'), 'utf8').split(' ') : [];
-      if (Date.now() - Number(owner[1] ?? Date.now()) > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      if (lockIsStale(lock)) rmSync(lock, { recursive: true, force: true });
       else await sleep(100);
     }
   }

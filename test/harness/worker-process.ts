@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { stopProcess } from '../../activities/runtime/local/processes';
+import { toolchain } from '../../scripts/toolchain';
+import { temporalTestBed } from './global';
+import { trackProcess, untrackProcess } from './processes';
+
+export interface WorkerProcess {
+  readonly pid: number;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  readonly exited: Promise<number | NodeJS.Signals | null>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real worker entry point (`worker/main.ts`) in a process of its own, so that a test can
+ * SIGKILL it mid-activity as an OOM-kill or a node failure would.
+ */
+export function startWorkerProcess(options: { taskQueue: string; stateDir: string; env?: NodeJS.ProcessEnv; logFile: string }): WorkerProcess {
+  const out = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'worker', 'main.ts')], {
+    stdio: ['ignore', out, out],
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalTestBed().server.address,
+      FLEET_TASK_QUEUE: options.taskQueue,
+      FLEET_STATE_DIR: options.stateDir,
+      FLINK_HOME: toolchain().flinkHome,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+  });
+  closeSync(out);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the worker process');
+  trackProcess(pid, `worker process for ${options.taskQueue}`);
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  return {
+    pid,
+    exited,
+    kill: (signal) => child.kill(signal),
+    async stop() {
+      await stopProcess(pid, 25_000);
+      untrackProcess(pid);
+    },
+  };
+}
