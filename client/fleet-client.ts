@@ -4,7 +4,11 @@ import {
 import { statusQuery, stopSignal, stopUpdate, type PipelineResult, type PipelineStatus, type StopRequest } from '../workflows/pipeline/api';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, pipelineWorkflowId, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
+import type { PoolConfigInput, PoolStats } from '../workflows/pool/api';
+import { DEFAULT_POOL } from '../workflows/preview/request';
 import { FleetError } from './errors';
+import { poolStats, resizePool, startPool, stopPool } from './pool';
+import { startPreview, type PreviewOptions, type PreviewStream } from './preview';
 
 export const DEFAULT_TASK_QUEUE = 'flink-fleet';
 
@@ -110,6 +114,27 @@ export class FleetClient {
     const summaries: PipelineSummary[] = [];
     for await (const execution of this.temporal.workflow.list({ query: clauses.join(' AND ') })) summaries.push(summarize(execution));
     return summaries;
+  }
+
+  /** Runs a SQL preview on the pool's session cluster; iterate the stream for rows, then ask its result. */
+  preview(tenant: string, sql: string, options: PreviewOptions = {}): Promise<PreviewStream> {
+    return startPreview(this.temporal, this.taskQueue, tenant, sql, options);
+  }
+
+  startPool(config: PoolConfigInput): Promise<string> {
+    return startPool(this.temporal, this.taskQueue, config);
+  }
+
+  poolStats(pool: string = DEFAULT_POOL): Promise<PoolStats> {
+    return poolStats(this.temporal, pool);
+  }
+
+  resizePool(target: number, pool: string = DEFAULT_POOL): Promise<PoolStats> {
+    return resizePool(this.temporal, pool, target);
+  }
+
+  stopPool(pool: string = DEFAULT_POOL): Promise<void> {
+    return stopPool(this.temporal, pool);
   }
 
   private async notFoundAsFleetError<T>(tenant: string, name: string, call: () => Promise<T>): Promise<T> {

@@ -1,0 +1,102 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PoolObservation } from '../../workflows/pool/state';
+import type {
+  KillTaskManagersInput, ObservePoolInput, PoolTaskManagerInput, SessionClusterInput,
+} from '../../workflows/pool/activity-types';
+import { classifyFlinkError } from '../flink/errors';
+import { FlinkRestClient } from '../flink/rest-client';
+import { TERMINAL_JOB_STATES } from '../flink/rest-types';
+import { pollPause, withHeartbeat } from '../heartbeat';
+import type { ClusterHealth, ClusterRef, FlinkRuntime } from '../runtime/types';
+
+/** Registration is what makes a TaskManager usable; polled often, since a cold preview waits for it. */
+const REGISTRATION_POLL_MS = 100;
+/** Previews name their jobs after their workflow id (`pipeline.name`), which is how orphans are found. */
+const PREVIEW_JOB_PREFIX = 'preview/';
+
+export type PoolObservationResult = PoolObservation & { readonly sessionCluster: ClusterHealth };
+
+/** The activities of maintainIdlePool over one runtime; each is idempotent. */
+export function createPoolActivities(runtime: FlinkRuntime) {
+  async function restClient(ref: ClusterRef): Promise<FlinkRestClient> {
+    const observed = await runtime.observe(ref);
+    if (!observed.endpoints) throw ApplicationFailure.nonRetryable(`session cluster ${observed.cluster} does not exist`, 'ClusterNotFound');
+    return new FlinkRestClient(observed.endpoints.restUrl);
+  }
+
+  /** Temporal's answer for a workflow that has ended or never existed: not running either way. */
+  async function isRunning(workflowId: string): Promise<boolean> {
+    try {
+      const description = await Context.current().client.workflow.getHandle(workflowId).describe();
+      return description.status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** The TaskManagers running a preview job whose workflow has ended; those jobs are cancelled. */
+  async function orphanedTaskManagers(client: FlinkRestClient): Promise<string[]> {
+    const previewJobs = (await client.jobs()).filter((j) => !TERMINAL_JOB_STATES.includes(j.state) && j.name.startsWith(PREVIEW_JOB_PREFIX));
+    const orphans: string[] = [];
+    for (const job of previewJobs) {
+      if (await isRunning(job.name)) continue;
+      orphans.push(...(await client.jobTaskManagers(job.id)));
+      await client.cancelJob(job.id);
+    }
+    return orphans;
+  }
+
+  return {
+    async ensureSessionCluster(input: SessionClusterInput): Promise<void> {
+      await withHeartbeat(() => runtime.deploySessionCluster(input));
+    },
+
+    async deleteSessionCluster(ref: ClusterRef): Promise<void> {
+      await withHeartbeat(() => runtime.deleteCluster({ tenant: ref.tenant, name: ref.name }));
+    },
+
+    /** Returns once the JobManager lists the TaskManager; a process that dies first fails for good. */
+    async startPoolTaskManager(input: PoolTaskManagerInput): Promise<void> {
+      await runtime.addTaskManager(input, input.taskManagerId);
+      const client = await restClient(input);
+      try {
+        for (;;) {
+          if ((await client.taskManagers()).some((t) => t.id === input.taskManagerId)) return;
+          const process = (await runtime.observe(input)).processes.find((p) => p.name === input.taskManagerId);
+          if (process && !process.alive) {
+            throw ApplicationFailure.nonRetryable(`TaskManager ${input.taskManagerId} exited before it registered`, 'TaskManagerStartFailed');
+          }
+          await pollPause(REGISTRATION_POLL_MS);
+        }
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
+    },
+
+    async killPoolTaskManagers(input: KillTaskManagersInput): Promise<void> {
+      await withHeartbeat(() => Promise.all(input.taskManagerIds.map((id) => runtime.killTaskManager(input, id))));
+    },
+
+    async observePool(input: ObservePoolInput): Promise<PoolObservationResult> {
+      const observed = await runtime.observe(input);
+      const empty = { checked: input.ready, alive: [], unknown: [], orphans: [], goneClaims: [] };
+      if (!observed.endpoints || observed.health === 'missing' || observed.health === 'failed') return { sessionCluster: observed.health, ...empty };
+      const client = new FlinkRestClient(observed.endpoints.restUrl);
+      try {
+        const alive = observed.processes.filter((p) => p.role === 'taskmanager' && p.alive).map((p) => p.name);
+        const registered = (await client.taskManagers()).map((t) => t.id);
+        const unknown = [...new Set([...alive, ...registered])].filter((id) => !input.known.includes(id));
+        const goneClaims: string[] = [];
+        for (const claim of input.claims) if (!(await isRunning(claim.previewWorkflowId))) goneClaims.push(claim.claimId);
+        return { sessionCluster: observed.health, checked: input.ready, alive, unknown, orphans: await orphanedTaskManagers(client), goneClaims };
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
+    },
+  };
+}
+
+export type PoolActivities = ReturnType<typeof createPoolActivities>;

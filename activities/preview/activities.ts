@@ -1,0 +1,74 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { claimUpdate, type ClaimGrant } from '../../workflows/pool/api';
+import type { ClaimInput, PreviewQueryInput, PreviewQueryOutcome, StopPreviewInput } from '../../workflows/preview/activity-types';
+import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
+import { FlinkRestClient } from '../flink/rest-client';
+import { TERMINAL_JOB_STATES } from '../flink/rest-types';
+import { SqlGatewayClient } from '../flink/sql-gateway-client';
+import type { ClusterRef, FlinkRuntime } from '../runtime/types';
+import { runPreviewQuery, type PreviewEndpoints } from './query';
+
+/** The activities of preview over one runtime. */
+export function createPreviewActivities(runtime: FlinkRuntime) {
+  async function endpoints(ref: ClusterRef): Promise<PreviewEndpoints> {
+    const observed = await runtime.observe({ tenant: ref.tenant, name: ref.name });
+    if (!observed.endpoints?.gatewayUrl) {
+      throw ApplicationFailure.nonRetryable(`session cluster ${observed.cluster} is not running; is its pool workflow?`, 'ClusterNotFound');
+    }
+    return { rest: new FlinkRestClient(observed.endpoints.restUrl), gateway: new SqlGatewayClient(observed.endpoints.gatewayUrl) };
+  }
+
+  /** Every TaskManager a job ran on; a job the JobManager no longer knows ran nowhere we can find. */
+  async function ranOn(rest: FlinkRestClient, jobId: string): Promise<string[]> {
+    try {
+      return await rest.jobTaskManagers(jobId);
+    } catch (error) {
+      if (flinkErrorType(error) === FlinkErrorType.JobNotFound || flinkErrorType(error) === FlinkErrorType.NotFound) return [];
+      throw error;
+    }
+  }
+
+  return {
+    /** The pool's `claim` Update, under the claim's id: a retried claim is answered, not granted twice. */
+    async claimTaskManager(input: ClaimInput): Promise<ClaimGrant> {
+      const { poolWorkflowId, ...request } = input;
+      try {
+        return await Context.current().client.workflow.getHandle(poolWorkflowId)
+          .executeUpdate(claimUpdate, { args: [request], updateId: request.claimId });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`no pool is running as ${poolWorkflowId}`, 'PoolNotRunning');
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+          throw ApplicationFailure.nonRetryable(error.cause.message, error.cause.type ?? 'ClaimFailed');
+        }
+        throw error;
+      }
+    },
+
+    async runPreviewQuery(input: PreviewQueryInput): Promise<PreviewQueryOutcome> {
+      return runPreviewQuery(await endpoints(input), input);
+    },
+
+    /**
+     * Finds every job of the preview (by the ids it reported and by its name, for a job started by an
+     * attempt that crashed before it could say so), asks where they ran, then cancels them and closes
+     * the sessions. Returns the TaskManagers, to be killed.
+     */
+    async stopPreview(input: StopPreviewInput): Promise<string[]> {
+      const { rest, gateway } = await endpoints(input);
+      try {
+        const jobs = (await rest.jobs()).filter((j) => j.name === input.workflowId || input.jobIds.includes(j.id));
+        const taskManagers = new Set<string>();
+        for (const job of jobs) for (const id of await ranOn(rest, job.id)) taskManagers.add(id);
+        for (const job of jobs.filter((j) => !TERMINAL_JOB_STATES.includes(j.state))) await rest.cancelJob(job.id);
+        for (const session of input.sessions) await gateway.closeSession(session);
+        return [...taskManagers].sort();
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
+    },
+  };
+}
+
+export type PreviewActivities = ReturnType<typeof createPreviewActivities>;

@@ -1,0 +1,115 @@
+import { Context } from '@temporalio/activity';
+import { progressSignal, type PreviewColumn, type PreviewProgress } from '../../workflows/preview/api';
+import type { PreviewQueryInput, PreviewQueryOutcome } from '../../workflows/preview/activity-types';
+import { admitRows, budgetSpent, type RowTally } from '../../workflows/preview/rows';
+import { classifyFlinkError } from '../flink/errors';
+import { type FlinkRestClient } from '../flink/rest-client';
+import { type SqlGatewayClient, type SqlResultPage } from '../flink/sql-gateway-client';
+import { withHeartbeat } from '../heartbeat';
+
+/** The gateway answers NOT_READY until a statement is done; a preview waits in small steps, not 200 ms. */
+const PAGE_POLL_MS = 25;
+const TASK_MANAGER_POLL_MS = 50;
+
+/** Kept in the heartbeat: a retry after a worker crash closes the session the crashed attempt opened. */
+interface QueryHeartbeat {
+  session?: string;
+  tally: RowTally;
+}
+
+export interface PreviewEndpoints {
+  readonly gateway: SqlGatewayClient;
+  readonly rest: FlinkRestClient;
+}
+
+/** Runs a DDL or SET statement to its end; its error (bad SQL) surfaces while reading its result. */
+async function runToEnd(gateway: SqlGatewayClient, session: string, statement: string): Promise<void> {
+  const operation = await gateway.executeStatement(session, statement);
+  try {
+    for await (const page of gateway.results(session, operation, { pollIntervalMs: PAGE_POLL_MS })) void page;
+  } finally {
+    await gateway.closeOperation(session, operation).catch(() => undefined);
+  }
+}
+
+function columnsOf(page: SqlResultPage): PreviewColumn[] | undefined {
+  return page.columns.length > 0 ? page.columns.map((c) => ({ name: c.name, type: c.type })) : undefined;
+}
+
+/**
+ * Opens a session that names its job after the workflow, runs the setup statements and the SELECT,
+ * and sends the rows to the workflow in signals as pages arrive, until the row budget, the end of
+ * the data, or the deadline. Asks the JobManager where the job runs before closing the query
+ * (closing cancels the job).
+ */
+export async function runPreviewQuery(endpoints: PreviewEndpoints, input: PreviewQueryInput): Promise<PreviewQueryOutcome> {
+  const context = Context.current();
+  const workflow = context.client.workflow.getHandle(input.workflowId);
+  const report = (progress: PreviewProgress): Promise<void> => workflow.signal(progressSignal, progress);
+  const previous = context.info.heartbeatDetails as QueryHeartbeat | undefined;
+  const beat: QueryHeartbeat = { tally: previous?.tally ?? { rows: 0, bytes: 0, truncated: false } };
+  const { gateway } = endpoints;
+  try {
+    // Closing the crashed attempt's session cancels its job, which frees the slot for this attempt's.
+    if (previous?.session) await gateway.closeSession(previous.session);
+    return await withHeartbeat(async () => {
+      beat.session = await gateway.openSession({
+        'execution.runtime-mode': 'streaming', 'parallelism.default': '1', 'pipeline.name': input.workflowId,
+      }, input.workflowId);
+      await report({ session: beat.session });
+      for (const statement of input.setup) await runToEnd(gateway, beat.session, statement);
+      return await pageQuery(endpoints, input, beat, report);
+    }, () => beat, 2_000);
+  } catch (error) {
+    throw classifyFlinkError(error);
+  }
+}
+
+async function pageQuery(
+  endpoints: PreviewEndpoints, input: PreviewQueryInput, beat: QueryHeartbeat, report: (p: PreviewProgress) => Promise<void>,
+): Promise<PreviewQueryOutcome> {
+  const { gateway, rest } = endpoints;
+  const session = beat.session as string;
+  const operation = await gateway.executeStatement(session, input.query);
+  const deadline = AbortSignal.timeout(Math.max(0, input.deadline - Date.now()));
+  const stop = AbortSignal.any([deadline, Context.current().cancellationSignal]);
+  const lookup = new AbortController();
+  let jobId: string | undefined;
+  let located: Promise<void> | undefined;
+  let ended = false;
+  try {
+    for await (const page of gateway.results(session, operation, { signal: stop, pollIntervalMs: PAGE_POLL_MS })) {
+      if (page.jobId && !jobId) {
+        jobId = page.jobId;
+        await report({ jobId });
+        // Told to the workflow as soon as known, so that a crash after this point still frees them.
+        located = locateJob(rest, jobId, AbortSignal.any([stop, lookup.signal])).then(async (ids) => {
+          if (ids.length > 0) await report({ taskManagerIds: ids });
+        });
+      }
+      const { admitted, tally } = admitRows(beat.tally, page.rows, input);
+      beat.tally = tally;
+      if (admitted.length > 0 || columnsOf(page)) await report({ columns: columnsOf(page), rows: admitted });
+      ended = page.resultType === 'EOS';
+      if (ended || budgetSpent(beat.tally, input)) break;
+    }
+    if (!ended && !budgetSpent(beat.tally, input) && !deadline.aborted) throw Context.current().cancellationSignal.reason ?? new Error('cancelled');
+    // Where the job ran, asked before the close below cancels it.
+    const taskManagerIds = jobId ? await rest.jobTaskManagers(jobId) : [];
+    return { stoppedBecause: ended ? 'end-of-data' : budgetSpent(beat.tally, input) ? 'row-limit' : 'timeout', jobId, taskManagerIds };
+  } finally {
+    lookup.abort();
+    await located?.catch(() => undefined);
+    await gateway.closeOperation(session, operation).catch(() => undefined);
+  }
+}
+
+/** Polls until the job's subtasks are scheduled on some TaskManager; empty if the query stops first. */
+async function locateJob(rest: FlinkRestClient, jobId: string, stop: AbortSignal): Promise<string[]> {
+  while (!stop.aborted) {
+    const ids = await rest.jobTaskManagers(jobId).catch(() => []);
+    if (ids.length > 0) return ids;
+    await new Promise((resolve) => setTimeout(resolve, TASK_MANAGER_POLL_MS));
+  }
+  return [];
+}

@@ -1,0 +1,188 @@
+import {
+  ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, proxyActivities, setHandler,
+  upsertSearchAttributes, uuid4, workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { createPoolActivities } from '../../activities/pool/activities';
+import { FleetKind, FleetTenant } from '../search-attributes';
+import {
+  claimUpdate, FLEET_TENANT, releaseSignal, resizeUpdate, sessionClusterRef, statsQuery, type ClaimGrant, type ClaimRequest,
+  type MaintainIdlePoolInput, type PoolConfig,
+} from './api';
+import { checkResize, InvalidPoolConfigError, parsePoolConfig } from './config';
+import {
+  abandonClaim, emptyPool, grantOf, grantWaiting, markKilled, markReady, markStartFailed, markStarting, poolStats, reconcile, release,
+  requestClaim, retire, startsNeeded, surplus, type PoolState,
+} from './state';
+
+type Activities = ReturnType<typeof createPoolActivities>;
+
+const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 };
+const { ensureSessionCluster } = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry });
+// A TaskManager registers in 3-4 s on an idle machine; on a loaded one it may take a minute.
+const { startPoolTaskManager } = proxyActivities<Activities>({ startToCloseTimeout: '3 minutes', heartbeatTimeout: '20 seconds', retry: { ...retry, maximumAttempts: 2 } });
+const { killPoolTaskManagers, observePool, deleteSessionCluster } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '20 seconds', retry });
+
+/** Well below Temporal's 50k-event limit, in case the server's suggestion never comes. */
+const MAX_HISTORY_EVENTS = 10_000;
+
+interface Pool {
+  readonly config: PoolConfig;
+  readonly ref: { tenant: string; name: string };
+  readonly state: PoolState;
+  /** Activities started by the loop and not yet finished; continue-as-new waits for none. */
+  inFlight: number;
+  readonly killing: Set<string>;
+  /** Set by every handler and completion, so the loop acts at once instead of at the next reconcile. */
+  poked: boolean;
+}
+
+function validate(config: unknown): PoolConfig {
+  try {
+    return parsePoolConfig(config);
+  } catch (error) {
+    if (error instanceof InvalidPoolConfigError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidPoolConfig');
+    throw error;
+  }
+}
+
+function validateClaim(request: ClaimRequest): void {
+  if (typeof request?.claimId !== 'string' || typeof request.previewWorkflowId !== 'string' || !(request.timeoutMs > 0)) {
+    throw new Error('claim takes { claimId: string, previewWorkflowId: string, timeoutMs > 0 }');
+  }
+}
+
+/**
+ * Keeps `target` idle single-slot TaskManagers registered with the session cluster's JobManager,
+ * hands them to previews (`claim`), kills the ones a preview used (`release`) and replaces them at
+ * once, and every `reconcileSeconds` compares its books with the runtime and the JobManager.
+ */
+export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<void> {
+  const config = validate(input.config);
+  const pool: Pool = {
+    config, ref: sessionClusterRef(config.sessionCluster), state: input.carried ?? emptyPool(config.target),
+    inFlight: 0, killing: new Set(), poked: true,
+  };
+  const poke = (): void => {
+    pool.poked = true;
+  };
+  setHandler(statsQuery, () => poolStats(pool.state));
+  setHandler(claimUpdate, (request) => claim(pool, request), { validator: validateClaim });
+  setHandler(releaseSignal, ({ claimId, taskManagerIds }) => {
+    release(pool.state, claimId, taskManagerIds);
+    poke();
+  });
+  setHandler(resizeUpdate, (target) => {
+    pool.state.target = target;
+    poke();
+    return poolStats(pool.state);
+  }, { validator: (target) => checkResize(target, config.maxTarget) });
+  upsertSearchAttributes([{ key: FleetTenant, value: FLEET_TENANT }, { key: FleetKind, value: 'pool' }]);
+  try {
+    await ensureSessionCluster({ ...pool.ref, jobManager: config.jobManager, taskManager: config.taskManager });
+    // Starts carried over from the previous run: addTaskManager is idempotent per id, so this waits for them.
+    for (const id of pool.state.starting) startTaskManager(pool, id);
+    await maintain(pool, input);
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled: the pool goes, and its session cluster with it.
+    await CancellationScope.nonCancellable(() => deleteSessionCluster(pool.ref));
+    throw error;
+  }
+}
+
+async function claim(pool: Pool, request: ClaimRequest): Promise<ClaimGrant> {
+  const claimed = requestClaim(pool.state, request, Date.now());
+  pool.poked = true;
+  await condition(() => claimed.grantedAt !== undefined || !pool.state.claims.includes(claimed), request.timeoutMs);
+  const grant = grantOf(claimed);
+  if (grant) return grant;
+  abandonClaim(pool.state, claimed.claimId);
+  pool.poked = true;
+  throw ApplicationFailure.nonRetryable(`no TaskManager of pool ${pool.config.sessionCluster} became free within ${request.timeoutMs} ms`, 'PoolExhausted');
+}
+
+async function maintain(pool: Pool, input: MaintainIdlePoolInput): Promise<never> {
+  let reconciles = 0;
+  for (;;) {
+    act(pool);
+    const poked = await condition(() => pool.poked, `${pool.config.reconcileSeconds} seconds`);
+    pool.poked = false;
+    if (poked) continue;
+    await reconcileOnce(pool);
+    reconciles += 1;
+    if (quiet(pool) && shouldContinueAsNew(reconciles, input)) {
+      return continueAsNew<typeof maintainIdlePool>({ config: input.config, carried: pool.state, continueAsNewAfterReconciles: input.continueAsNewAfterReconciles });
+    }
+  }
+}
+
+/** Kills what is doomed, grants what it can, starts what is missing; none of it awaited here. */
+function act(pool: Pool): void {
+  const { state } = pool;
+  retire(state, surplus(state));
+  const toKill = state.doomed.filter((id) => !pool.killing.has(id));
+  if (toKill.length > 0) killTaskManagers(pool, toKill);
+  grantWaiting(state, Date.now());
+  const starts = startsNeeded(state, pool.config.maxTaskManagers);
+  for (let i = 0; i < starts; i++) {
+    const id = `${pool.config.sessionCluster}-tm-${uuid4().slice(0, 8)}`;
+    markStarting(state, id);
+    startTaskManager(pool, id);
+  }
+}
+
+function track(pool: Pool, work: Promise<void>): void {
+  pool.inFlight += 1;
+  void work.finally(() => {
+    pool.inFlight -= 1;
+    pool.poked = true;
+  });
+}
+
+function startTaskManager(pool: Pool, id: string): void {
+  track(pool, startPoolTaskManager({ ...pool.ref, taskManagerId: id }).then(
+    () => markReady(pool.state, id),
+    () => markStartFailed(pool.state, id),
+  ));
+}
+
+function killTaskManagers(pool: Pool, ids: string[]): void {
+  for (const id of ids) pool.killing.add(id);
+  track(pool, killPoolTaskManagers({ ...pool.ref, taskManagerIds: ids }).then(
+    () => markKilled(pool.state, ids),
+    // Left doomed: the next pass tries again.
+    () => undefined,
+  ).finally(() => {
+    for (const id of ids) pool.killing.delete(id);
+  }));
+}
+
+async function reconcileOnce(pool: Pool): Promise<void> {
+  const { state } = pool;
+  const observed = await observePool({
+    ...pool.ref,
+    known: [...state.ready, ...state.starting, ...state.doomed],
+    ready: [...state.ready],
+    claims: state.claims.map(({ claimId, previewWorkflowId }) => ({ claimId, previewWorkflowId })),
+  });
+  if (observed.sessionCluster !== 'running' && observed.sessionCluster !== 'degraded') {
+    // The JobManager is gone: so is every TaskManager registered with it.
+    state.ready = [];
+    state.starting = [];
+    await deleteSessionCluster(pool.ref);
+    await ensureSessionCluster({ ...pool.ref, jobManager: pool.config.jobManager, taskManager: pool.config.taskManager });
+    return;
+  }
+  reconcile(state, observed);
+}
+
+function quiet(pool: Pool): boolean {
+  return pool.inFlight === 0 && pool.state.claims.every((c) => c.grantedAt !== undefined) && allHandlersFinished();
+}
+
+function shouldContinueAsNew(reconciles: number, input: MaintainIdlePoolInput): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS
+    || (input.continueAsNewAfterReconciles !== undefined && reconciles >= input.continueAsNewAfterReconciles);
+}

@@ -1,0 +1,30 @@
+import type { ClusterRef } from '../../activities/runtime/types';
+import type { ClaimRequest } from '../pool/api';
+import type { StoppedBecause } from './api';
+import type { RowBudget } from './rows';
+
+/** The shapes the preview activities take and return; the workflow imports only types. */
+export interface ClaimInput extends ClaimRequest {
+  readonly poolWorkflowId: string;
+}
+
+export interface PreviewQueryInput extends ClusterRef, RowBudget {
+  /** Names the job (`pipeline.name`) and receives the progress signals. */
+  readonly workflowId: string;
+  readonly setup: readonly string[];
+  readonly query: string;
+  /** Epoch ms: the activity stops paging by itself then, before the workflow's timer has to step in. */
+  readonly deadline: number;
+}
+
+export interface PreviewQueryOutcome {
+  readonly stoppedBecause: Extract<StoppedBecause, 'row-limit' | 'end-of-data' | 'timeout'>;
+  readonly jobId?: string;
+  readonly taskManagerIds: string[];
+}
+
+export interface StopPreviewInput extends ClusterRef {
+  readonly workflowId: string;
+  readonly sessions: readonly string[];
+  readonly jobIds: readonly string[];
+}

@@ -1,0 +1,57 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** What preview takes, returns and answers; shared by the workflow, its activities and the client. */
+export type StoppedBecause = 'row-limit' | 'end-of-data' | 'timeout' | 'cancelled' | 'error';
+
+export interface PreviewColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** One row as Flink's SQL Gateway gives it: the change kind (a streaming aggregate retracts) and the fields. */
+export interface PreviewRow {
+  readonly kind: string;
+  readonly fields: unknown[];
+}
+
+export interface PreviewTimings {
+  /** From the preview's start until the pool granted a TaskManager. */
+  readonly claimMs?: number;
+  readonly firstRowMs?: number;
+  readonly totalMs: number;
+}
+
+export interface PreviewResult {
+  readonly columns: PreviewColumn[];
+  readonly rows: PreviewRow[];
+  readonly stoppedBecause: StoppedBecause;
+  /** Rows were left out to keep the result within its byte cap. */
+  readonly truncated: boolean;
+  /** Flink's message when `stoppedBecause` is `error`. */
+  readonly error?: string;
+  readonly timings: PreviewTimings;
+  /** The TaskManagers the job ran on; all killed after it. */
+  readonly taskManagerIds: string[];
+}
+
+/** What the `rows` query answers: the rows from `offset` on, and whether more can come. */
+export interface RowsPage {
+  readonly columns: PreviewColumn[];
+  readonly rows: PreviewRow[];
+  /** The offset to ask from next time. */
+  readonly next: number;
+  readonly done: boolean;
+  readonly truncated: boolean;
+}
+
+/** Sent by the query activity while it runs, so the workflow can answer `rows` and clean up after a crash. */
+export interface PreviewProgress {
+  readonly session?: string;
+  readonly jobId?: string;
+  readonly columns?: PreviewColumn[];
+  readonly rows?: PreviewRow[];
+  readonly taskManagerIds?: string[];
+}
+
+export const rowsQuery = defineQuery<RowsPage, [number]>('rows');
+export const progressSignal = defineSignal<[PreviewProgress]>('progress');

@@ -1,0 +1,148 @@
+import {
+  ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, getExternalWorkflowHandle, isCancellation,
+  proxyActivities, setHandler, sleep, upsertSearchAttributes, uuid4, workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { createPreviewActivities } from '../../activities/preview/activities';
+import { poolWorkflowId, releaseSignal, sessionClusterRef } from '../pool/api';
+import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
+import {
+  progressSignal, rowsQuery, type PreviewColumn, type PreviewProgress, type PreviewResult, type PreviewRow, type RowsPage, type StoppedBecause,
+} from './api';
+import { InvalidPreviewError } from './policy';
+import { parsePreviewRequest, type PreviewRequest, type PreviewRequestInput } from './request';
+import { admitRows, type RowTally } from './rows';
+
+type Activities = ReturnType<typeof createPreviewActivities>;
+
+const NON_RETRYABLE = ['InvalidSql', 'InvalidPreview', 'PoolExhausted', 'PoolNotRunning', 'ClusterNotFound', 'FlinkJobFailed'];
+const retry: RetryPolicy = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE };
+const { claimTaskManager } = proxyActivities<Activities>({ startToCloseTimeout: '11 minutes', retry });
+// A short heartbeat timeout: a crashed worker's query is retried (on another worker) within seconds.
+const { runPreviewQuery } = proxyActivities<Activities>({ startToCloseTimeout: '11 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 3 } });
+const { stopPreview } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 10 } });
+
+/** What the workflow has heard so far; the `rows` query reads it. */
+interface PreviewRun {
+  readonly request: PreviewRequest;
+  readonly startedAt: number;
+  columns: PreviewColumn[];
+  readonly rows: PreviewRow[];
+  tally: RowTally;
+  readonly sessions: string[];
+  readonly jobIds: string[];
+  readonly taskManagerIds: Set<string>;
+  claimMs?: number;
+  firstRowMs?: number;
+  done: boolean;
+}
+
+function validate(input: PreviewRequestInput): PreviewRequest {
+  try {
+    return parsePreviewRequest(input);
+  } catch (error) {
+    if (error instanceof InvalidPreviewError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidPreview');
+    throw error;
+  }
+}
+
+function absorb(run: PreviewRun, progress: PreviewProgress): void {
+  if (progress.session && !run.sessions.includes(progress.session)) run.sessions.push(progress.session);
+  if (progress.jobId && !run.jobIds.includes(progress.jobId)) run.jobIds.push(progress.jobId);
+  for (const id of progress.taskManagerIds ?? []) run.taskManagerIds.add(id);
+  if (progress.columns) run.columns = progress.columns;
+  const { admitted, tally } = admitRows(run.tally, progress.rows ?? [], { maxRows: run.request.maxRows, maxBytes: run.request.maxResultBytes });
+  run.tally = tally;
+  run.rows.push(...admitted);
+  if (admitted.length > 0) run.firstRowMs ??= Date.now() - run.startedAt;
+}
+
+function rowsFrom(run: PreviewRun, offset: number): RowsPage {
+  const from = Number.isInteger(offset) && offset > 0 ? offset : 0;
+  return { columns: run.columns, rows: run.rows.slice(from), next: run.rows.length, done: run.done, truncated: run.tally.truncated };
+}
+
+function messageOf(error: unknown): string {
+  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * Runs a tenant's SELECT for at most `timeoutSeconds` on a TaskManager of the pool that runs only
+ * this job: claim → run and stream rows → stop → kill the TaskManagers the job ran on (through the
+ * pool's `release`), the last two on every way out and beyond cancellation.
+ */
+export async function preview(input: PreviewRequestInput): Promise<PreviewResult> {
+  const request = validate(input);
+  const { workflowId } = workflowInfo();
+  const run: PreviewRun = {
+    request, startedAt: Date.now(), columns: [], rows: [], tally: { rows: 0, bytes: 0, truncated: false },
+    sessions: [], jobIds: [], taskManagerIds: new Set(), done: false,
+  };
+  setHandler(rowsQuery, (offset) => rowsFrom(run, offset));
+  setHandler(progressSignal, (progress) => absorb(run, progress));
+  upsertSearchAttributes([{ key: FleetTenant, value: request.tenant }, { key: FleetKind, value: 'preview' }, { key: FleetJobState, value: 'Running' }]);
+  const claimId = uuid4();
+  let error: string | undefined;
+  let stoppedBecause: StoppedBecause;
+  try {
+    stoppedBecause = await withinTimeout(run, () => claimAndQuery(run, claimId, workflowId));
+  } catch (failure) {
+    stoppedBecause = isCancellation(failure) ? 'cancelled' : 'error';
+    if (stoppedBecause === 'error') error = messageOf(failure);
+  }
+  await CancellationScope.nonCancellable(() => stopAndRelease(run, claimId, workflowId));
+  run.done = true;
+  upsertSearchAttributes([{ key: FleetJobState, value: stoppedBecause }]);
+  await condition(allHandlersFinished);
+  return {
+    columns: run.columns, rows: run.rows, stoppedBecause, truncated: run.tally.truncated, error,
+    timings: { claimMs: run.claimMs, firstRowMs: run.firstRowMs, totalMs: Date.now() - run.startedAt },
+    taskManagerIds: [...run.taskManagerIds].sort(),
+  };
+}
+
+/**
+ * The workflow's own timer bounds the preview: it fires even when no worker was up at the time,
+ * and then the work (whatever it is doing) is cancelled.
+ */
+async function withinTimeout(run: PreviewRun, work: () => Promise<StoppedBecause>): Promise<StoppedBecause> {
+  const workScope = new CancellationScope();
+  const timerScope = new CancellationScope();
+  const working = workScope.run(work);
+  const timer = timerScope.run(() => sleep(run.startedAt + run.request.timeoutSeconds * 1_000 - Date.now())).then(() => 'timeout' as const);
+  // The loser of the race rejects once cancelled; nobody waits for it, so its rejection is dropped here.
+  working.catch(() => undefined);
+  timer.catch(() => undefined);
+  try {
+    return await Promise.race([working, timer]);
+  } finally {
+    workScope.cancel();
+    timerScope.cancel();
+  }
+}
+
+async function claimAndQuery(run: PreviewRun, claimId: string, workflowId: string): Promise<StoppedBecause> {
+  const { request } = run;
+  const deadline = run.startedAt + request.timeoutSeconds * 1_000;
+  await claimTaskManager({ poolWorkflowId: poolWorkflowId(request.pool), claimId, previewWorkflowId: workflowId, timeoutMs: deadline - Date.now() });
+  run.claimMs = Date.now() - run.startedAt;
+  const outcome = await runPreviewQuery({
+    ...sessionClusterRef(request.pool), workflowId, setup: request.script.setup, query: request.script.query,
+    maxRows: request.maxRows, maxBytes: request.maxResultBytes, deadline,
+  });
+  for (const id of outcome.taskManagerIds) run.taskManagerIds.add(id);
+  return outcome.stoppedBecause;
+}
+
+async function stopAndRelease(run: PreviewRun, claimId: string, workflowId: string): Promise<void> {
+  const { pool } = run.request;
+  if (run.claimMs !== undefined || run.sessions.length > 0) {
+    // If even this fails, the pool's reconcile finds the job by its name once this workflow has ended.
+    const ranOn = await stopPreview({ ...sessionClusterRef(pool), workflowId, sessions: run.sessions, jobIds: run.jobIds }).catch(() => []);
+    for (const id of ranOn) run.taskManagerIds.add(id);
+  }
+  // Also after a failed claim: the pool may have granted it before the failure reached us.
+  await getExternalWorkflowHandle(poolWorkflowId(pool)).signal(releaseSignal, { claimId, taskManagerIds: [...run.taskManagerIds] })
+    .catch(() => undefined);
+}
