@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { waitUntil } from '../../activities/runtime/local/wait';
@@ -7,6 +8,7 @@ import { FleetError } from '../../client/errors';
 import type { Phase } from '../../workflows/pipeline/phases';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
+import { toolchain } from '../../scripts/toolchain';
 import { sqlPipeline, wordCountConnection } from './fixtures';
 
 async function phaseReached(bed: FleetTestBed, tenant: string, name: string, phase: Phase, seen: Phase[] = []): Promise<void> {
@@ -122,4 +124,30 @@ describe('runPipeline on the local runtime', () => {
     assert.match(String((error as WorkflowFailedError).cause?.message), /connector/);
     assert.deepEqual(await bed.runtime.listClusters(), []);
   });
+});
+
+describe('runPipeline with a jar Flink cannot run', () => {
+  let bed: FleetTestBed;
+  beforeEach(() => {
+    bed = fleetTestBed('badjar');
+  });
+  afterEach(async () => {
+    await bed.cleanUp();
+  });
+
+  for (const [what, job, message] of [
+    ['a jar that does not exist', { jarUri: 'file:///nonexistent/job.jar', entryClass: 'org.example.Job' }, /nonexistent\/job\.jar/],
+    ['a class the jar lacks', { jarUri: `file://${toolchain().flinkExamplesJar}`, entryClass: 'org.example.Missing' }, /entry point class 'org\.example\.Missing' was not found/],
+  ] as const) {
+    it(`fails with InvalidJar for ${what}, and leaves no process or folder behind`, async () => {
+      const error = await bed.withWorker(async () => {
+        await bed.client.startPipeline({ tenant: 'acme', name: 'badjar', job: { kind: 'jar', args: [], ...job } });
+        return bed.client.waitForPipeline('acme', 'badjar').then(() => undefined, (e: unknown) => e);
+      });
+      assert.equal(failureType(error), 'InvalidJar');
+      assert.match(String((error as WorkflowFailedError).cause?.message), message);
+      assert.deepEqual(await bed.runtime.listClusters(), []);
+      assert.deepEqual(readdirSync(join(bed.stateDir, 'clusters')), []);
+    });
+  }
 });

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { msToTs } from '@temporalio/common/lib/time';
+import { freePort } from '../../activities/runtime/local/ports';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
+import { checkSearchAttributes, MissingSearchAttributes } from '../../worker/search-attributes-check';
+import { temporalTestBed } from '../harness/global';
+import { newStateDir } from '../harness/state';
+import { startWorkerProcess } from '../harness/worker-process';
+
+describe('the worker configuration', () => {
+  it('fills in defaults for a local worker', () => {
+    const config = parseWorkerConfig({});
+    assert.equal(config.TEMPORAL_ADDRESS, '127.0.0.1:7233');
+    assert.equal(config.FLEET_TASK_QUEUE, 'flink-fleet');
+    assert.equal(config.FLEET_RUNTIME, 'local');
+  });
+
+  it('names every variable that is wrong and the rule it broke', () => {
+    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'mesos', TEMPORAL_ADDRESS: 'nohost', FLEET_METRICS_PORT: '99999' }), (error: unknown) => {
+      assert.ok(error instanceof InvalidWorkerConfig);
+      assert.match(error.message, /FLEET_RUNTIME: must be/);
+      assert.match(error.message, /TEMPORAL_ADDRESS: must be host:port/);
+      assert.match(error.message, /FLEET_METRICS_PORT: must be a port number/);
+      return true;
+    });
+  });
+});
+
+describe('the worker process', () => {
+  it('refuses to start with a bad variable, in one line that names it', async () => {
+    const stateDir = newStateDir('worker');
+    const logFile = join(stateDir, 'worker.log');
+    const worker = startWorkerProcess({ taskQueue: 'bad-config', stateDir, logFile, env: { FLEET_RUNTIME: 'mesos' } });
+    assert.equal(await worker.exited, 1);
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0] ?? '', /^flink-fleet worker: invalid worker configuration: FLEET_RUNTIME: must be 'local'/);
+  });
+
+  it('serves Prometheus metrics and shuts down gracefully on SIGTERM', async () => {
+    const stateDir = newStateDir('worker');
+    const port = await freePort();
+    const logFile = join(stateDir, 'worker.log');
+    const worker = startWorkerProcess({ taskQueue: 'metrics', stateDir, logFile, env: { FLEET_METRICS_PORT: String(port), LOG_LEVEL: 'info' } });
+    const metrics = await waitUntil('worker metrics', async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const text = await response.text();
+      return text.includes('temporal_') ? text : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.match(metrics, /temporal_worker_start|temporal_num_pollers|temporal_request/);
+    worker.kill('SIGTERM');
+    assert.equal(await worker.exited, 0);
+    const log = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; service?: string });
+    assert.ok(log.some((entry) => entry.msg === 'worker started' && entry.service === 'flink-fleet-worker'), 'pino JSON start line');
+    assert.equal(log.at(-1)?.msg, 'worker stopped');
+  });
+});
+
+describe('the search attribute check at worker start', () => {
+  it('passes on a namespace that has the fleet attributes', async () => {
+    const { env } = temporalTestBed();
+    await checkSearchAttributes(env.connection, 'default');
+  });
+
+  it('names the missing attributes and the commands that register them', async () => {
+    const { env } = temporalTestBed();
+    const namespace = `bare-${Date.now()}`;
+    await env.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await waitUntil('the new namespace', async () => {
+      await env.connection.workflowService.describeNamespace({ namespace });
+      return true;
+    }, { timeoutMs: 30_000 });
+    // A new namespace takes a moment to reach every service; wait for a verdict, not an error.
+    const verdict = await waitUntil('a verdict on the bare namespace', () => checkSearchAttributes(env.connection, namespace)
+      .then(() => 'passed', (error: unknown) => (error instanceof MissingSearchAttributes ? error : undefined)), { timeoutMs: 30_000 });
+    assert.ok(verdict instanceof MissingSearchAttributes, 'a namespace without the attributes must not pass');
+    assert.match(verdict.message, /lacks the search attributes FleetTenant, FleetKind, FleetJobState/);
+    assert.match(verdict.message, new RegExp(`temporal operator search-attribute create --namespace ${namespace} --name FleetTenant --type Keyword`));
+  });
+});
