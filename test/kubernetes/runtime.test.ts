@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import { clusterName } from '../../activities/names';
+import { ClusterStartFailed } from '../../activities/runtime/types';
+import type { KubernetesTestBed } from '../harness/kubernetes';
+import { sessionCluster, sqlPipeline } from './fixtures';
+import { RuntimeUnderTest } from './runtime-helpers';
+import { kubernetesTestBed } from './test-bed';
+
+const WAIT = { timeoutMs: 30_000, intervalMs: 250 };
+/** Only the objects the runtime applies: pods and ReplicaSets change status on their own. */
+const APPLIED_KINDS = [['v1', 'ConfigMap'], ['apps/v1', 'Deployment'], ['v1', 'Service'], ['v1', 'ServiceAccount'],
+  ['rbac.authorization.k8s.io/v1', 'Role'], ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['networking.k8s.io/v1', 'NetworkPolicy']] as const;
+
+describe('the kubernetes runtime against a real API server', () => {
+  let k8s: KubernetesTestBed;
+  let bed: RuntimeUnderTest;
+  let core: CoreV1Api;
+  let networking: NetworkingV1Api;
+
+  before(async () => {
+    k8s = await kubernetesTestBed();
+    bed = new RuntimeUnderTest(k8s);
+    core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    networking = k8s.kubeConfig.makeApiClient(NetworkingV1Api);
+  });
+
+  afterEach(async () => {
+    await bed.cleanUp();
+  });
+
+  async function podsOf(namespace: string, selector: string): Promise<V1Pod[]> {
+    return (await core.listNamespacedPod({ namespace, labelSelector: selector })).items.filter((p) => !p.metadata?.deletionTimestamp);
+  }
+
+  it('rejects a bad spec before any API call, naming the field and the rule', async () => {
+    const nowhere = new KubeConfig();
+    nowhere.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    const runtime = new KubernetesRuntime({ kubeConfig: nowhere, storageUri: 's3://x', restAccess: { mode: 'service-dns' } });
+    const failure = await runtime.deployApplicationCluster(sqlPipeline('acme', 'orders', { jobManager: { cpu: 1, memoryMb: 0 }, image: 'flink 2.3' }))
+      .then(() => assert.fail('accepted'), (error: unknown) => error);
+    assert.ok(failure instanceof ClusterStartFailed);
+    assert.equal(failure.type, 'InvalidSpec');
+    assert.match(failure.message, /jobManager\.memoryMb: must be a whole number of at least 768 MB/);
+    assert.match(failure.message, /image: must be a container image reference/);
+    await assert.rejects(runtime.ensureTenant('Not_A_Tenant'), /tenant: must be a DNS-1123 label/);
+  });
+
+  it('applies the same cluster twice without changing anything, and the same tenant twice too', async () => {
+    const { tenant, namespace } = await bed.tenant();
+    const spec = sqlPipeline(tenant, 'orders', { parallelism: 2 });
+    const endpoints = await bed.runtime.deployApplicationCluster(spec);
+    assert.match(endpoints.restUrl, new RegExp(`/api/v1/namespaces/${namespace}/services/${tenant}-orders:rest/proxy$`));
+    const cluster = clusterName(tenant, 'orders');
+    // The controllers keep writing Deployment status for a moment after availability: wait for quiet.
+    let before = await bed.clusterObjects(namespace, cluster, APPLIED_KINDS);
+    await waitUntil('cluster objects settled', async () => {
+      await sleep(1_000);
+      const now = await bed.clusterObjects(namespace, cluster, APPLIED_KINDS);
+      const settled = JSON.stringify([...now]) === JSON.stringify([...before]);
+      before = now;
+      return settled ? true : undefined;
+    }, WAIT);
+    const tenantObjects = await bed.tenantObjects(namespace);
+    await bed.runtime.ensureTenant(tenant);
+    await bed.runtime.deployApplicationCluster(spec);
+    assert.deepEqual([...await bed.clusterObjects(namespace, cluster, APPLIED_KINDS)], [...before]);
+    assert.deepEqual([...await bed.tenantObjects(namespace)], [...tenantObjects]);
+    assert.equal(tenantObjects.size, 6, [...tenantObjects.keys()].join(', '));
+    assert.equal(before.size, 8, [...before.keys()].join(', '));
+    assert.equal((await podsOf(namespace, 'flink-fleet/component=taskmanager')).length, 2);
+    await bed.runtime.deleteCluster(spec);
+    assert.equal((await bed.clusterObjects(namespace, cluster)).size, 0);
+    await bed.runtime.deleteCluster(spec);
+  });
+
+  it('surfaces a quota refusal half-way through a create as QuotaExceeded within seconds, and leaves nothing of it', async () => {
+    const quotaBed = new RuntimeUnderTest(k8s, { tenantPlan: { cpu: 3, memoryMb: 8192, pods: 10, maxContainer: { cpu: 2, memoryMb: 4096 } } });
+    try {
+      const { tenant, namespace } = await quotaBed.tenant();
+      const small = { jobManager: { cpu: 1, memoryMb: 1024 }, taskManager: { cpu: 1, memoryMb: 1024 } };
+      await quotaBed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'first', small));
+      // Fits the plan on its own; its JobManager takes the last core, its TaskManager finds none.
+      const started = Date.now();
+      const failure = await quotaBed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'second', small))
+        .then(() => assert.fail('the second cluster started'), (error: unknown) => error);
+      assert.ok(failure instanceof ClusterStartFailed, String(failure));
+      assert.equal(failure.type, 'QuotaExceeded', failure.message);
+      assert.match(failure.message, /exceeded quota: flink-fleet-quota/);
+      assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+      assert.equal((await quotaBed.clusterObjects(namespace, clusterName(tenant, 'second'))).size, 0);
+      assert.equal((await quotaBed.runtime.observe({ tenant, name: 'second' })).health, 'missing');
+      assert.equal((await quotaBed.runtime.observe({ tenant, name: 'first' })).health, 'running');
+    } finally {
+      await quotaBed.cleanUp();
+    }
+  });
+
+  it('kills a pool TaskManager for good, while an application cluster\'s deleted pods come back', async () => {
+    const { tenant, namespace } = await bed.tenant();
+    const session = sessionCluster(tenant, 'previews');
+    const endpoints = await bed.runtime.deploySessionCluster(session);
+    assert.match(endpoints.gatewayUrl ?? '', /previews-gateway:gateway\/proxy$/);
+    await bed.runtime.addTaskManager(session, 'tm-one');
+    await bed.runtime.addTaskManager(session, 'tm-one');
+    await waitUntil('pool pod running', async () => ((await podsOf(namespace, 'flink-fleet/pool=idle'))[0]?.status?.phase === 'Running' ? true : undefined), WAIT);
+    assert.deepEqual((await podsOf(namespace, 'flink-fleet/pool=idle')).map((p) => p.metadata?.name), ['tm-one']);
+    await bed.runtime.killTaskManager(session, 'tm-one');
+    await bed.runtime.killTaskManager(session, 'tm-one');
+    await sleep(2_000);
+    assert.deepEqual(await podsOf(namespace, 'flink-fleet/pool=idle'), []);
+    assert.equal((await bed.runtime.observe(session)).health, 'running');
+
+    const pipeline = sqlPipeline(tenant, 'orders');
+    await bed.runtime.deployApplicationCluster(pipeline);
+    const selector = `flink-fleet/cluster=${clusterName(tenant, 'orders')}`;
+    const original = (await podsOf(namespace, selector)).map((p) => p.metadata?.name ?? '');
+    assert.equal(original.length, 2);
+    for (const name of original) await core.deleteNamespacedPod({ name, namespace });
+    await waitUntil('replacement pods running', async () => {
+      const pods = (await podsOf(namespace, selector)).filter((p) => p.status?.phase === 'Running' && !original.includes(p.metadata?.name ?? ''));
+      return pods.length === 2 ? true : undefined;
+    }, WAIT);
+    const clusters = await bed.runtime.listClusters();
+    assert.deepEqual(clusters.filter((c) => c.tenant === tenant).map((c) => [c.name, c.kind]).sort(), [['orders', 'application'], ['previews', 'session']]);
+    await bed.runtime.deleteCluster(session);
+    await bed.runtime.deleteCluster(pipeline);
+    for (const name of ['previews', 'orders']) assert.equal((await bed.clusterObjects(namespace, clusterName(tenant, name))).size, 0, name);
+  });
+
+  it('isolates tenants with NetworkPolicies: deny by default, open within a cluster and to the worker\'s namespace only', async () => {
+    const [a, b] = [await bed.tenant(), await bed.tenant()];
+    await bed.runtime.deployApplicationCluster(sqlPipeline(a.tenant, 'orders'));
+    // Plain objects: the client returns model class instances, which strict deep equality tells apart.
+    const policies = async (namespace: string): Promise<Map<string, V1NetworkPolicy>> => new Map(
+      (await networking.listNamespacedNetworkPolicy({ namespace })).items.map((p) => [p.metadata?.name ?? '', JSON.parse(JSON.stringify(p)) as V1NetworkPolicy]));
+    const ofA = await policies(a.namespace);
+    const deny = ofA.get('flink-fleet-default-deny-ingress');
+    assert.deepEqual(deny?.spec?.podSelector, {});
+    assert.deepEqual(deny?.spec?.policyTypes, ['Ingress']);
+    assert.equal(deny?.spec?.ingress, undefined);
+    const worker = ofA.get('flink-fleet-allow-worker')?.spec;
+    assert.deepEqual(worker?.podSelector?.matchExpressions, [{ key: 'flink-fleet/component', operator: 'In', values: ['jobmanager', 'gateway'] }]);
+    assert.deepEqual(worker?.ingress?.[0]?._from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flink-fleet' } } }]);
+    assert.deepEqual(worker?.ingress?.[0]?.ports?.map((p) => p.port), [8081, 8083]);
+    const cluster = clusterName(a.tenant, 'orders');
+    const internal = ofA.get(`${cluster}-internal`)?.spec;
+    assert.deepEqual(internal?.podSelector?.matchLabels, { 'flink-fleet/cluster': cluster });
+    assert.deepEqual(internal?.ingress?.[0]?._from, [{ podSelector: { matchLabels: { 'flink-fleet/cluster': cluster } } }]);
+    // Nothing in A's policies admits B's namespace: every peer is A's own pods or the worker's namespace.
+    const peers = [...ofA.values()].flatMap((p) => p.spec?.ingress ?? []).flatMap((rule) => rule._from ?? []);
+    assert.ok(peers.every((peer) => (peer.podSelector && !peer.namespaceSelector) || peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'flink-fleet'));
+    assert.deepEqual([...(await policies(b.namespace)).keys()].sort(), ['flink-fleet-allow-worker', 'flink-fleet-default-deny-ingress']);
+    const namespaceA = await core.readNamespace({ name: a.namespace });
+    assert.equal(namespaceA.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+  });
+});
