@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   requireCommand('python3', ['--version'], 'install Python 3 (Debian: apt-get install python3 python3-venv)');
   requireCommand('java', ['-version'], 'install Java 17 (Debian: apt-get install openjdk-17-jre-headless)');
   requireCommand('mvn', ['--version'], 'install Maven (Debian: apt-get install maven)');
-  requireCommand('go', ['version'], 'install Go 1.26 from https://go.dev/dl/ (the Kubernetes control plane is built from source)');
+  requireCommand('go', ['version'], 'install Go 1.26 or newer (the Kubernetes control plane is built from source)');
   const tools = toolchain();
   await installTemporal(tools);
   await installFlink(tools);

@@ -11,10 +11,18 @@ function runInstaller(env: NodeJS.ProcessEnv): { status: number | null; stdout: 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A PATH holding only the named commands, so a test can take a prerequisite away. */
+/**
+ * A PATH holding only the named commands, so a test can take a prerequisite away. Maven is a shell
+ * script that needs a whole PATH of its own, so `true` stands in for it: the check only asks whether
+ * `mvn --version` succeeds.
+ */
 function pathWith(commands: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'flink-fleet-path-'));
   for (const command of commands) {
+    if (command === 'mvn') {
+      symlinkSync('/bin/true', join(dir, 'mvn'));
+      continue;
+    }
     // Resolve shims and alternatives links: the PATH below holds nothing they could call.
     const probe = command === 'python3' ? 'python3 -c "import sys; print(sys.executable)"' : `readlink -f "$(command -v ${command})"`;
     const found = spawnSync('sh', ['-c', probe], { encoding: 'utf8' }).stdout.trim();
@@ -30,6 +38,7 @@ describe('the install script', () => {
     assert.equal(status, 0, stdout);
     assert.match(stdout, /temporal: already installed/);
     assert.match(stdout, /flink: already installed/);
+    assert.match(stdout, /kubernetes: already installed/);
     assert.doesNotMatch(stdout, /downloading|fetching|installing into/);
   });
 
@@ -37,6 +46,7 @@ describe('the install script', () => {
     ['python3', [], /apt-get install python3/],
     ['java', ['python3'], /Java 17/],
     ['mvn', ['python3', 'java'], /apt-get install maven/],
+    ['go', ['python3', 'java', 'mvn'], /Go 1\.26/],
   ] as const) {
     it(`names a missing ${missing} in one line with how to install it`, () => {
       const path = pathWith([...present]);

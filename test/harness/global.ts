@@ -1,6 +1,7 @@
 import { startFlinkCluster, type FlinkTestCluster } from './flink';
 import { assertNoLeakedProcesses } from './leak-check';
-import { liveProcesses, markRunWideDir, watchFlinkProcessesUnder } from './processes';
+import { startKubernetes, type KubernetesTestBed } from './kubernetes';
+import { liveProcesses, markRunWide, markRunWideDir, trackProcess, watchFlinkProcessesUnder } from './processes';
 import { removeTestRunRoot, testRunRoot } from './state';
 import { startTemporal, type TemporalTestBed } from './temporal';
 
@@ -11,6 +12,7 @@ import { startTemporal, type TemporalTestBed } from './temporal';
  */
 let temporal: TemporalTestBed | undefined;
 let sharedFlink: Promise<FlinkTestCluster> | undefined;
+let kubernetes: Promise<KubernetesTestBed> | undefined;
 
 export function temporalTestBed(): TemporalTestBed {
   if (!temporal) throw new Error('the Temporal test bed is started by the mocha global setup (test/harness/global.ts)');
@@ -26,6 +28,18 @@ export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
   return sharedFlink;
 }
 
+/** The real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok), started on first use. */
+export function kubernetesTestBed(): Promise<KubernetesTestBed> {
+  kubernetes ??= startKubernetes().then((testBed) => {
+    for (const pid of testBed.pids()) {
+      trackProcess(pid, `kubernetes control plane process in ${testBed.dataDir}`);
+      markRunWide(pid);
+    }
+    return testBed;
+  });
+  return kubernetes;
+}
+
 export async function mochaGlobalSetup(): Promise<void> {
   watchFlinkProcessesUnder(testRunRoot());
   temporal = await startTemporal();
@@ -33,6 +47,7 @@ export async function mochaGlobalSetup(): Promise<void> {
 
 export async function mochaGlobalTeardown(): Promise<void> {
   if (sharedFlink) await (await sharedFlink).stop();
+  if (kubernetes) await (await kubernetes.catch(() => undefined))?.stop();
   await temporal?.stop();
   await assertNoLeakedProcesses({ includeRunWide: true }).catch((error: Error) => {
     process.stderr.write(`leak check at the end of the run failed: ${error.message}\n`);
