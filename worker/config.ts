@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -13,11 +14,22 @@ const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1, 'must not be empty').default('default'),
   FLEET_TASK_QUEUE: z.string().min(1, 'must not be empty').default('flink-fleet'),
-  FLEET_RUNTIME: z.enum(['local'], { message: "must be 'local'" }).default('local'),
+  FLEET_RUNTIME: z.enum(['local', 'kubernetes'], { message: "must be 'local' or 'kubernetes'" }).default('local'),
+  // kubernetes runtime: a kubeconfig, or the pod's own credentials (KUBERNETES_SERVICE_HOST is set in every pod).
+  FLEET_KUBECONFIG: z.string().min(1).refine(existsSync, 'must name an existing kubeconfig file').optional(),
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
+  FLEET_STORAGE_URI: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI such as s3://bucket/flink-fleet').optional(),
+  FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
   FLEET_METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { message: 'must be one of trace, debug, info, warn, error' }).default('info'),
+}).superRefine((config, ctx) => {
+  if (config.FLEET_RUNTIME !== 'kubernetes') return;
+  if (!config.FLEET_STORAGE_URI) ctx.addIssue({ code: 'custom', path: ['FLEET_STORAGE_URI'], message: 'is required with FLEET_RUNTIME=kubernetes: where checkpoints and savepoints go, e.g. s3://bucket/flink-fleet' });
+  if (!config.FLEET_KUBECONFIG && !config.KUBERNETES_SERVICE_HOST) {
+    ctx.addIssue({ code: 'custom', path: ['FLEET_KUBECONFIG'], message: 'is required with FLEET_RUNTIME=kubernetes outside a Kubernetes pod' });
+  }
 });
 
 export type WorkerConfig = z.output<typeof configSchema>;

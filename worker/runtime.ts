@@ -1,8 +1,14 @@
+import { kubernetesRuntimeFromEnvironment } from '../activities/runtime/kubernetes/from-environment';
 import { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import type { FlinkRuntime } from '../activities/runtime/types';
 import type { WorkerConfig } from './config';
 
 /** Chosen once, at start; nothing above the activities knows which runtime it is. */
 export function createRuntime(config: WorkerConfig): FlinkRuntime {
+  if (config.FLEET_RUNTIME === 'kubernetes') {
+    // parseWorkerConfig has made sure FLEET_STORAGE_URI is set with this runtime.
+    return kubernetesRuntimeFromEnvironment({ kubeconfigPath: config.FLEET_KUBECONFIG, storageUri: config.FLEET_STORAGE_URI ?? '',
+      workerNamespace: config.FLEET_WORKER_NAMESPACE });
+  }
   return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR });
 }

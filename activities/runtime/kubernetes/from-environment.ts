@@ -1,0 +1,25 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesRuntime } from './kubernetes-runtime';
+
+export interface KubernetesWorkerSettings {
+  /** A kubeconfig file; without one, the pod's ServiceAccount credentials. */
+  readonly kubeconfigPath?: string;
+  readonly storageUri: string;
+  readonly workerNamespace: string;
+}
+
+/**
+ * A worker inside the cluster reaches Flink by Service DNS; one outside it (a laptop with a
+ * kubeconfig) has no route into the pod network and goes through the API server's service proxy.
+ */
+export function kubernetesRuntimeFromEnvironment(settings: KubernetesWorkerSettings): KubernetesRuntime {
+  const kubeConfig = new KubeConfig();
+  if (settings.kubeconfigPath) kubeConfig.loadFromFile(settings.kubeconfigPath);
+  else kubeConfig.loadFromCluster();
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (!server) throw new Error(`the kubeconfig ${settings.kubeconfigPath ?? '(in-cluster)'} names no current cluster`);
+  return new KubernetesRuntime({
+    kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace,
+    restAccess: settings.kubeconfigPath ? { mode: 'api-proxy', server } : { mode: 'service-dns' },
+  });
+}
