@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiException, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy, type KubernetesObject,
+} from '@kubernetes/client-node';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import type { KubernetesTestBed } from '../harness/kubernetes';
+import { sessionCluster, sqlPipeline } from './fixtures';
+import { RuntimeUnderTest } from './runtime-helpers';
+import { kubernetesTestBed } from './test-bed';
+
+const DEPLOY_DIR = join(__dirname, '..', '..', 'deploy');
+const WORKER = 'system:serviceaccount:flink-fleet:flink-fleet-worker';
+
+function deployObjects(): KubernetesObject[] {
+  return readdirSync(DEPLOY_DIR).filter((file) => file.endsWith('.yaml')).sort()
+    .flatMap((file) => loadAllYaml(readFileSync(join(DEPLOY_DIR, file), 'utf8')) as KubernetesObject[]);
+}
+
+/** The test bed's admin, acting as the worker's ServiceAccount: every request is authorized as the worker's. */
+function asWorker(admin: KubeConfig): KubeConfig {
+  const impersonating = new KubeConfig();
+  impersonating.loadFromString(admin.exportConfig());
+  const user = impersonating.getCurrentUser();
+  assert.ok(user);
+  impersonating.users = [{ ...user, impersonateUser: WORKER }];
+  return impersonating;
+}
+
+describe('the worker manifests in deploy/', () => {
+  let k8s: KubernetesTestBed;
+  let objects: KubernetesObjectApi;
+  let authorization: AuthorizationV1Api;
+  let applied: KubernetesObject[] = [];
+
+  before(async () => {
+    k8s = await kubernetesTestBed();
+    objects = KubernetesObjectApi.makeApiClient(k8s.kubeConfig);
+    authorization = k8s.kubeConfig.makeApiClient(AuthorizationV1Api);
+    // Namespaces first; the Deployment only dry-run: the image does not exist here, and kwok would run nothing anyway.
+    applied = deployObjects().sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
+    for (const object of applied) {
+      const dryRun = object.kind === 'Deployment' ? 'All' : undefined;
+      await objects.patch(object, undefined, dryRun, 'flink-fleet-test', true, PatchStrategy.ServerSideApply);
+    }
+  });
+
+  after(async () => {
+    for (const object of [...applied].reverse()) {
+      if (object.kind !== 'Deployment') await objects.delete(object).catch(() => undefined);
+    }
+  });
+
+  async function workerMay(verb: string, resource: string, namespace?: string, group = ''): Promise<boolean> {
+    const review = await authorization.createSubjectAccessReview({ body: { spec: { user: WORKER, resourceAttributes: { verb, resource, group, namespace } } } });
+    return review.status?.allowed === true;
+  }
+
+  it('lets the worker do what its activities do, in any tenant namespace', async () => {
+    const needed: ReadonlyArray<readonly [string, string, string?]> = [
+      ['patch', 'namespaces'], ['create', 'namespaces'], ['get', 'resourcequotas'], ['patch', 'limitranges'],
+      ['patch', 'networkpolicies', 'networking.k8s.io'], ['patch', 'deployments', 'apps'], ['delete', 'deployments', 'apps'],
+      ['list', 'replicasets', 'apps'], ['create', 'pods'], ['delete', 'pods'], ['get', 'configmaps'], ['list', 'events'],
+      ['patch', 'roles', 'rbac.authorization.k8s.io'], ['patch', 'rolebindings', 'rbac.authorization.k8s.io'], ['delete', 'services'],
+    ];
+    for (const [verb, resource, group] of needed) {
+      const namespace = resource === 'namespaces' ? undefined : 'flink-fleet-acme';
+      assert.ok(await workerMay(verb, resource, namespace, group), `${verb} ${resource}`);
+    }
+  });
+
+  it('does not let the worker read Secrets anywhere, nor widen its own rights', async () => {
+    const forbidden: ReadonlyArray<readonly [string, string, string | undefined, string?]> = [
+      ['get', 'secrets', 'kube-system'], ['list', 'secrets', 'flink-fleet-acme'], ['list', 'secrets', undefined], ['get', 'secrets', 'flink-fleet'],
+      ['delete', 'namespaces', undefined], ['create', 'clusterroles', undefined, 'rbac.authorization.k8s.io'],
+      ['create', 'clusterrolebindings', undefined, 'rbac.authorization.k8s.io'], ['escalate', 'roles', 'flink-fleet-acme', 'rbac.authorization.k8s.io'],
+      ['bind', 'clusterroles', undefined, 'rbac.authorization.k8s.io'], ['create', 'pods/exec', 'flink-fleet-acme'], ['update', 'nodes', undefined],
+    ];
+    for (const [verb, resource, namespace, group] of forbidden) {
+      const [name, subresource] = resource.split('/');
+      const review = await authorization.createSubjectAccessReview({
+        body: { spec: { user: WORKER, resourceAttributes: { verb, resource: name, subresource, group: group ?? '', namespace } } } });
+      assert.equal(review.status?.allowed, false, `${verb} ${resource} in ${namespace ?? 'the cluster'}`);
+    }
+  });
+
+  it('is enough for a whole cluster lifecycle run as the worker, and stops it from writing what is not the fleet\'s', async () => {
+    const bed = new RuntimeUnderTest(k8s, { kubeConfig: asWorker(k8s.kubeConfig) });
+    try {
+      const { tenant, namespace } = await bed.tenant();
+      await bed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'orders'));
+      const session = sessionCluster(tenant, 'previews');
+      await bed.runtime.deploySessionCluster(session);
+      await bed.runtime.addTaskManager(session, 'tm-one');
+      await bed.runtime.killTaskManager(session, 'tm-one');
+      assert.equal((await bed.runtime.observe(session)).health, 'running');
+      assert.equal((await bed.runtime.listClusters()).filter((c) => c.tenant === tenant).length, 2);
+      await bed.runtime.deleteCluster(session);
+      await bed.runtime.deleteCluster({ tenant, name: 'orders' });
+
+      const worker = KubernetesObjectApi.makeApiClient(asWorker(k8s.kubeConfig));
+      await assert.rejects(worker.list('v1', 'Secret', namespace), (error: unknown) => error instanceof ApiException && error.code === 403);
+      const stranger = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-the-fleets', namespace } };
+      // A new admission policy takes a moment to be loaded by the API server.
+      const refusal = await waitUntil('the admission policy to refuse an unlabelled ConfigMap', async () => {
+        try {
+          await worker.create(stranger);
+          await worker.delete(stranger);
+          return undefined;
+        } catch (error) {
+          return error instanceof ApiException && error.code === 403 ? String(error.body) : undefined;
+        }
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      assert.match(refusal, /writes only objects labelled app\.kubernetes\.io\/managed-by=flink-fleet/);
+      const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'someone-elses' } } });
+      try {
+        await assert.rejects(worker.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'default' } }),
+          (error: unknown) => error instanceof ApiException && error.code === 403);
+      } finally {
+        await core.deleteNamespacedConfigMap({ name: 'someone-elses', namespace: 'default' });
+      }
+    } finally {
+      await bed.cleanUp();
+    }
+  });
+});
