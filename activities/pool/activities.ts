@@ -9,12 +9,19 @@ import { classifyFlinkError } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
 import { TERMINAL_JOB_STATES } from '../flink/rest-types';
 import { pollPause, withHeartbeat } from '../heartbeat';
+import { taskManagersOfJob } from '../preview/job-location';
 import type { ClusterHealth, ClusterRef, FlinkRuntime } from '../runtime/types';
 
 /** Registration is what makes a TaskManager usable; polled often, since a cold preview waits for it. */
 const REGISTRATION_POLL_MS = 100;
 /** Previews name their jobs after their workflow id (`pipeline.name`), which is how orphans are found. */
 const PREVIEW_JOB_PREFIX = 'preview/';
+
+/**
+ * The JobManager's REST API serves job details from a cache this old (3 s by default); a preview asks
+ * where its job landed right after it starts, so the cache must not hide the scheduling for long.
+ */
+const SESSION_OPTIONS = { 'web.refresh-interval': '500 ms' } as const;
 
 export type PoolObservationResult = PoolObservation & { readonly sessionCluster: ClusterHealth };
 
@@ -43,7 +50,7 @@ export function createPoolActivities(runtime: FlinkRuntime) {
     const orphans: string[] = [];
     for (const job of previewJobs) {
       if (await isRunning(job.name)) continue;
-      orphans.push(...(await client.jobTaskManagers(job.id)));
+      orphans.push(...(await taskManagersOfJob(client, job.id)));
       await client.cancelJob(job.id);
     }
     return orphans;
@@ -51,7 +58,7 @@ export function createPoolActivities(runtime: FlinkRuntime) {
 
   return {
     async ensureSessionCluster(input: SessionClusterInput): Promise<void> {
-      await withHeartbeat(() => runtime.deploySessionCluster(input));
+      await withHeartbeat(() => runtime.deploySessionCluster({ ...input, flinkOptions: SESSION_OPTIONS }));
     },
 
     async deleteSessionCluster(ref: ClusterRef): Promise<void> {

@@ -3,11 +3,12 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import { claimUpdate, type ClaimGrant } from '../../workflows/pool/api';
 import type { ClaimInput, PreviewQueryInput, PreviewQueryOutcome, StopPreviewInput } from '../../workflows/preview/activity-types';
-import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
+import { classifyFlinkError } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
 import { TERMINAL_JOB_STATES } from '../flink/rest-types';
 import { SqlGatewayClient } from '../flink/sql-gateway-client';
 import type { ClusterRef, FlinkRuntime } from '../runtime/types';
+import { taskManagersOfJob } from './job-location';
 import { runPreviewQuery, type PreviewEndpoints } from './query';
 
 /** The activities of preview over one runtime. */
@@ -18,16 +19,6 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
       throw ApplicationFailure.nonRetryable(`session cluster ${observed.cluster} is not running; is its pool workflow?`, 'ClusterNotFound');
     }
     return { rest: new FlinkRestClient(observed.endpoints.restUrl), gateway: new SqlGatewayClient(observed.endpoints.gatewayUrl) };
-  }
-
-  /** Every TaskManager a job ran on; a job the JobManager no longer knows ran nowhere we can find. */
-  async function ranOn(rest: FlinkRestClient, jobId: string): Promise<string[]> {
-    try {
-      return await rest.jobTaskManagers(jobId);
-    } catch (error) {
-      if (flinkErrorType(error) === FlinkErrorType.JobNotFound || flinkErrorType(error) === FlinkErrorType.NotFound) return [];
-      throw error;
-    }
   }
 
   return {
@@ -60,7 +51,7 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
       try {
         const jobs = (await rest.jobs()).filter((j) => j.name === input.workflowId || input.jobIds.includes(j.id));
         const taskManagers = new Set<string>();
-        for (const job of jobs) for (const id of await ranOn(rest, job.id)) taskManagers.add(id);
+        for (const job of jobs) for (const id of await taskManagersOfJob(rest, job.id)) taskManagers.add(id);
         for (const job of jobs.filter((j) => !TERMINAL_JOB_STATES.includes(j.state))) await rest.cancelJob(job.id);
         for (const session of input.sessions) await gateway.closeSession(session);
         return [...taskManagers].sort();

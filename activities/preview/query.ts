@@ -6,6 +6,7 @@ import { classifyFlinkError } from '../flink/errors';
 import { type FlinkRestClient } from '../flink/rest-client';
 import { type SqlGatewayClient, type SqlResultPage } from '../flink/sql-gateway-client';
 import { withHeartbeat } from '../heartbeat';
+import { taskManagersOfJob } from './job-location';
 
 /** The gateway answers NOT_READY until a statement is done; a preview waits in small steps, not 200 ms. */
 const PAGE_POLL_MS = 25;
@@ -95,7 +96,7 @@ async function pageQuery(
     }
     if (!ended && !budgetSpent(beat.tally, input) && !deadline.aborted) throw Context.current().cancellationSignal.reason ?? new Error('cancelled');
     // Where the job ran, asked before the close below cancels it.
-    const taskManagerIds = jobId ? await rest.jobTaskManagers(jobId) : [];
+    const taskManagerIds = jobId ? await taskManagersOfJob(rest, jobId) : [];
     return { stoppedBecause: ended ? 'end-of-data' : budgetSpent(beat.tally, input) ? 'row-limit' : 'timeout', jobId, taskManagerIds };
   } finally {
     lookup.abort();
@@ -107,7 +108,7 @@ async function pageQuery(
 /** Polls until the job's subtasks are scheduled on some TaskManager; empty if the query stops first. */
 async function locateJob(rest: FlinkRestClient, jobId: string, stop: AbortSignal): Promise<string[]> {
   while (!stop.aborted) {
-    const ids = await rest.jobTaskManagers(jobId).catch(() => []);
+    const ids = await taskManagersOfJob(rest, jobId).catch(() => []);
     if (ids.length > 0) return ids;
     await new Promise((resolve) => setTimeout(resolve, TASK_MANAGER_POLL_MS));
   }

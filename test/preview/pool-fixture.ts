@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import { FlinkRestClient } from '../../activities/flink/rest-client';
+import { clusterLayout } from '../../activities/runtime/local/layout';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { clusterName } from '../../activities/names';
+import { createFleetWorker } from '../../worker/fleet-worker';
+import { sessionClusterRef, type PoolConfigInput } from '../../workflows/pool/api';
+import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { temporalTestBed } from '../harness/global';
+import { markRunWideDir } from '../harness/processes';
+
+/** A small datagen table: one row every 20 ms, numbered from 1. */
+export const NUMBERS = "CREATE TEMPORARY TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '1000000')";
+
+export interface PoolFixture {
+  readonly bed: FleetTestBed;
+  readonly pool: string;
+  rest(): Promise<FlinkRestClient>;
+  /** Until the pool has `target` idle TaskManagers and nothing starting. */
+  settled(target: number, timeoutMs?: number): Promise<void>;
+}
+
+export async function restOf(bed: FleetTestBed, pool: string): Promise<FlinkRestClient> {
+  const observed = await bed.runtime.observe(sessionClusterRef(pool));
+  if (!observed.endpoints) throw new Error(`session cluster of ${pool} is not running`);
+  return new FlinkRestClient(observed.endpoints.restUrl);
+}
+
+export function poolFixture(bed: FleetTestBed, pool: string): PoolFixture {
+  return {
+    bed, pool,
+    rest: () => restOf(bed, pool),
+    async settled(target, timeoutMs = 90_000) {
+      await waitUntil(`pool ${pool} to have ${target} idle TaskManagers`, async () => {
+        const stats = await bed.client.poolStats(pool);
+        return stats.idle === target && stats.starting === 0 && stats.busy === 0 ? true : undefined;
+      }, { timeoutMs, intervalMs: 250 });
+    },
+  };
+}
+
+/**
+ * A pool (and a worker) shared by the tests of one file: its session cluster takes ten seconds to
+ * start. Its folder is marked run-wide, so the per-test leak check leaves its replaced TaskManagers
+ * alone; `stop` deletes it all, and the end-of-run check still sees anything left.
+ */
+export async function startSharedPool(label: string, config: Omit<PoolConfigInput, 'sessionCluster'>): Promise<PoolFixture & { stop(): Promise<void> }> {
+  const bed = fleetTestBed(label);
+  const pool = `${label}-${randomUUID().slice(0, 6)}`;
+  const { env, workflowBundle } = temporalTestBed();
+  const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: bed.taskQueue, runtime: bed.runtime, workflowBundle });
+  const running = worker.run();
+  markRunWideDir(clusterLayout(bed.stateDir, clusterName(sessionClusterRef(pool).tenant, pool)).dir);
+  const fixture = poolFixture(bed, pool);
+  const stop = async (): Promise<void> => {
+    await bed.client.stopPool(pool).catch(() => undefined);
+    worker.shutdown();
+    await running;
+    await bed.cleanUp();
+  };
+  try {
+    await bed.client.startPool({ sessionCluster: pool, ...config });
+    await fixture.settled(config.target ?? 2, 120_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ...fixture, stop };
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { FleetError } from '../../client/errors';
+import type { PreviewRow } from '../../workflows/preview/api';
+import { NUMBERS, startSharedPool, type PoolFixture } from './pool-fixture';
+
+const FIVE = "CREATE TEMPORARY TABLE five (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '5')";
+const SLOW = "CREATE TEMPORARY TABLE slow (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1')";
+
+describe('preview on a warm pool (local runtime)', () => {
+  let fixture: PoolFixture & { stop(): Promise<void> };
+  before(async () => {
+    fixture = await startSharedPool('preview', { target: 2, reconcileSeconds: 3 });
+  });
+  after(async () => {
+    await fixture?.stop();
+  });
+
+  async function registered(): Promise<string[]> {
+    return (await (await fixture.rest()).taskManagers()).map((t) => t.id);
+  }
+
+  it('returns 30 rows from datagen, streamed in order, then its TaskManager is gone and the pool is back to target', async () => {
+    const stream = await fixture.bed.client.preview('acme', `${NUMBERS};\nSELECT n FROM numbers`, { pool: fixture.pool });
+    const streamed: PreviewRow[] = [];
+    for await (const row of stream) streamed.push(row);
+    const result = await stream.result();
+    assert.equal(result.stoppedBecause, 'row-limit', result.error);
+    assert.deepEqual(result.rows.map((r) => r.fields[0]), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(streamed, result.rows);
+    assert.deepEqual(result.columns, [{ name: 'n', type: 'BIGINT' }]);
+    assert.equal(result.taskManagerIds.length, 1);
+    assert.ok(result.timings.firstRowMs !== undefined && result.timings.claimMs !== undefined);
+    const [used] = result.taskManagerIds;
+    await waitUntil(`${used} to leave the JobManager`, async () => ((await registered()).includes(used as string) ? undefined : true), { timeoutMs: 30_000 });
+    await fixture.settled(2, 60_000);
+  });
+
+  it('stops at the timeout on a slow source, with the rows it had', async () => {
+    const stream = await fixture.bed.client.preview('acme', `${SLOW}; SELECT n FROM slow`, { pool: fixture.pool, maxRows: 1000, timeoutSeconds: 8 });
+    const result = await stream.result();
+    assert.equal(result.stoppedBecause, 'timeout');
+    assert.ok(result.rows.length > 0 && result.rows.length < 20, `${result.rows.length} rows in 8 s at 1 per second`);
+    assert.ok(result.timings.totalMs >= 8_000);
+    await fixture.settled(2, 60_000);
+  });
+
+  it('ends a bounded source with end-of-data', async () => {
+    const result = await (await fixture.bed.client.preview('acme', `${FIVE}; SELECT n FROM five`, { pool: fixture.pool })).result();
+    assert.equal(result.stoppedBecause, 'end-of-data');
+    assert.deepEqual(result.rows.map((r) => r.fields[0]), [1, 2, 3, 4, 5]);
+    await fixture.settled(2, 60_000);
+  });
+
+  it('returns Flink\'s message for SQL only Flink can reject, and still gives back what it claimed', async () => {
+    const result = await (await fixture.bed.client.preview('acme', 'SELECT nope FROM missing_table', { pool: fixture.pool })).result();
+    assert.equal(result.stoppedBecause, 'error');
+    assert.match(result.error ?? '', /missing_table/);
+    await fixture.settled(2, 60_000);
+  });
+
+  it('runs two previews at once on two different TaskManagers', async () => {
+    const sql = `${NUMBERS}; SELECT n FROM numbers`;
+    const streams = await Promise.all([1, 2].map(() => fixture.bed.client.preview('acme', sql, { pool: fixture.pool, maxRows: 100 })));
+    const results = await Promise.all(streams.map((s) => s.result()));
+    assert.deepEqual(results.map((r) => r.stoppedBecause), ['row-limit', 'row-limit']);
+    const [first, second] = results.map((r) => r.taskManagerIds);
+    assert.equal(first?.length, 1);
+    assert.equal(second?.length, 1);
+    assert.notEqual(first?.[0], second?.[0]);
+    await fixture.settled(2, 90_000);
+  });
+
+  it('refuses ADD JAR at the client, naming the statement, without claiming anything', async () => {
+    const before = await fixture.bed.client.poolStats(fixture.pool);
+    await assert.rejects(fixture.bed.client.preview('acme', "ADD JAR '/tmp/evil.jar';\nSELECT 1", { pool: fixture.pool }), (error: unknown) => {
+      assert.ok(error instanceof FleetError);
+      assert.match(error.message, /statement 1 \(line 1: ADD JAR/);
+      return true;
+    });
+    const after = await fixture.bed.client.poolStats(fixture.pool);
+    assert.deepEqual([after.hits, after.misses, after.busy], [before.hits, before.misses, 0]);
+  });
+});
