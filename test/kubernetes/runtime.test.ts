@@ -157,4 +157,21 @@ describe('the kubernetes runtime against a real API server', () => {
     const namespaceA = await core.readNamespace({ name: a.namespace });
     assert.equal(namespaceA.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
   });
+
+  it('reports a JobManager no node can hold as Unschedulable once the grace period is over, and leaves nothing', async () => {
+    const roomy = { tenantPlan: { cpu: 100, memoryMb: 65_536, pods: 10, maxContainer: { cpu: 32, memoryMb: 4096 } }, unschedulableGraceMs: 1_000 };
+    const unschedulableBed = new RuntimeUnderTest(k8s, roomy);
+    try {
+      const { tenant, namespace } = await unschedulableBed.tenant();
+      // The test bed's largest node has 16 cores.
+      const failure = await unschedulableBed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'huge', { jobManager: { cpu: 20, memoryMb: 1024 } }))
+        .then(() => assert.fail('a 20-core JobManager started'), (error: unknown) => error);
+      assert.ok(failure instanceof ClusterStartFailed, String(failure));
+      assert.equal(failure.type, 'Unschedulable', failure.message);
+      assert.match(failure.message, /Insufficient cpu/);
+      assert.equal((await unschedulableBed.clusterObjects(namespace, clusterName(tenant, 'huge'))).size, 0);
+    } finally {
+      await unschedulableBed.cleanUp();
+    }
+  });
 });

@@ -1,8 +1,8 @@
 import { ClusterStartFailed } from '../types';
 
 /**
- * Why a cluster did not start, as a type a caller can branch on. None of them goes away by retrying
- * the same request soon: the activity maps them to non-retryable failures.
+ * Why a cluster did not start, as a type a caller can branch on. None but StartTimeout is likely to
+ * go away by retrying the same request soon: the activity maps them to non-retryable failures.
  */
 export const StartFailure = {
   InvalidSpec: 'InvalidSpec',
@@ -12,6 +12,8 @@ export const StartFailure = {
   CrashLooping: 'CrashLooping',
   /** Refused by admission for another reason than quota (Pod Security, a LimitRange maximum). */
   PodRejected: 'PodRejected',
+  /** Nothing said why, yet it was not ready in time: the message names what it still waited for. */
+  StartTimeout: 'StartTimeout',
 } as const;
 export type StartFailureType = (typeof StartFailure)[keyof typeof StartFailure];
 

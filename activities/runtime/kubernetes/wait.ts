@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreV1Event, KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { ClusterStartFailed } from '../types';
 import type { KubernetesObjects } from './api';
-import { startFailed } from './errors';
+import { startFailed, StartFailure } from './errors';
 import { clusterSelector } from './manifests/labels';
 import { diagnose, type ClusterState } from './readiness';
 
@@ -33,7 +32,7 @@ export async function waitUntilReady(api: KubernetesObjects, namespace: string, 
     const verdict = diagnose(await readClusterState(api, namespace, cluster), Date.now(), options.unschedulableGraceMs);
     if (verdict.ready) return;
     if ('failure' in verdict) throw startFailed(cluster, verdict.failure.type, verdict.failure.reason);
-    if (Date.now() >= deadline) throw new ClusterStartFailed(cluster, `not ready after ${options.timeoutMs} ms: ${verdict.waitingFor}`, 'StartTimeout');
+    if (Date.now() >= deadline) throw startFailed(cluster, StartFailure.StartTimeout, `not ready after ${options.timeoutMs} ms: ${verdict.waitingFor}`);
     await sleep(options.intervalMs);
   }
 }
