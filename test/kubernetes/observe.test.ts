@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import type { V1ConfigMap, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { observeCluster, type ClusterObjects } from '../../activities/runtime/kubernetes/observe';
+
+const ENDPOINTS = { restUrl: 'http://c.ns.svc.cluster.local:8081' };
+
+function root(kind: 'application' | 'session'): V1ConfigMap {
+  return { metadata: { name: 'c-config', labels: { 'flink-fleet/kind': kind } } };
+}
+
+function deployment(component: string): V1Deployment {
+  return { metadata: { name: `c-${component}`, labels: { 'flink-fleet/component': component } } };
+}
+
+function pod(name: string, component: string, status: NonNullable<V1Pod['status']> = { phase: 'Running' }): V1Pod {
+  return { metadata: { name, labels: { 'flink-fleet/component': component } }, status };
+}
+
+const crashLooping = { phase: 'Running', containerStatuses: [{ name: 'main', image: 'flink', imageID: '', ready: false, restartCount: 3,
+  state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } } }] };
+
+function observe(objects: ClusterObjects) {
+  return observeCluster('c', objects, ENDPOINTS);
+}
+
+describe('observing a cluster from its objects', () => {
+  const application = { root: root('application'), deployments: [deployment('jobmanager'), deployment('taskmanager')] };
+
+  it('is missing when nothing of it exists', () => {
+    assert.deepEqual(observe({ deployments: [], pods: [] }), { cluster: 'c', health: 'missing', processes: [] });
+  });
+
+  it('is running while every pod lives, starting pods included', () => {
+    const observed = observe({ ...application, pods: [pod('jm', 'jobmanager', { phase: 'Pending' }), pod('tm', 'taskmanager')] });
+    assert.equal(observed.health, 'running');
+    assert.deepEqual(observed.processes, [{ name: 'jm', role: 'jobmanager', alive: true }, { name: 'tm', role: 'taskmanager', alive: true }]);
+    assert.equal(observed.endpoints, ENDPOINTS);
+  });
+
+  it('has failed when its JobManager crash-loops, and says so', () => {
+    const observed = observe({ ...application, pods: [pod('jm', 'jobmanager', crashLooping), pod('tm', 'taskmanager')] });
+    assert.equal(observed.health, 'failed');
+    assert.match(observed.reason ?? '', /the jobmanager pod jm is CrashLoopBackOff: back-off 40s/);
+  });
+
+  it('has failed when a session cluster lost its gateway Deployment', () => {
+    const observed = observe({ root: root('session'), deployments: [deployment('jobmanager')], pods: [pod('jm', 'jobmanager')] });
+    assert.equal(observed.health, 'failed');
+    assert.equal(observed.reason, 'the gateway Deployment is missing');
+  });
+
+  it('is degraded when a TaskManager died but the JobManager lives', () => {
+    const observed = observe({ ...application, pods: [pod('jm', 'jobmanager'), pod('tm-1', 'taskmanager', { phase: 'Failed' })] });
+    assert.equal(observed.health, 'degraded');
+    assert.equal(observed.reason, 'TaskManager tm-1 is Failed');
+  });
+
+  it('has failed when objects are left but its root ConfigMap is gone', () => {
+    assert.equal(observe({ deployments: [deployment('taskmanager')], pods: [] }).health, 'failed');
+  });
+});
