@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { FlinkRestClient } from '../activities/flink/rest-client';
+import type { SqlGatewayClient } from '../activities/flink/sql-gateway-client';
+import { clusterName } from '../activities/names';
+import { taskManagersOfJob } from '../activities/preview/job-location';
+import { clusterLayout } from '../activities/runtime/local/layout';
+import type { LocalRuntime } from '../activities/runtime/local/local-runtime';
+import { readPid } from '../activities/runtime/local/processes';
+import { waitUntil } from '../activities/runtime/local/wait';
+import type { FleetClient } from '../client/fleet-client';
+import { FLEET_TENANT, poolWorkflowId, releaseSignal } from '../workflows/pool/api';
+import type { PreviewResult } from '../workflows/preview/api';
+
+/** One way of getting a first row, timed; the pieces run.ts strings together. */
+export interface BenchContext {
+  readonly fleet: FleetClient;
+  readonly runtime: LocalRuntime;
+  readonly pool: string;
+  readonly rest: FlinkRestClient;
+  readonly gateway: SqlGatewayClient;
+  readonly log: (line: string) => void;
+}
+
+/** A fixed-rate source: the first row is due 10 ms after the source starts. */
+export const TABLE = "CREATE TEMPORARY TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '100')";
+export const QUERY = 'SELECT n FROM numbers';
+const POLL_MS = 25;
+
+/** Until the pool has `target` idle TaskManagers and nothing else going on, so runs do not overlap. */
+export async function settled(ctx: BenchContext, target: number): Promise<void> {
+  await waitUntil(`pool ${ctx.pool} to settle at ${target}`, async () => {
+    const s = await ctx.fleet.poolStats(ctx.pool);
+    return s.idle === target && s.starting === 0 && s.busy === 0 && s.waiting === 0 ? true : undefined;
+  }, { timeoutMs: 180_000, intervalMs: 100 });
+}
+
+async function runToEnd(gateway: SqlGatewayClient, session: string, statement: string): Promise<void> {
+  const operation = await gateway.executeStatement(session, statement);
+  for await (const page of gateway.results(session, operation, { pollIntervalMs: POLL_MS })) void page;
+  await gateway.closeOperation(session, operation);
+}
+
+/**
+ * The SQL Gateway alone, as a preview's activity drives it (same poll interval): open a session,
+ * create the table, submit the SELECT, stop at the first row. Returns where the job ran.
+ */
+export async function rawFirstRow(ctx: BenchContext): Promise<{ ms: number; taskManagerIds: string[] }> {
+  const { gateway, rest } = ctx;
+  const started = performance.now();
+  const session = await gateway.openSession({ 'execution.runtime-mode': 'streaming', 'parallelism.default': '1', 'pipeline.name': 'bench/raw' });
+  try {
+    await runToEnd(gateway, session, TABLE);
+    const operation = await gateway.executeStatement(session, QUERY);
+    for await (const page of gateway.results(session, operation, { pollIntervalMs: POLL_MS })) {
+      if (page.rows.length === 0 || !page.jobId) continue;
+      const ms = performance.now() - started;
+      const taskManagerIds = await taskManagersOfJob(rest, page.jobId);
+      await gateway.closeOperation(session, operation);
+      return { ms, taskManagerIds };
+    }
+    throw new Error('the query ended without a row');
+  } finally {
+    await gateway.closeSession(session);
+  }
+}
+
+/** A raw run used pool TaskManagers without claiming them: the pool's `release` kills and replaces them. */
+export async function retire(ctx: BenchContext, taskManagerIds: string[]): Promise<void> {
+  await ctx.fleet.temporal.workflow.getHandle(poolWorkflowId(ctx.pool)).signal(releaseSignal, { claimId: `bench-${randomUUID()}`, taskManagerIds });
+}
+
+/** `FleetClient.preview` as a caller sees it: from the call to the first row out of the iterator. */
+export async function previewFirstRow(ctx: BenchContext): Promise<{ ms: number; result: PreviewResult }> {
+  const started = performance.now();
+  const stream = await ctx.fleet.preview('bench', `${TABLE};\n${QUERY}`, { pool: ctx.pool });
+  let first: number | undefined;
+  for await (const row of stream) {
+    void row;
+    first ??= performance.now() - started;
+  }
+  const result = await stream.result();
+  if (first === undefined) throw new Error(`the preview gave no row: ${result.stoppedBecause} ${result.error ?? ''}`);
+  return { ms: first, result };
+}
+
+/** Resident memory of each pool TaskManager JVM (the launcher execs the JVM in place, so its pid is the JVM's). */
+export function taskManagerRssMb(ctx: BenchContext, ids: readonly string[]): number[] {
+  const dir = clusterLayout(ctx.runtime.stateDir, clusterName(FLEET_TENANT, ctx.pool)).dir;
+  return ids.flatMap((id) => {
+    const pid = readPid(dir, id);
+    const line = pid === undefined ? undefined : readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const kb = line ? Number(/(\d+)/.exec(line)?.[1]) : NaN;
+    return Number.isFinite(kb) ? [Math.round(kb / 1024)] : [];
+  });
+}

@@ -1,0 +1,90 @@
+import { percentile } from '../workflows/pool/percentile';
+
+/** Pure: figures in, the markdown of bench/RESULTS.md out. */
+export interface Series {
+  readonly name: string;
+  readonly what: string;
+  readonly firstRowMs: readonly number[];
+}
+
+export interface ConcurrencyFigures {
+  readonly previews: number;
+  readonly callers: number;
+  readonly target: number;
+  readonly finished: number;
+  readonly stoppedBecause: Readonly<Record<string, number>>;
+  readonly hits: number;
+  readonly misses: number;
+  readonly claimWaitP50Ms?: number;
+  readonly claimWaitP95Ms?: number;
+  readonly firstRowMs: readonly number[];
+  readonly wallMs: number;
+  readonly leftRunning: number;
+}
+
+export interface BenchFigures {
+  readonly date: string;
+  readonly machine: string;
+  readonly series: readonly Series[];
+  readonly concurrency: ConcurrencyFigures;
+  readonly idleTaskManagerRssMb: readonly number[];
+  readonly taskManagerMemoryMb: number;
+}
+
+export function median(values: readonly number[]): number | undefined {
+  return percentile(values, 50);
+}
+
+const ms = (value: number | undefined): string => (value === undefined ? '–' : `${Math.round(value)} ms`);
+
+function ratio(a: Series | undefined, b: Series | undefined): number | undefined {
+  const top = a && median(a.firstRowMs);
+  const bottom = b && median(b.firstRowMs);
+  return top !== undefined && bottom ? top / bottom : undefined;
+}
+
+function seriesTable(series: readonly Series[]): string[] {
+  return [
+    '| series | what is timed | runs | median | p95 | min | max |',
+    '|---|---|---|---|---|---|---|',
+    ...series.map((s) => `| ${s.name} | ${s.what} | ${s.firstRowMs.length} | ${ms(median(s.firstRowMs))} | ${ms(percentile(s.firstRowMs, 95))} | ${ms(Math.min(...s.firstRowMs))} | ${ms(Math.max(...s.firstRowMs))} |`),
+  ];
+}
+
+function verdict(value: number | undefined, target: string, met: boolean): string {
+  return value === undefined ? 'not measured' : `${value.toFixed(2)} (target ${target}: ${met ? 'met' : 'NOT met'})`;
+}
+
+export function renderResults(figures: BenchFigures, notes: readonly string[]): string {
+  const byName = (name: string): Series | undefined => figures.series.find((s) => s.name === name);
+  const warmRaw = ratio(byName('warm'), byName('raw'));
+  const coldWarm = ratio(byName('cold'), byName('warm'));
+  const c = figures.concurrency;
+  const rss = figures.idleTaskManagerRssMb;
+  return [
+    '# Preview benchmark',
+    '',
+    `Written by \`npm run bench\` (bench/run.ts) on ${figures.date}, ${figures.machine}. Real Temporal dev server, real Flink 2.3 on the local runtime, a \`datagen\` table at 100 rows/s; times to the first row.`,
+    '',
+    ...seriesTable(figures.series),
+    '',
+    `- warm / raw (medians): ${verdict(warmRaw, '≤ 1.3', warmRaw !== undefined && warmRaw <= 1.3)}`,
+    `- cold / warm (medians): ${verdict(coldWarm, '≥ 3', coldWarm !== undefined && coldWarm >= 3)}`,
+    '',
+    `## ${c.previews} previews, ${c.callers} concurrent callers, pool target ${c.target}`,
+    '',
+    `- finished: ${c.finished}/${c.previews} (${Object.entries(c.stoppedBecause).map(([k, v]) => `${k}: ${v}`).join(', ')}) in ${ms(c.wallMs)}`,
+    `- pool hits / misses: ${c.hits} / ${c.misses}; claim wait median ${ms(c.claimWaitP50Ms)}, p95 ${ms(c.claimWaitP95Ms)} (the pool's own figures)`,
+    `- time to first row: median ${ms(median(c.firstRowMs))}, p95 ${ms(percentile(c.firstRowMs, 95))}`,
+    `- Flink processes left after the pool was stopped: ${c.leftRunning}`,
+    '',
+    '## Memory',
+    '',
+    `- RSS of an idle pool TaskManager JVM (from /proc, ${rss.length} measured): median ${median(rss) ?? '–'} MB, max ${rss.length ? Math.max(...rss) : '–'} MB; each is configured with \`taskmanager.memory.process.size\` ${figures.taskManagerMemoryMb} MB, which is what a Kubernetes pod would request.`,
+    '',
+    '## Notes',
+    '',
+    ...notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n');
+}

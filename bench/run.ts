@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { FlinkRestClient } from '../activities/flink/rest-client';
+import { SqlGatewayClient } from '../activities/flink/sql-gateway-client';
+import { LocalRuntime } from '../activities/runtime/local/local-runtime';
+import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
+import { FleetClient } from '../client/fleet-client';
+import { toolchain } from '../scripts/toolchain';
+import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
+import { createFleetWorker } from '../worker/fleet-worker';
+import { sessionClusterRef } from '../workflows/pool/api';
+import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext } from './measure';
+import { renderResults, type BenchFigures, type ConcurrencyFigures, type Series } from './report';
+
+/**
+ * `npm run bench`: raw SQL Gateway vs warm and cold previews, a concurrent run and the memory of an
+ * idle TaskManager, on its own Temporal dev server and session cluster, all removed at the end.
+ */
+const RUNS = 10;
+const TASK_MANAGER_MB = 1024;
+const log = (line: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+async function series(ctx: BenchContext, name: string, what: string, run: () => Promise<number>): Promise<Series> {
+  const firstRowMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    firstRowMs.push(await run());
+    log(`${name} ${i + 1}/${RUNS}: ${Math.round(firstRowMs.at(-1) ?? 0)} ms`);
+  }
+  return { name, what, firstRowMs };
+}
+
+async function rawRun(ctx: BenchContext): Promise<number> {
+  await settled(ctx, 1);
+  const { ms, taskManagerIds } = await rawFirstRow(ctx);
+  await retire(ctx, taskManagerIds);
+  return ms;
+}
+
+/** What a pool that warmed each TaskManager with a job of its own would give: the second job's first row. */
+async function rawSecondJobRun(ctx: BenchContext): Promise<number> {
+  await settled(ctx, 1);
+  const first = await rawFirstRow(ctx);
+  const second = await rawFirstRow(ctx);
+  await retire(ctx, [...first.taskManagerIds, ...second.taskManagerIds]);
+  return second.ms;
+}
+
+async function previewRun(ctx: BenchContext, target: number): Promise<number> {
+  await settled(ctx, target);
+  return (await previewFirstRow(ctx)).ms;
+}
+
+async function concurrent(ctx: BenchContext, previews: number, callers: number, target: number): Promise<Omit<ConcurrencyFigures, 'leftRunning'>> {
+  await ctx.fleet.resizePool(target, ctx.pool);
+  await settled(ctx, target);
+  const before = await ctx.fleet.poolStats(ctx.pool);
+  const started = performance.now();
+  let next = 0;
+  const firstRowMs: number[] = [];
+  const stoppedBecause: Record<string, number> = {};
+  await Promise.all(Array.from({ length: callers }, async () => {
+    while (next < previews) {
+      next += 1;
+      const { ms, result } = await previewFirstRow(ctx);
+      firstRowMs.push(ms);
+      stoppedBecause[result.stoppedBecause] = (stoppedBecause[result.stoppedBecause] ?? 0) + 1;
+    }
+  }));
+  const wallMs = performance.now() - started;
+  await settled(ctx, target);
+  const after = await ctx.fleet.poolStats(ctx.pool);
+  log(`concurrent: ${firstRowMs.length} previews in ${Math.round(wallMs)} ms, hits ${after.hits - before.hits}, misses ${after.misses - before.misses}`);
+  return {
+    previews, callers, target, finished: firstRowMs.length, stoppedBecause, firstRowMs, wallMs,
+    hits: after.hits - before.hits, misses: after.misses - before.misses, claimWaitP50Ms: after.claimWaitP50Ms, claimWaitP95Ms: after.claimWaitP95Ms,
+  };
+}
+
+async function measure(ctx: BenchContext): Promise<Omit<BenchFigures, 'date' | 'machine' | 'concurrency'> & { concurrency: Omit<ConcurrencyFigures, 'leftRunning'> }> {
+  await settled(ctx, 1);
+  // The gateway's and JobManager's own first statements load classes for seconds: not what is measured.
+  for (let i = 0; i < 2; i++) await previewRun(ctx, 1);
+  const raw = await series(ctx, 'raw', 'SQL Gateway alone, on a fresh TaskManager', () => rawRun(ctx));
+  const warm = await series(ctx, 'warm', '`FleetClient.preview`, an idle TaskManager waiting', () => previewRun(ctx, 1));
+  const rawSecond = await series(ctx, 'raw, 2nd job', 'SQL Gateway alone, on a TaskManager that ran one job', () => rawSecondJobRun(ctx));
+  await ctx.fleet.resizePool(0, ctx.pool);
+  const cold = await series(ctx, 'cold', '`FleetClient.preview`, pool target 0', () => previewRun(ctx, 0));
+  await ctx.fleet.resizePool(2, ctx.pool);
+  await settled(ctx, 2);
+  const idleTaskManagerRssMb = taskManagerRssMb(ctx, (await ctx.fleet.poolStats(ctx.pool)).readyTaskManagers);
+  const concurrency = await concurrent(ctx, 20, 4, 2);
+  return { series: [raw, warm, rawSecond, cold], concurrency, idleTaskManagerRssMb, taskManagerMemoryMb: TASK_MANAGER_MB };
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-'));
+  watchFlinkProcessesUnder(root);
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
+  const pool = 'bench';
+  try {
+    const connection = await NativeConnection.connect({ address: server.address });
+    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }) }), 'bench');
+    const worker = await createFleetWorker({ connection, namespace: 'default', taskQueue: 'bench', runtime });
+    const figures = await worker.runUntil(async () => {
+      const endpoints = await waitForSessionCluster(runtime, fleet, pool);
+      const ctx: BenchContext = { fleet, runtime, pool, log, rest: new FlinkRestClient(endpoints.restUrl), gateway: new SqlGatewayClient(endpoints.gatewayUrl) };
+      const measured = await measure(ctx);
+      await fleet.stopPool(pool);
+      return measured;
+    });
+    const leftRunning = liveProcesses({ includeRunWide: true }).length;
+    const notes = process.argv.slice(2);
+    writeFileSync(join(__dirname, 'RESULTS.md'), renderResults({
+      ...figures, concurrency: { ...figures.concurrency, leftRunning },
+      date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
+    }, notes));
+    log(`wrote ${join(__dirname, 'RESULTS.md')}`);
+    await fleet.close();
+    await connection.close();
+  } finally {
+    for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** startPool returns before the pool has deployed its cluster; the bench needs the endpoints for raw runs. */
+async function waitForSessionCluster(runtime: LocalRuntime, fleet: FleetClient, pool: string): Promise<{ restUrl: string; gatewayUrl: string }> {
+  await fleet.startPool({ sessionCluster: pool, target: 1, maxTarget: 4, taskManager: { cpu: 1, memoryMb: TASK_MANAGER_MB } });
+  for (;;) {
+    const observed = await runtime.observe(sessionClusterRef(pool));
+    if (observed.health === 'running' && observed.endpoints?.gatewayUrl) return { restUrl: observed.endpoints.restUrl, gatewayUrl: observed.endpoints.gatewayUrl };
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
