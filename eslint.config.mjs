@@ -12,6 +12,12 @@ export default tseslint.config(
     },
   },
   {
+    // The CommonJS shim that lets `flink-fleet` run TypeScript through tsx.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Workflow code is replayed; the SDK bundles it into a sandbox where Node's modules do not exist.
     files: ['workflows/**/*.ts'],
     rules: {

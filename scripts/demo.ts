@@ -1,28 +1,100 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
-import { toolchain } from './toolchain';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { uiLink } from '../client/cli/output';
+import { defaultDevDir, devDown, devUp } from '../client/dev/stack';
+import { FleetClient } from '../client/fleet-client';
+import { DEFAULT_POOL } from '../workflows/preview/request';
 
 /**
- * For now the demo brings up the real Temporal dev server with the fleet's search attributes and its
- * UI; the pipeline and preview walk-through arrives with the workflows.
+ * The whole product in one run, against the real Temporal dev server and real Flink: the local stack,
+ * the preview pool, a SQL pipeline writing files, a preview streaming rows, a stop with a savepoint.
  */
-async function main(): Promise<void> {
-  const keep = process.argv.includes('--keep');
-  const stateDir = join(process.cwd(), '.flink-fleet', 'demo');
-  mkdirSync(stateDir, { recursive: true });
-  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir, port: 7233, uiPort: 8233 });
-  process.stdout.write(`Temporal dev server at ${server.address}, UI at ${server.uiUrl ?? '(headless)'}\n`);
-  process.stdout.write('Search attributes FleetTenant, FleetKind and FleetJobState are registered.\n');
-  if (keep) {
-    process.stdout.write(`Left running (pid ${server.pid}); stop it with: kill ${server.pid}\n`);
-    return;
-  }
-  await server.stop();
-  process.stdout.write('Stopped.\n');
+const TENANT = 'demo';
+const PIPELINE = 'orders';
+
+function pipelineSql(outputDir: string): string {
+  return [
+    "CREATE TABLE orders (id BIGINT, amount DOUBLE, placed_at TIMESTAMP(3)) WITH ('connector' = 'datagen', 'rows-per-second' = '5',",
+    // Random ids: datagen's 'sequence' kind materialises its whole range in memory when it opens.
+    "  'fields.id.min' = '1', 'fields.id.max' = '1000000', 'fields.amount.min' = '1', 'fields.amount.max' = '500');",
+    `CREATE TABLE order_files (id BIGINT, amount DOUBLE, placed_at TIMESTAMP(3)) WITH ('connector' = 'filesystem', 'path' = 'file://${outputDir}', 'format' = 'csv');`,
+    'INSERT INTO order_files SELECT id, amount, placed_at FROM orders;',
+  ].join('\n');
 }
 
-main().catch((error: unknown) => {
+const PREVIEW_SQL = [
+  "CREATE TEMPORARY TABLE clicks (user_id INT, url STRING) WITH ('connector' = 'datagen', 'rows-per-second' = '20',",
+  "  'fields.user_id.min' = '1', 'fields.user_id.max' = '100', 'fields.url.length' = '8');",
+  'SELECT user_id, url FROM clicks WHERE user_id < 50',
+].join('\n');
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function runPipelineDemo(client: FleetClient, dir: string, uiUrl: string): Promise<void> {
+  const outputDir = join(dir, 'demo-output', PIPELINE);
+  mkdirSync(outputDir, { recursive: true });
+  const { workflowId } = await client.startPipeline({
+    tenant: TENANT, name: PIPELINE, job: { kind: 'sql', script: pipelineSql(outputDir) },
+    flinkOptions: { 'execution.checkpointing.interval': '5 s' },
+  });
+  say(`\n== pipeline ${workflowId}\n   ${uiLink(uiUrl, 'default', workflowId)}`);
+  let phase = '';
+  while (phase !== 'Running') {
+    const status = await client.getPipeline(TENANT, PIPELINE);
+    if (status.phase !== phase) say(`   phase: ${status.phase}`);
+    phase = status.phase;
+    if (phase === 'Failed') throw new Error(`the pipeline failed: ${status.failure ?? 'no reason given'}`);
+    await sleep(500);
+  }
+  // The filesystem sink commits its files on checkpoints; give it two.
+  await sleep(12_000);
+  const status = await client.getPipeline(TENANT, PIPELINE);
+  say(`   status: ${status.phase}, job ${status.jobId}, restarts ${status.restarts}`);
+  say(`   writing to ${outputDir}: ${readdirSync(outputDir).length} entries so far`);
+  await runPreview(client, uiUrl);
+  say('\n== stopping the pipeline with a savepoint');
+  const result = await client.stopPipeline(TENANT, PIPELINE, { savepoint: true, drain: false, wait: true });
+  say(`   ${result?.finalState}; savepoint ${result?.savepointPath ?? '(none)'}`);
+}
+
+async function runPreview(client: FleetClient, uiUrl: string): Promise<void> {
+  say('\n== preview (10 rows)');
+  const stream = await client.preview(TENANT, PREVIEW_SQL, { maxRows: 10 });
+  say(`   ${uiLink(uiUrl, 'default', stream.workflowId)}`);
+  for await (const row of stream) say(`   ${row.fields.map((f) => String(f)).join('\t')}`);
+  const result = await stream.result();
+  say(`   stopped because: ${result.stoppedBecause}; first row after ${result.timings.firstRowMs ?? '-'} ms (claim ${result.timings.claimMs ?? '-'} ms)`);
+  if (result.rows.length === 0) throw new Error(`the preview returned no rows (${result.error ?? result.stoppedBecause})`);
+}
+
+async function main(): Promise<void> {
+  const keep = process.argv.includes('--keep');
+  const dir = defaultDevDir();
+  say(`== starting the local stack in ${dir}`);
+  const { stack } = await devUp({ dir, port: 7233, uiPort: 8233 });
+  say(`   Temporal ${stack.address}, UI ${stack.uiUrl}`);
+  const client = await FleetClient.connect({ address: stack.address });
+  try {
+    await client.startPool({ sessionCluster: DEFAULT_POOL, target: 1 });
+    say(`   preview pool started: ${uiLink(stack.uiUrl, 'default', `pool/${DEFAULT_POOL}`)}`);
+    await runPipelineDemo(client, dir, stack.uiUrl);
+    if (keep) {
+      say(`\nThe stack keeps running. Explore: ${stack.uiUrl}\n  npx flink-fleet pool stats\n  npx flink-fleet pipeline list\nStop it with: npx flink-fleet dev down`);
+      return;
+    }
+    say('\n== stopping everything');
+    await client.stopPool(DEFAULT_POOL);
+  } finally {
+    await client.close();
+    if (!keep) await devDown(dir);
+  }
+  say(existsSync(join(dir, 'stack.json')) ? 'the stack is still up' : 'done: nothing left running');
+}
+
+main().catch(async (error: unknown) => {
   process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -2,7 +2,8 @@ import pino, { type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 
 export function createLogger(level: string): PinoLogger {
-  return pino({ level, base: { service: 'flink-fleet-worker' } });
+  // The SDK puts errors under `error`; pino serialises only `err` by default, leaving `{}`.
+  return pino({ level, base: { service: 'flink-fleet-worker' }, serializers: { error: pino.stdSerializers.err, err: pino.stdSerializers.err } });
 }
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

@@ -1,13 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { ensureJanitorSchedule } from '../client/janitor-schedule';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { parseWorkerConfig, type WorkerConfig } from './config';
+import type { WorkerConfig } from './config';
 import { createFleetWorker } from './fleet-worker';
 import { createLogger, temporalLogger } from './logger';
 import { createRuntime } from './runtime';
 import { checkSearchAttributes } from './search-attributes-check';
 
-async function run(config: WorkerConfig): Promise<void> {
+/** Runs a worker until SIGTERM/SIGINT (the SDK's own handlers shut it down gracefully). */
+export async function runWorker(config: WorkerConfig): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({
     logger: temporalLogger(logger),
@@ -32,9 +33,3 @@ async function run(config: WorkerConfig): Promise<void> {
   await connection.close();
   logger.info('worker stopped');
 }
-
-Promise.resolve().then(() => run(parseWorkerConfig(process.env))).catch((error: unknown) => {
-  // Configuration and start-up problems are for a person: the message, not the stack.
-  process.stderr.write(`flink-fleet worker: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});

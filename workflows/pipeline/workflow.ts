@@ -108,7 +108,10 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   });
   // A cancel from the UI is an operator's stop; anything else that went wrong is a failure.
   const cancelled = failed !== undefined && isCancellation(failed);
-  if (failed && !cancelled) life.failure ??= failed instanceof Error ? failed.message : String(failed);
+  if (failed && !cancelled) {
+    const cause = applicationFailureOf(failed);
+    life.failure ??= cause instanceof Error ? cause.message : String(cause);
+  }
   const finalState: FinalPhase = failed && !cancelled ? 'Failed' : life.stopRequest || cancelled ? 'Stopped' : 'Finished';
   setPhase(life, finalState);
   life.result = {

@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { DEFAULT_POOL } from '../../workflows/preview/request';
+import { devDown, devStackHealth, devUp, defaultDevDir, readDevStack } from '../dev/stack';
+import { FleetClient } from '../fleet-client';
+import type { Run } from './pipeline-commands';
+import { positiveInt } from './options';
+import { table } from './output';
+
+interface UpFlags { dir: string; port: number; uiPort: number; poolTarget: number }
+
+export function devCommand(run: Run): Command {
+  const dev = new Command('dev').description('the local stack: Temporal dev server with its UI, a worker on the local runtime, the preview pool');
+  dev.command('up')
+    .description('start the stack (safe to run twice)')
+    .option('--dir <dir>', 'state and logs', defaultDevDir())
+    .option('--port <port>', 'Temporal frontend port', positiveInt, 7233)
+    .option('--ui-port <port>', 'Temporal UI port', positiveInt, 8233)
+    .option('--pool-target <n>', 'idle preview TaskManagers to keep', positiveInt, 1)
+    .addHelpText('after', '\nExample:\n  flink-fleet dev up && flink-fleet pipeline list')
+    .action((flags: UpFlags) => run(async (context) => {
+      context.out.progress('starting the Temporal dev server and a worker...');
+      const { stack, alreadyUp } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort });
+      const client = await FleetClient.connect({ address: stack.address, taskQueue: context.flags.taskQueue });
+      try {
+        await client.startPool({ sessionCluster: DEFAULT_POOL, target: flags.poolTarget });
+      } finally {
+        await client.close();
+      }
+      context.out.result({ ...stack, alreadyUp }, () => table([
+        ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['worker log', stack.workerLog], ['state', stack.dir],
+        ['status', alreadyUp ? 'already up' : 'started'],
+      ], ['', '']).split('\n').slice(1).join('\n'));
+    }));
+  dev.command('down')
+    .description('stop the preview pool, the worker, every local Flink cluster, and the server')
+    .option('--dir <dir>', 'state and logs', defaultDevDir())
+    .action((flags: { dir: string }) => run(async (context) => {
+      const stack = readDevStack(flags.dir);
+      if (stack && devStackHealth(stack).temporal && devStackHealth(stack).worker) {
+        const client = await FleetClient.connect({ address: stack.address, taskQueue: context.flags.taskQueue });
+        // The pool's own cleanup deletes its session cluster; errors here only mean there was none.
+        await client.stopPool(DEFAULT_POOL).catch(() => undefined).finally(() => client.close());
+      }
+      const down = await devDown(flags.dir);
+      context.out.result({ stopped: down !== undefined, deletedClusters: down?.deletedClusters ?? [] }, () => (down
+        ? `stopped${down.deletedClusters.length > 0 ? `; deleted clusters still running: ${down.deletedClusters.join(', ')}` : ''}`
+        : 'nothing was running'));
+    }));
+  dev.command('status')
+    .description('whether the stack runs, and where')
+    .option('--dir <dir>', 'state and logs', defaultDevDir())
+    .action((flags: { dir: string }) => run(async (context) => {
+      const stack = readDevStack(flags.dir);
+      const health = stack ? devStackHealth(stack) : { temporal: false, worker: false };
+      context.out.result({ running: health.temporal && health.worker, ...health, stack }, () => (stack
+        ? table([['temporal', `${stack.address} (${health.temporal ? 'up' : 'down'})`], ['worker', health.worker ? 'up' : 'down'], ['temporal ui', stack.uiUrl]], ['', '']).split('\n').slice(1).join('\n')
+        : 'not running'));
+      if (!health.temporal || !health.worker) process.exitCode = 1;
+    }));
+  return dev;
+}

@@ -1,0 +1,96 @@
+import { Command, Option } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PipelineStatus } from '../../workflows/pipeline/api';
+import { PHASES } from '../../workflows/pipeline/phases';
+import { pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
+import type { CommandContext } from './context';
+import { fileText, positiveInt } from './options';
+import { table, UsageError, uiLink } from './output';
+
+/** Runs one command's action with a connected context, mapping errors to exit codes (main.ts). */
+export type Run = (action: (context: CommandContext) => Promise<void>) => Promise<void>;
+
+interface StartFlags {
+  tenant: string; name: string; sql?: string; jar?: string; class?: string; args?: string[]; parallelism?: number; wait?: boolean;
+}
+
+function specFrom(flags: StartFlags): PipelineSpecInput {
+  if ((flags.sql === undefined) === (flags.jar === undefined)) throw new UsageError('give exactly one of --sql FILE or --jar FILE');
+  if (flags.jar !== undefined && !flags.class) throw new UsageError('--jar needs --class, the job\'s entry class');
+  const job = flags.sql !== undefined
+    ? { kind: 'sql' as const, script: fileText(flags.sql) }
+    : { kind: 'jar' as const, jarUri: `file://${flags.jar}`, entryClass: flags.class as string, args: flags.args ?? [] };
+  return { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}) };
+}
+
+/** Shows each phase as it changes until the pipeline runs or ends; waits longer than a second show progress. */
+async function waitUntilRunning(context: CommandContext, tenant: string, name: string): Promise<PipelineStatus> {
+  const client = await context.client();
+  let last: string | undefined;
+  for (;;) {
+    const status = await client.getPipeline(tenant, name);
+    if (status.phase !== last) context.out.progress(`  ${status.phase}`);
+    last = status.phase;
+    if (['Running', 'Finished', 'Stopped', 'Failed'].includes(status.phase)) return status;
+    await sleep(500);
+  }
+}
+
+function statusText(status: PipelineStatus, link: string): string {
+  return table([
+    ['pipeline', `${status.tenant}/${status.name} (${status.kind})`], ['phase', status.phase], ['job', status.jobId ?? '-'],
+    ['restarts', String(status.restarts)], ['last savepoint', status.lastSavepoint ?? '-'], ['started', status.startedAt],
+    ...(status.failure ? [['failure', status.failure]] : []), ['temporal ui', link],
+  ], ['', '']).split('\n').slice(1).join('\n');
+}
+
+export function pipelineCommand(run: Run): Command {
+  const pipeline = new Command('pipeline').description('start, stop, look at and list production jobs');
+  pipeline.command('start')
+    .description('start a SQL pipeline or a jar connection in its own application cluster')
+    .requiredOption('--tenant <tenant>', 'the tenant (a DNS-1123 label)')
+    .requiredOption('--name <name>', 'the pipeline\'s name (a DNS-1123 label)')
+    .option('--sql <file>', 'a SQL script: CREATE TABLE ... INSERT INTO ...')
+    .option('--jar <file>', 'a connector job\'s jar')
+    .option('--class <class>', 'the jar\'s entry class')
+    .option('--args <arg...>', 'program arguments for the jar')
+    .option('--parallelism <n>', 'parallelism (default 1)', positiveInt)
+    .option('--wait', 'wait until the job runs, showing each phase')
+    .addHelpText('after', '\nExamples:\n  flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait\n  flink-fleet pipeline start --tenant acme --name wc --jar job.jar --class org.example.Job --args --input x')
+    .action((flags: StartFlags) => run(async (context) => {
+      const { workflowId } = await (await context.client()).startPipeline(specFrom(flags));
+      const link = uiLink(context.flags.uiUrl, context.flags.namespace, workflowId);
+      context.out.progress(`started ${workflowId}`);
+      const status = flags.wait ? await waitUntilRunning(context, flags.tenant, flags.name) : undefined;
+      context.out.result({ workflowId, ui: link, status }, () => (status ? statusText(status, link) : `${workflowId}\n${link}`));
+      if (status?.phase === 'Failed') process.exitCode = 1;
+  }));
+  pipeline.command('stop')
+    .description('stop a pipeline (and wait until it has stopped)')
+    .requiredOption('--tenant <tenant>', 'the tenant').requiredOption('--name <name>', 'the pipeline\'s name')
+    .option('--savepoint', 'take a savepoint first, to resume from later').option('--drain', 'fire event-time windows before stopping')
+    .addHelpText('after', '\nExample:\n  flink-fleet pipeline stop --tenant acme --name orders --savepoint')
+    .action((flags: { tenant: string; name: string; savepoint?: boolean; drain?: boolean }) => run(async (context) => {
+      context.out.progress(`stopping ${pipelineWorkflowId(flags.tenant, flags.name)}${flags.savepoint ? ' with a savepoint' : ''}...`);
+      const result = await (await context.client()).stopPipeline(flags.tenant, flags.name, { savepoint: flags.savepoint ?? false, drain: flags.drain ?? false, wait: true });
+      const link = uiLink(context.flags.uiUrl, context.flags.namespace, pipelineWorkflowId(flags.tenant, flags.name));
+      context.out.result({ ...result, ui: link }, () => `${result?.finalState ?? 'stopped'}${result?.savepointPath ? `, savepoint ${result.savepointPath}` : ''}\n${link}`);
+  }));
+  pipeline.command('status')
+    .description('the phase, job and restarts of a pipeline')
+    .requiredOption('--tenant <tenant>', 'the tenant').requiredOption('--name <name>', 'the pipeline\'s name')
+    .action((flags: { tenant: string; name: string }) => run(async (context) => {
+      const status = await (await context.client()).getPipeline(flags.tenant, flags.name);
+      const link = uiLink(context.flags.uiUrl, context.flags.namespace, pipelineWorkflowId(flags.tenant, flags.name));
+      context.out.result({ ...status, ui: link }, () => statusText(status, link));
+  }));
+  pipeline.command('list')
+    .description('pipelines by tenant and phase, from Temporal\'s visibility store')
+    .option('--tenant <tenant>', 'only this tenant\'s')
+    .addOption(new Option('--state <phase>', 'only pipelines in this phase').choices(PHASES))
+    .action((flags: { tenant?: string; state?: string }) => run(async (context) => {
+      const pipelines = await (await context.client()).listPipelines(flags);
+      context.out.result(pipelines, () => table(pipelines.map((p) => [p.workflowId, p.kind ?? '-', p.state ?? '-', p.execution]), ['WORKFLOW', 'KIND', 'PHASE', 'EXECUTION']));
+  }));
+  return pipeline;
+}

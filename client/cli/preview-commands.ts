@@ -1,0 +1,66 @@
+import { Command } from 'commander';
+import { DEFAULT_POOL } from '../../workflows/preview/request';
+import type { Run } from './pipeline-commands';
+import { durationSeconds, fileText, positiveInt } from './options';
+import { table, UsageError, uiLink } from './output';
+
+export function previewCommand(run: Run): Command {
+  return new Command('preview')
+    .description('run a SQL statement on live data for at most a few minutes, printing rows as they arrive')
+    .requiredOption('--tenant <tenant>', 'the tenant')
+    .option('--sql <sql>', 'the statements: any CREATE TEMPORARY TABLE/VIEW, then one SELECT')
+    .option('--file <file>', 'read the statements from a file')
+    .option('--max-rows <n>', 'stop after this many rows (default 30)', positiveInt)
+    .option('--timeout <duration>', 'stop after this long, e.g. 90s or 2m (default 2m)', durationSeconds)
+    .option('--pool <pool>', 'the idle pool to run on', DEFAULT_POOL)
+    .addHelpText('after', `\nExamples:\n  flink-fleet preview --tenant acme --sql "CREATE TEMPORARY TABLE t (n INT) WITH ('connector'='datagen'); SELECT n FROM t" --max-rows 5\n  flink-fleet preview --tenant acme --file try.sql --timeout 30s --json`)
+    .action((flags: { tenant: string; sql?: string; file?: string; maxRows?: number; timeout?: number; pool: string }) => run(async (context) => {
+      if ((flags.sql === undefined) === (flags.file === undefined)) throw new UsageError('give exactly one of --sql "..." or --file FILE');
+      const sql = flags.sql ?? fileText(flags.file as string);
+      const stream = await (await context.client()).preview(flags.tenant, sql, {
+        pool: flags.pool, ...(flags.maxRows ? { maxRows: flags.maxRows } : {}), ...(flags.timeout ? { timeoutSeconds: flags.timeout } : {}),
+      });
+      context.out.progress(`preview ${stream.workflowId}: waiting for rows...`);
+      let printedHeader = false;
+      for await (const row of stream) {
+        if (context.out.json) {
+          process.stdout.write(`${JSON.stringify({ kind: row.kind, fields: row.fields })}\n`);
+          continue;
+        }
+        if (!printedHeader) process.stdout.write(`${stream.columns().map((c) => c.name).join('\t')}\n`);
+        printedHeader = true;
+        process.stdout.write(`${row.fields.map((f) => (typeof f === 'string' ? f : JSON.stringify(f))).join('\t')}\n`);
+      }
+      const result = await stream.result();
+      const link = uiLink(context.flags.uiUrl, context.flags.namespace, stream.workflowId);
+      const summary = { summary: { stoppedBecause: result.stoppedBecause, rows: result.rows.length, truncated: result.truncated, error: result.error, timings: result.timings, ui: link } };
+      if (context.out.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else {
+        process.stderr.write(`${table([
+          ['rows', String(result.rows.length)], ['stopped because', result.stoppedBecause], ['first row after', `${result.timings.firstRowMs ?? '-'} ms`],
+          ...(result.error ? [['error', result.error]] : []), ['temporal ui', link],
+        ], ['', '']).split('\n').slice(1).join('\n')}\n`);
+      }
+      if (result.stoppedBecause === 'error') process.exitCode = 1;
+    }));
+}
+
+export function poolCommand(run: Run): Command {
+  const pool = new Command('pool').description('the idle TaskManagers that previews run on');
+  pool.command('stats')
+    .description('idle, starting and busy TaskManagers; hits, misses and claim waits')
+    .option('--pool <pool>', 'the pool', DEFAULT_POOL)
+    .action((flags: { pool: string }) => run(async (context) => {
+      const stats = await (await context.client()).poolStats(flags.pool);
+      context.out.result(stats, () => table(Object.entries(stats).map(([key, value]) => [key, value]), ['STAT', 'VALUE']));
+    }));
+  pool.command('resize')
+    .description('keep this many idle TaskManagers (up to the pool\'s maximum)')
+    .argument('<target>', 'idle TaskManagers to keep', positiveInt)
+    .option('--pool <pool>', 'the pool', DEFAULT_POOL)
+    .action((target: number, flags: { pool: string }) => run(async (context) => {
+      const stats = await (await context.client()).resizePool(target, flags.pool);
+      context.out.result(stats, () => `target ${stats.target}: ${stats.idle} idle, ${stats.starting} starting, ${stats.busy} busy`);
+    }));
+  return pool;
+}
