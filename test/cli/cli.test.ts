@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { temporalTestBed } from '../harness/global';
+import { DATAGEN_TO_BLACKHOLE } from '../pipeline/fixtures';
+
+const BIN = join(__dirname, '..', '..', 'client', 'cli', 'bin.cjs');
+
+interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The real `flink-fleet` binary, pointed at the run's Temporal server and this bed's task queue. */
+function cli(bed: FleetTestBed | undefined, args: string[]): Promise<CliRun> {
+  const connection = bed ? ['--address', temporalTestBed().server.address, '--task-queue', bed.taskQueue] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...connection, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the flink-fleet CLI', () => {
+  it('prints help with examples and exits 0', async () => {
+    const { code, stdout } = await cli(undefined, ['--help']);
+    assert.equal(code, 0);
+    assert.match(stdout, /Examples:\n {2}flink-fleet dev up/);
+    const sub = await cli(undefined, ['pipeline', 'start', '--help']);
+    assert.equal(sub.code, 0);
+    assert.match(sub.stdout, /--sql <file>/);
+  });
+
+  it('exits 2 and names the flag for an unknown or missing flag', async () => {
+    const unknown = await cli(undefined, ['pipeline', 'status', '--tenant', 'a', '--name', 'b', '--bogus']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown option '--bogus'/);
+    const missing = await cli(undefined, ['pipeline', 'start', '--tenant', 'acme']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /required option '--name <name>' not specified/);
+    const badValue = await cli(undefined, ['preview', '--tenant', 'acme', '--sql', 'SELECT 1', '--timeout', 'soon']);
+    assert.equal(badValue.code, 2);
+    assert.match(badValue.stderr, /option '--timeout <duration>' argument 'soon' is invalid. must be a duration/);
+  });
+
+  describe('against a running fleet', () => {
+    let bed: FleetTestBed;
+    before(() => {
+      bed = fleetTestBed('cli');
+    });
+    after(async () => {
+      await bed.cleanUp();
+    });
+
+    it('exits 2 naming the field for a spec the fleet refuses, and starts nothing', async () => {
+      const script = join(bed.stateDir, 'p.sql');
+      writeFileSync(script, DATAGEN_TO_BLACKHOLE);
+      const { code, stdout, stderr } = await cli(bed, ['--json', 'pipeline', 'start', '--tenant', 'Bad_Tenant', '--name', 'x', '--sql', script]);
+      assert.equal(code, 2);
+      assert.match(stderr, /spec\.tenant: must be a DNS-1123 label/);
+      assert.equal((JSON.parse(stdout) as { error: { type: string } }).error.type, 'InvalidSpec');
+    });
+
+    it('exits 1 with NotFound for a pipeline that does not exist', async () => {
+      const { code, stderr } = await cli(bed, ['pipeline', 'status', '--tenant', 'acme', '--name', 'nothing-here']);
+      assert.equal(code, 1);
+      assert.match(stderr, /no pipeline acme\/nothing-here/);
+    });
+
+    it('starts, shows, lists and stops a pipeline with parseable --json output', async () => {
+      const script = join(bed.stateDir, 'orders.sql');
+      writeFileSync(script, DATAGEN_TO_BLACKHOLE);
+      await bed.withWorker(async () => {
+        const started = await cli(bed, ['--json', 'pipeline', 'start', '--tenant', 'clitenant', '--name', 'orders', '--sql', script, '--wait']);
+        assert.equal(started.code, 0, started.stderr);
+        const start = JSON.parse(started.stdout) as { workflowId: string; ui: string; status: { phase: string } };
+        assert.equal(start.workflowId, 'pipeline/clitenant/orders');
+        assert.equal(start.status.phase, 'Running');
+        assert.equal(start.ui, 'http://127.0.0.1:8233/namespaces/default/workflows/pipeline%2Fclitenant%2Forders');
+        const status = JSON.parse((await cli(bed, ['--json', 'pipeline', 'status', '--tenant', 'clitenant', '--name', 'orders'])).stdout) as { phase: string; jobId: string };
+        assert.equal(status.phase, 'Running');
+        assert.match(status.jobId, /^[0-9a-f]{32}$/);
+        const people = await cli(bed, ['pipeline', 'status', '--tenant', 'clitenant', '--name', 'orders']);
+        assert.match(people.stdout, /^pipeline +clitenant\/orders \(pipeline\)$/m);
+        const stopped = await cli(bed, ['--json', 'pipeline', 'stop', '--tenant', 'clitenant', '--name', 'orders', '--savepoint']);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        const stop = JSON.parse(stopped.stdout) as { finalState: string; savepointPath: string };
+        assert.equal(stop.finalState, 'Stopped');
+        assert.match(stop.savepointPath, /savepoint-/);
+        const listed = JSON.parse((await cli(bed, ['--json', 'pipeline', 'list', '--tenant', 'clitenant'])).stdout) as { workflowId: string }[];
+        assert.deepEqual(listed.map((p) => p.workflowId), ['pipeline/clitenant/orders']);
+      });
+    });
+  });
+});
