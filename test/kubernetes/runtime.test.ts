@@ -77,7 +77,7 @@ describe('the kubernetes runtime against a real API server', () => {
     await bed.runtime.deleteCluster(spec);
   });
 
-  it('surfaces a quota refusal half-way through a create as QuotaExceeded within seconds, and leaves nothing of it', async () => {
+  it('surfaces a quota refusal half-way through a create, or of a pool TaskManager, as QuotaExceeded within seconds, leaving nothing of it', async () => {
     const quotaBed = new RuntimeUnderTest(k8s, { tenantPlan: { cpu: 3, memoryMb: 8192, pods: 10, maxContainer: { cpu: 2, memoryMb: 4096 } } });
     try {
       const { tenant, namespace } = await quotaBed.tenant();
@@ -94,6 +94,16 @@ describe('the kubernetes runtime against a real API server', () => {
       assert.equal((await quotaBed.clusterObjects(namespace, clusterName(tenant, 'second'))).size, 0);
       assert.equal((await quotaBed.runtime.observe({ tenant, name: 'second' })).health, 'missing');
       assert.equal((await quotaBed.runtime.observe({ tenant, name: 'first' })).health, 'running');
+      // A pool TaskManager is a bare pod: the quota refuses it at once, in the create call itself.
+      // First the quota controller must have given back what the refused cluster's pods held.
+      await waitUntil('quota released', async () => {
+        const quota = await core.readNamespacedResourceQuota({ name: 'flink-fleet-quota', namespace });
+        return quota.status?.used?.['requests.cpu'] === '2' ? true : undefined;
+      }, WAIT);
+      const previews = sessionCluster(tenant, 'previews');
+      await quotaBed.runtime.deploySessionCluster(previews);
+      await assert.rejects(quotaBed.runtime.addTaskManager(previews, 'tm-one'),
+        (error: unknown) => error instanceof ClusterStartFailed && error.type === 'QuotaExceeded' && /exceeded quota/.test(error.message));
     } finally {
       await quotaBed.cleanUp();
     }

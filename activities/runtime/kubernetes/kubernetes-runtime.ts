@@ -61,7 +61,7 @@ export class KubernetesRuntime implements FlinkRuntime {
 
   async ensureTenant(tenant: string): Promise<void> {
     const namespace = this.namespaceOf(tenant);
-    assertValid(namespace, tenantProblems(tenant, 63 - this.prefix.length));
+    assertValid(namespace, tenantProblems(tenant, this.longestTenant));
     await this.api.apply(namespace, tenantNamespace(namespace, tenant));
     for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
     await this.quotaCounted(namespace);
@@ -70,7 +70,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
     const id = this.identity(spec);
     const placement = this.placement(id, spec.image);
-    assertValid(id.cluster, applicationSpecProblems(spec, placement.image, this.plan, 63 - this.prefix.length));
+    assertValid(id.cluster, applicationSpecProblems(spec, placement.image, this.plan, this.longestTenant));
     await this.create(id, applicationClusterObjects(id, spec, placement));
     return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, false);
   }
@@ -78,7 +78,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   async deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints> {
     const id = this.identity(spec);
     const placement = this.placement(id, spec.image);
-    assertValid(id.cluster, sessionSpecProblems(spec, placement.image, this.plan, 63 - this.prefix.length));
+    assertValid(id.cluster, sessionSpecProblems(spec, placement.image, this.plan, this.longestTenant));
     await this.create(id, sessionClusterObjects(id, spec, placement));
     return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, true);
   }
@@ -147,6 +147,11 @@ export class KubernetesRuntime implements FlinkRuntime {
       if (error instanceof FlinkUnreachable || (error instanceof FlinkRequestError && error.status === 404)) return undefined;
       throw error;
     }
+  }
+
+  /** A namespace name is a DNS-1123 label too: the prefix leaves the tenant the rest of 63 characters. */
+  private get longestTenant(): number {
+    return 63 - this.prefix.length;
   }
 
   private identity(ref: ClusterRef): ClusterIdentity {

@@ -13,6 +13,7 @@ const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)
 const JOB_ID = /^[0-9a-f]{32}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const JAR_URI = /^(file|https?):\/\/\S+$/;
 
 type Problems = string[];
@@ -43,7 +44,7 @@ export function imageProblems(image: string): Problems {
 function secretEnvProblems(secretEnv: readonly SecretEnv[]): Problems {
   return secretEnv.flatMap((entry, i) => [
     ...(ENV_NAME.test(entry.env) ? [] : [`secretEnv[${i}].env: must be an environment variable name`]),
-    ...(isDns1123Label(entry.secretName, 253) || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(entry.secretName) ? [] : [`secretEnv[${i}].secretName: must be a Secret name`]),
+    ...(entry.secretName.length <= 253 && DNS_SUBDOMAIN.test(entry.secretName) ? [] : [`secretEnv[${i}].secretName: must be a Secret name`]),
     ...(SECRET_KEY.test(entry.key) ? [] : [`secretEnv[${i}].key: must be a Secret key`]),
   ]);
 }
