@@ -184,4 +184,13 @@ describe('the kubernetes runtime against a real API server', () => {
       await unschedulableBed.cleanUp();
     }
   });
+
+  it('hangs every object of a cluster on its ConfigMap, so the garbage collector takes all of it with that one', async () => {
+    const { tenant, namespace } = await bed.tenant();
+    await bed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'orders'));
+    const cluster = clusterName(tenant, 'orders');
+    await core.deleteNamespacedConfigMap({ name: `${cluster}-config`, namespace, propagationPolicy: 'Foreground' });
+    await waitUntil('the garbage collector took the cluster', async () => ((await bed.clusterObjects(namespace, cluster)).size === 0 ? true : undefined), WAIT);
+    assert.equal((await bed.runtime.observe({ tenant, name: 'orders' })).health, 'missing');
+  });
 });
