@@ -57,6 +57,14 @@ describe('why a cluster is not ready', () => {
     assert.match(verdict.failure.reason, /4 restarts, last exit code 1 \(Error\)/);
   });
 
+  it('fails with ContainerConfigError when a Secret the pod reads does not exist', () => {
+    const missing = pod('jm', { phase: 'Pending', containerStatuses: [{ name: 'jobmanager', image: 'flink', imageID: '', ready: false, restartCount: 0,
+      state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "kafka" not found' } } }] });
+    const verdict = diagnose(state({ pods: [missing] }), NOW, GRACE);
+    assert.ok(!verdict.ready && 'failure' in verdict);
+    assert.deepEqual(verdict.failure, { type: 'ContainerConfigError', reason: 'pod jm, container jobmanager: secret "kafka" not found' });
+  });
+
   it('fails with Unschedulable only after the grace period', () => {
     const unschedulable = (since: string) => pod('tm', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable',
       message: '0/4 nodes are available: 4 Insufficient cpu.', lastTransitionTime: new Date(since) }] });

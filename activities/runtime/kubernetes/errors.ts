@@ -12,6 +12,8 @@ export const StartFailure = {
   CrashLooping: 'CrashLooping',
   /** Refused by admission for another reason than quota (Pod Security, a LimitRange maximum). */
   PodRejected: 'PodRejected',
+  /** The kubelet cannot build the container: a Secret or key that secretEnv names does not exist. */
+  ContainerConfigError: 'ContainerConfigError',
   /** Nothing said why, yet it was not ready in time: the message names what it still waited for. */
   StartTimeout: 'StartTimeout',
 } as const;

@@ -12,7 +12,7 @@ export interface ClusterObjects {
   readonly pods: readonly V1Pod[];
 }
 
-const DEAD_WAITING = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+const DEAD_WAITING = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError']);
 
 export function isAlive(pod: V1Pod): boolean {
   if (pod.metadata?.deletionTimestamp) return false;

@@ -47,6 +47,7 @@ function containerFailure(pod: V1Pod, status: V1ContainerStatus): Readiness | un
   const waiting = status.state?.waiting;
   const where = `pod ${pod.metadata?.name}, container ${status.name}`;
   if (waiting?.reason && IMAGE_FAILURES.has(waiting.reason)) return failure(StartFailure.ImagePullFailed, `${where}: ${waiting.reason}: ${waiting.message ?? status.image}`);
+  if (waiting?.reason === 'CreateContainerConfigError') return failure(StartFailure.ContainerConfigError, `${where}: ${waiting.message ?? waiting.reason}`);
   if (waiting?.reason === 'CrashLoopBackOff') {
     const last = status.lastState?.terminated;
     const exit = last ? `exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message}` : ''}` : 'no exit status';
