@@ -1,4 +1,5 @@
 import { toolchain } from './toolchain';
+import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
 import { installKubernetes } from './install/kubernetes';
 import { installTemporal } from './install/temporal';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   await installTemporal(tools);
   await installFlink(tools);
   await installKubernetes(tools);
+  installChromium();
 }
 
 main().catch((error: unknown) => {

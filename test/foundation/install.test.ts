@@ -39,6 +39,7 @@ describe('the install script', () => {
     assert.match(stdout, /temporal: already installed/);
     assert.match(stdout, /flink: already installed/);
     assert.match(stdout, /kubernetes: already installed/);
+    assert.match(stdout, /chromium: already installed/);
     assert.doesNotMatch(stdout, /downloading|fetching|installing into/);
   });
 

@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev/temporal-dev-server';
+import { freePort } from '../../activities/runtime/local/ports';
 import { toolchain } from '../../scripts/toolchain';
 import { newStateDir } from './state';
 
@@ -17,7 +18,8 @@ export async function startTemporal(): Promise<TemporalTestBed> {
   // drown the test output; tests assert on outcomes instead.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const stateDir = newStateDir('temporal');
-  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir });
+  // With its UI, so the end-to-end UI check can look at what the tests started.
+  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir, uiPort: await freePort() });
   try {
     const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
     const workflowBundle = await bundleWorkflowCode({
