@@ -152,6 +152,17 @@ describe('kubernetes manifest builders', () => {
     assert.deepEqual(jobManager?.args?.slice(5), ['--job-classname', 'org.apache.flink.table.runtime.application.SqlDriver',
       '--scriptUri', 'file:///opt/flink/usrlib/pipeline.sql']);
     assert.equal((objects[0] as V1ConfigMap).data?.['pipeline.sql'], 'INSERT INTO sink SELECT * FROM source;');
+    assert.deepEqual(jobManager?.volumeMounts?.find((m) => m.subPath === 'pipeline.sql')?.mountPath, '/opt/flink/usrlib/pipeline.sql');
+  });
+
+  it('points every Flink container at the mounted config through FLINK_CONF_DIR', () => {
+    for (const { objects } of builds.map((build) => build())) {
+      for (const container of containers(objects)) {
+        const confDir = container.env?.find((e) => e.name === 'FLINK_CONF_DIR')?.value;
+        assert.equal(confDir, '/opt/flink/fleet-conf', container.name);
+        assert.ok(container.volumeMounts?.some((m) => m.mountPath === confDir && m.readOnly), container.name);
+      }
+    }
   });
 
   it('reads secretEnv from Secret references in the JobManager and TaskManager, never their values', () => {

@@ -52,7 +52,9 @@ function jobManagerVolumes(id: ClusterIdentity, spec: ApplicationClusterSpec): V
 }
 
 function jobManagerContainer(spec: ApplicationClusterSpec, image: string): V1Container {
-  const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [{ name: USRLIB_VOLUME, mountPath: USRLIB_DIR, readOnly: true }] : [])];
+  // One file by subPath: a mount of the whole usrlib would hide the jars a custom image keeps there.
+  const script = { name: USRLIB_VOLUME, mountPath: `${USRLIB_DIR}/${SQL_SCRIPT_FILE}`, subPath: SQL_SCRIPT_FILE, readOnly: true };
+  const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [script] : [])];
   return compose({ name: 'jobmanager', image, args: jobManagerArgs(spec), volumeMounts: mounts },
     withResources(spec.jobManager), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withConfigMount,
     withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, '/config'));

@@ -8,7 +8,12 @@ import type { ProcessResources, SecretEnv } from '../../types';
 export const PORTS = { rpc: 6123, blob: 6124, rest: 8081, gateway: 8083, taskManagerRpc: 6122 } as const;
 /** The official image's `flink` user; Pod Security `restricted` wants a non-root uid spelled out. */
 export const FLINK_UID = 9999;
-export const CONF_DIR = '/opt/flink/conf';
+/**
+ * Not the image's own `/opt/flink/conf`: the 2.x entrypoint rewrites `conf/config.yaml` on every
+ * start (`jobmanager.rpc.address` becomes the pod's hostname), which would fight a read-only mount.
+ * Flink's scripts read FLINK_CONF_DIR instead, so the fleet's config stays exactly as rendered.
+ */
+export const CONF_DIR = '/opt/flink/fleet-conf';
 export const USRLIB_DIR = '/opt/flink/usrlib';
 /** Where standalone application mode downloads `--jars` URIs to (`user.artifacts.base-dir`). */
 export const ARTIFACTS_DIR = '/opt/flink/artifacts';
@@ -44,11 +49,12 @@ const POD_NAME: V1EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPat
 
 export function withEnv(secretEnv: readonly SecretEnv[]): ContainerStep {
   const fromSecrets = secretEnv.map(({ env, secretName, key }): V1EnvVar => ({ name: env, valueFrom: { secretKeyRef: { name: secretName, key } } }));
-  return (container) => ({ ...container, env: [POD_IP, POD_NAME, ...fromSecrets] });
+  return (container) => ({ ...container, env: [...(container.env ?? []), POD_IP, POD_NAME, ...fromSecrets] });
 }
 
 export const withConfigMount: ContainerStep = (container) => ({
   ...container,
+  env: [...(container.env ?? []), { name: 'FLINK_CONF_DIR', value: CONF_DIR }],
   volumeMounts: [...(container.volumeMounts ?? []), { name: CONFIG_VOLUME, mountPath: CONF_DIR, readOnly: true }],
 });
 
