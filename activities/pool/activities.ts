@@ -21,7 +21,11 @@ const PREVIEW_JOB_PREFIX = 'preview/';
  * The JobManager's REST API serves job details from a cache this old (3 s by default); a preview asks
  * where its job landed right after it starts, so the cache must not hide the scheduling for long.
  */
-const SESSION_OPTIONS = { 'web.refresh-interval': '500 ms' } as const;
+const SESSION_OPTIONS = {
+  'web.refresh-interval': '500 ms',
+  // A failed preview job must not be restarted onto another pool TaskManager.
+  'restart-strategy.type': 'none',
+} as const;
 
 export type PoolObservationResult = PoolObservation & { readonly sessionCluster: ClusterHealth };
 

@@ -44,7 +44,7 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
     /**
      * Finds every job of the preview (by the ids it reported and by its name, for a job started by an
      * attempt that crashed before it could say so), asks where they ran, then cancels them and closes
-     * the sessions. Returns the TaskManagers, to be killed.
+     * the sessions. Returns the TaskManagers, already killed; the pool replaces them.
      */
     async stopPreview(input: StopPreviewInput): Promise<string[]> {
       const { rest, gateway } = await endpoints(input);
@@ -52,6 +52,8 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
         const jobs = (await rest.jobs()).filter((j) => j.name === input.workflowId || input.jobIds.includes(j.id));
         const taskManagers = new Set<string>();
         for (const job of jobs) for (const id of await taskManagersOfJob(rest, job.id)) taskManagers.add(id);
+        // Killed before the jobs are cancelled: a cancel frees the slot, and Flink would give it to the next job.
+        await Promise.all([...taskManagers].map((id) => runtime.killTaskManager(input, id)));
         for (const job of jobs.filter((j) => !TERMINAL_JOB_STATES.includes(j.state))) await rest.cancelJob(job.id);
         for (const session of input.sessions) await gateway.closeSession(session);
         return [...taskManagers].sort();

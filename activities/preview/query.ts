@@ -95,13 +95,14 @@ async function pageQuery(
       if (ended || budgetSpent(beat.tally, input)) break;
     }
     if (!ended && !budgetSpent(beat.tally, input) && !deadline.aborted) throw Context.current().cancellationSignal.reason ?? new Error('cancelled');
-    // Where the job ran, asked before the close below cancels it.
+    // Where the job ran, asked while it still runs.
     const taskManagerIds = jobId ? await taskManagersOfJob(rest, jobId) : [];
     return { stoppedBecause: ended ? 'end-of-data' : budgetSpent(beat.tally, input) ? 'row-limit' : 'timeout', jobId, taskManagerIds };
   } finally {
+    // The query is left running: stopPreview kills its TaskManagers first and cancels it after, so
+    // that no slot of a used TaskManager is ever free for another tenant's job.
     lookup.abort();
     await located?.catch(() => undefined);
-    await gateway.closeOperation(session, operation).catch(() => undefined);
   }
 }
 
