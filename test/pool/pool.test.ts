@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { sessionClusterRef } from '../../workflows/pool/api';
+import { rowsQuery } from '../../workflows/preview/api';
+import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { poolFixture, restOf } from '../preview/pool-fixture';
+
+const SLOW = "CREATE TEMPORARY TABLE slow (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2')";
+
+describe('maintainIdlePool on the local runtime', () => {
+  let bed: FleetTestBed;
+  let pool: string;
+  beforeEach(() => {
+    bed = fleetTestBed('pool');
+    pool = `pool-${Date.now().toString(36)}`;
+  });
+  afterEach(async () => {
+    await bed.withWorker(() => bed.client.stopPool(pool)).catch(() => undefined);
+    await bed.cleanUp();
+  });
+
+  it('replaces an idle TaskManager that died, and resizes within maxTarget only', async () => {
+    const fixture = poolFixture(bed, pool);
+    await bed.withWorker(async () => {
+      await bed.client.startPool({ sessionCluster: pool, target: 1, maxTarget: 2, reconcileSeconds: 2 });
+      await fixture.settled(1, 120_000);
+      const [victim] = (await bed.client.poolStats(pool)).readyTaskManagers;
+      await bed.runtime.killTaskManager(sessionClusterRef(pool), victim as string);
+      await waitUntil('the dead TaskManager to be replaced', async () => {
+        const stats = await bed.client.poolStats(pool);
+        return !stats.readyTaskManagers.includes(victim as string) && stats.idle === 1 && stats.starting === 0 ? true : undefined;
+      }, { timeoutMs: 90_000, intervalMs: 250 });
+      await assert.rejects(bed.client.resizePool(3, pool), (error: Error) => /from 0 to 2/.test(String(error.cause?.toString())));
+      await bed.client.resizePool(2, pool);
+      await fixture.settled(2, 90_000);
+      assert.equal((await (await restOf(bed, pool)).taskManagers()).length, 2);
+    });
+  });
+
+  it('ends a preview whose worker stopped mid-query by its timeout, and frees what it used', async () => {
+    const fixture = poolFixture(bed, pool);
+    const stream = await bed.withWorker(async () => {
+      await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });
+      await fixture.settled(1, 120_000);
+      const started = await bed.client.preview('acme', `${SLOW}; SELECT n FROM slow`, { pool, maxRows: 1000, timeoutSeconds: 40 });
+      const handle = bed.client.temporal.workflow.getHandle(started.workflowId);
+      await waitUntil('the first rows', async () => ((await handle.query(rowsQuery, 0)).rows.length > 0 ? true : undefined), { timeoutMs: 60_000 });
+      return started;
+    });
+    // No worker at all for a while: the preview's timer keeps counting.
+    await sleep(5_000);
+    const result = await bed.withWorker(async () => {
+      const ended = await stream.result();
+      await fixture.settled(1, 90_000);
+      return ended;
+    });
+    assert.equal(result.stoppedBecause, 'timeout');
+    assert.ok(result.rows.length > 0);
+    assert.ok(result.taskManagerIds.length >= 1);
+    const registered = (await (await restOf(bed, pool)).taskManagers()).map((t) => t.id);
+    for (const id of result.taskManagerIds) assert.ok(!registered.includes(id), `${id} is gone`);
+  });
+});
