@@ -59,7 +59,12 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
         await withHeartbeat(() => runtime.deployApplicationCluster(applicationClusterSpec(input)));
       } catch (error) {
         if (!(error instanceof ClusterStartFailed)) throw error;
-        await failFast(ref, error.reason, input.spec.job.kind === 'jar' ? FlinkErrorType.InvalidJar : 'ClusterStartFailed');
+        // A start that only ran out of time may succeed on a retry; what the runtime typed more
+        // precisely (QuotaExceeded, Unschedulable...) keeps its type; an untyped JobManager exit on a
+        // jar job is the jar's fault (missing file, missing class).
+        if (error.type === 'StartTimeout') throw ApplicationFailure.retryable(error.message, error.type);
+        const type = error.type !== 'ClusterStartFailed' ? error.type : input.spec.job.kind === 'jar' ? FlinkErrorType.InvalidJar : error.type;
+        await failFast(ref, error.reason, type);
       }
     },
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
+import type { FlinkRuntime } from '../../activities/runtime/types';
 import { FleetClient } from '../../client/fleet-client';
 import { toolchain } from '../../scripts/toolchain';
 import { createFleetWorker } from '../../worker/fleet-worker';
@@ -9,7 +10,7 @@ import { newStateDir } from './state';
 
 export interface FleetTestBed {
   readonly client: FleetClient;
-  readonly runtime: LocalRuntime;
+  readonly runtime: FlinkRuntime;
   readonly taskQueue: string;
   readonly stateDir: string;
   /** Runs an in-process worker (the run-wide workflow bundle, this bed's runtime) while `body` runs. */
@@ -18,12 +19,19 @@ export interface FleetTestBed {
   cleanUp(): Promise<void>;
 }
 
-/** A fleet on the run's Temporal server with its own task queue and local-runtime state folder. */
-export function fleetTestBed(label: string): FleetTestBed {
+export function localTestRuntime(stateDir: string): LocalRuntime {
+  return new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir });
+}
+
+/**
+ * A fleet on the run's Temporal server with its own task queue and state folder, on the local
+ * runtime unless the test brings another one built over that folder.
+ */
+export function fleetTestBed(label: string, runtimeFor: (stateDir: string) => FlinkRuntime = localTestRuntime): FleetTestBed {
   const { env, workflowBundle } = temporalTestBed();
   const taskQueue = `${label}-${randomUUID().slice(0, 8)}`;
   const stateDir = newStateDir(label);
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir });
+  const runtime = runtimeFor(stateDir);
   const client = new FleetClient(env.client, taskQueue);
   return {
     client, runtime, taskQueue, stateDir,

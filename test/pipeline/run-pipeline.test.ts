@@ -112,6 +112,31 @@ describe('runPipeline on the local runtime', () => {
     assert.deepEqual(await bed.runtime.listClusters(), []);
   });
 
+  it('fails with InvalidSql naming the problem for a script Flink cannot parse', async () => {
+    const error = await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline('acme', 'unparsable', { job: { kind: 'sql', script: 'SELEC 1 FORM nothing;' } }));
+      return bed.client.waitForPipeline('acme', 'unparsable').then(() => undefined, (e: unknown) => e);
+    });
+    assert.equal(failureType(error), 'InvalidSql');
+    assert.match(String((error as WorkflowFailedError).cause?.message), /SQL parse failed/);
+    assert.deepEqual(await bed.runtime.listClusters(), []);
+  });
+
+  it('fails with FlinkJobFailed and Flink\'s root cause for a job that fails once running, with no restarts left', async () => {
+    const script = [
+      "CREATE TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '10');",
+      "CREATE TABLE out_files (n BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file:///proc/flink-fleet-cannot-write-here', 'format' = 'csv');",
+      'INSERT INTO out_files SELECT n FROM numbers;',
+    ].join('\n');
+    const error = await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline('acme', 'doomed', { job: { kind: 'sql', script }, restartBudget: { maxRestarts: 0, windowMinutes: 10 } }));
+      return bed.client.waitForPipeline('acme', 'doomed').then(() => undefined, (e: unknown) => e);
+    });
+    assert.equal(failureType(error), 'FlinkJobFailed');
+    assert.match(String((error as WorkflowFailedError).cause?.message), /proc\/flink-fleet-cannot-write-here|Exception/);
+    assert.deepEqual(await bed.runtime.listClusters(), []);
+  });
+
   it('fails with InvalidSql and Flink\'s message when Flink rejects the script, after cleaning up', async () => {
     const spec = sqlPipeline('acme', 'badsql', { job: { kind: 'sql', script: "CREATE TABLE s (n INT) WITH ('connector' = 'nope');\nCREATE TABLE k (n INT) WITH ('connector' = 'blackhole');\nINSERT INTO k SELECT n FROM s;" } });
     const error = await bed.withWorker(async () => {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { clusterLayout } from '../../activities/runtime/local/layout';
 import { isRunning, listPids } from '../../activities/runtime/local/processes';
@@ -43,6 +46,29 @@ describe('the local runtime', () => {
     const observed = await runtime.observe(spec);
     assert.equal(observed.health, 'running');
     assert.deepEqual(observed.processes.map((p) => p.name).sort(), ['jobmanager', 'taskmanager-1']);
+  });
+
+  it('resumes a SQL pipeline in a new cluster from the savepoint its stop wrote to disk', async () => {
+    const spec = pipelineSpec('resumed');
+    const { restUrl } = await runtime.deployApplicationCluster(spec);
+    await waitUntil('the pipeline job to run all its tasks', async () => {
+      const job = await new FlinkRestClient(restUrl).job(spec.jobId);
+      return job.state === 'RUNNING' && job.vertices.every((v) => v.status === 'RUNNING') ? true : undefined;
+    }, { timeoutMs: 60_000 });
+    const flink = new FlinkRestClient(restUrl);
+    const trigger = await flink.stopWithSavepoint(spec.jobId, { targetDirectory: `${runtime.storageUri(spec)}/savepoints`, drain: false });
+    const savepoint = await waitUntil('the savepoint', async () => {
+      const status = await flink.savepointStatus(spec.jobId, trigger);
+      return status.state === 'COMPLETED' ? status.location : undefined;
+    }, { timeoutMs: 60_000 });
+    assert.ok(existsSync(join(fileURLToPath(savepoint.replace(/^file:(?!\/\/)/, 'file://')), '_metadata')), `${savepoint}/_metadata on disk`);
+    await runtime.deleteCluster(spec);
+    const resumed = { ...spec, jobId: 'fedcba9876543210fedcba9876543210', restoreFrom: savepoint };
+    const next = await runtime.deployApplicationCluster(resumed);
+    await waitUntil('the resumed job to run', async () => ((await jobState(next.restUrl, resumed.jobId)) === 'RUNNING' ? true : undefined), { timeoutMs: 60_000 });
+    const { restored } = await new FlinkRestClient(next.restUrl).checkpoints(resumed.jobId);
+    assert.equal(restored?.isSavepoint, true);
+    assert.equal(restored?.externalPath, savepoint);
   });
 
   it('finds the cluster a previous attempt deployed instead of starting a second one', async () => {

@@ -15,7 +15,7 @@ import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } 
 
 type Activities = ReturnType<typeof createPipelineActivities>;
 
-const NON_RETRYABLE = ['InvalidSpec', 'InvalidSql', 'InvalidJar', 'QuotaExceeded', 'Unschedulable', 'ImagePullFailed'];
+const NON_RETRYABLE = ['InvalidSpec', 'InvalidSql', 'InvalidJar', 'FlinkJobFailed', 'ClusterStartFailed', 'QuotaExceeded', 'Unschedulable', 'ImagePullFailed', 'CrashLooping', 'ContainerConfigError', 'PodRejected'];
 const bounded: RetryPolicy = { maximumAttempts: 10, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE };
 
 const { ensureTenant, deployPipelineCluster, awaitJobRunning, stopJob, latestCheckpoint, deletePipelineCluster } = proxyActivities<Activities>({

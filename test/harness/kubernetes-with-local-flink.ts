@@ -1,0 +1,66 @@
+import type {
+  ApplicationClusterSpec, ClusterEndpoints, ClusterObservation, ClusterRef, ClusterSummary, FlinkRuntime, SessionClusterSpec,
+} from '../../activities/runtime/types';
+import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import type { LocalRuntime } from '../../activities/runtime/local/local-runtime';
+
+/**
+ * THE SEAM of the kubernetes-runtime pipeline tests. kwok runs no containers, so the Flink a
+ * Kubernetes cluster would run is not there. This runtime does everything the kubernetes runtime
+ * does against the real API server (namespaces, guard rails, Deployments, Services, pods, deletion
+ * by label, observation), and also runs the same cluster as real Flink JVMs through the local
+ * runtime, whose REST endpoint it hands to the activities. Health is the worse of the two views.
+ */
+export class KubernetesWithLocalFlink implements FlinkRuntime {
+  readonly kind = 'kubernetes';
+
+  constructor(readonly kubernetes: KubernetesRuntime, readonly flink: LocalRuntime) {}
+
+  async ensureTenant(tenant: string): Promise<void> {
+    await this.kubernetes.ensureTenant(tenant);
+    await this.flink.ensureTenant();
+  }
+
+  async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
+    await this.kubernetes.deployApplicationCluster(spec);
+    return this.flink.deployApplicationCluster(spec);
+  }
+
+  async deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints> {
+    await this.kubernetes.deploySessionCluster(spec);
+    return this.flink.deploySessionCluster(spec);
+  }
+
+  async addTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
+    await this.kubernetes.addTaskManager(cluster, taskManagerId);
+    await this.flink.addTaskManager(cluster, taskManagerId);
+  }
+
+  async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
+    await this.kubernetes.killTaskManager(cluster, taskManagerId);
+    await this.flink.killTaskManager(cluster, taskManagerId);
+  }
+
+  async deleteCluster(cluster: ClusterRef): Promise<void> {
+    await this.kubernetes.deleteCluster(cluster);
+    await this.flink.deleteCluster(cluster);
+  }
+
+  async observe(cluster: ClusterRef): Promise<ClusterObservation> {
+    const [objects, processes] = [await this.kubernetes.observe(cluster), await this.flink.observe(cluster)];
+    const worse = objects.health !== 'running' ? objects : processes;
+    return { ...worse, endpoints: processes.endpoints };
+  }
+
+  listClusters(): Promise<ClusterSummary[]> {
+    return this.kubernetes.listClusters();
+  }
+
+  storageUri(cluster: ClusterRef): string {
+    return this.flink.storageUri(cluster);
+  }
+
+  latestCheckpoint(cluster: ClusterRef, jobId: string): Promise<string | undefined> {
+    return this.flink.latestCheckpoint(cluster, jobId);
+  }
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { fleetTestBed, localTestRuntime, type FleetTestBed } from '../harness/fleet';
+import { kubernetesTestBed } from '../harness/global';
+import { KubernetesWithLocalFlink } from '../harness/kubernetes-with-local-flink';
+import type { KubernetesTestBed } from '../harness/kubernetes';
+import { sqlPipeline } from './fixtures';
+
+const MANAGED = 'app.kubernetes.io/managed-by=flink-fleet';
+
+describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink through the seam)', () => {
+  let k8s: KubernetesTestBed;
+  let bed: FleetTestBed;
+  let runtime: KubernetesWithLocalFlink;
+  const tenant = `k${Date.now().toString(36)}`;
+  before(async () => {
+    k8s = await kubernetesTestBed();
+  });
+  beforeEach(() => {
+    bed = fleetTestBed('k8s-pipeline', (stateDir) => {
+      runtime = new KubernetesWithLocalFlink(
+        new KubernetesRuntime({ kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet-test/state', restAccess: { mode: 'api-proxy', server: k8s.server }, pollIntervalMs: 250 }),
+        localTestRuntime(stateDir),
+      );
+      return runtime;
+    });
+  });
+  afterEach(async () => {
+    await bed.cleanUp();
+    await runtime.flink.listClusters().then((clusters) => Promise.all(clusters.map((c) => runtime.flink.deleteCluster(c))));
+    await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: runtime.kubernetes.namespaceOf(tenant) }).catch(() => undefined);
+  });
+
+  it('creates the cluster\'s objects on start and deletes every one of them after a stop with savepoint', async () => {
+    const namespace = runtime.kubernetes.namespaceOf(tenant);
+    const apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    const result = await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline(tenant, 'orders'));
+      await waitUntil('the pipeline to run', async () => ((await bed.client.getPipeline(tenant, 'orders')).phase === 'Running' ? true : undefined), { timeoutMs: 150_000, intervalMs: 500 });
+      const deployments = (await apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED })).items;
+      assert.deepEqual(deployments.map((d) => d.metadata?.labels?.['flink-fleet/component']).sort(), ['jobmanager', 'taskmanager']);
+      assert.ok(deployments.every((d) => d.metadata?.labels?.['flink-fleet/tenant'] === tenant && d.status?.readyReplicas === 1));
+      const services = (await core.listNamespacedService({ namespace, labelSelector: MANAGED })).items;
+      assert.equal(services.length, 1);
+      const namespaceObject = await core.readNamespace({ name: namespace });
+      assert.equal(namespaceObject.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+      return bed.client.stopPipeline(tenant, 'orders', { savepoint: true, drain: false, wait: true });
+    });
+    assert.equal(result?.finalState, 'Stopped');
+    assert.match(result?.savepointPath ?? '', /savepoint-/);
+    // The tenant's guard rails stay (they are the tenant's, not the cluster's); the cluster's objects go.
+    const ofCluster = { namespace, labelSelector: `flink-fleet/cluster=${tenant}-orders` };
+    const left = [
+      ...(await apps.listNamespacedDeployment(ofCluster)).items, ...(await apps.listNamespacedReplicaSet(ofCluster)).items,
+      ...(await core.listNamespacedPod(ofCluster)).items, ...(await core.listNamespacedService(ofCluster)).items,
+      ...(await core.listNamespacedConfigMap(ofCluster)).items, ...(await core.listNamespacedServiceAccount(ofCluster)).items,
+    ].map((o) => `${o.kind ?? ''}/${o.metadata?.name ?? ''}`);
+    assert.deepEqual(left, []);
+    assert.deepEqual(await runtime.flink.listClusters(), []);
+  });
+});
