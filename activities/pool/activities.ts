@@ -61,8 +61,12 @@ export function createPoolActivities(runtime: FlinkRuntime) {
   }
 
   return {
+    /** The fleet tenant's namespace and guard rails first: on Kubernetes nothing can be created without them. */
     async ensureSessionCluster(input: SessionClusterInput): Promise<void> {
-      await withHeartbeat(() => runtime.deploySessionCluster({ ...input, flinkOptions: SESSION_OPTIONS }));
+      await withHeartbeat(async () => {
+        await runtime.ensureTenant(input.tenant);
+        return runtime.deploySessionCluster({ ...input, flinkOptions: SESSION_OPTIONS });
+      });
     },
 
     async deleteSessionCluster(ref: ClusterRef): Promise<void> {
