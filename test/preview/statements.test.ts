@@ -83,6 +83,17 @@ describe('parsePreviewScript', () => {
     assert.equal(parsePreviewScript("CREATE TEMPORARY TABLE t (n INT, p AS PROCTIME()) WITH ('connector' = 'datagen'); SELECT n FROM t").setup.length, 1);
   });
 
+  it('refuses a temporary table on a connector outside the allow-list, such as the shared machine\'s files', () => {
+    assert.match(refusal("CREATE TEMPORARY TABLE f (line STRING) WITH ('connector' = 'filesystem', 'path' = 'file:///etc', 'format' = 'raw'); SELECT * FROM f"),
+      /statement 1 .* connector 'filesystem' may not be read by a preview \(allowed: datagen, kafka/);
+    assert.match(refusal("CREATE TEMPORARY TABLE j (n INT) WITH ('CONNECTOR' = 'JDBC'); SELECT * FROM j"), /connector 'jdbc' may not be read/);
+  });
+
+  it('is not fooled by a decoy connector in a comment, and wants a connector named', () => {
+    assert.match(refusal("CREATE TEMPORARY TABLE f (n INT) /* 'connector' = 'datagen' */ WITH ('connector' = 'filesystem'); SELECT * FROM f"), /connector 'filesystem'/);
+    assert.match(refusal('CREATE TEMPORARY TABLE c LIKE other; SELECT * FROM c'), /must name its connector/);
+  });
+
   it('refuses SET of an option outside the allow-list, naming the option', () => {
     assert.match(refusal("SET 'rest.port' = '1'; SELECT 1"), /option 'rest\.port' may not be set/);
   });

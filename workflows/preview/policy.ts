@@ -17,6 +17,13 @@ export const PREVIEW_SET_OPTIONS = [
   'pipeline.auto-watermark-interval',
 ] as const;
 
+/**
+ * Sources a preview may read. Not `filesystem` (it reads the shared machine's disk, or a bucket with
+ * the fleet's credentials) and not `jdbc` (it reaches databases from inside the fleet's network);
+ * sinks like `print` and `blackhole` are pointless, as a preview never writes.
+ */
+export const PREVIEW_CONNECTORS = ['datagen', 'kafka', 'upsert-kafka', 'kinesis', 'pulsar'] as const;
+
 export interface PreviewScript {
   /** CREATE TEMPORARY TABLE/VIEW and SET statements, run in order before the query. */
   readonly setup: readonly string[];
@@ -66,6 +73,19 @@ function setVerdict(statement: SqlStatement): Verdict {
   return { kind: 'refused', why: `option '${key}' may not be set in a preview (allowed: ${PREVIEW_SET_OPTIONS.join(', ')})` };
 }
 
+/**
+ * Every `'connector' = '...'` in the statement must name an allowed source, and there must be one
+ * (a table made LIKE another could inherit any connector). All occurrences count, so a decoy in a
+ * comment cannot stand in for the real option.
+ */
+function connectorVerdict(statement: SqlStatement): Verdict {
+  const connectors = [...statement.text.matchAll(/'connector'\s*=\s*'([^']*)'/gi)].map((match) => (match[1] as string).toLowerCase());
+  const refused = connectors.find((name) => !(PREVIEW_CONNECTORS as readonly string[]).includes(name));
+  if (connectors.length > 0 && refused === undefined) return { kind: 'setup' };
+  const allowed = PREVIEW_CONNECTORS.join(', ');
+  return { kind: 'refused', why: refused ? `connector '${refused}' may not be read by a preview (allowed: ${allowed})` : `a temporary table must name its connector (allowed: ${allowed})` };
+}
+
 function verdict(statement: SqlStatement): Verdict {
   const words = topLevelWords(statement.skeleton);
   const head = words.slice(0, 4).join(' ');
@@ -75,7 +95,7 @@ function verdict(statement: SqlStatement): Verdict {
   if (/^CREATE TEMPORARY (TABLE|VIEW)\b/.test(head)) {
     // At depth 0 a table's AS can only be CREATE TABLE AS SELECT, which writes the query's rows.
     if (head.includes('TABLE') && words.includes('AS')) return { kind: 'refused', why: 'CREATE TABLE AS SELECT writes; a preview only reads' };
-    return { kind: 'setup' };
+    return head.includes('TABLE') ? connectorVerdict(statement) : { kind: 'setup' };
   }
   const refusal = REFUSALS.find(([pattern]) => pattern.test(head));
   return { kind: 'refused', why: refusal?.[1] ?? 'a preview may only CREATE TEMPORARY TABLE/VIEW, SET allowed options and run one SELECT' };
