@@ -6,7 +6,7 @@ import type { Run } from './pipeline-commands';
 import { positiveInt } from './options';
 import { table } from './output';
 
-interface UpFlags { dir: string; port: number; uiPort: number; poolTarget: number }
+interface UpFlags { dir: string; port: number; uiPort: number; poolTarget: number; kubernetes?: boolean }
 
 export function devCommand(run: Run): Command {
   const dev = new Command('dev').description('the local stack: Temporal dev server with its UI, a worker on the local runtime, the preview pool');
@@ -16,19 +16,20 @@ export function devCommand(run: Run): Command {
     .option('--port <port>', 'Temporal frontend port', positiveInt, 7233)
     .option('--ui-port <port>', 'Temporal UI port', positiveInt, 8233)
     .option('--pool-target <n>', 'idle preview TaskManagers to keep', positiveInt, 1)
-    .addHelpText('after', '\nExample:\n  flink-fleet dev up && flink-fleet pipeline list')
+    .option('--kubernetes', 'also a real Kubernetes control plane (kwok nodes run no containers), and the worker on the kubernetes runtime')
+    .addHelpText('after', '\nExamples:\n  flink-fleet dev up && flink-fleet pipeline list\n  flink-fleet dev up --kubernetes   # then: kubectl --kubeconfig <printed path> get all -A')
     .action((flags: UpFlags) => run(async (context) => {
-      context.out.progress('starting the Temporal dev server and a worker...');
-      const { stack, alreadyUp } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort });
-      const client = await FleetClient.connect({ address: stack.address, taskQueue: context.flags.taskQueue });
-      try {
-        await client.startPool({ sessionCluster: DEFAULT_POOL, target: flags.poolTarget });
-      } finally {
-        await client.close();
+      context.out.progress(`starting the Temporal dev server${flags.kubernetes ? ', the Kubernetes control plane' : ''} and a worker...`);
+      const { stack, alreadyUp } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort, kubernetes: flags.kubernetes });
+      // kwok's pods run no Flink, so a pool there could never register a TaskManager.
+      if (!stack.kubernetes) {
+        const client = await FleetClient.connect({ address: stack.address, taskQueue: context.flags.taskQueue });
+        await client.startPool({ sessionCluster: DEFAULT_POOL, target: flags.poolTarget }).finally(() => client.close());
       }
       context.out.result({ ...stack, alreadyUp }, () => table([
-        ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['worker log', stack.workerLog], ['state', stack.dir],
-        ['status', alreadyUp ? 'already up' : 'started'],
+        ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
+        ...(stack.kubernetes ? [['kubeconfig', stack.kubernetes.kubeconfig], ['kubernetes', `${stack.kubernetes.server} (kwok: objects only, no Flink runs)`]] : []),
+        ['worker log', stack.workerLog], ['state', stack.dir], ['status', alreadyUp ? 'already up' : 'started'],
       ], ['', '']).split('\n').slice(1).join('\n'));
     }));
   dev.command('down')
@@ -36,7 +37,7 @@ export function devCommand(run: Run): Command {
     .option('--dir <dir>', 'state and logs', defaultDevDir())
     .action((flags: { dir: string }) => run(async (context) => {
       const stack = readDevStack(flags.dir);
-      if (stack && devStackHealth(stack).temporal && devStackHealth(stack).worker) {
+      if (stack?.runtime === 'local' && devStackHealth(stack).temporal && devStackHealth(stack).worker) {
         const client = await FleetClient.connect({ address: stack.address, taskQueue: context.flags.taskQueue });
         // The pool's own cleanup deletes its session cluster; errors here only mean there was none.
         await client.stopPool(DEFAULT_POOL).catch(() => undefined).finally(() => client.close());
@@ -52,10 +53,11 @@ export function devCommand(run: Run): Command {
     .action((flags: { dir: string }) => run(async (context) => {
       const stack = readDevStack(flags.dir);
       const health = stack ? devStackHealth(stack) : { temporal: false, worker: false };
-      context.out.result({ running: health.temporal && health.worker, ...health, stack }, () => (stack
-        ? table([['temporal', `${stack.address} (${health.temporal ? 'up' : 'down'})`], ['worker', health.worker ? 'up' : 'down'], ['temporal ui', stack.uiUrl]], ['', '']).split('\n').slice(1).join('\n')
+      context.out.result({ running: health.temporal && health.worker && health.kubernetes !== false, ...health, stack }, () => (stack
+        ? table([['temporal', `${stack.address} (${health.temporal ? 'up' : 'down'})`], ['worker', `${health.worker ? 'up' : 'down'} (${stack.runtime} runtime)`],
+          ...(health.kubernetes === undefined ? [] : [['kubernetes', health.kubernetes ? 'up' : 'down']]), ['temporal ui', stack.uiUrl]], ['', '']).split('\n').slice(1).join('\n')
         : 'not running'));
-      if (!health.temporal || !health.worker) process.exitCode = 1;
+      if (!health.temporal || !health.worker || health.kubernetes === false) process.exitCode = 1;
     }));
   return dev;
 }

@@ -7,6 +7,7 @@ import { isRunning, stopProcess } from '../../activities/runtime/local/processes
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
+import { startKubernetes } from './kubernetes-control-plane';
 import { startTemporalDevServer } from './temporal-dev-server';
 
 /**
@@ -18,6 +19,17 @@ export interface DevStackOptions {
   readonly dir: string;
   readonly port: number;
   readonly uiPort: number;
+  /** Also the Kubernetes control plane (kube-apiserver, etcd, controller-manager, scheduler, kwok), and a worker on the kubernetes runtime. */
+  readonly kubernetes?: boolean;
+}
+
+/** kwok runs no containers: objects are created, scheduled and Ready, but no Flink runs in them. */
+export interface DevKubernetes {
+  readonly server: string;
+  readonly kubeconfig: string;
+  readonly dataDir: string;
+  /** In start order; stopped in reverse. */
+  readonly pids: readonly number[];
 }
 
 export interface DevStack {
@@ -28,6 +40,8 @@ export interface DevStack {
   readonly workerPid: number;
   readonly workerLog: string;
   readonly runtimeStateDir: string;
+  readonly runtime: 'local' | 'kubernetes';
+  readonly kubernetes?: DevKubernetes;
 }
 
 export function defaultDevDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -41,17 +55,36 @@ export function readDevStack(dir: string): DevStack | undefined {
   return JSON.parse(readFileSync(stackFile(dir), 'utf8')) as DevStack;
 }
 
-export function devStackHealth(stack: DevStack): { temporal: boolean; worker: boolean } {
-  return { temporal: isRunning(stack.temporalPid), worker: isRunning(stack.workerPid) };
+export function devStackHealth(stack: DevStack): { temporal: boolean; worker: boolean; kubernetes?: boolean } {
+  const kubernetes = stack.kubernetes ? { kubernetes: stack.kubernetes.pids.every((pid) => isRunning(pid)) } : {};
+  return { temporal: isRunning(stack.temporalPid), worker: isRunning(stack.workerPid), ...kubernetes };
 }
 
-function startWorker(dir: string, address: string, runtimeStateDir: string): { pid: number; log: string } {
+function workerEnvironment(address: string, runtimeStateDir: string, kubernetes: DevKubernetes | undefined): NodeJS.ProcessEnv {
+  const common = { TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: DEFAULT_TASK_QUEUE, FLEET_STATE_DIR: runtimeStateDir, FLINK_HOME: toolchain().flinkHome };
+  if (!kubernetes) return { ...common, FLEET_RUNTIME: 'local' };
+  // Object storage would hold checkpoints on a real cluster; kwok's pods write nothing, so a path will do.
+  return { ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: `file://${join(runtimeStateDir, 'storage')}` };
+}
+
+async function startDevKubernetes(dir: string): Promise<DevKubernetes> {
+  const dataDir = join(dir, 'kubernetes');
+  const controlPlane = await startKubernetes({ dataDir, detached: true, log: () => undefined });
+  return { server: controlPlane.server, kubeconfig: controlPlane.kubeconfigPath, dataDir, pids: controlPlane.pids() };
+}
+
+async function stopDevKubernetes(kubernetes: DevKubernetes): Promise<void> {
+  for (const pid of [...kubernetes.pids].reverse()) await stopProcess(pid, 10_000);
+  rmSync(kubernetes.dataDir, { recursive: true, force: true });
+}
+
+function startWorker(dir: string, env: NodeJS.ProcessEnv): { pid: number; log: string } {
   const log = join(dir, 'worker.log');
   const out = openSync(log, 'a');
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'worker', 'main.ts')], {
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: DEFAULT_TASK_QUEUE, FLEET_STATE_DIR: runtimeStateDir, FLINK_HOME: toolchain().flinkHome },
+    env: { ...process.env, ...env },
   });
   closeSync(out);
   if (child.pid === undefined) throw new Error('could not start the worker');
@@ -71,7 +104,8 @@ export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack
   const existing = readDevStack(options.dir);
   if (existing) {
     const health = devStackHealth(existing);
-    if (health.temporal && health.worker) return { stack: existing, alreadyUp: true };
+    const sameRuntime = existing.runtime === (options.kubernetes ? 'kubernetes' : 'local');
+    if (health.temporal && health.worker && health.kubernetes !== false && sameRuntime) return { stack: existing, alreadyUp: true };
     await devDown(options.dir);
   }
   mkdirSync(options.dir, { recursive: true });
@@ -81,10 +115,18 @@ export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack
   const runtimeStateDir = join(options.dir, 'runtime');
   const workerLog = join(options.dir, 'worker.log');
   const logStart = existsSync(workerLog) ? readFileSync(workerLog, 'utf8').length : 0;
-  const worker = startWorker(options.dir, server.address, runtimeStateDir);
+  let kubernetes: DevKubernetes | undefined;
+  try {
+    kubernetes = options.kubernetes ? await startDevKubernetes(options.dir) : undefined;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  const worker = startWorker(options.dir, workerEnvironment(server.address, runtimeStateDir, kubernetes));
   const stack: DevStack = {
     dir: options.dir, address: server.address, uiUrl: server.uiUrl ?? `http://127.0.0.1:${options.uiPort}`,
     temporalPid: server.pid, workerPid: worker.pid, workerLog: worker.log, runtimeStateDir,
+    runtime: kubernetes ? 'kubernetes' : 'local', ...(kubernetes ? { kubernetes } : {}),
   };
   writeFileSync(stackFile(options.dir), `${JSON.stringify(stack, null, 2)}\n`);
   try {
@@ -105,9 +147,11 @@ export async function devDown(dir: string): Promise<{ stack: DevStack; deletedCl
   const stack = readDevStack(dir);
   if (!stack) return undefined;
   await stopProcess(stack.workerPid, 30_000);
+  // Local clusters are JVMs that would outlive the stack; Kubernetes objects go with the control plane.
   const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: stack.runtimeStateDir });
   const clusters = await runtime.listClusters();
   for (const cluster of clusters) await runtime.deleteCluster(cluster);
+  if (stack.kubernetes) await stopDevKubernetes(stack.kubernetes);
   await stopProcess(stack.temporalPid, 10_000);
   rmSync(stackFile(dir), { force: true });
   return { stack, deletedClusters: clusters.map((c) => c.cluster) };

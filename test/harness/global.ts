@@ -1,6 +1,6 @@
 import { startFlinkCluster, type FlinkTestCluster } from './flink';
 import { assertNoLeakedProcesses } from './leak-check';
-import { startKubernetes, type KubernetesTestBed } from './kubernetes';
+import { startKubernetes, type KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { liveProcesses, markRunWide, markRunWideDir, trackProcess, watchFlinkProcessesUnder } from './processes';
 import { removeTestRunRoot, testRunRoot } from './state';
 import { startTemporal, type TemporalTestBed } from './temporal';

@@ -5,7 +5,7 @@ import {
   ApiException, AuthorizationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy, type KubernetesObject,
 } from '@kubernetes/client-node';
 import { waitUntil } from '../../activities/runtime/local/wait';
-import type { KubernetesTestBed } from '../harness/kubernetes';
+import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sessionCluster, sqlPipeline } from './fixtures';
 import { RuntimeUnderTest } from './runtime-helpers';
 import { kubernetesTestBed } from './test-bed';

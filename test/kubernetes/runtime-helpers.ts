@@ -3,7 +3,7 @@ import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernet
 import { CLUSTER_KINDS } from '../../activities/runtime/kubernetes/cleanup';
 import { KubernetesRuntime, type KubernetesRuntimeOptions } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { clusterSelector, MANAGED_BY_SELECTOR } from '../../activities/runtime/kubernetes/manifests/labels';
-import type { KubernetesTestBed } from '../harness/kubernetes';
+import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 
 const TENANT_KINDS = [['v1', 'ResourceQuota'], ['v1', 'LimitRange'], ['networking.k8s.io/v1', 'NetworkPolicy']] as const;
 

@@ -5,7 +5,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { clusterName } from '../../activities/names';
 import { ClusterStartFailed } from '../../activities/runtime/types';
-import type { KubernetesTestBed } from '../harness/kubernetes';
+import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sessionCluster, sqlPipeline } from './fixtures';
 import { RuntimeUnderTest } from './runtime-helpers';
 import { kubernetesTestBed } from './test-bed';

@@ -5,7 +5,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { fleetTestBed, localTestRuntime, type FleetTestBed } from '../harness/fleet';
 import { kubernetesTestBed } from '../harness/global';
 import { KubernetesWithLocalFlink } from '../harness/kubernetes-with-local-flink';
-import type { KubernetesTestBed } from '../harness/kubernetes';
+import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sqlPipeline } from './fixtures';
 
 const MANAGED = 'app.kubernetes.io/managed-by=flink-fleet';

@@ -8,7 +8,7 @@ import { FLEET_TENANT } from '../../workflows/pool/api';
 import { fleetTestBed, localTestRuntime, type FleetTestBed } from '../harness/fleet';
 import { kubernetesTestBed } from '../harness/global';
 import { KubernetesWithLocalFlink } from '../harness/kubernetes-with-local-flink';
-import type { KubernetesTestBed } from '../harness/kubernetes';
+import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { poolFixture } from '../preview/pool-fixture';
 
 const FIVE = "CREATE TEMPORARY TABLE five (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '5')";

@@ -24,6 +24,8 @@ export interface KubernetesTestBedOptions {
   readonly dataDir?: string;
   /** Progress lines; defaults to stderr. */
   readonly log?: (line: string) => void;
+  /** For `flink-fleet dev up --kubernetes`: the processes outlive the command that starts them. */
+  readonly detached?: boolean;
 }
 
 export interface KubernetesTestBed {
@@ -77,14 +79,15 @@ function writeSecrets(dataDir: string, token: string): Layout {
   return layout;
 }
 
-function startComponent(name: ControlPlaneBinary, args: string[], layout: Layout): Component {
+function startComponent(name: ControlPlaneBinary, args: string[], layout: Layout, detached: boolean): Component {
   const binary = controlPlaneBinary(toolchain(), name);
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run install-deps\` to build the control plane`);
   const logFile = join(layout.logs, `${name}.log`);
   const out = openSync(logFile, 'a');
-  // Not detached: a Ctrl-C in the terminal reaches the whole process group.
-  const child = spawn(binary, args, { stdio: ['ignore', out, out] });
+  // Tests keep it attached, so a Ctrl-C in the terminal reaches the whole process group.
+  const child = spawn(binary, args, { stdio: ['ignore', out, out], detached });
   closeSync(out);
+  if (detached) child.unref();
   const component: Component = { name, child, logFile };
   child.on('exit', (code, signal) => { component.exit = `exited (${signal ?? `code ${code}`})`; });
   child.on('error', (error) => { component.exit = `could not start: ${error.message}`; });
@@ -257,7 +260,7 @@ export async function startKubernetes(options: KubernetesTestBedOptions = {}): P
     const ports = await pickPorts();
     const started = Date.now();
     const start = (name: ControlPlaneBinary, args: string[]): Component => {
-      const component = startComponent(name, args, layout);
+      const component = startComponent(name, args, layout, options.detached ?? false);
       components.push(component);
       return component;
     };

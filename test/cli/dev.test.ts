@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { freePort } from '../../activities/runtime/local/ports';
+import { isRunning } from '../../activities/runtime/local/processes';
+import type { DevStack } from '../../client/dev/stack';
+import { newStateDir } from '../harness/state';
+import { trackProcess } from '../harness/processes';
+
+const BIN = join(__dirname, '..', '..', 'client', 'cli', 'bin.cjs');
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `dev up` on free ports in a folder of the test run, so neither 7233 nor the user's stack is touched. */
+async function devUp(dir: string, extra: string[] = []): Promise<DevStack & { alreadyUp: boolean }> {
+  const ports = ['--port', String(await freePort()), '--ui-port', String(await freePort())];
+  const up = await cli(['--json', 'dev', 'up', '--dir', dir, ...ports, ...extra]);
+  assert.equal(up.code, 0, up.stderr);
+  const stack = JSON.parse(up.stdout) as DevStack & { alreadyUp: boolean };
+  for (const pid of [stack.temporalPid, stack.workerPid, ...(stack.kubernetes?.pids ?? [])]) trackProcess(pid, `dev stack process in ${dir}`);
+  return stack;
+}
+
+describe('flink-fleet dev', () => {
+  it('brings the local stack up once (a second up finds it), runs the pool, and down leaves nothing', async () => {
+    const dir = newStateDir('dev-local');
+    const stack = await devUp(dir, ['--pool-target', '1']);
+    assert.equal(stack.alreadyUp, false);
+    assert.equal(stack.runtime, 'local');
+    const again = await devUp(dir);
+    assert.equal(again.alreadyUp, true);
+    assert.equal(again.workerPid, stack.workerPid);
+    const address = ['--address', stack.address];
+    const status = await cli([...address, '--json', 'dev', 'status', '--dir', dir]);
+    assert.equal(status.code, 0);
+    assert.equal((JSON.parse(status.stdout) as { running: boolean }).running, true);
+    const pool = await cli([...address, '--json', 'pool', 'stats']);
+    assert.equal(pool.code, 0, pool.stderr);
+    assert.equal((JSON.parse(pool.stdout) as { target: number }).target, 1);
+    const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok(!isRunning(stack.temporalPid) && !isRunning(stack.workerPid));
+    const after = await cli(['dev', 'status', '--dir', dir]);
+    assert.equal(after.code, 1);
+    assert.match(after.stdout, /not running/);
+  });
+
+  it('with --kubernetes runs the real control plane and a worker on the kubernetes runtime, and stops them all', async () => {
+    const dir = newStateDir('dev-kubernetes');
+    const stack = await devUp(dir, ['--kubernetes']);
+    assert.equal(stack.runtime, 'kubernetes');
+    assert.ok(stack.kubernetes);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(stack.kubernetes.kubeconfig);
+    const nodes = await kubeConfig.makeApiClient(CoreV1Api).listNode();
+    assert.ok(nodes.items.length >= 3, 'kwok nodes are registered');
+    const started = readFileSync(stack.workerLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg?: string; runtime?: string });
+    assert.ok(started.some((entry) => entry.msg === 'worker started' && entry.runtime === 'kubernetes'));
+    const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
+    assert.equal(down.code, 0, down.stderr);
+    for (const pid of [stack.temporalPid, stack.workerPid, ...stack.kubernetes.pids]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);
+  });
+});
