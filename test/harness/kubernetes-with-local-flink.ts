@@ -1,8 +1,11 @@
 import type {
   ApplicationClusterSpec, ClusterEndpoints, ClusterObservation, ClusterRef, ClusterSummary, FlinkRuntime, SessionClusterSpec,
 } from '../../activities/runtime/types';
-import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import type { LocalRuntime } from '../../activities/runtime/local/local-runtime';
+import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
+import { localTestRuntime } from './fleet';
 
 /**
  * THE SEAM of the kubernetes-runtime pipeline tests. kwok runs no containers, so the Flink a
@@ -14,7 +17,21 @@ import type { LocalRuntime } from '../../activities/runtime/local/local-runtime'
 export class KubernetesWithLocalFlink implements FlinkRuntime {
   readonly kind = 'kubernetes';
 
-  constructor(readonly kubernetes: KubernetesRuntime, readonly flink: LocalRuntime) {}
+  constructor(readonly kubernetes: KubernetesRuntime, readonly flink: LocalRuntime, private readonly k8s?: KubernetesTestBed) {}
+
+  /** Over the run's control plane, reaching Flink REST the way a worker outside the cluster would. */
+  static onTestBed(k8s: KubernetesTestBed, stateDir: string): KubernetesWithLocalFlink {
+    const kubernetes = new KubernetesRuntime({
+      kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet-test/state', restAccess: { mode: 'api-proxy', server: k8s.server }, pollIntervalMs: 250,
+    });
+    return new KubernetesWithLocalFlink(kubernetes, localTestRuntime(stateDir), k8s);
+  }
+
+  /** After a test: the local JVMs a failed test may have left, and the tenant's namespace with its guard rails. */
+  async deleteLeftovers(tenant: string): Promise<void> {
+    for (const cluster of await this.flink.listClusters()) await this.flink.deleteCluster(cluster);
+    await this.k8s?.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: this.kubernetes.namespaceOf(tenant) }).catch(() => undefined);
+  }
 
   async ensureTenant(tenant: string): Promise<void> {
     await this.kubernetes.ensureTenant(tenant);

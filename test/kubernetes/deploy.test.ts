@@ -8,7 +8,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sessionCluster, sqlPipeline } from './fixtures';
 import { RuntimeUnderTest } from './runtime-helpers';
-import { kubernetesTestBed } from './test-bed';
+import { kubernetesTestBed } from '../harness/global';
 
 const DEPLOY_DIR = join(__dirname, '..', '..', 'deploy');
 const WORKER = 'system:serviceaccount:flink-fleet:flink-fleet-worker';

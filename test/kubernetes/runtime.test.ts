@@ -8,7 +8,7 @@ import { ClusterStartFailed } from '../../activities/runtime/types';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sessionCluster, sqlPipeline } from './fixtures';
 import { RuntimeUnderTest } from './runtime-helpers';
-import { kubernetesTestBed } from './test-bed';
+import { kubernetesTestBed } from '../harness/global';
 
 const WAIT = { timeoutMs: 30_000, intervalMs: 250 };
 /** Only the objects the runtime applies: pods and ReplicaSets change status on their own. */

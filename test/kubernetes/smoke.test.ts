@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ApiException, AppsV1Api, CoreV1Api, type V1Container, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { ROOMY_NODES, TINY_NODE, TINY_NODE_SELECTOR, TINY_NODE_TOLERATION, type KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
-import { kubernetesTestBed } from './test-bed';
+import { kubernetesTestBed } from '../harness/global';
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'flink-fleet' };
 const WAIT = { timeoutMs: 60_000, intervalMs: 250 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
 import { createRuntime } from '../../worker/runtime';
-import { kubernetesTestBed } from './test-bed';
+import { kubernetesTestBed } from '../harness/global';
 
 describe('a worker configured for the kubernetes runtime', () => {
   it('names what is missing: the storage and, outside a pod, the kubeconfig', () => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { waitUntil } from '../../activities/runtime/local/wait';
-import { fleetTestBed, localTestRuntime, type FleetTestBed } from '../harness/fleet';
+import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { kubernetesTestBed } from '../harness/global';
 import { KubernetesWithLocalFlink } from '../harness/kubernetes-with-local-flink';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
@@ -20,17 +19,13 @@ describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink t
   });
   beforeEach(() => {
     bed = fleetTestBed('k8s-pipeline', (stateDir) => {
-      runtime = new KubernetesWithLocalFlink(
-        new KubernetesRuntime({ kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet-test/state', restAccess: { mode: 'api-proxy', server: k8s.server }, pollIntervalMs: 250 }),
-        localTestRuntime(stateDir),
-      );
+      runtime = KubernetesWithLocalFlink.onTestBed(k8s, stateDir);
       return runtime;
     });
   });
   afterEach(async () => {
     await bed.cleanUp();
-    await runtime.flink.listClusters().then((clusters) => Promise.all(clusters.map((c) => runtime.flink.deleteCluster(c))));
-    await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: runtime.kubernetes.namespaceOf(tenant) }).catch(() => undefined);
+    await runtime.deleteLeftovers(tenant);
   });
 
   it('creates the cluster\'s objects on start and deletes every one of them after a stop with savepoint', async () => {

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
-import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { FLEET_TENANT } from '../../workflows/pool/api';
-import { fleetTestBed, localTestRuntime, type FleetTestBed } from '../harness/fleet';
+import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { kubernetesTestBed } from '../harness/global';
 import { KubernetesWithLocalFlink } from '../harness/kubernetes-with-local-flink';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
@@ -24,18 +23,14 @@ describe('maintainIdlePool on the kubernetes runtime (real API server + kwok; Fl
   beforeEach(() => {
     pool = `kpool-${randomUUID().slice(0, 6)}`;
     bed = fleetTestBed('k8s-pool', (stateDir) => {
-      runtime = new KubernetesWithLocalFlink(
-        new KubernetesRuntime({ kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet-test/state', restAccess: { mode: 'api-proxy', server: k8s.server }, pollIntervalMs: 250 }),
-        localTestRuntime(stateDir),
-      );
+      runtime = KubernetesWithLocalFlink.onTestBed(k8s, stateDir);
       return runtime;
     });
   });
   afterEach(async () => {
     await bed.withWorker(() => bed.client.stopPool(pool)).catch(() => undefined);
     await bed.cleanUp();
-    await runtime.flink.listClusters().then((clusters) => Promise.all(clusters.map((c) => runtime.flink.deleteCluster(c))));
-    await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: runtime.kubernetes.namespaceOf(FLEET_TENANT) }).catch(() => undefined);
+    await runtime.deleteLeftovers(FLEET_TENANT);
   });
 
   it('keeps its session cluster and idle TaskManagers as Kubernetes objects, follows resizes and previews, and deletes them all on stop', async () => {
