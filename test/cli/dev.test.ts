@@ -49,6 +49,18 @@ describe('flink-fleet dev', () => {
     const pool = await cli([...address, '--json', 'pool', 'stats']);
     assert.equal(pool.code, 0, pool.stderr);
     assert.equal((JSON.parse(pool.stdout) as { target: number }).target, 1);
+    const sql = "CREATE TEMPORARY TABLE n (x INT) WITH ('connector' = 'datagen', 'rows-per-second' = '10'); SELECT x FROM n";
+    const preview = await cli([...address, '--json', 'preview', '--tenant', 'devtenant', '--sql', sql, '--max-rows', '3', '--timeout', '90s']);
+    assert.equal(preview.code, 0, preview.stderr);
+    const lines = preview.stdout.trim().split('\n').map((line) => JSON.parse(line) as { fields?: unknown[]; summary?: { stoppedBecause: string; rows: number } });
+    assert.equal(lines.filter((line) => line.fields).length, 3, 'three NDJSON rows');
+    assert.deepEqual(lines.at(-1)?.summary && { stoppedBecause: lines.at(-1)?.summary?.stoppedBecause, rows: lines.at(-1)?.summary?.rows }, { stoppedBecause: 'row-limit', rows: 3 });
+    const refused = await cli([...address, 'preview', '--tenant', 'devtenant', '--sql', 'ADD JAR \'/tmp/x.jar\'; SELECT 1']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /statement 1 .* is not allowed: jars bring code into the shared cluster/);
+    const resized = await cli([...address, 'pool', 'resize', '2']);
+    assert.equal(resized.code, 0, resized.stderr);
+    assert.match(resized.stdout, /^target 2:/);
     const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
     assert.equal(down.code, 0, down.stderr);
     assert.ok(!isRunning(stack.temporalPid) && !isRunning(stack.workerPid));
