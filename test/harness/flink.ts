@@ -39,10 +39,16 @@ export async function startFlinkCluster(request: FlinkTestClusterOptions = {}): 
     if (!gatewayUrl) throw new Error('a session cluster without a SQL Gateway');
     const taskManagerIds = Array.from({ length: request.taskManagers ?? 1 }, (_, i) => `taskmanager-${i + 1}`);
     for (const id of taskManagerIds) await runtime.addTaskManager(ref, id);
+    // Settled means every id listed on two reads a second apart: on a loaded machine a TaskManager
+    // has been seen to register and drop out again (twice in full-suite runs, never alone).
+    let registeredBefore = false;
     await waitUntil(`${taskManagerIds.length} TaskManagers registered`, async () => {
-      const overview = (await (await fetch(`${restUrl}/overview`)).json()) as { taskmanagers?: number };
-      return overview.taskmanagers === taskManagerIds.length ? true : undefined;
-    }, { timeoutMs: 90_000 });
+      const { taskmanagers } = (await (await fetch(`${restUrl}/taskmanagers`)).json()) as { taskmanagers: { id: string }[] };
+      const registered = taskManagerIds.every((id) => taskmanagers.some((tm) => tm.id === id));
+      const settled = registered && registeredBefore;
+      registeredBefore = registered;
+      return settled ? true : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 1_000 });
     const dir = clusterLayout(runtime.stateDir, clusterName(ref.tenant, ref.name)).dir;
     return { ref, runtime, dir, restUrl, gatewayUrl, taskManagerIds, pids: () => [...listPids(dir).values()], stop };
   } catch (error) {
