@@ -1,31 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli, type CliRun } from '../harness/cli';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { DATAGEN_TO_BLACKHOLE } from '../pipeline/fixtures';
 
-const BIN = join(__dirname, '..', '..', 'client', 'cli', 'bin.cjs');
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The real `flink-fleet` binary, pointed at the run's Temporal server and this bed's task queue. */
+/** Pointed at the run's Temporal server and this bed's task queue. */
 function cli(bed: FleetTestBed | undefined, args: string[]): Promise<CliRun> {
   const connection = bed ? ['--address', temporalTestBed().server.address, '--task-queue', bed.taskQueue] : [];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...connection, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli([...connection, ...args]);
 }
 
 describe('the flink-fleet CLI', () => {

@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning } from '../../activities/runtime/local/processes';
 import type { DevStack } from '../../client/dev/stack';
+import { runCli as cli } from '../harness/cli';
 import { newStateDir } from '../harness/state';
 import { trackProcess } from '../harness/processes';
-
-const BIN = join(__dirname, '..', '..', 'client', 'cli', 'bin.cjs');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** `dev up` on free ports in a folder of the test run, so neither 7233 nor the user's stack is touched. */
 async function devUp(dir: string, extra: string[] = []): Promise<DevStack & { alreadyUp: boolean }> {

@@ -47,3 +47,18 @@ export function startWorkerProcess(options: { taskQueue: string; stateDir: strin
     },
   };
 }
+
+/** Worker processes for one test bed, each logging to a file of its own in the bed's folder. */
+export function workerProcesses(bed: { taskQueue: string; stateDir: string }): { start(): WorkerProcess; stopAll(): Promise<void> } {
+  const started: WorkerProcess[] = [];
+  return {
+    start() {
+      const worker = startWorkerProcess({ taskQueue: bed.taskQueue, stateDir: bed.stateDir, logFile: join(bed.stateDir, `worker-${started.length}.log`) });
+      started.push(worker);
+      return worker;
+    },
+    async stopAll() {
+      await Promise.all(started.splice(0).map((w) => w.stop()));
+    },
+  };
+}

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { clusterLayout, readRecord } from '../../activities/runtime/local/layout';
 import { listPids } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import type { Phase } from '../../workflows/pipeline/phases';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process';
+import { workerProcesses } from '../harness/worker-process';
 import { sqlPipeline } from './fixtures';
 
 async function phaseIn(bed: FleetTestBed, name: string, phases: Phase[], intervalMs = 100): Promise<Phase> {
@@ -23,28 +22,24 @@ function clusterIdentity(bed: FleetTestBed, name: string): { createdAt?: string;
 
 describe('runPipeline when its worker process is killed', () => {
   let bed: FleetTestBed;
-  const workers: WorkerProcess[] = [];
-  const startWorker = (): WorkerProcess => {
-    const worker = startWorkerProcess({ taskQueue: bed.taskQueue, stateDir: bed.stateDir, logFile: join(bed.stateDir, `worker-${workers.length}.log`) });
-    workers.push(worker);
-    return worker;
-  };
+  let workers: ReturnType<typeof workerProcesses>;
   beforeEach(() => {
     bed = fleetTestBed('crash');
+    workers = workerProcesses(bed);
   });
   afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    await workers.stopAll();
     await bed.cleanUp();
   });
 
   it('deploys exactly one cluster when the worker dies while Deploying, and stops cleanly after', async () => {
-    const first = startWorker();
+    const first = workers.start();
     await bed.client.startPipeline(sqlPipeline('acme', 'deploying'));
     await phaseIn(bed, 'deploying', ['Deploying']);
     first.kill('SIGKILL');
     assert.equal(await first.exited, 'SIGKILL');
     const beforeRecovery = clusterIdentity(bed, 'deploying');
-    startWorker();
+    workers.start();
     await phaseIn(bed, 'deploying', ['Running'], 500);
     const recovered = clusterIdentity(bed, 'deploying');
     assert.ok(recovered.createdAt && recovered.jobManager);
@@ -56,16 +51,15 @@ describe('runPipeline when its worker process is killed', () => {
   });
 
   it('finishes a stop with savepoint when the worker dies while Savepointing or Stopping', async () => {
-    startWorker();
+    const first = workers.start();
     await bed.client.startPipeline(sqlPipeline('acme', 'stopping'));
     await phaseIn(bed, 'stopping', ['Running'], 500);
     const identity = clusterIdentity(bed, 'stopping');
     await bed.client.stopPipeline('acme', 'stopping', { savepoint: true, drain: false });
     await phaseIn(bed, 'stopping', ['Savepointing', 'Stopping', 'CleaningUp', 'Stopped'], 20);
-    const [first] = workers;
-    first?.kill('SIGKILL');
-    assert.equal(await first?.exited, 'SIGKILL');
-    startWorker();
+    first.kill('SIGKILL');
+    assert.equal(await first.exited, 'SIGKILL');
+    workers.start();
     const result = await bed.client.waitForPipeline('acme', 'stopping');
     assert.equal(result.finalState, 'Stopped');
     assert.match(result.savepointPath ?? '', /savepoints\/savepoint-/);

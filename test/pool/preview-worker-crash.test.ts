@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { rowsQuery } from '../../workflows/preview/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process';
+import { workerProcesses } from '../harness/worker-process';
 import { poolFixture, restOf } from '../preview/pool-fixture';
 
 const SLOW = "CREATE TEMPORARY TABLE slow (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2')";
@@ -12,25 +11,21 @@ const SLOW = "CREATE TEMPORARY TABLE slow (n BIGINT) WITH ('connector' = 'datage
 describe('a preview whose worker process is SIGKILLed mid-query', () => {
   let bed: FleetTestBed;
   let pool: string;
-  const workers: WorkerProcess[] = [];
-  const startWorker = (): WorkerProcess => {
-    const worker = startWorkerProcess({ taskQueue: bed.taskQueue, stateDir: bed.stateDir, logFile: join(bed.stateDir, `worker-${workers.length}.log`) });
-    workers.push(worker);
-    return worker;
-  };
+  let workers: ReturnType<typeof workerProcesses>;
   beforeEach(() => {
     bed = fleetTestBed('preview-crash');
+    workers = workerProcesses(bed);
     pool = `crash-${Date.now().toString(36)}`;
   });
   afterEach(async () => {
     await bed.client.stopPool(pool).catch(() => undefined);
-    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    await workers.stopAll();
     await bed.cleanUp();
   });
 
   it('still ends by its timeout, kills the TaskManager it used, and the pool refills', async () => {
     const fixture = poolFixture(bed, pool);
-    const first = startWorker();
+    const first = workers.start();
     await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });
     await fixture.settled(1, 150_000);
     const stream = await bed.client.preview('acme', `${SLOW}; SELECT n FROM slow`, { pool, maxRows: 1000, timeoutSeconds: 45 });
@@ -40,7 +35,7 @@ describe('a preview whose worker process is SIGKILLed mid-query', () => {
     assert.equal(await first.exited, 'SIGKILL');
     // No worker at all for a while: the preview's timer keeps counting on the server.
     await sleep(5_000);
-    startWorker();
+    workers.start();
     const result = await stream.result();
     assert.equal(result.stoppedBecause, 'timeout');
     assert.ok(result.rows.length > 0);
