@@ -82,9 +82,7 @@ export function renderResults(figures: BenchFigures, notes: readonly string[]): 
     '',
     `- RSS of an idle pool TaskManager JVM (from /proc, ${rss.length} measured): median ${median(rss) ?? '–'} MB, max ${rss.length ? Math.max(...rss) : '–'} MB; each is configured with \`taskmanager.memory.process.size\` ${figures.taskManagerMemoryMb} MB, which is what a Kubernetes pod would request.`,
     '',
-    '## Notes',
-    '',
-    ...notes.map((n) => `- ${n}`),
-    '',
+    // Notes are the reader's explanation of the figures, passed as arguments: `npm run bench -- "note" ...`.
+    ...(notes.length > 0 ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
 }
