@@ -1,3 +1,4 @@
+import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { clusterLayout } from '../../activities/runtime/local/layout';
 import { listPids } from '../../activities/runtime/local/processes';
@@ -41,10 +42,11 @@ export async function startFlinkCluster(request: FlinkTestClusterOptions = {}): 
     for (const id of taskManagerIds) await runtime.addTaskManager(ref, id);
     // Settled means every id listed on two reads a second apart: on a loaded machine a TaskManager
     // has been seen to register and drop out again (twice in full-suite runs, never alone).
+    const flink = new FlinkRestClient(restUrl);
     let registeredBefore = false;
     await waitUntil(`${taskManagerIds.length} TaskManagers registered`, async () => {
-      const { taskmanagers } = (await (await fetch(`${restUrl}/taskmanagers`)).json()) as { taskmanagers: { id: string }[] };
-      const registered = taskManagerIds.every((id) => taskmanagers.some((tm) => tm.id === id));
+      const listed = (await flink.taskManagers()).map((tm) => tm.id);
+      const registered = taskManagerIds.every((id) => listed.includes(id));
       const settled = registered && registeredBefore;
       registeredBefore = registered;
       return settled ? true : undefined;

@@ -26,8 +26,7 @@ function pipelineSpec(name: string): ApplicationClusterSpec {
 }
 
 async function jobState(restUrl: string, jobId: string): Promise<string | undefined> {
-  const { jobs } = (await (await fetch(`${restUrl}/jobs/overview`)).json()) as { jobs: { jid: string; state: string }[] };
-  return jobs.find((job) => job.jid === jobId)?.state;
+  return (await new FlinkRestClient(restUrl).jobs()).find((job) => job.id === jobId)?.state;
 }
 
 describe('the local runtime', () => {
@@ -123,8 +122,7 @@ describe('the local runtime', () => {
     await runtime.addTaskManager(ref, 'pool-tm-a');
     await runtime.addTaskManager(ref, 'pool-tm-b');
     const registered = async (): Promise<string[]> => {
-      const { taskmanagers } = (await (await fetch(`${restUrl}/taskmanagers`)).json()) as { taskmanagers: { id: string }[] };
-      return taskmanagers.map((tm) => tm.id).sort();
+      return (await new FlinkRestClient(restUrl).taskManagers()).map((tm) => tm.id).sort();
     };
     await waitUntil('both TaskManagers to register', async () => ((await registered()).length === 2 ? true : undefined), { timeoutMs: 60_000 });
     assert.deepEqual(await registered(), ['pool-tm-a', 'pool-tm-b']);
