@@ -206,7 +206,9 @@ export class LocalRuntime implements FlinkRuntime {
     const waitFor = (processName: string, url: string): Promise<true> => waitUntil(`${processName} of ${record.cluster}`, () => answers(url), {
       timeoutMs: this.startupTimeoutMs,
       logFile: join(layout.dir, 'log', `${processName}.out`),
-      hopeless: () => (isRunning(readPid(layout.dir, processName) ?? 0, layout.dir) ? undefined : 'exited before it was ready'),
+      // Liveness only: between fork and exec a just-spawned child still has this process's environment,
+      // so the FLINK_CONF_DIR check that guards against reused pids would call it dead.
+      hopeless: () => (isRunning(readPid(layout.dir, processName) ?? 0) ? undefined : 'exited before it was ready'),
     });
     try {
       await waitFor(JOB_MANAGER, `${endpoints.restUrl}/overview`);
