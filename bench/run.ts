@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       await fleet.stopPool(pool);
       return measured;
     });
-    const leftRunning = liveProcesses({ includeRunWide: true }).length;
+    const leftRunning = liveProcesses('run').length;
     const notes = process.argv.slice(2);
     writeFileSync(join(__dirname, 'RESULTS.md'), renderResults({
       ...figures, concurrency: { ...figures.concurrency, leftRunning },

@@ -38,8 +38,11 @@ export interface KubernetesTestBed {
   pids(): number[];
   /** A new namespace whose default ServiceAccount exists, so pods can be created in it at once. */
   createTestNamespace(prefix: string, labels?: Record<string, string>): Promise<string>;
-  /** Fails naming every object labelled managed-by=flink-fleet still there after `graceMs` (default 15 s). */
-  assertNoManagedObjectsLeft(namespaces: readonly string[], options?: { graceMs?: number }): Promise<void>;
+  /**
+   * Fails naming every object labelled managed-by=flink-fleet (and matching `selector`, e.g. only a
+   * cluster's objects, not a tenant's guard rails) still there after `graceMs` (default 15 s).
+   */
+  assertNoManagedObjectsLeft(namespaces: readonly string[], options?: { graceMs?: number; selector?: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -188,11 +191,12 @@ const MANAGED_KINDS: ReadonlyArray<readonly [string, string]> = [
   ['v1', 'LimitRange'], ['networking.k8s.io/v1', 'NetworkPolicy'],
 ];
 
-async function managedObjects(objects: KubernetesObjectApi, namespaces: readonly string[]): Promise<string[]> {
+async function managedObjects(objects: KubernetesObjectApi, namespaces: readonly string[], selector?: string): Promise<string[]> {
+  const labelSelector = selector ? `${MANAGED_BY_SELECTOR},${selector}` : MANAGED_BY_SELECTOR;
   const found: string[] = [];
   for (const namespace of namespaces) {
     for (const [apiVersion, kind] of MANAGED_KINDS) {
-      const list = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, MANAGED_BY_SELECTOR);
+      const list = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
       for (const item of list.items) {
         const terminating = item.metadata?.deletionTimestamp ? ' (terminating)' : '';
         found.push(`${kind} ${namespace}/${item.metadata?.name ?? '?'}${terminating}`);
@@ -224,12 +228,13 @@ function testBed(layout: Layout, server: string, kubeConfig: KubeConfig, compone
       // Deletion is asynchronous (finalizers, garbage collection): give it a moment before judging.
       const objects = kubeConfig.makeApiClient(KubernetesObjectApi);
       const deadline = Date.now() + (options.graceMs ?? 15_000);
-      let left = await managedObjects(objects, namespaces);
+      let left = await managedObjects(objects, namespaces, options.selector);
       while (left.length > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        left = await managedObjects(objects, namespaces);
+        left = await managedObjects(objects, namespaces, options.selector);
       }
-      if (left.length > 0) throw new Error(`objects labelled ${MANAGED_BY_SELECTOR} left behind: ${left.join(', ')}`);
+      const labels = options.selector ? `${MANAGED_BY_SELECTOR},${options.selector}` : MANAGED_BY_SELECTOR;
+      if (left.length > 0) throw new Error(`objects labelled ${labels} left behind: ${left.join(', ')}`);
     },
   };
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRunning, startFlinkProcess } from '../../activities/runtime/local/processes';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, processGroupMembers, startFlinkProcess, stopProcess } from '../../activities/runtime/local/processes';
+import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { assertNoLeakedProcesses, LeakedProcesses } from '../harness/leak-check';
 import { trackProcess } from '../harness/processes';
@@ -30,14 +33,28 @@ describe('the leak check', () => {
 });
 
 describe('the leak check on Flink processes', () => {
-  it('finds a Flink JVM nobody registered by its FLINK_CONF_DIR under the run folder', async () => {
+  it('finds a Flink JVM nobody registered by its FLINK_CONF_DIR under the run folder, and stops its whole process group', async () => {
     const clusterDir = join(newStateDir('leak-check'), 'cluster');
+    // Checked at once, while the launcher script is still forking subshells and exec'ing the JVM:
+    // killing the launcher's pid alone let the JVM come up afterwards.
     const started = startFlinkProcess({ flinkHome: toolchain().flinkHome, clusterDir, role: 'jobmanager', name: 'orphan' });
     await assert.rejects(assertNoLeakedProcesses(), (error: unknown) => {
       assert.ok(error instanceof LeakedProcesses);
       assert.ok(error.leaked.some((p) => p.pid === started.pid && p.description.includes(clusterDir)), error.message);
       return true;
     });
-    assert.equal(isRunning(started.pid), false);
+    assert.deepEqual(processGroupMembers(started.pid), [], 'no process of the launcher\'s group is left');
+    await sleep(2_000);
+    await assertNoLeakedProcesses();
+  });
+
+  it('stops a launcher together with the children it is running, not the launcher\'s pid alone', async () => {
+    const clusterDir = join(newStateDir('leak-check'), 'cluster');
+    const started = startFlinkProcess({ flinkHome: toolchain().flinkHome, clusterDir, role: 'jobmanager', name: 'launching' });
+    // jobmanager.sh runs a JVM of its own (BashJavaUtils) to size memory before it execs the JobManager.
+    const runsJava = (pid: number): boolean => pid !== started.pid && /^\S*java\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    await waitUntil('the launcher to run its BashJavaUtils JVM', async () => (processGroupMembers(started.pid).some(runsJava) ? true : undefined), { timeoutMs: 20_000, intervalMs: 10 });
+    await stopProcess(started.pid, 2_000);
+    assert.deepEqual(processGroupMembers(started.pid), []);
   });
 });

@@ -1,7 +1,9 @@
+import type Mocha from 'mocha';
 import { startFlinkCluster, type FlinkTestCluster } from './flink';
 import { assertNoLeakedProcesses } from './leak-check';
 import { startKubernetes, type KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
-import { liveProcesses, markRunWide, markRunWideDir, trackProcess, watchFlinkProcessesUnder } from './processes';
+import { endFileScope, liveProcesses, scopeDir, trackProcess, watchFlinkProcessesUnder } from './processes';
+import { assertSharedClusterIdle } from './shared-cluster-check';
 import { removeTestRunRoot, testRunRoot } from './state';
 import { startTemporal, type TemporalTestBed } from './temporal';
 
@@ -22,7 +24,7 @@ export function temporalTestBed(): TemporalTestBed {
 /** A JobManager with two single-slot TaskManagers and the SQL Gateway, for tests that only read. */
 export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
   sharedFlink ??= startFlinkCluster({ taskManagers: 2 }).then((cluster) => {
-    markRunWideDir(cluster.dir);
+    scopeDir(cluster.dir, 'run');
     return cluster;
   });
   return sharedFlink;
@@ -31,44 +33,80 @@ export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
 /** The real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok), started on first use. */
 export function kubernetesTestBed(): Promise<KubernetesTestBed> {
   kubernetes ??= startKubernetes().then((testBed) => {
-    for (const pid of testBed.pids()) {
-      trackProcess(pid, `kubernetes control plane process in ${testBed.dataDir}`);
-      markRunWide(pid);
-    }
+    for (const pid of testBed.pids()) trackProcess(pid, `kubernetes control plane process in ${testBed.dataDir}`, 'run');
     return testBed;
   });
   return kubernetes;
 }
 
+/** Stops every shared component; safe to call twice (the end-of-run hook, then the global teardown). */
+async function stopSharedComponents(): Promise<void> {
+  const [flink, k8s, server] = [sharedFlink, kubernetes, temporal];
+  sharedFlink = undefined;
+  kubernetes = undefined;
+  temporal = undefined;
+  if (flink) await (await flink.catch(() => undefined))?.stop();
+  if (k8s) await (await k8s.catch(() => undefined))?.stop();
+  await server?.stop();
+}
+
 export async function mochaGlobalSetup(): Promise<void> {
   watchFlinkProcessesUnder(testRunRoot());
   temporal = await startTemporal();
+  trackProcess(temporal.server.pid, `Temporal dev server at ${temporal.server.address}`, 'run');
 }
 
+/**
+ * A safety net only: mocha's `exit: true` overwrites any exit code set here, so the end-of-run
+ * judgement is the root `afterAll` hook below, whose failure counts. This runs even when a filter
+ * matched nothing and the root hooks never ran.
+ */
 export async function mochaGlobalTeardown(): Promise<void> {
-  if (sharedFlink) await (await sharedFlink).stop();
-  if (kubernetes) await (await kubernetes.catch(() => undefined))?.stop();
-  await temporal?.stop();
-  await assertNoLeakedProcesses({ includeRunWide: true }).catch((error: Error) => {
-    process.stderr.write(`leak check at the end of the run failed: ${error.message}\n`);
-    process.exitCode = 1;
-  });
+  await stopSharedComponents();
+  await assertNoLeakedProcesses({ scope: 'run' }).catch((error: Error) => process.stderr.write(`${error.message}\n`));
   removeTestRunRoot();
 }
 
 let startedBefore = new Set<number>();
 let testsRun = 0;
 
+/** A file's own leftovers (a pool shared by its tests) fail the file's last hook, not the run. */
+async function checkFileScope(): Promise<void> {
+  try {
+    await assertNoLeakedProcesses({ scope: 'file' });
+  } finally {
+    endFileScope();
+  }
+}
+
+/** Leaks found after a test: processes it started and left, and jobs it left on the shared cluster. */
+async function leaksOfTest(): Promise<Error | undefined> {
+  const problems: string[] = [];
+  await assertNoLeakedProcesses({ startedBefore }).catch((error: Error) => problems.push(error.message));
+  if (sharedFlink) await assertSharedClusterIdle(await sharedFlink).catch((error: Error) => problems.push(error.message));
+  return problems.length > 0 ? new Error(`the test leaked: ${problems.join('; ')}`) : undefined;
+}
+
 export const mochaHooks = {
+  beforeAll(this: Mocha.Context): void {
+    for (const file of this.test?.parent?.suites ?? []) file.afterAll('leak check of the file', checkFileScope);
+  },
   beforeEach(): void {
-    startedBefore = new Set(liveProcesses({ includeRunWide: false }).map((p) => p.pid));
+    startedBefore = new Set(liveProcesses('test').map((p) => p.pid));
   },
-  async afterEach(): Promise<void> {
+  /**
+   * A leak fails the test that caused it, and the run goes on: a root afterEach hook that throws
+   * would make mocha skip every remaining test of the run, so the error is handed to the test.
+   */
+  async afterEach(this: Mocha.Context): Promise<void> {
     testsRun += 1;
-    await assertNoLeakedProcesses({ startedBefore });
+    const leak = await leaksOfTest();
+    if (leak) (this.test as Mocha.Hook).error(leak);
   },
-  afterAll(): void {
-    // `npm test` must not pass when a filter or a broken glob ran nothing.
+  /** The end of the run: the shared components are stopped and must leave nothing behind. */
+  async afterAll(): Promise<void> {
+    await stopSharedComponents();
+    await assertNoLeakedProcesses({ scope: 'run' });
     if (testsRun === 0) throw new Error('no test ran');
   },
 };

@@ -3,6 +3,7 @@ import type {
 } from '../../activities/runtime/types';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
 import type { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { localTestRuntime } from './fleet';
@@ -27,10 +28,22 @@ export class KubernetesWithLocalFlink implements FlinkRuntime {
     return new KubernetesWithLocalFlink(kubernetes, localTestRuntime(stateDir), k8s);
   }
 
-  /** After a test: the local JVMs a failed test may have left, and the tenant's namespace with its guard rails. */
-  async deleteLeftovers(tenant: string): Promise<void> {
-    for (const cluster of await this.flink.listClusters()) await this.flink.deleteCluster(cluster);
-    await this.k8s?.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: this.kubernetes.namespaceOf(tenant) }).catch(() => undefined);
+  /**
+   * After a test: fails when any cluster object (or local JVM) outlived the test, since a stopped or
+   * failed pipeline must leave only its tenant's guard rails; then deletes the tenant's namespace and
+   * waits until every managed object in it is gone.
+   */
+  async cleanUpTenant(tenant: string): Promise<void> {
+    const namespace = this.kubernetes.namespaceOf(tenant);
+    const leftovers: string[] = [];
+    await this.k8s?.assertNoManagedObjectsLeft([namespace], { selector: CLUSTER }).catch((error: Error) => leftovers.push(error.message));
+    for (const cluster of await this.flink.listClusters()) {
+      leftovers.push(`local cluster ${cluster.cluster} still present`);
+      await this.flink.deleteCluster(cluster);
+    }
+    await this.k8s?.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+    await this.k8s?.assertNoManagedObjectsLeft([namespace], { graceMs: 60_000 });
+    if (leftovers.length > 0) throw new Error(`the test left cluster objects behind: ${leftovers.join('; ')}`);
   }
 
   async ensureTenant(tenant: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { stopProcess } from '../../activities/runtime/local/processes';
-import { liveProcesses, type LiveProcess } from './processes';
+import { liveProcesses, type LeakScope, type LiveProcess } from './processes';
 
 export class LeakedProcesses extends Error {
   constructor(readonly leaked: readonly LiveProcess[]) {
@@ -9,19 +9,18 @@ export class LeakedProcesses extends Error {
 }
 
 export interface LeakCheckScope {
+  /** Whose processes must be gone: a test's (default), a file's or the whole run's. */
+  readonly scope?: LeakScope;
   /** Pids that were alive before the test began (started by a `before` hook); not this test's. */
   readonly startedBefore?: ReadonlySet<number>;
-  /** At the end of the run the shared clusters must be gone too. */
-  readonly includeRunWide?: boolean;
 }
 
 /**
- * Fails when a tracked process is still alive, and kills it so that one leak does not spill into the
- * tests that follow.
+ * Fails when a tracked process is still alive, and stops it with its whole process group (waiting
+ * until no member is left) so that one leak does not spill into the tests that follow.
  */
-export async function assertNoLeakedProcesses(scope: LeakCheckScope = {}): Promise<void> {
-  const leaked = liveProcesses({ includeRunWide: scope.includeRunWide ?? false })
-    .filter((p) => !scope.startedBefore?.has(p.pid));
+export async function assertNoLeakedProcesses(check: LeakCheckScope = {}): Promise<void> {
+  const leaked = liveProcesses(check.scope ?? 'test').filter((p) => !check.startedBefore?.has(p.pid));
   if (leaked.length === 0) return;
   await Promise.all(leaked.map((p) => stopProcess(p.pid, 2_000)));
   throw new LeakedProcesses(leaked);

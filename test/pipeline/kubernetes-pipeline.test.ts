@@ -25,7 +25,7 @@ describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink t
   });
   afterEach(async () => {
     await bed.cleanUp();
-    await runtime.deleteLeftovers(tenant);
+    await runtime.cleanUpTenant(tenant);
   });
 
   it('creates the cluster\'s objects on start and deletes every one of them after a stop with savepoint', async () => {

@@ -30,7 +30,7 @@ describe('maintainIdlePool on the kubernetes runtime (real API server + kwok; Fl
   afterEach(async () => {
     await bed.withWorker(() => bed.client.stopPool(pool)).catch(() => undefined);
     await bed.cleanUp();
-    await runtime.deleteLeftovers(FLEET_TENANT);
+    await runtime.cleanUpTenant(FLEET_TENANT);
   });
 
   it('keeps its session cluster and idle TaskManagers as Kubernetes objects, follows resizes and previews, and deletes them all on stop', async () => {

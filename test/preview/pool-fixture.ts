@@ -8,7 +8,7 @@ import { createFleetWorker } from '../../worker/fleet-worker';
 import { sessionClusterRef, type PoolConfigInput } from '../../workflows/pool/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
-import { markRunWideDir } from '../harness/processes';
+import { scopeDir } from '../harness/processes';
 
 /** A small datagen table: one row every 20 ms, numbered from 1. */
 export const NUMBERS = "CREATE TEMPORARY TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '1000000')";
@@ -42,8 +42,8 @@ export function poolFixture(bed: FleetTestBed, pool: string): PoolFixture {
 
 /**
  * A pool (and a worker) shared by the tests of one file: its session cluster takes ten seconds to
- * start. Its folder is marked run-wide, so the per-test leak check leaves its replaced TaskManagers
- * alone; `stop` deletes it all, and the end-of-run check still sees anything left.
+ * start. Its folder lives as long as the file, so the per-test leak check leaves its replaced
+ * TaskManagers alone; `stop` deletes it all, and the check at the end of the file sees anything left.
  */
 export async function startSharedPool(label: string, config: Omit<PoolConfigInput, 'sessionCluster'>): Promise<PoolFixture & { stop(): Promise<void> }> {
   const bed = fleetTestBed(label);
@@ -51,7 +51,7 @@ export async function startSharedPool(label: string, config: Omit<PoolConfigInpu
   const { env, workflowBundle } = temporalTestBed();
   const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: bed.taskQueue, runtime: bed.runtime, workflowBundle });
   const running = worker.run();
-  markRunWideDir(clusterLayout(bed.stateDir, clusterName(sessionClusterRef(pool).tenant, pool)).dir);
+  scopeDir(clusterLayout(bed.stateDir, clusterName(sessionClusterRef(pool).tenant, pool)).dir, 'file');
   const fixture = poolFixture(bed, pool);
   const stop = async (): Promise<void> => {
     await bed.client.stopPool(pool).catch(() => undefined);

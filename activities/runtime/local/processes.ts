@@ -102,32 +102,72 @@ export function listPids(clusterDir: string): Map<string, number> {
  * instant through the JVM it execs, which an unrelated process does not.
  */
 export function isRunning(pid: number, clusterDir?: string): boolean {
+  const fields = statFields(pid);
+  // A zombie has exited already.
+  if (fields === undefined || fields[0] === 'Z') return false;
+  if (clusterDir === undefined) return true;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The state follows the parenthesised command name; a zombie has exited already.
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-    if (clusterDir === undefined) return true;
     return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`FLINK_CONF_DIR=${clusterPaths(clusterDir).conf}`);
   } catch {
     return false;
   }
 }
 
-/** SIGTERM lets Flink deregister cleanly; SIGKILL after the grace period makes stopping certain. */
+/** Fields of /proc/<pid>/stat after the parenthesised command name: state, ppid, pgrp, ... */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live (not zombie) processes whose process group is `pgid`. */
+export function processGroupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const fields = statFields(pid);
+    if (fields && fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(pid);
+  }
+  return members;
+}
+
+/**
+ * The group to signal for `pid`: its own when it leads one (every Flink process and server we start
+ * is spawned detached, so it does), else none. Never our own group, which would signal ourselves.
+ */
+function groupLedBy(pid: number): number | undefined {
+  const pgid = Number(statFields(pid)?.[2]);
+  const ours = Number(statFields(process.pid)?.[2]);
+  return pgid === pid && pgid !== ours ? pgid : undefined;
+}
+
+/**
+ * SIGTERM lets Flink deregister cleanly; SIGKILL after the grace period makes stopping certain. A
+ * process that leads its group is stopped with the whole group and waited for until no member is
+ * left: a launcher script's children (a JVM still being exec'd, a subshell) outlive a signal to the
+ * script's pid alone.
+ */
 export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+  if (!isRunning(pid)) return;
+  const group = groupLedBy(pid);
+  const target = group === undefined ? pid : -group;
+  const alive = (): boolean => (group === undefined ? isRunning(pid) : processGroupMembers(group).length > 0);
   const signal = (sig: NodeJS.Signals): void => {
     try {
-      process.kill(pid, sig);
+      process.kill(target, sig);
     } catch {
       // Already gone: stopping is idempotent.
     }
   };
-  if (!isRunning(pid)) return;
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isRunning(pid) && Date.now() < deadline) await sleep(100);
-  if (isRunning(pid)) signal('SIGKILL');
-  while (isRunning(pid)) await sleep(50);
+  while (alive() && Date.now() < deadline) await sleep(100);
+  if (alive()) signal('SIGKILL');
+  while (alive()) await sleep(50);
 }
 
 export function lastLines(file: string, count = 30): string {

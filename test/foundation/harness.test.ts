@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { isRunning } from '../../activities/runtime/local/processes';
+
+const ROOT = join(__dirname, '..', '..');
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'harness', 'leaks.spec.ts');
+
+interface MochaRun { readonly code: number | null; readonly stdout: string; readonly stderr: string }
+
+/** A mocha of its own over the harness fixture, configured exactly as `npm test` is. */
+function runMocha(args: readonly string[]): Promise<MochaRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function leakedPids(stdout: string): number[] {
+  return [...stdout.matchAll(/leaked pid (\d+)/g)].map((match) => Number(match[1]));
+}
+
+describe('the test harness', () => {
+  let run: MochaRun;
+  before(async function () {
+    this.timeout(240_000);
+    run = await runMocha([FIXTURE]);
+  });
+
+  it('fails the leaky test and still runs every test after it', () => {
+    assert.match(run.stdout, /tests: 3 passed, 3 failed/, run.stdout);
+    assert.match(run.stdout, /leaks a process of its own:\s+Error: the test leaked: left running: a sleep leaked by a test/, run.stdout);
+    assert.match(run.stdout, /✔ runs after the leaky test/);
+    assert.match(run.stdout, /✔ runs beside a file-wide process/);
+  });
+
+  it('fails the file whose hooks leaked, at the end of that file', () => {
+    assert.match(run.stdout, /"after all" hook: leak check of the file[^:]*:\s+LeakedProcesses: left running: a sleep leaked by a file/, run.stdout);
+  });
+
+  it('fails the run when something is left at its end, with a non-zero exit code', () => {
+    assert.match(run.stdout, /"after all" hook: afterAll in "\{root\}":\s+LeakedProcesses: left running: a sleep leaked for the whole run/, run.stdout);
+    assert.notEqual(run.code, 0);
+  });
+
+  it('kills every leaked process', () => {
+    const pids = leakedPids(run.stdout);
+    assert.equal(pids.length, 3, run.stdout);
+    assert.deepEqual(pids.filter((pid) => isRunning(pid)), []);
+  });
+
+  it('fails a run in which a filter selected no test', async function () {
+    this.timeout(240_000);
+    const empty = await runMocha([FIXTURE, '--grep', 'matches no test at all']);
+    assert.notEqual(empty.code, 0);
+    assert.match(empty.stderr, /no test ran/);
+    assert.match(empty.stdout, /tests: 0 passed, 0 failed/);
+  });
+});

@@ -1,0 +1,25 @@
+import { FlinkRestClient } from '../../activities/flink/rest-client';
+import { TERMINAL_JOB_STATES } from '../../activities/flink/rest-types';
+import { isRunning } from '../../activities/runtime/local/processes';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import type { FlinkTestCluster } from './flink';
+
+/** A cancel is asynchronous: a test that cancelled its job a moment ago is given this long. */
+const SETTLE_MS = 15_000;
+
+/**
+ * The shared session cluster is left as a test found it: every one of its processes alive and no job
+ * running, since a job left behind holds a slot the next test's job needs. A job left running is
+ * cancelled, so the leak stays this test's; a dead process cannot be mended and fails every test after.
+ */
+export async function assertSharedClusterIdle(cluster: FlinkTestCluster): Promise<void> {
+  const dead = cluster.pids().filter((pid) => !isRunning(pid, cluster.dir));
+  if (dead.length > 0) throw new Error(`the shared Flink cluster lost processes ${dead.join(', ')}`);
+  const rest = new FlinkRestClient(cluster.restUrl);
+  const running = async (): Promise<string[]> => (await rest.jobs()).filter((j) => !TERMINAL_JOB_STATES.includes(j.state)).map((j) => j.id);
+  const left = await waitUntil('the shared cluster to be idle', async () => ((await running()).length === 0 ? [] : undefined), { timeoutMs: SETTLE_MS, intervalMs: 250 })
+    .catch(() => running());
+  if (left.length === 0) return;
+  for (const id of left) await rest.cancelJob(id);
+  throw new Error(`jobs left running on the shared Flink cluster (now cancelled): ${left.join(', ')}`);
+}
