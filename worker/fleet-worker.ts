@@ -9,6 +9,8 @@ export interface FleetWorkerOptions {
   readonly runtime: FlinkRuntime;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Added to the SDK's own: what an operator adds for tracing, or a fault injector in tests. */
+  readonly interceptors?: WorkerOptions['interceptors'];
 }
 
 export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> {
@@ -18,6 +20,7 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue,
     activities: createActivities(options.runtime),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     // Graceful shutdown: activities get this long to finish (or notice cancellation) on SIGTERM.
     shutdownGraceTime: '20 seconds',
   });

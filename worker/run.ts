@@ -2,13 +2,16 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureJanitorSchedule } from '../client/janitor-schedule';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { WorkerConfig } from './config';
-import { createFleetWorker } from './fleet-worker';
+import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
 import { createLogger, temporalLogger } from './logger';
 import { createRuntime } from './runtime';
 import { checkSearchAttributes } from './search-attributes-check';
 
-/** Runs a worker until SIGTERM/SIGINT (the SDK's own handlers shut it down gracefully). */
-export async function runWorker(config: WorkerConfig): Promise<void> {
+/**
+ * Runs a worker until SIGTERM/SIGINT (the SDK's own handlers shut it down gracefully). `extras` are
+ * for an embedding program: a pre-built workflow bundle, interceptors.
+ */
+export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOptions, 'workflowBundle' | 'interceptors'> = {}): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   Runtime.install({
     logger: temporalLogger(logger),
@@ -26,7 +29,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const runtime = createRuntime(config);
-  const worker = await createFleetWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime });
+  const worker = await createFleetWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, ...extras });
   logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS }, 'worker started');
   // The SDK installs SIGTERM/SIGINT handlers that shut the worker down gracefully; run() resolves then.
   await worker.run();

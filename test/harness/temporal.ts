@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev/temporal-dev-server';
@@ -10,6 +12,8 @@ export interface TemporalTestBed {
   readonly env: TestWorkflowEnvironment;
   /** The product's workflows plus the test fixtures', bundled once for the whole run. */
   readonly workflowBundle: WorkflowBundleWithSourceMap;
+  /** The same bundle as a file, for worker processes: bundling at their start costs seconds of CPU. */
+  workflowBundleFile(): string;
   stop(): Promise<void>;
 }
 
@@ -26,10 +30,16 @@ export async function startTemporal(): Promise<TemporalTestBed> {
       workflowsPath: require.resolve('./test-workflows'),
       logger: new DefaultLogger('WARN'),
     });
+    let bundleFile: string | undefined;
     return {
       server,
       env,
       workflowBundle,
+      workflowBundleFile() {
+        bundleFile ??= join(stateDir, 'workflow-bundle.js');
+        if (!existsSync(bundleFile)) writeFileSync(bundleFile, workflowBundle.code);
+        return bundleFile;
+      },
       async stop() {
         await env.teardown();
         await server.stop();

@@ -14,13 +14,22 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+export interface WorkerProcessOptions {
+  readonly taskQueue: string;
+  readonly stateDir: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logFile: string;
+  /** The program to run; the real `worker/main.ts` unless a test wraps the worker (test/chaos/). */
+  readonly entry?: string;
+}
+
 /**
  * The real worker entry point (`worker/main.ts`) in a process of its own, so that a test can
  * SIGKILL it mid-activity as an OOM-kill or a node failure would.
  */
-export function startWorkerProcess(options: { taskQueue: string; stateDir: string; env?: NodeJS.ProcessEnv; logFile: string }): WorkerProcess {
+export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess {
   const out = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', '..', 'worker', 'main.ts')], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', options.entry ?? join(__dirname, '..', '..', 'worker', 'main.ts')], {
     stdio: ['ignore', out, out],
     env: {
       ...process.env,
