@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { claimUpdate, type ClaimGrant } from '../../workflows/pool/api';
 import type { ClaimInput, PreviewQueryInput, PreviewQueryOutcome, StopPreviewInput } from '../../workflows/preview/activity-types';
 import { classifyFlinkError } from '../flink/errors';
+import { withHeartbeat } from '../heartbeat';
 import { FlinkRestClient } from '../flink/rest-client';
 import { TERMINAL_JOB_STATES } from '../flink/rest-types';
 import { SqlGatewayClient } from '../flink/sql-gateway-client';
@@ -26,8 +27,9 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
     async claimTaskManager(input: ClaimInput): Promise<ClaimGrant> {
       const { poolWorkflowId, ...request } = input;
       try {
-        return await Context.current().client.workflow.getHandle(poolWorkflowId)
-          .executeUpdate(claimUpdate, { args: [request], updateId: request.claimId });
+        // A claim may wait for a TaskManager to start; heartbeats let a dead worker's claim be retried in seconds.
+        return await withHeartbeat(() => Context.current().client.workflow.getHandle(poolWorkflowId)
+          .executeUpdate(claimUpdate, { args: [request], updateId: request.claimId }));
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`no pool is running as ${poolWorkflowId}`, 'PoolNotRunning');
         if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {

@@ -17,7 +17,8 @@ type Activities = ReturnType<typeof createPreviewActivities>;
 
 const NON_RETRYABLE = ['InvalidSql', 'InvalidPreview', 'PoolExhausted', 'PoolNotRunning', 'ClusterNotFound', 'FlinkJobFailed'];
 const retry: RetryPolicy = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE };
-const { claimTaskManager } = proxyActivities<Activities>({ startToCloseTimeout: '11 minutes', retry });
+// The claim heartbeats while it waits for a TaskManager: a worker that dies mid-claim costs seconds, not the preview.
+const { claimTaskManager } = proxyActivities<Activities>({ startToCloseTimeout: '11 minutes', heartbeatTimeout: '15 seconds', retry });
 // A short heartbeat timeout: a crashed worker's query is retried (on another worker) within seconds.
 const { runPreviewQuery } = proxyActivities<Activities>({ startToCloseTimeout: '11 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 3 } });
 const { stopPreview } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 10 } });
