@@ -116,7 +116,11 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
         // finds the job ended, and the savepoint in the job's checkpoint statistics.
         const { state } = await client.job(input.jobId);
         if (TERMINAL_JOB_STATES.includes(state)) {
-          return input.savepoint ? { savepointPath: (await client.checkpoints(input.jobId)).latestSavepoint?.externalPath } : {};
+          if (!input.savepoint) return {};
+          const savepointPath = (await client.checkpoints(input.jobId)).latestSavepoint?.externalPath;
+          // A job that ended on its own (or failed) has no savepoint: saying Stopped without one would lose state silently.
+          if (!savepointPath) throw ApplicationFailure.nonRetryable(`the job ended ${state} without the savepoint the stop asked for`, 'SavepointFailed');
+          return { savepointPath };
         }
         if (!input.savepoint) {
           await client.cancelJob(input.jobId);
