@@ -7,7 +7,7 @@ import { NUMBERS, poolFixture, restOf } from '../preview/pool-fixture';
 import { describeFault, type Fault } from './fault';
 import { boundariesOf, faultyWorkers, runMatrix } from './matrix';
 
-const CONCURRENCY = 2;
+const CONCURRENCY = 3;
 const MAX_ROWS = 5;
 
 /**
