@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +15,7 @@ import { createFleetWorker } from '../worker/fleet-worker';
 import { sessionClusterRef } from '../workflows/pool/api';
 import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext } from './measure';
 import { renderResults, type BenchFigures, type ConcurrencyFigures, type Series } from './report';
+import { writeSection } from './results-file';
 
 /**
  * `npm run bench`: raw SQL Gateway vs warm and cold previews, a concurrent run and the memory of an
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     });
     const leftRunning = liveProcesses('run').length;
     const notes = process.argv.slice(2);
-    writeFileSync(join(__dirname, 'RESULTS.md'), renderResults({
+    writeSection(join(__dirname, 'RESULTS.md'), 'previews', renderResults({
       ...figures, concurrency: { ...figures.concurrency, leftRunning },
       date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
     }, notes));

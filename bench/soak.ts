@@ -1,0 +1,170 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { LocalRuntime } from '../activities/runtime/local/local-runtime';
+import { stopProcess } from '../activities/runtime/local/processes';
+import { waitUntil } from '../activities/runtime/local/wait';
+import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
+import { FleetClient } from '../client/fleet-client';
+import { toolchain } from '../scripts/toolchain';
+import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
+import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
+import { pipelineWorkflowId } from '../workflows/pipeline/spec';
+import { renderSoak, type SoakFigures } from './soak-report';
+import { writeSection } from './results-file';
+import { TABLE, QUERY } from './measure';
+
+/**
+ * `npm run bench:soak`: many pipeline start/stop cycles, then many previews, from concurrent callers
+ * against one worker process on its own Temporal dev server; records failures, leaks, history events
+ * per workflow, the worker's RSS over time and the pool's claim waits, into bench/RESULTS.md.
+ */
+const { values: args } = parseArgs({
+  options: {
+    pipelines: { type: 'string', default: '200' },
+    previews: { type: 'string', default: '1000' },
+    callers: { type: 'string', default: '4' },
+    'pool-target': { type: 'string', default: '2' },
+  },
+});
+const PIPELINES = Number(args.pipelines);
+const PREVIEWS = Number(args.previews);
+const CALLERS = Number(args.callers);
+const POOL_TARGET = Number(args['pool-target']);
+const TASK_QUEUE = 'soak';
+const POOL = 'soak';
+const RSS_SAMPLE_MS = 5_000;
+
+const log = (line: string): void => {
+  process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+function rssMb(pid: number): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return line ? Math.round(Number(/(\d+)/.exec(line)?.[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `work(i)` for i in [0, count) from `callers` concurrent loops; failures are collected, not thrown. */
+async function callers<T>(count: number, work: (i: number) => Promise<T>): Promise<{ results: T[]; failures: string[] }> {
+  const results: T[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: CALLERS }, async () => {
+    while (next < count) {
+      const i = next++;
+      try {
+        results.push(await work(i));
+      } catch (error) {
+        failures.push(`#${i}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      }
+      if ((results.length + failures.length) % 20 === 0) log(`${results.length + failures.length}/${count} done, ${failures.length} failed`);
+    }
+  }));
+  return { results, failures };
+}
+
+async function historyLength(fleet: FleetClient, workflowId: string): Promise<number> {
+  return Number((await fleet.temporal.workflow.getHandle(workflowId).describe()).historyLength);
+}
+
+async function pipelineCycle(fleet: FleetClient, i: number): Promise<{ runningMs: number; events: number }> {
+  const name = `soak-${i}`;
+  const started = performance.now();
+  await fleet.startPipeline({ tenant: 'soak', name, job: { kind: 'sql', script: DATAGEN_TO_BLACKHOLE }, flinkOptions: { 'execution.checkpointing.interval': '2 s' } });
+  await waitUntil(`soak/${name} to run`, async () => {
+    const { phase } = await fleet.getPipeline('soak', name);
+    if (phase === 'Failed') throw new Error(`soak/${name} failed`);
+    return phase === 'Running' ? true : undefined;
+  }, { timeoutMs: 300_000, intervalMs: 250 });
+  const runningMs = performance.now() - started;
+  // Every other cycle stops with a savepoint, the heavier of the two ways out.
+  const result = await fleet.stopPipeline('soak', name, { savepoint: i % 2 === 0, drain: false, wait: true });
+  if (result?.finalState !== 'Stopped') throw new Error(`soak/${name} ended ${result?.finalState}`);
+  return { runningMs, events: await historyLength(fleet, pipelineWorkflowId('soak', name)) };
+}
+
+async function previewOnce(fleet: FleetClient): Promise<{ firstRowMs: number; events: number }> {
+  const started = performance.now();
+  const stream = await fleet.preview('soak', `${TABLE};\n${QUERY}`, { pool: POOL, maxRows: 10 });
+  let firstRowMs: number | undefined;
+  for await (const row of stream) {
+    void row;
+    firstRowMs ??= performance.now() - started;
+  }
+  const result = await stream.result();
+  if (result.stoppedBecause !== 'row-limit' || firstRowMs === undefined) throw new Error(`preview stopped because ${result.stoppedBecause}: ${result.error ?? ''}`);
+  return { firstRowMs, events: await historyLength(fleet, stream.workflowId) };
+}
+
+function startWorker(root: string, address: string): number {
+  const out = openSync(join(root, 'worker.log'), 'a');
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'worker', 'main.ts')], {
+    detached: true, stdio: ['ignore', out, out],
+    env: { ...process.env, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: TASK_QUEUE, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome, LOG_LEVEL: 'warn' },
+  });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error('could not start the worker');
+  child.unref();
+  return child.pid;
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-soak-'));
+  watchFlinkProcessesUnder(root);
+  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
+  const workerPid = startWorker(root, server.address);
+  const rss: { atS: number; mb: number }[] = [];
+  const began = performance.now();
+  const sampler = setInterval(() => {
+    const mb = rssMb(workerPid);
+    if (mb !== undefined) rss.push({ atS: Math.round((performance.now() - began) / 1000), mb });
+  }, RSS_SAMPLE_MS);
+  try {
+    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }) }), TASK_QUEUE);
+    log(`${PIPELINES} pipeline cycles, ${CALLERS} callers`);
+    const pipelines = await callers(PIPELINES, (i) => pipelineCycle(fleet, i));
+    const clustersAfterPipelines = (await runtime.listClusters()).length;
+    await fleet.startPool({ sessionCluster: POOL, target: POOL_TARGET });
+    await waitUntil('the pool to fill', async () => ((await fleet.poolStats(POOL)).idle === POOL_TARGET ? true : undefined), { timeoutMs: 300_000, intervalMs: 500 });
+    log(`${PREVIEWS} previews, ${CALLERS} callers, pool target ${POOL_TARGET}`);
+    const previews = await callers(PREVIEWS, () => previewOnce(fleet));
+    const pool = await fleet.poolStats(POOL);
+    await fleet.stopPool(POOL);
+    const figures: SoakFigures = {
+      date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
+      callers: CALLERS, poolTarget: POOL_TARGET, wallS: Math.round((performance.now() - began) / 1000),
+      pipelines: { cycles: PIPELINES, failures: pipelines.failures, runningMs: pipelines.results.map((r) => r.runningMs), events: pipelines.results.map((r) => r.events), clustersLeft: clustersAfterPipelines },
+      previews: { count: PREVIEWS, failures: previews.failures, firstRowMs: previews.results.map((r) => r.firstRowMs), events: previews.results.map((r) => r.events), hits: pool.hits, misses: pool.misses, claimWaitP50Ms: pool.claimWaitP50Ms, claimWaitP95Ms: pool.claimWaitP95Ms },
+      workerRss: rss,
+      leakedProcesses: 0,
+      clustersLeft: (await runtime.listClusters()).length,
+    };
+    clearInterval(sampler);
+    await stopProcess(workerPid, 30_000);
+    const leaked = liveProcesses('run');
+    writeSection(join(__dirname, 'RESULTS.md'), 'soak', renderSoak({ ...figures, leakedProcesses: leaked.length }));
+    log(`wrote bench/RESULTS.md; leaked processes: ${leaked.length}`);
+    await fleet.close();
+  } finally {
+    clearInterval(sampler);
+    await stopProcess(workerPid, 30_000);
+    for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
+    for (const p of liveProcesses('run')) await stopProcess(p.pid, 5_000);
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`soak failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
