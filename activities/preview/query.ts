@@ -15,6 +15,7 @@ const TASK_MANAGER_POLL_MS = 50;
 /** Kept in the heartbeat: a retry after a worker crash closes the session the crashed attempt opened. */
 interface QueryHeartbeat {
   session?: string;
+  /** This attempt's rows: a retry reads the result from its start, and the workflow drops what it has shown. */
   tally: RowTally;
 }
 
@@ -46,9 +47,9 @@ function columnsOf(page: SqlResultPage): PreviewColumn[] | undefined {
 export async function runPreviewQuery(endpoints: PreviewEndpoints, input: PreviewQueryInput): Promise<PreviewQueryOutcome> {
   const context = Context.current();
   const workflow = context.client.workflow.getHandle(input.workflowId);
-  const report = (progress: PreviewProgress): Promise<void> => workflow.signal(progressSignal, progress);
+  const report = (progress: PreviewProgress): Promise<void> => workflow.signal(progressSignal, { ...progress, attempt: context.info.attempt });
   const previous = context.info.heartbeatDetails as QueryHeartbeat | undefined;
-  const beat: QueryHeartbeat = { tally: previous?.tally ?? { rows: 0, bytes: 0, truncated: false } };
+  const beat: QueryHeartbeat = { tally: { rows: 0, bytes: 0, truncated: false } };
   const { gateway } = endpoints;
   try {
     // Closing the crashed attempt's session cancels its job, which frees the slot for this attempt's.
@@ -88,9 +89,10 @@ async function pageQuery(
           if (ids.length > 0) await report({ taskManagerIds: ids });
         });
       }
+      const offset = beat.tally.rows;
       const { admitted, tally } = admitRows(beat.tally, page.rows, input);
       beat.tally = tally;
-      if (admitted.length > 0 || columnsOf(page)) await report({ columns: columnsOf(page), rows: admitted });
+      if (admitted.length > 0 || columnsOf(page)) await report({ columns: columnsOf(page), rows: admitted, offset });
       ended = page.resultType === 'EOS';
       if (ended || budgetSpent(beat.tally, input)) break;
     }

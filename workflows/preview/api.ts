@@ -50,6 +50,10 @@ export interface PreviewProgress {
   readonly jobId?: string;
   readonly columns?: PreviewColumn[];
   readonly rows?: PreviewRow[];
+  /** The activity attempt that read `rows`: a retried query reads its result again from the start. */
+  readonly attempt?: number;
+  /** The position of `rows[0]` in that attempt's result. */
+  readonly offset?: number;
   readonly taskManagerIds?: string[];
 }
 

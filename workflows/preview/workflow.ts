@@ -33,6 +33,8 @@ interface PreviewRun {
   readonly sessions: string[];
   readonly jobIds: string[];
   readonly taskManagerIds: Set<string>;
+  /** The query attempt whose rows are being shown. */
+  attempt: number;
   claimMs?: number;
   firstRowMs?: number;
   done: boolean;
@@ -52,10 +54,22 @@ function absorb(run: PreviewRun, progress: PreviewProgress): void {
   if (progress.jobId && !run.jobIds.includes(progress.jobId)) run.jobIds.push(progress.jobId);
   for (const id of progress.taskManagerIds ?? []) run.taskManagerIds.add(id);
   if (progress.columns) run.columns = progress.columns;
-  const { admitted, tally } = admitRows(run.tally, progress.rows ?? [], { maxRows: run.request.maxRows, maxBytes: run.request.maxResultBytes });
+  const { admitted, tally } = admitRows(run.tally, freshRows(run, progress), { maxRows: run.request.maxRows, maxBytes: run.request.maxResultBytes });
   run.tally = tally;
   run.rows.push(...admitted);
   if (admitted.length > 0) run.firstRowMs ??= Date.now() - run.startedAt;
+}
+
+/**
+ * The rows of `progress` not shown yet. A query retried after a crash or an outage reads its result
+ * again from the start: the rows at positions already shown are dropped, so the caller sees each
+ * position once. A late page of an attempt that was given up on is dropped whole.
+ */
+function freshRows(run: PreviewRun, progress: PreviewProgress): PreviewRow[] {
+  const attempt = progress.attempt ?? run.attempt;
+  if (!progress.rows || attempt < run.attempt) return [];
+  run.attempt = attempt;
+  return progress.rows.slice(Math.max(0, run.rows.length - (progress.offset ?? run.rows.length)));
 }
 
 function rowsFrom(run: PreviewRun, offset: number): RowsPage {
@@ -78,7 +92,7 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
   const { workflowId } = workflowInfo();
   const run: PreviewRun = {
     request, startedAt: Date.now(), columns: [], rows: [], tally: { rows: 0, bytes: 0, truncated: false },
-    sessions: [], jobIds: [], taskManagerIds: new Set(), done: false,
+    sessions: [], jobIds: [], taskManagerIds: new Set(), attempt: 1, done: false,
   };
   setHandler(rowsQuery, (offset) => rowsFrom(run, offset));
   setHandler(progressSignal, (progress) => absorb(run, progress));
