@@ -113,7 +113,7 @@ describe('the kubernetes runtime against a real API server', () => {
     const { tenant, namespace } = await bed.tenant();
     const session = sessionCluster(tenant, 'previews');
     const endpoints = await bed.runtime.deploySessionCluster(session);
-    assert.match(endpoints.gatewayUrl ?? '', /previews-gateway:gateway\/proxy$/);
+    assert.match(endpoints.gatewayUrl ?? '', /previews--gateway:gateway\/proxy$/);
     await bed.runtime.addTaskManager(session, 'tm-one');
     await bed.runtime.addTaskManager(session, 'tm-one');
     await waitUntil('pool pod running', async () => ((await podsOf(namespace, 'flink-fleet/pool=idle'))[0]?.status?.phase === 'Running' ? true : undefined), WAIT);

@@ -2,7 +2,7 @@ import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Pod, V1
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlinkRequestError, FlinkUnreachable } from '../../flink/errors';
 import { FlinkRestClient } from '../../flink/rest-client';
-import { clusterName } from '../../names';
+import { clusterName, clusterStorageUri } from '../../names';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
@@ -131,7 +131,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   storageUri(cluster: ClusterRef): string {
-    return `${this.options.storageUri.replace(/\/+$/, '')}/${clusterName(cluster.tenant, cluster.name)}`;
+    return clusterStorageUri(this.options.storageUri, cluster.tenant, cluster.name);
   }
 
   /**

@@ -1,13 +1,15 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
-import { clusterName } from '../../names';
+import { clusterName, clusterStorageUri } from '../../names';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
 } from '../types';
 import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
-import { clusterLayout, listRecords, readRecord, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord } from './layout';
+import {
+  clusterLayout, clusterStorageDir, listRecords, readRecord, storageRoot, withClusterLock, writeRecord, type ClusterRecord, type TenantClusterLayout,
+} from './layout';
 import { freePort } from './ports';
 import { forgetPid, isRunning, lastLines, listPids, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
 import { startupFailureFromLog } from './startup-failure';
@@ -129,7 +131,7 @@ export class LocalRuntime implements FlinkRuntime {
   }
 
   storageUri(cluster: ClusterRef): string {
-    return `file://${this.layout(cluster).storage}`;
+    return clusterStorageUri(`file://${storageRoot(this.options.stateDir)}`, cluster.tenant, cluster.name);
   }
 
   /** Tenants need no isolation objects on one machine; their clusters are folders like any other. */
@@ -148,17 +150,17 @@ export class LocalRuntime implements FlinkRuntime {
     return newest ? `file://${join(jobDir, newest[0])}` : undefined;
   }
 
-  private layout(cluster: ClusterRef): ClusterLayout {
-    return clusterLayout(this.options.stateDir, clusterName(cluster.tenant, cluster.name));
+  private layout(cluster: ClusterRef): TenantClusterLayout {
+    const name = clusterName(cluster.tenant, cluster.name);
+    return { ...clusterLayout(this.options.stateDir, name), storage: clusterStorageDir(this.options.stateDir, cluster.tenant, name) };
   }
 
-  private locked<T>(cluster: ClusterRef, action: (layout: ClusterLayout) => Promise<T>): Promise<T> {
-    const name = clusterName(cluster.tenant, cluster.name);
-    return withClusterLock(this.options.stateDir, name, () => action(clusterLayout(this.options.stateDir, name)));
+  private locked<T>(cluster: ClusterRef, action: (layout: TenantClusterLayout) => Promise<T>): Promise<T> {
+    return withClusterLock(this.options.stateDir, clusterName(cluster.tenant, cluster.name), () => action(this.layout(cluster)));
   }
 
   /** Ports are chosen once and recorded, so a retried deploy configures the same endpoints. */
-  private async ensureRecord(cluster: ClusterRef, layout: ClusterLayout, kind: ClusterRecord['kind']): Promise<ClusterRecord> {
+  private async ensureRecord(cluster: ClusterRef, layout: TenantClusterLayout, kind: ClusterRecord['kind']): Promise<ClusterRecord> {
     const existing = readRecord(layout);
     if (existing) return existing;
     const record: ClusterRecord = {
@@ -170,7 +172,7 @@ export class LocalRuntime implements FlinkRuntime {
     return record;
   }
 
-  private writeConfig(layout: ClusterLayout, options: FlinkOptions): void {
+  private writeConfig(layout: TenantClusterLayout, options: FlinkOptions): void {
     mkdirSync(layout.conf, { recursive: true });
     for (const file of ['log4j-console.properties', 'logback-console.xml']) {
       copyFileSync(join(this.options.flinkHome, 'conf', file), join(layout.conf, file));
@@ -178,7 +180,7 @@ export class LocalRuntime implements FlinkRuntime {
     writeFileSync(join(layout.conf, 'config.yaml'), renderFlinkConfig(options));
   }
 
-  private jobArguments(spec: ApplicationClusterSpec, layout: ClusterLayout): string[] {
+  private jobArguments(spec: ApplicationClusterSpec, layout: TenantClusterLayout): string[] {
     const common = ['--job-id', spec.jobId];
     if (spec.job.kind === 'jar') return [...common, '--jars', localJarPath(spec), '--job-classname', spec.job.entryClass, ...spec.job.args];
     mkdirSync(layout.jobDir, { recursive: true });
@@ -191,7 +193,7 @@ export class LocalRuntime implements FlinkRuntime {
    * A process that has a pid file was started by an earlier attempt: whether it is still alive or not,
    * it is not started again here (a finished job must not be rerun by a retry); observe reports it.
    */
-  private startOnce(layout: ClusterLayout, role: FlinkRole, name: string, args: string[] = []): void {
+  private startOnce(layout: TenantClusterLayout, role: FlinkRole, name: string, args: string[] = []): void {
     if (readPid(layout.dir, name) !== undefined) return;
     startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args });
   }
@@ -201,7 +203,7 @@ export class LocalRuntime implements FlinkRuntime {
     return record.ports.gateway === undefined ? { restUrl } : { restUrl, gatewayUrl: `http://127.0.0.1:${record.ports.gateway}` };
   }
 
-  private async waitForEndpoints(record: ClusterRecord, layout: ClusterLayout): Promise<ClusterEndpoints> {
+  private async waitForEndpoints(record: ClusterRecord, layout: TenantClusterLayout): Promise<ClusterEndpoints> {
     const endpoints = this.endpoints(record);
     const waitFor = (processName: string, url: string): Promise<true> => waitUntil(`${processName} of ${record.cluster}`, () => answers(url), {
       timeoutMs: this.startupTimeoutMs,
