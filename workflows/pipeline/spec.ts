@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tenantName } from '../tenant-name';
 
 /**
  * The input of runPipeline, validated once at the edge (the client) and again, deterministically, at
@@ -52,7 +53,7 @@ const secretEnv = z.object({
 }).strict();
 
 export const pipelineSpecSchema = z.object({
-  tenant: dnsLabel(30),
+  tenant: tenantName,
   name: dnsLabel(40),
   job: z.discriminatedUnion('kind', [sqlJob, jarJob]),
   parallelism: z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(1),

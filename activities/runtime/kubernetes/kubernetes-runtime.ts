@@ -61,7 +61,9 @@ export class KubernetesRuntime implements FlinkRuntime {
 
   async ensureTenant(tenant: string): Promise<void> {
     const namespace = this.namespaceOf(tenant);
-    assertValid(namespace, tenantProblems(tenant, this.longestTenant));
+    // The worker's namespace is configurable, so no fixed list of reserved tenants can rule this out.
+    const workerNamespace = namespace === (this.options.workerNamespace ?? 'flink-fleet') ? [`tenant: its namespace ${namespace} is the worker's own`] : [];
+    assertValid(namespace, [...tenantProblems(tenant, this.longestTenant), ...workerNamespace]);
     await this.api.apply(namespace, tenantNamespace(namespace, tenant));
     for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
     await this.quotaCounted(namespace);
