@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tenantName } from '../tenant-name';
 import { jarUriProblem } from './jar-uri';
+import { reservedEnvReader } from './secret-env';
 
 /**
  * The input of runPipeline, validated once at the edge (the client) and again, deterministically, at
@@ -78,7 +79,14 @@ export const pipelineSpecSchema = z.object({
   // `file:/path` too: that is how Flink reports a local savepoint. Whose storage it lies in is checked at deploy.
   restoreFrom: z.string().max(2048, 'must be at most 2048 characters').regex(/^(file:\/|(s3|gs|hdfs|abfss?):\/\/)\S+$/, 'must be a savepoint URI (file://, s3://, ...)')
     .optional(),
-  secretEnv: z.array(secretEnv).max(32).default([]),
+  secretEnv: z.array(secretEnv).max(32).default([]).superRefine((entries, ctx) => {
+    entries.forEach(({ env }, i) => {
+      const reader = reservedEnvReader(env);
+      const first = entries.findIndex((other) => other.env === env);
+      if (reader !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'env'], message: `${env} is read by ${reader}; a secret may not set it` });
+      else if (first < i) ctx.addIssue({ code: 'custom', path: [i, 'env'], message: `${env} is already set by secretEnv[${first}]` });
+    });
+  }),
 }).strict();
 
 /** What callers write: defaults may be left out. */
