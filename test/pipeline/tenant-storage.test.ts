@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { isWithinTenantStorage, tenantStorageProblems } from '../../activities/pipeline/tenant-storage';
+import { KubeConfig } from '@kubernetes/client-node';
+import { clusterName } from '../../activities/names';
+import { isWithinTenantStorage, tenantStoragePrefixOf, tenantStorageProblems } from '../../activities/pipeline/tenant-storage';
+import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import { applicationFlinkOptions } from '../../activities/runtime/kubernetes/manifests/flink-config';
+import { localClusterOptions } from '../../activities/runtime/local/cluster-config';
+import { clusterLayout, clusterStorageDir } from '../../activities/runtime/local/layout';
+import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
+import { sqlPipeline } from '../kubernetes/fixtures';
 
 const S3 = 's3://bucket/fleet/acme/';
 const LOCAL = 'file:///var/fleet/storage/acme/';
@@ -42,5 +50,31 @@ describe('a URI within a tenant\'s storage', () => {
       "spec.job.jarUri: a file:// jar must lie inside the tenant's own storage (s3://bucket/fleet/acme/), written plainly (no '..', '//', '%', '\\', '?' or '#')",
     ]);
     assert.deepEqual(tenantStorageProblems({ jarUri: 'https://repo.example.com/x.jar' }, S3), []);
+  });
+});
+
+describe('the storage the fleet itself writes a tenant\'s state to', () => {
+  const spec = sqlPipeline('acme', 'orders');
+  const cluster = clusterName('acme', 'orders');
+  const DIRS = ['execution.checkpointing.dir', 'execution.checkpointing.savepoint-dir', 'high-availability.storageDir'];
+
+  it('lies inside the tenant\'s prefix on Kubernetes: checkpoints, savepoints and HA data', () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    const runtime = new KubernetesRuntime({ kubeConfig, storageUri: 's3://bucket/fleet/', restAccess: { mode: 'service-dns' } });
+    const prefix = tenantStoragePrefixOf(runtime, 'acme');
+    assert.equal(prefix, 's3://bucket/fleet/acme/');
+    const options = applicationFlinkOptions({ tenant: 'acme', name: 'orders', cluster, namespace: 'flink-fleet-acme' }, spec, runtime.storageUri(spec));
+    for (const key of DIRS) assert.ok(isWithinTenantStorage(String(options[key]), prefix), `${key}: ${String(options[key])}`);
+  });
+
+  it('lies inside the tenant\'s prefix on the local runtime: checkpoints and savepoints', () => {
+    const runtime = new LocalRuntime({ flinkHome: '/nonexistent', stateDir: '/var/fleet' });
+    const prefix = tenantStoragePrefixOf(runtime, 'acme');
+    assert.equal(prefix, 'file:///var/fleet/storage/acme/');
+    const record = { tenant: 'acme', name: 'orders', cluster, kind: 'application' as const, createdAt: '', ports: { rest: 1, rpc: 2 } };
+    const options = localClusterOptions(record, { ...clusterLayout('/var/fleet', cluster), storage: clusterStorageDir('/var/fleet', 'acme', cluster) }, spec);
+    for (const key of DIRS.slice(0, 2)) assert.ok(isWithinTenantStorage(String(options[key]), prefix), `${key}: ${String(options[key])}`);
+    assert.ok(isWithinTenantStorage(runtime.storageUri(spec), prefix));
   });
 });

@@ -8,7 +8,8 @@ import {
 } from '../types';
 import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
 import {
-  clusterLayout, clusterStorageDir, listRecords, readRecord, storageRoot, withClusterLock, writeRecord, type ClusterRecord, type TenantClusterLayout,
+  clusterLayout, clusterStorageDir, listRecords, readRecord, storageRoot, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord,
+  type TenantClusterLayout,
 } from './layout';
 import { freePort } from './ports';
 import { forgetPid, isRunning, lastLines, listPids, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
@@ -160,7 +161,7 @@ export class LocalRuntime implements FlinkRuntime {
   }
 
   /** Ports are chosen once and recorded, so a retried deploy configures the same endpoints. */
-  private async ensureRecord(cluster: ClusterRef, layout: TenantClusterLayout, kind: ClusterRecord['kind']): Promise<ClusterRecord> {
+  private async ensureRecord(cluster: ClusterRef, layout: ClusterLayout, kind: ClusterRecord['kind']): Promise<ClusterRecord> {
     const existing = readRecord(layout);
     if (existing) return existing;
     const record: ClusterRecord = {
@@ -172,7 +173,7 @@ export class LocalRuntime implements FlinkRuntime {
     return record;
   }
 
-  private writeConfig(layout: TenantClusterLayout, options: FlinkOptions): void {
+  private writeConfig(layout: ClusterLayout, options: FlinkOptions): void {
     mkdirSync(layout.conf, { recursive: true });
     for (const file of ['log4j-console.properties', 'logback-console.xml']) {
       copyFileSync(join(this.options.flinkHome, 'conf', file), join(layout.conf, file));
@@ -180,7 +181,7 @@ export class LocalRuntime implements FlinkRuntime {
     writeFileSync(join(layout.conf, 'config.yaml'), renderFlinkConfig(options));
   }
 
-  private jobArguments(spec: ApplicationClusterSpec, layout: TenantClusterLayout): string[] {
+  private jobArguments(spec: ApplicationClusterSpec, layout: ClusterLayout): string[] {
     const common = ['--job-id', spec.jobId];
     if (spec.job.kind === 'jar') return [...common, '--jars', localJarPath(spec), '--job-classname', spec.job.entryClass, ...spec.job.args];
     mkdirSync(layout.jobDir, { recursive: true });
@@ -193,7 +194,7 @@ export class LocalRuntime implements FlinkRuntime {
    * A process that has a pid file was started by an earlier attempt: whether it is still alive or not,
    * it is not started again here (a finished job must not be rerun by a retry); observe reports it.
    */
-  private startOnce(layout: TenantClusterLayout, role: FlinkRole, name: string, args: string[] = []): void {
+  private startOnce(layout: ClusterLayout, role: FlinkRole, name: string, args: string[] = []): void {
     if (readPid(layout.dir, name) !== undefined) return;
     startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args });
   }
@@ -203,7 +204,7 @@ export class LocalRuntime implements FlinkRuntime {
     return record.ports.gateway === undefined ? { restUrl } : { restUrl, gatewayUrl: `http://127.0.0.1:${record.ports.gateway}` };
   }
 
-  private async waitForEndpoints(record: ClusterRecord, layout: TenantClusterLayout): Promise<ClusterEndpoints> {
+  private async waitForEndpoints(record: ClusterRecord, layout: ClusterLayout): Promise<ClusterEndpoints> {
     const endpoints = this.endpoints(record);
     const waitFor = (processName: string, url: string): Promise<true> => waitUntil(`${processName} of ${record.cluster}`, () => answers(url), {
       timeoutMs: this.startupTimeoutMs,
