@@ -10,16 +10,16 @@ import { FLEET_TENANT } from './pool/api';
  * `flink-fleet-<tenant>`, so names that read as the worker's or Kubernetes' own namespaces are kept
  * back too, whatever prefix an installation configures.
  */
-export const RESERVED_TENANTS: readonly string[] = [FLEET_TENANT, 'default', 'system', 'worker', 'admin', 'flink-fleet'];
-export const RESERVED_TENANT_PREFIXES: readonly string[] = ['kube-', 'flink-fleet-', 'openshift-'];
+const RESERVED_TENANTS: readonly string[] = [FLEET_TENANT, 'default', 'system', 'worker', 'admin', 'flink-fleet'];
+const RESERVED_TENANT_PREFIXES: readonly string[] = ['kube-', 'flink-fleet-', 'openshift-'];
 
-export function reservedTenantReason(tenant: string): string | undefined {
+function reservedTenantReason(tenant: string): string | undefined {
   if (RESERVED_TENANTS.includes(tenant)) return `"${tenant}" is reserved for the fleet's own clusters and namespaces`;
   const prefix = RESERVED_TENANT_PREFIXES.find((p) => tenant.startsWith(p));
   return prefix === undefined ? undefined : `"${tenant}" is reserved: tenants may not start with "${prefix}" (system and fleet namespaces do)`;
 }
 
-export const MAX_TENANT = 30;
+const MAX_TENANT = 30;
 
 export const tenantName = z.string()
   .max(MAX_TENANT, `must be at most ${MAX_TENANT} characters`)
