@@ -49,7 +49,9 @@ export async function startPreview(temporal: Client, taskQueue: string, tenant: 
       const page = await handle.query(rowsQuery, offset).catch(() => undefined);
       // A query fails once the workflow failed (or a worker is missing); the result says why.
       if (!page) {
-        yield* (await result()).rows.slice(offset);
+        const final = await result();
+        columns = final.columns;
+        yield* final.rows.slice(offset);
         return;
       }
       if (page.columns.length > 0) columns = page.columns;

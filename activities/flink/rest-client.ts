@@ -16,15 +16,17 @@ export interface FlinkHttpOptions {
 interface RequestOptions {
   readonly body?: unknown;
   readonly signal?: AbortSignal;
+  /** How a successful body is read; JSON.parse unless the answer holds values a double cannot. */
+  readonly parse?: (text: string) => unknown;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 const errorBody = z.object({ errors: z.array(z.string()) });
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, parse: (text: string) => unknown = JSON.parse): unknown {
   try {
-    return text === '' ? {} : JSON.parse(text);
+    return text === '' ? {} : parse(text);
   } catch {
     return undefined;
   }
@@ -59,7 +61,7 @@ export class FlinkHttp {
     const url = `${this.baseUrl}${path}`;
     const { status, text } = await this.send(method, url, options);
     if (status < 200 || status >= 300) throw new FlinkRequestError(method, url, status, errorCauses(text));
-    const json = parseJson(text);
+    const json = parseJson(text, options.parse);
     if (json === undefined) throw new FlinkResponseInvalid(method, url, status, `not JSON: ${text.slice(0, 200)}`);
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new FlinkResponseInvalid(method, url, status, describeIssues(parsed.error));

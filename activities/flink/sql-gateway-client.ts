@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { FlinkErrorType, flinkErrorType } from './errors';
+import { parseJsonLossless } from './lossless-json';
 import { FlinkHttp, type FlinkHttpOptions } from './rest-client';
 
 /**
@@ -17,8 +18,8 @@ export type RowKind = 'INSERT' | 'UPDATE_BEFORE' | 'UPDATE_AFTER' | 'DELETE';
 export interface SqlRow {
   readonly kind: RowKind;
   /**
-   * Flink's JSON row format: numbers, strings, booleans, null, arrays and objects. A BIGINT beyond
-   * 2^53 loses precision here, as in any JSON.parse.
+   * Flink's JSON row format: numbers, strings, booleans, null, arrays and objects. An integer beyond
+   * 2^53 (a large BIGINT) is a string of its exact digits: as a number it would be rounded.
    */
   readonly fields: unknown[];
 }
@@ -121,7 +122,7 @@ export class SqlGatewayClient {
   }
 
   fetchResults(session: string, operation: string, token: number, signal?: AbortSignal): Promise<SqlResultPage> {
-    return this.http.request('GET', `${operationPath(session, operation)}/result/${token}?rowFormat=JSON`, resultPage, { signal });
+    return this.http.request('GET', `${operationPath(session, operation)}/result/${token}?rowFormat=JSON`, resultPage, { signal, parse: parseJsonLossless });
   }
 
   /**

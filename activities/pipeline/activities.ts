@@ -10,6 +10,7 @@ import { TERMINAL_JOB_STATES, type JobState } from '../flink/rest-types';
 import { pollPause, withHeartbeat } from '../heartbeat';
 import { ClusterStartFailed, type FlinkRuntime } from '../runtime/types';
 import { applicationClusterSpec } from './cluster-spec';
+import { tenantStoragePrefixOf, tenantStorageProblems } from './tenant-storage';
 
 const POLL_MS = 1_000;
 const WATCH_POLL_MS = 2_000;
@@ -55,6 +56,11 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
 
     async deployPipelineCluster(input: DeployPipelineInput): Promise<void> {
       const ref = { tenant: input.spec.tenant, name: input.spec.name };
+      // Before anything starts: a savepoint or jar of another tenant is refused, not retried.
+      const { job } = input.spec;
+      const outside = tenantStorageProblems({ restoreFrom: input.restoreFrom, jarUri: job.kind === 'jar' ? job.jarUri : undefined },
+        tenantStoragePrefixOf(runtime, ref.tenant));
+      if (outside.length > 0) throw ApplicationFailure.nonRetryable(`invalid pipeline spec: ${outside.join('; ')}`, 'InvalidSpec');
       try {
         await withHeartbeat(() => runtime.deployApplicationCluster(applicationClusterSpec(input)));
       } catch (error) {

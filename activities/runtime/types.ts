@@ -118,7 +118,10 @@ export interface FlinkRuntime {
   deleteCluster(cluster: ClusterRef): Promise<void>;
   observe(cluster: ClusterRef): Promise<ClusterObservation>;
   listClusters(): Promise<ClusterSummary[]>;
-  /** Where savepoints and retained checkpoints of a cluster go; it outlives the cluster. */
+  /**
+   * Where savepoints and retained checkpoints of a cluster go; it outlives the cluster. Always
+   * `<root>/<tenant>/<cluster name>` (activities/names.ts), so its folder is the tenant's storage.
+   */
   storageUri(cluster: ClusterRef): string;
   /** The newest completed checkpoint a job retained, to redeploy from after a failure. */
   latestCheckpoint(cluster: ClusterRef, jobId: string): Promise<string | undefined>;

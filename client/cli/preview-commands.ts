@@ -1,8 +1,18 @@
 import { Command } from 'commander';
+import type { PreviewColumn, PreviewRow } from '../../workflows/preview/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import type { Run } from './pipeline-commands';
 import { durationSeconds, fileText, positiveInt } from './options';
 import { table, UsageError, uiLink } from './output';
+
+/**
+ * One JSON line per row: the fields in order, and the same values by column name (Flink makes output
+ * names unique). An integer beyond 2^53 arrives as its exact digits in a string, as the gateway
+ * client read it: printed as a number, most JSON readers would round it again.
+ */
+export function previewRowJson(row: PreviewRow, columns: readonly PreviewColumn[]): string {
+  return JSON.stringify({ kind: row.kind, fields: row.fields, row: Object.fromEntries(columns.map((column, i) => [column.name, row.fields[i] ?? null])) });
+}
 
 export function previewCommand(run: Run): Command {
   return new Command('preview')
@@ -24,7 +34,7 @@ export function previewCommand(run: Run): Command {
       let printedHeader = false;
       for await (const row of stream) {
         if (context.out.json) {
-          process.stdout.write(`${JSON.stringify({ kind: row.kind, fields: row.fields })}\n`);
+          process.stdout.write(`${previewRowJson(row, stream.columns())}\n`);
           continue;
         }
         if (!printedHeader) process.stdout.write(`${stream.columns().map((c) => c.name).join('\t')}\n`);

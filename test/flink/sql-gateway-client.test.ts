@@ -43,6 +43,14 @@ describe('SqlGatewayClient against the shared session cluster', () => {
     }, { timeoutMs: 30_000 });
   });
 
+  it('returns a BIGINT beyond 2^53 exactly, as its digits', async () => {
+    await gateway.executeAndCollect(session, "SET 'execution.runtime-mode' = 'batch'");
+    const { columns, rows } = await gateway.executeAndCollect(session,
+      'SELECT CAST(9007199254740993 AS BIGINT) AS big, CAST(-9223372036854775808 AS BIGINT) AS lowest, CAST(42 AS BIGINT) AS small');
+    assert.deepEqual(columns.map((c) => [c.name, c.type]), [['big', 'BIGINT'], ['lowest', 'BIGINT'], ['small', 'BIGINT']]);
+    assert.deepEqual(rows.map((row) => row.fields), [['9007199254740993', '-9223372036854775808', 42]]);
+  });
+
   it('pages through the rows of an unbounded SELECT in order until the signal stops it', async () => {
     await gateway.executeAndCollect(session, NUMBERS);
     const operation = await gateway.executeStatement(session, 'SELECT n FROM numbers');

@@ -75,10 +75,10 @@ describe('why a cluster is not ready', () => {
 
 describe('cluster endpoints', () => {
   it('uses Service DNS inside the cluster and the API server proxy outside it', () => {
-    assert.deepEqual(clusterEndpoints({ mode: 'service-dns' }, 'flink-fleet-acme', 'acme-previews', true), {
-      restUrl: 'http://acme-previews.flink-fleet-acme.svc.cluster.local:8081',
-      gatewayUrl: 'http://acme-previews-gateway.flink-fleet-acme.svc.cluster.local:8083' });
-    assert.deepEqual(clusterEndpoints({ mode: 'api-proxy', server: 'https://127.0.0.1:6443/' }, 'flink-fleet-acme', 'acme-orders', false), {
-      restUrl: 'https://127.0.0.1:6443/api/v1/namespaces/flink-fleet-acme/services/acme-orders:rest/proxy' });
+    assert.deepEqual(clusterEndpoints({ mode: 'service-dns' }, 'flink-fleet-acme', 'acme--previews', true), {
+      restUrl: 'http://acme--previews.flink-fleet-acme.svc.cluster.local:8081',
+      gatewayUrl: 'http://acme--previews--gateway.flink-fleet-acme.svc.cluster.local:8083' });
+    assert.deepEqual(clusterEndpoints({ mode: 'api-proxy', server: 'https://127.0.0.1:6443/' }, 'flink-fleet-acme', 'acme--orders', false), {
+      restUrl: 'https://127.0.0.1:6443/api/v1/namespaces/flink-fleet-acme/services/acme--orders:rest/proxy' });
   });
 });

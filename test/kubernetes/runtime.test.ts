@@ -4,6 +4,7 @@ import { CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Po
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { clusterName } from '../../activities/names';
+import { objectNames } from '../../activities/runtime/kubernetes/manifests/labels';
 import { ClusterStartFailed } from '../../activities/runtime/types';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sessionCluster, sqlPipeline } from './fixtures';
@@ -53,7 +54,7 @@ describe('the kubernetes runtime against a real API server', () => {
     const { tenant, namespace } = await bed.tenant();
     const spec = sqlPipeline(tenant, 'orders', { parallelism: 2 });
     const endpoints = await bed.runtime.deployApplicationCluster(spec);
-    assert.match(endpoints.restUrl, new RegExp(`/api/v1/namespaces/${namespace}/services/${tenant}-orders:rest/proxy$`));
+    assert.match(endpoints.restUrl, new RegExp(`/api/v1/namespaces/${namespace}/services/${clusterName(tenant, 'orders')}:rest/proxy$`));
     const cluster = clusterName(tenant, 'orders');
     // The controllers keep writing Deployment status for a moment after availability: wait for quiet.
     let before = await bed.clusterObjects(namespace, cluster, APPLIED_KINDS);
@@ -113,7 +114,7 @@ describe('the kubernetes runtime against a real API server', () => {
     const { tenant, namespace } = await bed.tenant();
     const session = sessionCluster(tenant, 'previews');
     const endpoints = await bed.runtime.deploySessionCluster(session);
-    assert.match(endpoints.gatewayUrl ?? '', /previews-gateway:gateway\/proxy$/);
+    assert.match(endpoints.gatewayUrl ?? '', /previews--gateway:gateway\/proxy$/);
     await bed.runtime.addTaskManager(session, 'tm-one');
     await bed.runtime.addTaskManager(session, 'tm-one');
     await waitUntil('pool pod running', async () => ((await podsOf(namespace, 'flink-fleet/pool=idle'))[0]?.status?.phase === 'Running' ? true : undefined), WAIT);
@@ -157,7 +158,7 @@ describe('the kubernetes runtime against a real API server', () => {
     assert.deepEqual(worker?.ingress?.[0]?._from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flink-fleet' } } }]);
     assert.deepEqual(worker?.ingress?.[0]?.ports?.map((p) => p.port), [8081, 8083]);
     const cluster = clusterName(a.tenant, 'orders');
-    const internal = ofA.get(`${cluster}-internal`)?.spec;
+    const internal = ofA.get(objectNames(cluster).internalPolicy)?.spec;
     assert.deepEqual(internal?.podSelector?.matchLabels, { 'flink-fleet/cluster': cluster });
     assert.deepEqual(internal?.ingress?.[0]?._from, [{ podSelector: { matchLabels: { 'flink-fleet/cluster': cluster } } }]);
     // Nothing in A's policies admits B's namespace: every peer is A's own pods or the worker's namespace.
@@ -189,7 +190,7 @@ describe('the kubernetes runtime against a real API server', () => {
     const { tenant, namespace } = await bed.tenant();
     await bed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'orders'));
     const cluster = clusterName(tenant, 'orders');
-    await core.deleteNamespacedConfigMap({ name: `${cluster}-config`, namespace, propagationPolicy: 'Foreground' });
+    await core.deleteNamespacedConfigMap({ name: objectNames(cluster).config, namespace, propagationPolicy: 'Foreground' });
     await waitUntil('the garbage collector took the cluster', async () => ((await bed.clusterObjects(namespace, cluster)).size === 0 ? true : undefined), WAIT);
     assert.equal((await bed.runtime.observe({ tenant, name: 'orders' })).health, 'missing');
   });

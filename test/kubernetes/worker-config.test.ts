@@ -25,6 +25,6 @@ describe('a worker configured for the kubernetes runtime', () => {
     const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
     assert.equal(runtime.kind, 'kubernetes');
     assert.ok(Array.isArray(await runtime.listClusters()));
-    assert.equal(runtime.storageUri({ tenant: 'acme', name: 'orders' }), 's3://b/p/acme-orders');
+    assert.equal(runtime.storageUri({ tenant: 'acme', name: 'orders' }), 's3://b/p/acme/acme--orders');
   });
 });

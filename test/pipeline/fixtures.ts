@@ -1,3 +1,8 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tenantStoragePrefixOf } from '../../activities/pipeline/tenant-storage';
+import type { FlinkRuntime } from '../../activities/runtime/types';
 import type { PipelineSpecInput } from '../../workflows/pipeline/spec';
 import { toolchain } from '../../scripts/toolchain';
 
@@ -15,9 +20,17 @@ export function sqlPipeline(tenant: string, name: string, overrides: Partial<Pip
   };
 }
 
-export function wordCountConnection(tenant: string, name: string): PipelineSpecInput {
+/** A file:// jar may only come from the tenant's own storage: the jar is put there first, as a tenant would upload it. */
+export function tenantJar(runtime: FlinkRuntime, tenant: string, jar: string): string {
+  const dir = join(fileURLToPath(tenantStoragePrefixOf(runtime, tenant)), 'jobs');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(jar, join(dir, basename(jar)));
+  return pathToFileURL(join(dir, basename(jar))).href;
+}
+
+export function wordCountConnection(runtime: FlinkRuntime, tenant: string, name: string): PipelineSpecInput {
   return {
     tenant, name,
-    job: { kind: 'jar', jarUri: `file://${toolchain().flinkExamplesJar}`, entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount', args: [] },
+    job: { kind: 'jar', jarUri: tenantJar(runtime, tenant, toolchain().flinkExamplesJar), entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount', args: [] },
   };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { clusterName } from '../../activities/names';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
@@ -47,7 +48,7 @@ describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink t
     assert.equal(result?.finalState, 'Stopped');
     assert.match(result?.savepointPath ?? '', /savepoint-/);
     // The tenant's guard rails stay (they are the tenant's, not the cluster's); the cluster's objects go.
-    const ofCluster = { namespace, labelSelector: `flink-fleet/cluster=${tenant}-orders` };
+    const ofCluster = { namespace, labelSelector: `flink-fleet/cluster=${clusterName(tenant, 'orders')}` };
     const left = [
       ...(await apps.listNamespacedDeployment(ofCluster)).items, ...(await apps.listNamespacedReplicaSet(ofCluster)).items,
       ...(await core.listNamespacedPod(ofCluster)).items, ...(await core.listNamespacedService(ofCluster)).items,

@@ -3,13 +3,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { tenantStoragePrefixOf } from '../../activities/pipeline/tenant-storage';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { FleetError } from '../../client/errors';
 import type { Phase } from '../../workflows/pipeline/phases';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { toolchain } from '../../scripts/toolchain';
-import { sqlPipeline, wordCountConnection } from './fixtures';
+import { sqlPipeline, tenantJar, wordCountConnection } from './fixtures';
 
 async function phaseReached(bed: FleetTestBed, tenant: string, name: string, phase: Phase, seen: Phase[] = []): Promise<void> {
   await waitUntil(`pipeline ${tenant}/${name} to reach ${phase}`, async () => {
@@ -53,7 +54,7 @@ describe('runPipeline on the local runtime', () => {
 
   it('finishes a bounded connection (WordCount) on its own and cleans up', async () => {
     const result = await bed.withWorker(async () => {
-      await bed.client.startPipeline(wordCountConnection('acme', 'wordcount'));
+      await bed.client.startPipeline(wordCountConnection(bed.runtime, 'acme', 'wordcount'));
       return bed.client.waitForPipeline('acme', 'wordcount');
     });
     assert.equal(result.finalState, 'Finished');
@@ -161,18 +162,51 @@ describe('runPipeline with a jar Flink cannot run', () => {
   });
 
   for (const [what, job, message] of [
-    ['a jar that does not exist', { jarUri: 'file:///nonexistent/job.jar', entryClass: 'org.example.Job' }, /nonexistent\/job\.jar/],
-    ['a class the jar lacks', { jarUri: `file://${toolchain().flinkExamplesJar}`, entryClass: 'org.example.Missing' }, /entry point class 'org\.example\.Missing' was not found/],
+    ['a jar that does not exist', (b: FleetTestBed) => ({ jarUri: `${tenantStoragePrefixOf(b.runtime, 'acme')}jobs/missing.jar`, entryClass: 'org.example.Job' }), /jobs\/missing\.jar/],
+    ['a class the jar lacks', (b: FleetTestBed) => ({ jarUri: tenantJar(b.runtime, 'acme', toolchain().flinkExamplesJar), entryClass: 'org.example.Missing' }),
+      /entry point class 'org\.example\.Missing' was not found/],
   ] as const) {
     it(`fails with InvalidJar for ${what}, and leaves no process or folder behind`, async () => {
       const error = await bed.withWorker(async () => {
-        await bed.client.startPipeline({ tenant: 'acme', name: 'badjar', job: { kind: 'jar', args: [], ...job } });
+        await bed.client.startPipeline({ tenant: 'acme', name: 'badjar', job: { kind: 'jar', args: [], ...job(bed) } });
         return bed.client.waitForPipeline('acme', 'badjar').then(() => undefined, (e: unknown) => e);
       });
       assert.equal(failureType(error), 'InvalidJar');
       assert.match(String((error as WorkflowFailedError).cause?.message), message);
       assert.deepEqual(await bed.runtime.listClusters(), []);
       assert.deepEqual(readdirSync(join(bed.stateDir, 'clusters')), []);
+    });
+  }
+});
+
+describe('runPipeline given another tenant\'s storage', () => {
+  let bed: FleetTestBed;
+  beforeEach(() => {
+    bed = fleetTestBed('tenant-storage');
+  });
+  afterEach(async () => {
+    await bed.cleanUp();
+  });
+
+  for (const [what, spec, field] of [
+    ['restoreFrom naming another tenant\'s savepoint', (b: FleetTestBed) => sqlPipeline('acme', 'thief', {
+      restoreFrom: `${b.runtime.storageUri({ tenant: 'other', name: 'orders' })}/savepoints/savepoint-0a1b2c-0123456789ab` }), 'spec.restoreFrom'],
+    ['restoreFrom climbing out of its own storage', (b: FleetTestBed) => sqlPipeline('acme', 'thief', {
+      restoreFrom: `${tenantStoragePrefixOf(b.runtime, 'acme')}../other/other--orders/savepoints/savepoint-0a1b2c-0123456789ab` }), 'spec.restoreFrom'],
+    ['a file:// jar from another tenant\'s folder', (b: FleetTestBed) => ({ tenant: 'acme', name: 'thief',
+      job: { kind: 'jar' as const, jarUri: tenantJar(b.runtime, 'other', toolchain().flinkExamplesJar), entryClass: 'org.example.Job', args: [] } }), 'spec.job.jarUri'],
+    ['a file:// jar from the worker\'s disk', () => ({ tenant: 'acme', name: 'thief',
+      job: { kind: 'jar' as const, jarUri: `file://${toolchain().flinkExamplesJar}`, entryClass: 'org.example.Job', args: [] } }), 'spec.job.jarUri'],
+  ] as const) {
+    it(`fails with InvalidSpec naming ${field} for ${what}, before it starts anything`, async () => {
+      const error = await bed.withWorker(async () => {
+        await bed.client.startPipeline(spec(bed));
+        return bed.client.waitForPipeline('acme', 'thief').then(() => undefined, (e: unknown) => e);
+      });
+      assert.equal(failureType(error), 'InvalidSpec');
+      assert.match(String((error as WorkflowFailedError).cause?.message), new RegExp(`${field.replaceAll('.', '\\.')}: .*inside the tenant's own storage`));
+      assert.deepEqual(await bed.runtime.listClusters(), []);
+      assert.equal(existsSync(join(bed.stateDir, 'clusters')) ? readdirSync(join(bed.stateDir, 'clusters')).length : 0, 0);
     });
   }
 });

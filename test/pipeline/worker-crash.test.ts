@@ -16,7 +16,7 @@ async function phaseIn(bed: FleetTestBed, name: string, phases: Phase[], interva
 
 /** What identifies the one cluster of a pipeline: when it was created and its JobManager's pid. */
 function clusterIdentity(bed: FleetTestBed, name: string): { createdAt?: string; jobManager?: number } {
-  const layout = clusterLayout(bed.stateDir, `acme-${name}`);
+  const layout = clusterLayout(bed.stateDir, `acme--${name}`);
   return { createdAt: readRecord(layout)?.createdAt, jobManager: listPids(layout.dir).get('jobmanager') };
 }
 

@@ -52,6 +52,17 @@ describe('preview on a warm pool (local runtime)', () => {
     await fixture.settled(2, 60_000);
   });
 
+  it('returns a BIGINT beyond 2^53 exactly, from the gateway through the workflow to the client', async () => {
+    const stream = await fixture.bed.client.preview('acme', 'SELECT CAST(9007199254740993 AS BIGINT) AS big, CAST(7 AS BIGINT) AS small', { pool: fixture.pool });
+    const streamed: PreviewRow[] = [];
+    for await (const row of stream) streamed.push(row);
+    const result = await stream.result();
+    assert.equal(result.stoppedBecause, 'end-of-data', result.error);
+    assert.deepEqual(result.columns, [{ name: 'big', type: 'BIGINT' }, { name: 'small', type: 'BIGINT' }]);
+    assert.deepEqual(streamed.map((r) => r.fields), [['9007199254740993', 7]]);
+    await fixture.settled(2, 60_000);
+  });
+
   it('returns Flink\'s message for SQL only Flink can reject, and still gives back what it claimed', async () => {
     const result = await (await fixture.bed.client.preview('acme', 'SELECT nope FROM missing_table', { pool: fixture.pool })).result();
     assert.equal(result.stoppedBecause, 'error');

@@ -73,7 +73,7 @@ describe('the local runtime', () => {
   it('finds the cluster a previous attempt deployed instead of starting a second one', async () => {
     const spec = pipelineSpec('retried');
     const first = await runtime.deployApplicationCluster(spec);
-    const dir = clusterLayout(runtime.stateDir, 'acme-retried').dir;
+    const dir = clusterLayout(runtime.stateDir, 'acme--retried').dir;
     const pidsBefore = [...listPids(dir).entries()];
     const again = await new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: runtime.stateDir }).deployApplicationCluster(spec);
     assert.deepEqual(again, first);
@@ -93,7 +93,7 @@ describe('the local runtime', () => {
   it('reports a cluster whose JobManager was killed as failed, with the reason', async () => {
     const spec = pipelineSpec('killed');
     await runtime.deployApplicationCluster(spec);
-    const jobManagerPid = listPids(clusterLayout(runtime.stateDir, 'acme-killed').dir).get('jobmanager');
+    const jobManagerPid = listPids(clusterLayout(runtime.stateDir, 'acme--killed').dir).get('jobmanager');
     assert.ok(jobManagerPid);
     process.kill(jobManagerPid, 'SIGKILL');
     await waitUntil('the JobManager to die', async () => (isRunning(jobManagerPid) ? undefined : true), { timeoutMs: 10_000 });
@@ -105,7 +105,7 @@ describe('the local runtime', () => {
   it('deletes every process and folder of a cluster, and deleting again succeeds', async () => {
     const spec = pipelineSpec('deleted');
     await runtime.deployApplicationCluster(spec);
-    const dir = clusterLayout(runtime.stateDir, 'acme-deleted').dir;
+    const dir = clusterLayout(runtime.stateDir, 'acme--deleted').dir;
     const pids = [...listPids(dir).values()];
     assert.equal(pids.length, 2);
     await runtime.deleteCluster(spec);
@@ -136,7 +136,7 @@ describe('the local runtime', () => {
   it('writes explicit memory sizes and loopback endpoints into the cluster config', async () => {
     const spec = { ...pipelineSpec('sized'), taskManager: { cpu: 1, memoryMb: 1280 } };
     await runtime.deployApplicationCluster(spec);
-    const config = readFileSync(`${clusterLayout(runtime.stateDir, 'acme-sized').conf}/config.yaml`, 'utf8');
+    const config = readFileSync(`${clusterLayout(runtime.stateDir, 'acme--sized').conf}/config.yaml`, 'utf8');
     assert.match(config, /^jobmanager.memory.process.size: "1024m"$/m);
     assert.match(config, /^taskmanager.memory.process.size: "1280m"$/m);
     assert.match(config, /^rest.bind-address: "127.0.0.1"$/m);

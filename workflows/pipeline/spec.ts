@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { tenantName } from '../tenant-name';
+import { jarUriProblem } from './jar-uri';
+import { reservedEnvReader } from './secret-env';
 
 /**
  * The input of runPipeline, validated once at the edge (the client) and again, deterministically, at
@@ -39,7 +42,10 @@ const sqlJob = z.object({
 
 const jarJob = z.object({
   kind: z.literal('jar'),
-  jarUri: z.string().regex(/^(file|https?):\/\/\S+\.jar$/, 'must be a file://, http:// or https:// URI of a .jar file'),
+  jarUri: z.string().max(2048, 'must be at most 2048 characters').superRefine((uri, ctx) => {
+    const problem = jarUriProblem(uri);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   entryClass: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'must be a fully qualified Java class name'),
   args: z.array(z.string().max(4096)).max(128).default([]),
 }).strict();
@@ -52,7 +58,7 @@ const secretEnv = z.object({
 }).strict();
 
 export const pipelineSpecSchema = z.object({
-  tenant: dnsLabel(30),
+  tenant: tenantName,
   name: dnsLabel(40),
   job: z.discriminatedUnion('kind', [sqlJob, jarJob]),
   parallelism: z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(1),
@@ -70,8 +76,17 @@ export const pipelineSpecSchema = z.object({
     maxRestarts: z.number().int().min(0, 'must be at least 0').max(100, 'must be at most 100'),
     windowMinutes: z.number().int().min(1, 'must be at least 1').max(24 * 60, 'must be at most 1440'),
   }).strict().default({ maxRestarts: 3, windowMinutes: 10 }),
-  restoreFrom: z.string().regex(/^(file|s3|gs|hdfs|abfss?):\/\/\S+$/, 'must be a savepoint URI (file://, s3://, ...)').optional(),
-  secretEnv: z.array(secretEnv).max(32).default([]),
+  // `file:/path` too: that is how Flink reports a local savepoint. Whose storage it lies in is checked at deploy.
+  restoreFrom: z.string().max(2048, 'must be at most 2048 characters').regex(/^(file:\/|(s3|gs|hdfs|abfss?):\/\/)\S+$/, 'must be a savepoint URI (file://, s3://, ...)')
+    .optional(),
+  secretEnv: z.array(secretEnv).max(32).default([]).superRefine((entries, ctx) => {
+    entries.forEach(({ env }, i) => {
+      const reader = reservedEnvReader(env);
+      const first = entries.findIndex((other) => other.env === env);
+      if (reader !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'env'], message: `${env} is read by ${reader}; a secret may not set it` });
+      else if (first < i) ctx.addIssue({ code: 'custom', path: [i, 'env'], message: `${env} is already set by secretEnv[${first}]` });
+    });
+  }),
 }).strict();
 
 /** What callers write: defaults may be left out. */

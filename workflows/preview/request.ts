@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tenantName } from '../tenant-name';
 import { InvalidPreviewError, parsePreviewScript, type PreviewScript } from './policy';
 
 /**
@@ -14,7 +15,7 @@ const dnsLabel = (max: number) => z.string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit");
 
 export const previewRequestSchema = z.object({
-  tenant: dnsLabel(30),
+  tenant: tenantName,
   sql: z.string().trim().min(1, 'must not be empty').max(64 * 1024, 'must be at most 64 KiB'),
   maxRows: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(30),
   /** The whole preview, claim included; a workflow timer, so it holds while no worker runs. */

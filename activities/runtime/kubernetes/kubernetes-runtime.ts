@@ -2,7 +2,7 @@ import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Pod, V1
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlinkRequestError, FlinkUnreachable } from '../../flink/errors';
 import { FlinkRestClient } from '../../flink/rest-client';
-import { clusterName } from '../../names';
+import { clusterName, clusterStorageUri } from '../../names';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
@@ -61,7 +61,9 @@ export class KubernetesRuntime implements FlinkRuntime {
 
   async ensureTenant(tenant: string): Promise<void> {
     const namespace = this.namespaceOf(tenant);
-    assertValid(namespace, tenantProblems(tenant, this.longestTenant));
+    // The worker's namespace is configurable, so no fixed list of reserved tenants can rule this out.
+    const workerNamespace = namespace === (this.options.workerNamespace ?? 'flink-fleet') ? [`tenant: its namespace ${namespace} is the worker's own`] : [];
+    assertValid(namespace, [...tenantProblems(tenant, this.longestTenant), ...workerNamespace]);
     await this.api.apply(namespace, tenantNamespace(namespace, tenant));
     for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
     await this.quotaCounted(namespace);
@@ -131,7 +133,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   storageUri(cluster: ClusterRef): string {
-    return `${this.options.storageUri.replace(/\/+$/, '')}/${clusterName(cluster.tenant, cluster.name)}`;
+    return clusterStorageUri(this.options.storageUri, cluster.tenant, cluster.name);
   }
 
   /**

@@ -14,7 +14,7 @@ const JOB_ID = /^[0-9a-f]{32}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const JAR_URI = /^(file|https?):\/\/\S+$/;
+const JAR_URI = /^(file|https):\/\/\S+$/;
 
 type Problems = string[];
 
@@ -71,7 +71,7 @@ export function applicationSpecProblems(spec: ApplicationClusterSpec, image: str
     ...intProblems('parallelism', spec.parallelism, 1, 1024), ...intProblems('slotsPerTaskManager', spec.slotsPerTaskManager, 1, 64),
     ...resourceProblems('jobManager', spec.jobManager, plan), ...resourceProblems('taskManager', spec.taskManager, plan),
     ...secretEnvProblems(spec.secretEnv ?? []),
-    ...(spec.job.kind === 'jar' && !JAR_URI.test(spec.job.jarUri) ? ['job.jarUri: must be a file:// (inside the image), http:// or https:// URI'] : []),
+    ...(spec.job.kind === 'jar' && !JAR_URI.test(spec.job.jarUri) ? ['job.jarUri: must be a file:// (inside the tenant\'s storage) or https:// URI'] : []),
     ...(spec.job.kind === 'sql' && spec.job.script.trim() === '' ? ['job.script: must not be empty'] : []),
   ];
   if (problems.length > 0) return problems;

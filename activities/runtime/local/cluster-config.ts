@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { BASE_OPTIONS, type FlinkOptions } from '../../flink/config';
 import type { ProcessResources } from '../types';
-import type { ClusterLayout, ClusterRecord } from './layout';
+import type { ClusterRecord, TenantClusterLayout } from './layout';
 
 /**
  * The config.yaml of a cluster on this machine: every endpoint on loopback at the ports recorded for
@@ -9,7 +9,7 @@ import type { ClusterLayout, ClusterRecord } from './layout';
  */
 export function localClusterOptions(
   record: ClusterRecord,
-  layout: ClusterLayout,
+  layout: TenantClusterLayout,
   resources: { jobManager: ProcessResources; taskManager: ProcessResources },
 ): FlinkOptions {
   const options: Record<string, string | number | boolean> = {

@@ -9,7 +9,9 @@ import { isRunning } from './processes';
  *
  *   <state>/clusters/<cluster>/cluster.json   what was asked for, and the ports it was given
  *   <state>/clusters/<cluster>/{conf,log,pids,run,tmp,job}
- *   <state>/storage/<cluster>/{checkpoints,savepoints}   outlives the cluster, like a bucket would
+ *   <state>/storage/<tenant>/<cluster>/{checkpoints,savepoints}   outlives the cluster, like a bucket would
+ *
+ * Storage is per tenant first, so one prefix (`storageRoot/<tenant>/`) holds all a tenant may read.
  */
 export interface ClusterRecord {
   readonly tenant: string;
@@ -25,6 +27,10 @@ export interface ClusterLayout {
   readonly record: string;
   readonly conf: string;
   readonly jobDir: string;
+}
+
+/** The layout with the cluster's storage folder, which only the tenant (not the folder name) locates. */
+export interface TenantClusterLayout extends ClusterLayout {
   readonly storage: string;
 }
 
@@ -35,8 +41,17 @@ export function clusterLayout(stateDir: string, cluster: string): ClusterLayout 
     record: join(dir, 'cluster.json'),
     conf: join(dir, 'conf'),
     jobDir: join(dir, 'job'),
-    storage: join(stateDir, 'storage', cluster),
   };
+}
+
+/** The folder the `file://` storage URIs of this runtime point into. */
+export function storageRoot(stateDir: string): string {
+  return join(stateDir, 'storage');
+}
+
+/** Checkpoints and savepoints of one cluster: inside its tenant's folder, and outliving the cluster. */
+export function clusterStorageDir(stateDir: string, tenant: string, cluster: string): string {
+  return join(storageRoot(stateDir), tenant, cluster);
 }
 
 export function readRecord(layout: ClusterLayout): ClusterRecord | undefined {

@@ -1,13 +1,16 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
-import { clusterName } from '../../names';
+import { clusterName, clusterStorageUri } from '../../names';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
 } from '../types';
 import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
-import { clusterLayout, listRecords, readRecord, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord } from './layout';
+import {
+  clusterLayout, clusterStorageDir, listRecords, readRecord, storageRoot, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord,
+  type TenantClusterLayout,
+} from './layout';
 import { freePort } from './ports';
 import { forgetPid, isRunning, lastLines, listPids, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
 import { startupFailureFromLog } from './startup-failure';
@@ -129,7 +132,7 @@ export class LocalRuntime implements FlinkRuntime {
   }
 
   storageUri(cluster: ClusterRef): string {
-    return `file://${this.layout(cluster).storage}`;
+    return clusterStorageUri(`file://${storageRoot(this.options.stateDir)}`, cluster.tenant, cluster.name);
   }
 
   /** Tenants need no isolation objects on one machine; their clusters are folders like any other. */
@@ -148,13 +151,13 @@ export class LocalRuntime implements FlinkRuntime {
     return newest ? `file://${join(jobDir, newest[0])}` : undefined;
   }
 
-  private layout(cluster: ClusterRef): ClusterLayout {
-    return clusterLayout(this.options.stateDir, clusterName(cluster.tenant, cluster.name));
+  private layout(cluster: ClusterRef): TenantClusterLayout {
+    const name = clusterName(cluster.tenant, cluster.name);
+    return { ...clusterLayout(this.options.stateDir, name), storage: clusterStorageDir(this.options.stateDir, cluster.tenant, name) };
   }
 
-  private locked<T>(cluster: ClusterRef, action: (layout: ClusterLayout) => Promise<T>): Promise<T> {
-    const name = clusterName(cluster.tenant, cluster.name);
-    return withClusterLock(this.options.stateDir, name, () => action(clusterLayout(this.options.stateDir, name)));
+  private locked<T>(cluster: ClusterRef, action: (layout: TenantClusterLayout) => Promise<T>): Promise<T> {
+    return withClusterLock(this.options.stateDir, clusterName(cluster.tenant, cluster.name), () => action(this.layout(cluster)));
   }
 
   /** Ports are chosen once and recorded, so a retried deploy configures the same endpoints. */

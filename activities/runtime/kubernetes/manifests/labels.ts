@@ -46,13 +46,19 @@ export function clusterSelector(cluster: string): string {
   return `${MANAGED_BY_SELECTOR},${CLUSTER}=${cluster}`;
 }
 
-/** Object names within the cluster's namespace; all fit 63 characters because cluster names are ≤ 45. */
+/**
+ * Object names within the cluster's namespace; all fit 63 characters because cluster names are ≤ 45.
+ * The suffix follows `--` and contains none itself, so the last `--` of a name says where the cluster
+ * name ends: `c--gateway` of one cluster is never another cluster's `c` or `c--x` (with a single '-',
+ * session cluster `p`'s gateway Service was the Service of a cluster called `p-gateway`).
+ */
 export const objectNames = (cluster: string) => ({
-  config: `${cluster}-config`,
+  config: `${cluster}--config`,
   service: cluster,
-  serviceAccount: `${cluster}-flink`,
-  haRole: `${cluster}-ha`,
-  jobManager: `${cluster}-jobmanager`,
-  taskManager: `${cluster}-taskmanager`,
-  gateway: `${cluster}-gateway`,
+  serviceAccount: `${cluster}--flink`,
+  haRole: `${cluster}--ha`,
+  internalPolicy: `${cluster}--internal`,
+  jobManager: `${cluster}--jobmanager`,
+  taskManager: `${cluster}--taskmanager`,
+  gateway: `${cluster}--gateway`,
 });

@@ -80,7 +80,7 @@ export function tenantGuardRails(namespace: string, tenant: string, plan: Tenant
 export function allowWithinCluster(id: ClusterIdentity): V1NetworkPolicy {
   const ownPods = { matchLabels: { [CLUSTER]: id.cluster } };
   return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: clusterMetadata(id, `${objectNames(id.cluster).service}-internal`, 'jobmanager'),
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: clusterMetadata(id, objectNames(id.cluster).internalPolicy, 'jobmanager'),
     spec: { podSelector: ownPods, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: ownPods }] }] },
   };
 }
