@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { runCli, type CliRun } from '../harness/cli';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
@@ -46,10 +48,13 @@ describe('the flink-fleet CLI', () => {
     it('exits 2 naming the field for a spec the fleet refuses, and starts nothing', async () => {
       const script = join(bed.stateDir, 'p.sql');
       writeFileSync(script, DATAGEN_TO_BLACKHOLE);
-      const { code, stdout, stderr } = await cli(bed, ['--json', 'pipeline', 'start', '--tenant', 'Bad_Tenant', '--name', 'x', '--sql', script]);
+      // With a worker polling, anything started would have left a workflow (and perhaps a cluster) behind.
+      const { code, stdout, stderr } = await bed.withWorker(() => cli(bed, ['--json', 'pipeline', 'start', '--tenant', 'Bad_Tenant', '--name', 'x', '--sql', script]));
       assert.equal(code, 2);
       assert.match(stderr, /spec\.tenant: must be a DNS-1123 label/);
       assert.equal((JSON.parse(stdout) as { error: { type: string } }).error.type, 'InvalidSpec');
+      await assert.rejects(temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId('Bad_Tenant', 'x')).describe(), WorkflowNotFoundError);
+      assert.deepEqual(await bed.runtime.listClusters(), []);
     });
 
     it('exits 1 with NotFound for a pipeline that does not exist', async () => {

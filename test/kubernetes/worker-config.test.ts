@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { clusterName } from '../../activities/names';
+import { CLUSTER, CLUSTER_KIND, NAME_ANNOTATION, objectNames, tenantLabels } from '../../activities/runtime/kubernetes/manifests/labels';
+import { freePort } from '../../activities/runtime/local/ports';
 import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
 import { createRuntime } from '../../worker/runtime';
 import { kubernetesTestBed } from '../harness/global';
+import { newStateDir } from '../harness/state';
 
 describe('a worker configured for the kubernetes runtime', () => {
   it('names what is missing: the storage and, outside a pod, the kubeconfig', () => {
@@ -20,11 +28,36 @@ describe('a worker configured for the kubernetes runtime', () => {
     assert.equal(config.FLEET_WORKER_NAMESPACE, 'flink-fleet');
   });
 
-  it('talks to the API server of its kubeconfig', async () => {
+  it('lists the clusters recorded on the API server its kubeconfig names', async () => {
     const k8s = await kubernetesTestBed();
     const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
     assert.equal(runtime.kind, 'kubernetes');
-    assert.ok(Array.isArray(await runtime.listClusters()));
     assert.equal(runtime.storageUri({ tenant: 'acme', name: 'orders' }), 's3://b/p/acme/acme--orders');
+    const tenant = `wc${randomBytes(4).toString('hex')}`;
+    const cluster = clusterName(tenant, 'orders');
+    const namespace = await k8s.createTestNamespace('worker-config');
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      // A cluster's root ConfigMap, written straight to the API server, is what the runtime lists.
+      const root = await core.createNamespacedConfigMap({ namespace, body: { metadata: {
+        name: objectNames(cluster).config, labels: { ...tenantLabels(tenant), [CLUSTER]: cluster, [CLUSTER_KIND]: 'application' },
+        annotations: { [NAME_ANNOTATION]: 'orders' },
+      } } });
+      const listed = (await runtime.listClusters()).filter((c) => c.tenant === tenant);
+      assert.deepEqual(listed, [{ tenant, name: 'orders', cluster, kind: 'application', createdAt: new Date(root.metadata?.creationTimestamp ?? 0).toISOString() }]);
+    } finally {
+      await core.deleteNamespace({ name: namespace });
+    }
+  });
+
+  it('fails to list clusters when its kubeconfig names an API server that is not there', async () => {
+    const k8s = await kubernetesTestBed();
+    const elsewhere = join(newStateDir('worker-config'), 'kubeconfig');
+    const port = await freePort();
+    writeFileSync(elsewhere, readFileSync(k8s.kubeconfigPath, 'utf8').replaceAll(k8s.server, `https://127.0.0.1:${port}`));
+    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: elsewhere }));
+    await assert.rejects(runtime.listClusters(), {
+      name: 'FetchError', code: 'ECONNREFUSED', message: new RegExp(`request to https://127\\.0\\.0\\.1:${port}/api/v1 failed`),
+    });
   });
 });

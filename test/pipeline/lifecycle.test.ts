@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
+import { clusterName } from '../../activities/names';
 import { clusterLayout } from '../../activities/runtime/local/layout';
 import { isRunning, listPids } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
@@ -40,14 +41,14 @@ describe('runPipeline through failures, cancels and long runs', () => {
         const running = await statusWhen(bed, 'acme', 'fragile', 'running', (s) => s.phase === 'Running' && s.restarts === restarts - 1);
         const jobId = running.jobId as string;
         await waitUntil('a completed checkpoint', () => bed.runtime.latestCheckpoint({ tenant: 'acme', name: 'fragile' }, jobId), { timeoutMs: 60_000 });
-        killProcess(bed, 'acme--fragile', victim);
+        killProcess(bed, clusterName('acme', 'fragile'), victim);
         const restarted = await statusWhen(bed, 'acme', 'fragile', `running after restart ${restarts}`, (s) => s.phase === 'Running' && s.restarts === restarts);
         assert.notEqual(restarted.jobId, jobId, 'a redeploy runs a new job');
         const { endpoints } = await bed.runtime.observe({ tenant: 'acme', name: 'fragile' });
         const { restored } = await new FlinkRestClient(endpoints?.restUrl as string).checkpoints(restarted.jobId as string);
         assert.ok(restored?.externalPath?.includes(`/checkpoints/${jobId}/chk-`), `restored from ${JSON.stringify(restored)}`);
       }
-      killProcess(bed, 'acme--fragile', 'taskmanager-1');
+      killProcess(bed, clusterName('acme', 'fragile'), 'taskmanager-1');
       const failed = await bed.client.waitForPipeline('acme', 'fragile').then(() => undefined, (e: unknown) => e);
       assert.equal((await bed.client.getPipeline('acme', 'fragile')).phase, 'Failed');
       return failed;
@@ -85,7 +86,7 @@ describe('runPipeline through failures, cancels and long runs', () => {
       const { deleted } = await env.client.workflow.execute('collectOrphanClusters', {
         taskQueue: bed.taskQueue, workflowId: `janitor/test-${bed.taskQueue}`, args: [{ graceSeconds: 0 }],
       });
-      assert.deepEqual(deleted, [{ tenant: 'acme', name: 'terminated', cluster: 'acme--terminated', owner: 'pipeline/acme/terminated' }]);
+      assert.deepEqual(deleted, [{ tenant: 'acme', name: 'terminated', cluster: clusterName('acme', 'terminated'), owner: 'pipeline/acme/terminated' }]);
       assert.deepEqual((await bed.runtime.listClusters()).map((c) => c.name), ['alive']);
       await bed.client.stopPipeline('acme', 'alive', { savepoint: false, drain: false, wait: true });
     });

@@ -43,13 +43,16 @@ describe('maintainIdlePool on the local runtime', () => {
 
   it('ends a preview whose worker stopped mid-query by its timeout, and frees what it used', async () => {
     const fixture = poolFixture(bed, pool);
-    const stream = await bed.withWorker(async () => {
+    const { stream, streamedBefore } = await bed.withWorker(async () => {
       await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });
       await fixture.settled(1, 120_000);
       const started = await bed.client.preview('acme', `${SLOW}; SELECT n FROM slow`, { pool, maxRows: 1000, timeoutSeconds: 40 });
       const handle = bed.client.temporal.workflow.getHandle(started.workflowId);
-      await waitUntil('the first rows', async () => ((await handle.query(rowsQuery, 0)).rows.length > 0 ? true : undefined), { timeoutMs: 60_000 });
-      return started;
+      const firstRows = await waitUntil('the first rows', async () => {
+        const { rows } = await handle.query(rowsQuery, 0);
+        return rows.length > 0 ? rows : undefined;
+      }, { timeoutMs: 60_000 });
+      return { stream: started, streamedBefore: firstRows };
     });
     // No worker at all for a while: the preview's timer keeps counting.
     await sleep(5_000);
@@ -59,7 +62,7 @@ describe('maintainIdlePool on the local runtime', () => {
       return ended;
     });
     assert.equal(result.stoppedBecause, 'timeout');
-    assert.ok(result.rows.length > 0);
+    assert.deepEqual(result.rows.slice(0, streamedBefore.length), streamedBefore, 'the rows streamed before the worker went are kept, first');
     assert.ok(result.taskManagerIds.length >= 1);
     const registered = (await (await restOf(bed, pool)).taskManagers()).map((t) => t.id);
     for (const id of result.taskManagerIds) assert.ok(!registered.includes(id), `${id} is gone`);

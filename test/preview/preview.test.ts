@@ -30,7 +30,9 @@ describe('preview on a warm pool (local runtime)', () => {
     assert.deepEqual(streamed, result.rows);
     assert.deepEqual(result.columns, [{ name: 'n', type: 'BIGINT' }]);
     assert.equal(result.taskManagerIds.length, 1);
-    assert.ok(result.timings.firstRowMs !== undefined && result.timings.claimMs !== undefined);
+    const { claimMs, firstRowMs, totalMs } = result.timings;
+    assert.ok(claimMs !== undefined && firstRowMs !== undefined && claimMs <= firstRowMs && firstRowMs <= totalMs,
+      `the claim (${claimMs} ms), then the first row (${firstRowMs} ms), within the whole (${totalMs} ms)`);
     const [used] = result.taskManagerIds;
     await waitUntil(`${used} to leave the JobManager`, async () => ((await registered()).includes(used as string) ? undefined : true), { timeoutMs: 30_000 });
     await fixture.settled(2, 60_000);
