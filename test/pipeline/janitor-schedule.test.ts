@@ -3,7 +3,7 @@ import { ScheduleNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { clusterName } from '../../activities/names';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { ensureJanitorSchedule } from '../../client/janitor-schedule';
-import { JANITOR_SCHEDULE_ID, type OrphanCluster } from '../../workflows/janitor/types';
+import { janitorScheduleId, type OrphanCluster } from '../../workflows/janitor/types';
 import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
@@ -18,7 +18,7 @@ async function running(bed: FleetTestBed, name: string): Promise<void> {
     { timeoutMs: 180_000, intervalMs: 500 });
 }
 
-/** Removes the run-wide schedule, which another file's worker may have made for its own task queue. */
+/** The schedule lives in Temporal, not with the test's processes: removed so no janitor is started for a dead queue. */
 async function deleteSchedule(schedule: ScheduleHandle): Promise<void> {
   await schedule.delete().catch((error: unknown) => {
     if (!(error instanceof ScheduleNotFoundError)) throw error;
@@ -28,29 +28,33 @@ async function deleteSchedule(schedule: ScheduleHandle): Promise<void> {
 describe('the janitor, run by the schedule its worker creates', () => {
   let bed: FleetTestBed;
   let workers: ReturnType<typeof workerProcesses>;
-  const schedule = (): ScheduleHandle => temporalTestBed().env.client.schedule.getHandle(JANITOR_SCHEDULE_ID);
-  beforeEach(async () => {
+  const schedule = (queue = bed.taskQueue): ScheduleHandle => temporalTestBed().env.client.schedule.getHandle(janitorScheduleId(queue));
+  beforeEach(() => {
     bed = fleetTestBed('janitor');
     workers = workerProcesses(bed);
-    await deleteSchedule(schedule());
   });
   afterEach(async () => {
     // Its task queue dies with this test; left behind, it would start janitors nobody runs.
     await deleteSchedule(schedule());
+    await deleteSchedule(schedule(`${bed.taskQueue}-other`));
     await workers.stopAll();
     await bed.cleanUp();
   });
 
-  it('is created once at worker start, for the worker\'s task queue, and a second creation changes nothing', async () => {
+  it('is created once per task queue at worker start, and a second creation for the same queue changes nothing', async () => {
     workers.start();
     const created = await waitUntil('the janitor schedule', () => schedule().describe().catch(() => undefined), { timeoutMs: 60_000, intervalMs: 500 });
     assert.equal(created.action.type, 'startWorkflow');
     assert.equal(created.action.workflowType, 'collectOrphanClusters');
     assert.equal(created.action.taskQueue, bed.taskQueue);
     assert.deepEqual(created.action.args, [{ graceSeconds: GRACE_MS / 1_000 }]);
-    await ensureJanitorSchedule(temporalTestBed().env.client, 'another-task-queue');
-    const after = await schedule().describe();
-    assert.equal(after.action.type === 'startWorkflow' ? after.action.taskQueue : undefined, bed.taskQueue);
+    await ensureJanitorSchedule(temporalTestBed().env.client, bed.taskQueue);
+    assert.equal((await schedule().describe()).info.createdAt.getTime(), created.info.createdAt.getTime());
+    // Another fleet in the same namespace gets a janitor of its own.
+    await ensureJanitorSchedule(temporalTestBed().env.client, `${bed.taskQueue}-other`);
+    const other = await schedule(`${bed.taskQueue}-other`).describe();
+    assert.equal(other.action.type === 'startWorkflow' ? other.action.taskQueue : undefined, `${bed.taskQueue}-other`);
+    assert.equal((await schedule().describe()).action.taskQueue, bed.taskQueue);
   });
 
   it('deletes, when triggered, the cluster of a terminated pipeline and spares a running pipeline\'s', async function () {
@@ -82,7 +86,7 @@ describe('the janitor, run by the schedule its worker creates', () => {
     const deleted = new Map<string, OrphanCluster>();
     for (const { action } of info.recentActions) {
       const janitor = env.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId);
-      assert.equal((await janitor.describe()).typedSearchAttributes.get({ name: 'TemporalScheduledById', type: 'KEYWORD' }), JANITOR_SCHEDULE_ID);
+      assert.equal((await janitor.describe()).typedSearchAttributes.get({ name: 'TemporalScheduledById', type: 'KEYWORD' }), janitorScheduleId(bed.taskQueue));
       for (const orphan of (await janitor.result() as { deleted: OrphanCluster[] }).deleted) deleted.set(orphan.cluster, orphan);
     }
     assert.deepEqual([...deleted.values()], [{ tenant: 'acme', name: 'orphan', cluster: clusterName('acme', 'orphan'), owner: pipelineWorkflowId('acme', 'orphan') }]);

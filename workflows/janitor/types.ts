@@ -12,5 +12,14 @@ export interface CollectOrphansInput {
   readonly graceSeconds: number;
 }
 
-export const JANITOR_SCHEDULE_ID = 'flink-fleet-janitor';
-export const JANITOR_WORKFLOW_ID = 'janitor/orphan-clusters';
+/**
+ * One schedule and one janitor per task queue: a janitor deletes what its own workers' runtime holds,
+ * so a namespace shared by two fleets (two task queues) needs both cleaned.
+ */
+export function janitorScheduleId(taskQueue: string): string {
+  return `flink-fleet-janitor/${taskQueue}`;
+}
+
+export function janitorWorkflowId(taskQueue: string): string {
+  return `janitor/${taskQueue}`;
+}
