@@ -2,6 +2,7 @@ import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
 import { installKubernetes } from './install/kubernetes';
+import { installSqlInspector } from './install/sql-inspector';
 import { installTemporal } from './install/temporal';
 import { requireCommand } from './install/steps';
 
@@ -9,11 +10,13 @@ import { requireCommand } from './install/steps';
 async function main(): Promise<void> {
   requireCommand('python3', ['--version'], 'install Python 3 (Debian: apt-get install python3 python3-venv)');
   requireCommand('java', ['-version'], 'install Java 17 (Debian: apt-get install openjdk-17-jre-headless)');
+  requireCommand('javac', ['-version'], 'install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless)');
   requireCommand('mvn', ['--version'], 'install Maven (Debian: apt-get install maven)');
   requireCommand('go', ['version'], 'install Go 1.26 or newer (the Kubernetes control plane is built from source)');
   const tools = toolchain();
   await installTemporal(tools);
   await installFlink(tools);
+  await installSqlInspector(tools);
   await installKubernetes(tools);
   installChromium();
 }
