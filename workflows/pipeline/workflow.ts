@@ -4,6 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { createPipelineActivities } from '../../activities/pipeline/activities';
+import type { createSqlInspectorActivities } from '../../activities/sql-inspector/activities';
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import type { JobWatchResult, PipelineRef } from './activity-types';
 import {
@@ -12,8 +13,9 @@ import {
 } from './api';
 import { restartAllowed, transition, type Phase } from './phases';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
+import { checkPipelineSql, InvalidSqlError } from './sql-policy';
 
-type Activities = ReturnType<typeof createPipelineActivities>;
+type Activities = ReturnType<typeof createPipelineActivities> & ReturnType<typeof createSqlInspectorActivities>;
 
 const NON_RETRYABLE = ['InvalidSpec', 'InvalidSql', 'InvalidJar', 'FlinkJobFailed', 'ClusterStartFailed', 'QuotaExceeded', 'Unschedulable', 'ImagePullFailed', 'CrashLooping', 'ContainerConfigError', 'PodRejected'];
 const bounded: RetryPolicy = { maximumAttempts: 10, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE };
@@ -24,6 +26,9 @@ const { ensureTenant, deployPipelineCluster, awaitJobRunning, stopJob, latestChe
   heartbeatTimeout: '15 seconds',
   retry: bounded,
 });
+
+// The first inspection of a worker starts its JVM (seconds); later ones take milliseconds.
+const { inspectPipelineSql } = proxyActivities<Activities>({ startToCloseTimeout: '3 minutes', retry: { ...bounded, maximumAttempts: 3 } });
 
 const DEFAULT_WATCH_BOUND_SECONDS = 3600;
 /** Well below Temporal's 50k-event limit, in case the server's suggestion never comes. */
@@ -92,6 +97,10 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: life.phase },
   ]);
 
+  if (life.phase === 'Validating' && spec.job.kind === 'sql') {
+    const refusal = await sqlRefusal(spec.tenant, spec.name, spec.job.script);
+    if (refusal) return refuse(life, refusal);
+  }
   let savepointPath: string | undefined;
   let failed: unknown;
   try {
@@ -121,6 +130,34 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   await condition(allHandlersFinished);
   if (failed) throw applicationFailureOf(failed);
   return life.result;
+}
+
+/**
+ * Flink's own parser and planner say what the script does (the inspector activity); the pipeline
+ * policy judges that, before anything exists. Returns the refusal, if any.
+ */
+async function sqlRefusal(tenant: string, name: string, script: string): Promise<ApplicationFailure | undefined> {
+  try {
+    const { inspection, storageUri } = await inspectPipelineSql({ tenant, name, script });
+    checkPipelineSql(inspection, storageUri);
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidSqlError) return ApplicationFailure.nonRetryable(error.message, 'InvalidSql');
+    const cause = applicationFailureOf(error);
+    if (cause instanceof ApplicationFailure && cause.type === 'InvalidSql') return cause;
+    throw error;
+  }
+}
+
+/** A pipeline refused while Validating ends Failed at once: nothing was created, so nothing is cleaned up. */
+async function refuse(life: Lifecycle, failure: ApplicationFailure): Promise<never> {
+  life.failure = failure.message;
+  setPhase(life, 'Failed');
+  life.result = {
+    finalState: 'Failed', restarts: 0, startedAt: new Date(life.startedAt).toISOString(), endedAt: new Date().toISOString(),
+  };
+  await condition(allHandlersFinished);
+  throw failure;
 }
 
 /**
