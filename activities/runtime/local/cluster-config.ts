@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BASE_OPTIONS, type FlinkOptions } from '../../flink/config';
+import { BASE_OPTIONS, SESSION_OPTIONS, type FlinkOptions } from '../../flink/config';
 import type { ProcessResources } from '../types';
 import type { ClusterLayout, ClusterRecord } from './layout';
 
@@ -28,7 +28,9 @@ export function localClusterOptions(
     'execution.checkpointing.dir': `file://${join(layout.storage, 'checkpoints')}`,
     'execution.checkpointing.savepoint-dir': `file://${join(layout.storage, 'savepoints')}`,
   };
+  // A cluster with a SQL Gateway is a session cluster.
   if (record.ports.gateway !== undefined) {
+    Object.assign(options, SESSION_OPTIONS);
     options['sql-gateway.endpoint.rest.address'] = '127.0.0.1';
     options['sql-gateway.endpoint.rest.bind-address'] = '127.0.0.1';
     options['sql-gateway.endpoint.rest.port'] = record.ports.gateway;
