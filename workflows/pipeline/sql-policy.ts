@@ -62,9 +62,10 @@ function tableRefusal(use: TableUse, storagePrefix: string): string | undefined 
  * only place a filesystem table may point (the pipeline's own storage URI).
  */
 export function checkPipelineSql(inspection: SqlInspection, storagePrefix: string): void {
-  if (!inspection.ok) throw new InvalidSqlError(describeInspectionError(inspection.error));
   for (const statement of inspection.statements) {
     const why = operationRefusal(statement) ?? statement.tables.map((use) => tableRefusal(use, storagePrefix)).find(Boolean);
     if (why) throw new InvalidSqlError(`${describeStatement(statement)} is not allowed: ${why}`);
   }
+  // After the statements Flink read before it: a refusal by name says more.
+  if (!inspection.ok) throw new InvalidSqlError(describeInspectionError(inspection.error));
 }

@@ -39,7 +39,7 @@ const REFUSALS: readonly [RegExp, string][] = [
   [/^(AddJar|RemoveJar|ShowJars)Operation$/, 'jars bring code into the shared cluster'],
   [/Function/, 'functions bring code into the shared cluster'],
   [/Module/, 'modules bring functions into the shared cluster'],
-  [/Modify|StatementSet|TableAs|Truncate|DeleteFrom|Update|Plan/, 'a preview only reads; it never writes to a sink'],
+  [/Modify|StatementSet|TableA[sS]|Truncate|DeleteFrom|Update|Plan/, 'a preview only reads; it never writes to a sink'],
   [/Catalog|Database/, 'catalogs and databases are shared by every tenant'],
   [/^(Create|Alter|Drop)(Table|View|Model|MaterializedTable)/, 'only TEMPORARY tables and views, which vanish with the preview, may be created'],
   [/^ResetOperation$/, 'a preview sets options only with SET'],
@@ -78,7 +78,6 @@ function connectorRefusal(statement: InspectedStatement): string | undefined {
 
 /** The script as setup and query, or InvalidPreviewError naming the first offending statement. */
 export function previewScriptFrom(inspection: SqlInspection): PreviewScript {
-  if (!inspection.ok) throw new InvalidPreviewError(describeInspectionError(inspection.error));
   const setup: string[] = [];
   const queries: InspectedStatement[] = [];
   for (const statement of inspection.statements) {
@@ -88,6 +87,8 @@ export function previewScriptFrom(inspection: SqlInspection): PreviewScript {
     else if (queries.length > 0) throw new InvalidPreviewError(`${describeStatement(statement)} comes after the SELECT; the SELECT must be last`);
     else setup.push(statement.text);
   }
+  // The statements before the one Flink refused are judged first: a refusal by name says more.
+  if (!inspection.ok) throw new InvalidPreviewError(describeInspectionError(inspection.error));
   const [query, second] = queries;
   if (!query) throw new InvalidPreviewError('the script has no SELECT; a preview runs exactly one');
   if (second) throw new InvalidPreviewError(`${describeStatement(second)} is a second SELECT; a preview runs exactly one`);

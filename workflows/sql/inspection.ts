@@ -39,6 +39,8 @@ export const sqlInspectionSchema = z.discriminatedUnion('ok', [
   z.object({
     id: z.number().optional(), ok: z.literal(false),
     error: z.object({ message: z.string(), statement: z.number().int().optional(), line: z.number().int().optional() }),
+    /** The statements Flink read before the one it refused. */
+    statements: z.array(statementSchema).default([]),
   }),
 ]);
 

@@ -20,6 +20,9 @@ import java.util.Set;
  * The SQL inspector: one JSON request per stdin line ({"id": n, "script": "..."}), one JSON answer
  * per stdout line, in order, for as long as stdin stays open. After start-up (and a warm-up, so the
  * first tenant does not pay for class loading) it prints {"ready": true}.
+ *
+ * An answer is {"id", "ok": true, "statements": [...]} or {"id", "ok": false, "error": {"message",
+ * "statement"?, "line"?}, "statements"?: [those before the one Flink refused]}.
  */
 public final class Main {
 
@@ -34,7 +37,7 @@ public final class Main {
         // Answers own stdout; anything a library prints (log4j's default console logger) goes to stderr.
         PrintStream answers = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.setOut(System.err);
-        answer(answers, inspect(JSON.createObjectNode().put("script", WARM_UP)));
+        warmUp();
         answers.println("{\"ready\":true}");
         BufferedReader requests = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = requests.readLine(); line != null; line = requests.readLine()) {
@@ -49,11 +52,10 @@ public final class Main {
         }
     }
 
-    /** Only the warm-up answer is dropped; it was computed to load the planner's classes. */
-    private static void answer(PrintStream answers, ObjectNode warmUp) {
-        if (!warmUp.path("ok").asBoolean()) {
-            System.err.println("warm-up inspection failed: " + warmUp);
-        }
+    /** Loads and JIT-warms the planner's classes; its answer is only logged when it fails. */
+    private static void warmUp() {
+        ObjectNode answer = inspect(JSON.createObjectNode().put("script", WARM_UP));
+        if (!answer.path("ok").asBoolean()) System.err.println("warm-up inspection failed: " + answer);
     }
 
     static ObjectNode inspect(JsonNode request) {
@@ -69,7 +71,10 @@ public final class Main {
             for (StatementReport report : reports) statements.add(toJson(report));
             return result;
         } catch (ScriptInspector.StatementFailed e) {
-            return failure(id, messageOf(e.getCause()), e.index, e.line);
+            ObjectNode result = failure(id, messageOf(e.getCause()), e.index, e.line);
+            ArrayNode before = result.putArray("statements");
+            for (StatementReport report : e.before) before.add(toJson(report));
+            return result;
         } catch (ScriptSplitter.Unsplittable e) {
             return failure(id, messageOf(e), null, e.line);
         } catch (Exception | LinkageError e) {

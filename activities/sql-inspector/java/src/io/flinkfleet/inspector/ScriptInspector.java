@@ -47,14 +47,17 @@ import java.util.Map;
  */
 final class ScriptInspector {
 
+    /** Flink refused a statement; the ones before it are reported too, so a policy can name them first. */
     static final class StatementFailed extends RuntimeException {
         final int index;
         final int line;
+        final List<StatementReport> before;
 
-        StatementFailed(int index, int line, Throwable cause) {
+        StatementFailed(int index, int line, List<StatementReport> before, Throwable cause) {
             super(cause);
             this.index = index;
             this.line = line;
+            this.before = before;
         }
     }
 
@@ -70,7 +73,7 @@ final class ScriptInspector {
             try {
                 inspectStatement(report);
             } catch (Exception e) {
-                throw new StatementFailed(report.index, report.line, e);
+                throw new StatementFailed(report.index, report.line, reports, e);
             }
             reports.add(report);
         }
