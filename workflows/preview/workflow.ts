@@ -101,7 +101,11 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
   };
   setHandler(rowsQuery, (offset) => rowsFrom(run, offset));
   setHandler(progressSignal, (progress) => absorb(run, progress));
-  const script = await inspect(request);
+  const script = await inspect(request).catch((refusal: unknown) => {
+    // A `rows` query answered from the failed workflow's history must say there is nothing more.
+    run.done = true;
+    throw refusal;
+  });
   upsertSearchAttributes([{ key: FleetTenant, value: request.tenant }, { key: FleetKind, value: 'preview' }, { key: FleetJobState, value: 'Running' }]);
   const claimId = uuid4();
   let error: string | undefined;
