@@ -28,9 +28,8 @@ export function localClusterOptions(
     'execution.checkpointing.dir': `file://${join(layout.storage, 'checkpoints')}`,
     'execution.checkpointing.savepoint-dir': `file://${join(layout.storage, 'savepoints')}`,
   };
-  // A cluster with a SQL Gateway is a session cluster.
+  if (record.kind === 'session') Object.assign(options, SESSION_OPTIONS);
   if (record.ports.gateway !== undefined) {
-    Object.assign(options, SESSION_OPTIONS);
     options['sql-gateway.endpoint.rest.address'] = '127.0.0.1';
     options['sql-gateway.endpoint.rest.bind-address'] = '127.0.0.1';
     options['sql-gateway.endpoint.rest.port'] = record.ports.gateway;
