@@ -89,6 +89,10 @@ export class SqlInspector {
     // A failed spawn or a write to a dead JVM must not crash the worker; `within` reports the exit.
     child.on('error', (error) => keep(`spawn: ${error.message}`));
     child.stdin.on('error', () => undefined);
+    // A JVM that died between requests is replaced by the next request, not reported to it.
+    child.once('exit', () => {
+      if (this.running?.child === child) this.running = undefined;
+    });
     child.unref();
     for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
     createInterface({ input: child.stderr }).on('line', keep);
