@@ -10,9 +10,10 @@ import { requireCommand } from './install/steps';
 async function main(): Promise<void> {
   requireCommand('python3', ['--version'], 'install Python 3 (Debian: apt-get install python3 python3-venv)');
   requireCommand('java', ['-version'], 'install Java 17 (Debian: apt-get install openjdk-17-jre-headless)');
-  requireCommand('javac', ['-version'], 'install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless)');
   requireCommand('mvn', ['--version'], 'install Maven (Debian: apt-get install maven)');
   requireCommand('go', ['version'], 'install Go 1.26 or newer (the Kubernetes control plane is built from source)');
+  // The SQL inspector is compiled here, against the cached Flink.
+  requireCommand('javac', ['-version'], 'install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless)');
   const tools = toolchain();
   await installTemporal(tools);
   await installFlink(tools);
