@@ -32,6 +32,12 @@ describe('the SQL inspector client and its JVM', () => {
     assert.deepEqual(answered.ok && answered.statements.map((s) => [s.operation, s.text]), [['PlannerQueryOperation', 'SELECT 1 AS x']]);
   });
 
+  it('answers a script nested deeper than Flink\'s parser can follow, and keeps answering', async () => {
+    const deep = await inspector.inspect(`SELECT ${'('.repeat(20_000)}1${')'.repeat(20_000)}`);
+    assert.equal(deep.ok, false);
+    assert.equal((await inspector.inspect('SELECT 1 AS x')).ok, true);
+  });
+
   it('reports a connector Flink cannot find on the gateway\'s classpath as Flink does', async () => {
     const answer = await inspector.inspect("CREATE TEMPORARY TABLE t (n INT) WITH ('connector' = 'jdbc');\nSELECT n FROM t");
     assert.equal(answer.ok, false);

@@ -77,7 +77,10 @@ public final class Main {
             return result;
         } catch (ScriptSplitter.Unsplittable e) {
             return failure(id, messageOf(e), null, e.line);
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
+            // Flink's lexer throws TokenMgrError and a deep query StackOverflowError: answers, not a
+            // dead inspector. Only a JVM out of memory is left to end the process (the client restarts it).
+            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) throw e;
             return failure(id, messageOf(e), null, null);
         }
     }
