@@ -1,4 +1,4 @@
-import { inspectorClasspath } from '../activities/sql-inspector/install';
+import { inspectorClasspath } from '../activities/sql-inspector/classpath';
 import { SqlInspector } from '../activities/sql-inspector/inspector';
 import { toolchain } from '../scripts/toolchain';
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { sqlInspectionSchema, type SqlInspection } from '../../workflows/sql/inspection';
 import { JAVA_17_OPENS } from '../flink/config';
-import { SQL_INSPECTOR_MAIN } from './install';
+import { SQL_INSPECTOR_MAIN } from './classpath';
 
 export interface SqlInspectorOptions {
   readonly classpath: readonly string[];

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { classesDir, inspectorClasspath, javaSources, type SqlInspectorInstall } from '../../activities/sql-inspector/install';
+import { classesDir, inspectorClasspath, javaSources, type SqlInspectorLocation } from '../../activities/sql-inspector/classpath';
 import type { Toolchain } from '../toolchain';
 import { mavenJar } from './flink';
 import { ensureBuilt, InstallStepFailed, run } from './steps';
 
-export function sqlInspectorInstall(tools: Toolchain): SqlInspectorInstall {
+export function sqlInspectorLocation(tools: Toolchain): SqlInspectorLocation {
   return { flinkHome: tools.flinkHome, plannerJar: tools.flinkTablePlannerJar, builds: tools.sqlInspectorBuilds };
 }
 
@@ -14,7 +14,7 @@ export function sqlInspectorInstall(tools: Toolchain): SqlInspectorInstall {
  * folder named by its sources' hash: a changed source is compiled afresh, an unchanged one is found.
  */
 export async function installSqlInspector(tools: Toolchain): Promise<void> {
-  const install = sqlInspectorInstall(tools);
+  const install = sqlInspectorLocation(tools);
   const planner = mavenJar(tools, 'flink-table-planner_2.12', 'sql-inspector');
   if (planner !== install.plannerJar) throw new InstallStepFailed(`maven put the planner at ${planner}, not ${install.plannerJar}`);
   const classes = classesDir(install);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { inspectorClasspath } from '../../activities/sql-inspector/install';
+import { inspectorClasspath } from '../../activities/sql-inspector/classpath';
 import { SqlInspectionTimeout, SqlInspector } from '../../activities/sql-inspector/inspector';
 import { toolchain } from '../../scripts/toolchain';
 import { createSqlInspector } from '../../worker/sql-inspector';

@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 export const SQL_INSPECTOR_SOURCES = join(__dirname, 'java', 'src');
 export const SQL_INSPECTOR_MAIN = 'io.flinkfleet.inspector.Main';
 
-export interface SqlInspectorInstall {
+export interface SqlInspectorLocation {
   readonly flinkHome: string;
   /** The full planner (flink-table-planner_2.12); FLINK_HOME/lib has only the loader, which hides its classes. */
   readonly plannerJar: string;
@@ -28,16 +28,16 @@ export function sourceHash(dir: string = SQL_INSPECTOR_SOURCES): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-export function classesDir(install: SqlInspectorInstall): string {
-  return join(install.builds, sourceHash(), 'classes');
+export function classesDir(location: SqlInspectorLocation): string {
+  return join(location.builds, sourceHash(), 'classes');
 }
 
 /**
  * The classpath a session cluster's SQL Gateway has (FLINK_HOME/lib), so a connector Flink cannot
  * find there is an error here too, with the planner in place of its loader (the two clash).
  */
-export function inspectorClasspath(install: SqlInspectorInstall, classes: string = classesDir(install)): string[] {
-  const lib = join(install.flinkHome, 'lib');
+export function inspectorClasspath(location: SqlInspectorLocation, classes: string = classesDir(location)): string[] {
+  const lib = join(location.flinkHome, 'lib');
   const jars = readdirSync(lib).filter((f) => f.endsWith('.jar') && !f.startsWith('flink-table-planner-loader')).sort().map((f) => join(lib, f));
-  return [classes, install.plannerJar, ...jars];
+  return [classes, location.plannerJar, ...jars];
 }
