@@ -5,7 +5,7 @@ import type { Toolchain } from '../toolchain';
 import { mavenJar } from './flink';
 import { ensureBuilt, InstallStepFailed, run } from './steps';
 
-export function sqlInspectorLocation(tools: Toolchain): SqlInspectorLocation {
+function sqlInspectorLocation(tools: Toolchain): SqlInspectorLocation {
   return { flinkHome: tools.flinkHome, plannerJar: tools.flinkTablePlannerJar, builds: tools.sqlInspectorBuilds };
 }
 
