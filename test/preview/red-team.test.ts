@@ -30,6 +30,7 @@ describe('the preview policy on Flink\'s own reading of hostile scripts (red tea
       const inspection = await inspector.inspect(attempt.sql);
       assert.throws(() => previewScriptFrom(inspection), (error: unknown) => {
         assert.ok(error instanceof InvalidPreviewError, String(error));
+        assert.equal(error.name, 'InvalidPreview');
         assert.match(error.message, attempt.refused);
         return true;
       });
