@@ -134,7 +134,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
 
 /**
  * Flink's own parser and planner say what the script does (the inspector activity); the pipeline
- * policy judges that, before anything exists. Returns the refusal, if any.
+ * policy judges that, before anything exists. Returns why the pipeline may not start, if it may not:
+ * InvalidSql, or the inspection's own failure (an inspector that could not start, say).
  */
 async function sqlRefusal(tenant: string, name: string, script: string): Promise<ApplicationFailure | undefined> {
   try {
@@ -144,7 +145,7 @@ async function sqlRefusal(tenant: string, name: string, script: string): Promise
   } catch (error) {
     if (error instanceof InvalidSqlError) return ApplicationFailure.nonRetryable(error.message, 'InvalidSql');
     const cause = applicationFailureOf(error);
-    if (cause instanceof ApplicationFailure && cause.type === 'InvalidSql') return cause;
+    if (cause instanceof ApplicationFailure) return cause;
     throw error;
   }
 }
