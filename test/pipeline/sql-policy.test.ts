@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkPipelineSql, InvalidSqlError } from '../../workflows/pipeline/sql-policy';
+import { InvalidSqlError, pipelineScriptFrom } from '../../workflows/pipeline/sql-policy';
 import type { InspectedStatement, SqlInspection, TableUse } from '../../workflows/sql/inspection';
 import { pathWithin } from '../../workflows/sql/storage-path';
 
@@ -16,7 +16,7 @@ const files = (role: TableUse['role'], path: string, connector = 'filesystem'): 
 const refusal = (...statements: InspectedStatement[]): string => {
   next = 1;
   try {
-    checkPipelineSql({ ok: true, statements } satisfies SqlInspection, STORAGE);
+    pipelineScriptFrom({ ok: true, statements, tokensOnly: '' } satisfies SqlInspection, STORAGE);
   } catch (error) {
     assert.ok(error instanceof InvalidSqlError);
     return error.message;
@@ -29,9 +29,9 @@ describe('the pipeline SQL policy (on hand-made inspector answers)', () => {
     next = 1;
   });
 
-  it('allows tables, views, INSERTs, statement sets, allowed SETs and Java functions from the classpath', () => {
-    assert.doesNotThrow(() => checkPipelineSql({
-      ok: true, statements: [
+  it('allows tables, views, INSERTs, statement sets, allowed SETs and Java functions from the classpath, running the script of tokens', () => {
+    assert.equal(pipelineScriptFrom({
+      ok: true, tokensOnly: 'the script without comments', statements: [
         statement('SetOperation', { key: 'execution.checkpointing.interval', value: '5 s' }),
         statement('CreateTableOperation', { temporary: false, tables: [{ role: 'created', table: 't', connector: 'datagen', options: { connector: 'datagen' } }] }),
         statement('CreateTableOperation', { tables: [files('created', `${STORAGE}/out`)] }),
@@ -39,7 +39,7 @@ describe('the pipeline SQL policy (on hand-made inspector answers)', () => {
         statement('SinkModifyOperation', { tables: [files('sink', `${STORAGE}/out`)] }),
         statement('StatementSetOperation', { tables: [files('sink', `${STORAGE}/out/2`)] }),
       ],
-    }, STORAGE));
+    }, STORAGE), 'the script without comments');
   });
 
   it('refuses jars, functions from jars or in Python, catalogs and modules, naming the statement', () => {
@@ -70,7 +70,7 @@ describe('the pipeline SQL policy (on hand-made inspector answers)', () => {
   });
 
   it('passes on Flink\'s own message for a script Flink refuses', () => {
-    assert.throws(() => checkPipelineSql({ ok: false, error: { message: 'SQL parse failed.', line: 1 }, statements: [] }, STORAGE),
+    assert.throws(() => pipelineScriptFrom({ ok: false, error: { message: 'SQL parse failed.', line: 1 }, statements: [] }, STORAGE),
       (error: unknown) => error instanceof InvalidSqlError && error.message === 'Flink cannot run the script (line 1): SQL parse failed.');
   });
 });

@@ -11,7 +11,7 @@ function statement(operation: string, fields: Partial<InspectedStatement> = {}):
 const datagen = (role: TableUse['role'], connector: string | null = 'datagen'): TableUse => ({
   role, table: 'default_catalog.default_database.t', connector, options: connector ? { connector } : {},
 });
-const ok = (...statements: InspectedStatement[]): SqlInspection => ({ ok: true, statements });
+const ok = (...statements: InspectedStatement[]): SqlInspection => ({ ok: true, statements, tokensOnly: '' });
 const refusal = (inspection: SqlInspection): string => {
   try {
     previewScriptFrom(inspection);

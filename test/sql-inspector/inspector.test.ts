@@ -38,6 +38,15 @@ describe('the SQL inspector client and its JVM', () => {
     assert.equal((await inspector.inspect('SELECT 1 AS x')).ok, true);
   });
 
+  it('rebuilds the script from Flink\'s tokens alone, so SqlDriver\'s own scanner finds the same statements', async () => {
+    // SqlDriver's scanner closes a comment at the `/` of `/*/`; Flink's lexer does not. Without
+    // comments the hidden ADD JAR is gone for both, and each token stays on its line.
+    const answer = await inspector.inspect("CREATE TABLE a (n INT) WITH ('connector' = 'datagen'); /*/ ; ADD JAR '/tmp/evil.jar'; -- */\n"
+      + "INSERT INTO a SELECT n FROM a -- done\n;");
+    assert.deepEqual(answer.ok && answer.statements.map((s) => s.operation), ['CreateTableOperation', 'SinkModifyOperation']);
+    assert.equal(answer.ok && answer.tokensOnly, "CREATE TABLE a ( n INT ) WITH ( 'connector' = 'datagen' ) ;\nINSERT INTO a SELECT n FROM a\n;");
+  });
+
   it('reports a connector Flink cannot find on the gateway\'s classpath as Flink does', async () => {
     const answer = await inspector.inspect("CREATE TEMPORARY TABLE t (n INT) WITH ('connector' = 'jdbc');\nSELECT n FROM t");
     assert.equal(answer.ok, false);

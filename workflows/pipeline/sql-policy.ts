@@ -58,14 +58,16 @@ function tableRefusal(use: TableUse, storagePrefix: string): string | undefined 
 }
 
 /**
- * Throws InvalidSqlError naming the first statement the pipeline may not run. `storagePrefix` is the
- * only place a filesystem table may point (the pipeline's own storage URI).
+ * The script the pipeline runs (rebuilt from Flink's tokens, see SqlInspection's tokensOnly), or
+ * InvalidSqlError naming the first statement it may not run. `storagePrefix` is the only place a
+ * filesystem table may point (the pipeline's own storage URI).
  */
-export function checkPipelineSql(inspection: SqlInspection, storagePrefix: string): void {
+export function pipelineScriptFrom(inspection: SqlInspection, storagePrefix: string): string {
   for (const statement of inspection.statements) {
     const why = operationRefusal(statement) ?? statement.tables.map((use) => tableRefusal(use, storagePrefix)).find(Boolean);
     if (why) throw new InvalidSqlError(`${describeStatement(statement)} is not allowed: ${why}`);
   }
   // After the statements Flink read before it: a refusal by name says more.
   if (!inspection.ok) throw new InvalidSqlError(describeInspectionError(inspection.error));
+  return inspection.tokensOnly;
 }

@@ -13,7 +13,7 @@ import {
 } from './api';
 import { restartAllowed, transition, type Phase } from './phases';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
-import { checkPipelineSql, InvalidSqlError } from './sql-policy';
+import { InvalidSqlError, pipelineScriptFrom } from './sql-policy';
 
 type Activities = ReturnType<typeof createPipelineActivities> & ReturnType<typeof createSqlInspectorActivities>;
 
@@ -38,7 +38,8 @@ const MAX_HISTORY_EVENTS = 10_000;
 const newJobId = (): string => uuid4().replace(/-/g, '');
 
 interface Lifecycle {
-  readonly spec: PipelineSpec;
+  /** Once inspected, a SQL job's script is the one Flink's tokens rebuilt: that is what deploys. */
+  spec: PipelineSpec;
   readonly ref: PipelineRef;
   phase: Phase;
   jobId?: string;
@@ -98,15 +99,16 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   ]);
 
   if (life.phase === 'Validating' && spec.job.kind === 'sql') {
-    const refusal = await sqlRefusal(spec.tenant, spec.name, spec.job.script);
-    if (refusal) return refuse(life, refusal);
+    const inspected = await inspectedScript(spec.tenant, spec.name, spec.job.script);
+    if (inspected instanceof ApplicationFailure) return refuse(life, inspected);
+    life.spec = { ...spec, job: { kind: 'sql', script: inspected } };
   }
   let savepointPath: string | undefined;
   let failed: unknown;
   try {
     savepointPath = await live(life, input);
   } catch (error) {
-    if (error instanceof ContinueAsNewSignal) return continueWith(input, error.carried);
+    if (error instanceof ContinueAsNewSignal) return continueWith({ ...input, spec: life.spec }, error.carried);
     failed = error;
   }
   // The compensation: whatever happened above (a stop, the job's end, a failure, a cancel from the
@@ -134,14 +136,14 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
 
 /**
  * Flink's own parser and planner say what the script does (the inspector activity); the pipeline
- * policy judges that, before anything exists. Returns why the pipeline may not start, if it may not:
- * InvalidSql, or the inspection's own failure (an inspector that could not start, say).
+ * policy judges that, before anything exists. Returns the script to deploy (rebuilt from Flink's
+ * tokens), or why the pipeline may not start: InvalidSql, or the inspection's own failure (an
+ * inspector that could not start, say).
  */
-async function sqlRefusal(tenant: string, name: string, script: string): Promise<ApplicationFailure | undefined> {
+async function inspectedScript(tenant: string, name: string, script: string): Promise<string | ApplicationFailure> {
   try {
     const { inspection, storageUri } = await inspectPipelineSql({ tenant, name, script });
-    checkPipelineSql(inspection, storageUri);
-    return undefined;
+    return pipelineScriptFrom(inspection, storageUri);
   } catch (error) {
     if (error instanceof InvalidSqlError) return ApplicationFailure.nonRetryable(error.message, 'InvalidSql');
     const cause = applicationFailureOf(error);

@@ -35,7 +35,15 @@ const statementSchema = z.object({
 });
 
 export const sqlInspectionSchema = z.discriminatedUnion('ok', [
-  z.object({ id: z.number().optional(), ok: z.literal(true), statements: z.array(statementSchema) }),
+  z.object({
+    id: z.number().optional(), ok: z.literal(true), statements: z.array(statementSchema),
+    /**
+     * The script rebuilt from Flink's tokens alone, each on its line: no comments. What a pipeline
+     * runs, because Flink's SqlDriver finds statement ends with a character scanner of its own that
+     * reads some comments differently from Flink's lexer (`/*&#47;` closes a comment for it).
+     */
+    tokensOnly: z.string(),
+  }),
   z.object({
     id: z.number().optional(), ok: z.literal(false),
     error: z.object({ message: z.string(), statement: z.number().int().optional(), line: z.number().int().optional() }),

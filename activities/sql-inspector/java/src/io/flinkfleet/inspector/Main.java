@@ -12,7 +12,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,7 +20,7 @@ import java.util.Set;
  * per stdout line, in order, for as long as stdin stays open. After start-up (and a warm-up, so the
  * first tenant does not pay for class loading) it prints {"ready": true}.
  *
- * An answer is {"id", "ok": true, "statements": [...]} or {"id", "ok": false, "error": {"message",
+ * An answer is {"id", "ok": true, "statements": [...], "tokensOnly": "the script without comments"} or {"id", "ok": false, "error": {"message",
  * "statement"?, "line"?}, "statements"?: [those before the one Flink refused]}.
  */
 public final class Main {
@@ -63,12 +62,13 @@ public final class Main {
         JsonNode script = request.get("script");
         if (script == null || !script.isTextual()) return failure(id, "the request has no \"script\" string", null, null);
         try {
-            List<StatementReport> reports = new ScriptInspector().inspect(script.asText());
+            ScriptInspector.Inspection inspection = new ScriptInspector().inspect(script.asText());
             ObjectNode result = JSON.createObjectNode();
             if (id != null) result.set("id", id);
             result.put("ok", true);
             ArrayNode statements = result.putArray("statements");
-            for (StatementReport report : reports) statements.add(toJson(report));
+            for (StatementReport report : inspection.statements()) statements.add(toJson(report));
+            result.put("tokensOnly", inspection.tokensOnly());
             return result;
         } catch (ScriptInspector.StatementFailed e) {
             ObjectNode result = failure(id, messageOf(e.getCause()), e.index, e.line);

@@ -63,10 +63,14 @@ final class ScriptInspector {
 
     private final TableEnvironmentImpl env = TableEnvironmentImpl.create(EnvironmentSettings.inStreamingMode());
 
-    List<StatementReport> inspect(String script) {
+    /** The statements, and the script rebuilt from Flink's tokens alone (ScriptSplitter.Split). */
+    record Inspection(List<StatementReport> statements, String tokensOnly) {}
+
+    Inspection inspect(String script) {
         PlannerBase planner = (PlannerBase) env.getPlanner();
-        List<ScriptSplitter.Piece> pieces = new ScriptSplitter(planner.plannerContext().createFrameworkConfig().getParserConfig(),
+        ScriptSplitter.Split split = new ScriptSplitter(planner.plannerContext().createFrameworkConfig().getParserConfig(),
                 planner.plannerContext().createCalciteParser()).split(script);
+        List<ScriptSplitter.Piece> pieces = split.pieces();
         List<StatementReport> reports = new ArrayList<>();
         for (ScriptSplitter.Piece piece : pieces) {
             StatementReport report = new StatementReport(reports.size() + 1, piece.line(), piece.column(), piece.text());
@@ -77,7 +81,7 @@ final class ScriptInspector {
             }
             reports.add(report);
         }
-        return reports;
+        return new Inspection(reports, split.tokensOnly());
     }
 
     private void inspectStatement(StatementReport report) {

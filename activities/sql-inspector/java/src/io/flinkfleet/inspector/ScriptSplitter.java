@@ -29,6 +29,14 @@ final class ScriptSplitter {
     /** One statement: its 1-based line and column, and its text from its first token to its `;`. */
     record Piece(int line, int column, String text) {}
 
+    /**
+     * The statements, and the whole script rebuilt from Flink's tokens alone: no comment left, each
+     * token on the line it was on. Flink's SqlDriver splits a pipeline's script with a character
+     * scanner of its own, which reads some comments differently from Flink's lexer (it closes a
+     * comment at the `/` of `/*&#47;`); without comments, the two agree on where statements end.
+     */
+    record Split(List<Piece> pieces, String tokensOnly) {}
+
     static final class Unsplittable extends RuntimeException {
         final int line;
 
@@ -46,7 +54,7 @@ final class ScriptSplitter {
         this.parser = parser;
     }
 
-    List<Piece> split(String script) {
+    Split split(String script) {
         LineIndex lines = new LineIndex(script);
         List<Token> tokens = tokens(script);
         List<Piece> pieces = new ArrayList<>();
@@ -73,7 +81,19 @@ final class ScriptSplitter {
             first = last + 1;
         }
         requireSameAsWholeScript(script, pieces);
-        return pieces;
+        return new Split(pieces, tokensOnly(script, lines, tokens));
+    }
+
+    private static String tokensOnly(String script, LineIndex lines, List<Token> tokens) {
+        StringBuilder text = new StringBuilder();
+        int line = 1;
+        for (Token token : tokens) {
+            if (text.length() > 0) text.append(token.beginLine > line ? "" : " ");
+            for (; line < token.beginLine; line++) text.append('\n');
+            text.append(script, lines.offset(token.beginLine, token.beginColumn), lines.offset(token.endLine, token.endColumn) + 1);
+            line = token.endLine;
+        }
+        return text.toString();
     }
 
     /** Null when Flink's parser reads the text as exactly one statement; else why not. */
