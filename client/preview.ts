@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { rowsQuery, type PreviewColumn, type PreviewResult, type PreviewRow } from '../workflows/preview/api';
 import { InvalidPreviewError } from '../workflows/preview/policy';
 import { parsePreviewRequest, previewWorkflowId, type PreviewRequestInput } from '../workflows/preview/request';
@@ -22,9 +23,10 @@ export interface PreviewStream extends AsyncIterable<PreviewRow> {
 const DEFAULT_POLL_MS = 50;
 
 /**
- * Starts `preview/<tenant>/<uuid>` after checking the request here (a refused statement never
- * reaches Temporal) and streams its rows by polling the `rows` query with an offset: a query costs
- * the workflow's history nothing, unlike a signal or an Update per page.
+ * Starts `preview/<tenant>/<uuid>` after checking the request's fields here, and streams its rows by
+ * polling the `rows` query with an offset: a query costs the workflow's history nothing, unlike a
+ * signal or an Update per page. The SQL is judged by the workflow, on Flink's own reading of it
+ * (only the worker runs Flink); its refusal, InvalidPreview, surfaces here as an InvalidSpec FleetError.
  */
 export async function startPreview(temporal: Client, taskQueue: string, tenant: string, sql: string, options: PreviewOptions = {}): Promise<PreviewStream> {
   const { pollIntervalMs = DEFAULT_POLL_MS, ...rest } = options;
@@ -41,7 +43,12 @@ export async function startPreview(temporal: Client, taskQueue: string, tenant: 
     typedSearchAttributes: [{ key: FleetTenant, value: tenant }, { key: FleetKind, value: 'preview' }, { key: FleetJobState, value: 'Running' }],
     memo: { summary: `preview ${tenant}: ${sql.slice(0, 80).replace(/\s+/g, ' ')}` },
   });
-  const result = (): Promise<PreviewResult> => handle.result() as Promise<PreviewResult>;
+  const result = (): Promise<PreviewResult> => (handle.result() as Promise<PreviewResult>).catch((error: unknown) => {
+    if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidPreview') {
+      throw new FleetError('InvalidSpec', error.cause.message);
+    }
+    throw error;
+  });
   let columns: PreviewColumn[] = [];
   async function* rows(): AsyncGenerator<PreviewRow> {
     let offset = 0;

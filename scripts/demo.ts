@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import { uiLink } from '../client/cli/output';
 import { defaultDevDir, devDown, devUp } from '../client/dev/stack';
 import { FleetClient } from '../client/fleet-client';
 import { DEFAULT_POOL } from '../workflows/preview/request';
+import { toolchain } from './toolchain';
 
 /**
  * The whole product in one run, against the real Temporal dev server and real Flink: the local stack,
@@ -33,8 +35,13 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-async function runPipelineDemo(client: FleetClient, dir: string, uiUrl: string): Promise<void> {
-  const outputDir = join(dir, 'demo-output', PIPELINE);
+/** A pipeline's SQL may write files only inside its own storage, which the runtime names. */
+function pipelineOutputDir(runtimeStateDir: string): string {
+  const storage = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: runtimeStateDir }).storageUri({ tenant: TENANT, name: PIPELINE });
+  return join(new URL(storage).pathname, 'output');
+}
+
+async function runPipelineDemo(client: FleetClient, outputDir: string, uiUrl: string): Promise<void> {
   mkdirSync(outputDir, { recursive: true });
   const { workflowId } = await client.startPipeline({
     tenant: TENANT, name: PIPELINE, job: { kind: 'sql', script: pipelineSql(outputDir) },
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
   try {
     await client.startPool({ sessionCluster: DEFAULT_POOL, target: 1 });
     say(`   preview pool started: ${uiLink(stack.uiUrl, 'default', `pool/${DEFAULT_POOL}`)}`);
-    await runPipelineDemo(client, dir, stack.uiUrl);
+    await runPipelineDemo(client, pipelineOutputDir(stack.runtimeStateDir), stack.uiUrl);
     if (keep) {
       say(`\nThe stack keeps running. Explore: ${stack.uiUrl}\n  npx flink-fleet pool stats\n  npx flink-fleet pipeline list\nStop it with: npx flink-fleet dev down`);
       return;

@@ -2,6 +2,7 @@ import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
 import { installKubernetes } from './install/kubernetes';
+import { installSqlInspector } from './install/sql-inspector';
 import { installTemporal } from './install/temporal';
 import { requireCommand } from './install/steps';
 
@@ -11,9 +12,12 @@ async function main(): Promise<void> {
   requireCommand('java', ['-version'], 'install Java 17 (Debian: apt-get install openjdk-17-jre-headless)');
   requireCommand('mvn', ['--version'], 'install Maven (Debian: apt-get install maven)');
   requireCommand('go', ['version'], 'install Go 1.26 or newer (the Kubernetes control plane is built from source)');
+  // The SQL inspector is compiled here, against the cached Flink.
+  requireCommand('javac', ['-version'], 'install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless)');
   const tools = toolchain();
   await installTemporal(tools);
   await installFlink(tools);
+  await installSqlInspector(tools);
   await installKubernetes(tools);
   installChromium();
 }

@@ -29,6 +29,10 @@ export interface Toolchain {
   readonly mavenRepository: string;
   /** Jar jobs used by tests and the demo (bounded WordCount, unbounded TopSpeedWindowing). */
   readonly flinkExamplesJar: string;
+  /** The full Table planner, which FLINK_HOME/lib hides behind its loader; the SQL inspector needs its classes. */
+  readonly flinkTablePlannerJar: string;
+  /** SQL inspector builds, one folder per hash of its Java sources. */
+  readonly sqlInspectorBuilds: string;
   /** Go module and build caches for the Kubernetes control plane built from source. */
   readonly goPath: string;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
@@ -46,6 +50,9 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     flinkHome,
     mavenRepository: join(root, 'maven-repository'),
     flinkExamplesJar: join(flinkHome, 'examples', `flink-examples-streaming-${VERSIONS.flink}.jar`),
+    flinkTablePlannerJar: join(root, 'maven-repository', 'org', 'apache', 'flink', 'flink-table-planner_2.12', VERSIONS.flink,
+      `flink-table-planner_2.12-${VERSIONS.flink}.jar`),
+    sqlInspectorBuilds: join(root, 'sql-inspector'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
   };

@@ -3,13 +3,16 @@ import { createPipelineActivities } from '../activities/pipeline/activities';
 import { createPoolActivities } from '../activities/pool/activities';
 import { createPreviewActivities } from '../activities/preview/activities';
 import type { FlinkRuntime } from '../activities/runtime/types';
+import { createSqlInspectorActivities } from '../activities/sql-inspector/activities';
+import type { SqlInspector } from '../activities/sql-inspector/inspector';
 
-/** Every activity the fleet's workflows call, bound to the runtime chosen at start. */
-export function createActivities(runtime: FlinkRuntime) {
+/** Every activity the fleet's workflows call, bound to the runtime chosen at start and the worker's SQL inspector. */
+export function createActivities(runtime: FlinkRuntime, inspector: SqlInspector) {
   return {
     ...createPipelineActivities(runtime),
     ...createJanitorActivities(runtime),
     ...createPoolActivities(runtime),
     ...createPreviewActivities(runtime),
+    ...createSqlInspectorActivities(inspector, runtime),
   };
 }

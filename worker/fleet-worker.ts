@@ -1,6 +1,8 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { FlinkRuntime } from '../activities/runtime/types';
+import type { SqlInspector } from '../activities/sql-inspector/inspector';
 import { createActivities } from './activities';
+import { sharedSqlInspector } from './sql-inspector';
 
 export interface FleetWorkerOptions {
   readonly connection: NativeConnection;
@@ -11,6 +13,8 @@ export interface FleetWorkerOptions {
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /** Added to the SDK's own: what an operator adds for tracing, or a fault injector in tests. */
   readonly interceptors?: WorkerOptions['interceptors'];
+  /** Whoever creates one closes it; without one, the worker uses its process's shared inspector. */
+  readonly sqlInspector?: SqlInspector;
 }
 
 export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> {
@@ -18,7 +22,7 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.runtime),
+    activities: createActivities(options.runtime, options.sqlInspector ?? sharedSqlInspector()),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     // Graceful shutdown: activities get this long to finish (or notice cancellation) on SIGTERM.

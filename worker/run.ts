@@ -6,6 +6,7 @@ import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
 import { createLogger, temporalLogger } from './logger';
 import { createRuntime } from './runtime';
 import { checkSearchAttributes } from './search-attributes-check';
+import { createSqlInspector } from './sql-inspector';
 
 /**
  * Runs a worker until SIGTERM/SIGINT (the SDK's own handlers shut it down gracefully). `extras` are
@@ -29,10 +30,15 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const runtime = createRuntime(config);
-  const worker = await createFleetWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, ...extras });
+  const sqlInspector = createSqlInspector(config.FLINK_HOME);
+  const worker = await createFleetWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, sqlInspector, ...extras });
   logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS }, 'worker started');
-  // The SDK installs SIGTERM/SIGINT handlers that shut the worker down gracefully; run() resolves then.
-  await worker.run();
+  try {
+    // The SDK installs SIGTERM/SIGINT handlers that shut the worker down gracefully; run() resolves then.
+    await worker.run();
+  } finally {
+    await sqlInspector.close();
+  }
   await connection.close();
   logger.info('worker stopped');
 }

@@ -43,6 +43,15 @@ export const BASE_OPTIONS: FlinkOptions = {
   ...MEMORY_DEFAULTS,
 };
 
+/**
+ * What a session cluster, shared by every tenant's previews, adds: no OPTIONS hints, so a query can
+ * never change a table's connector or path, whatever slipped past the inspector (defence in depth;
+ * the SQL inspector already judges every source's options after hints).
+ */
+export const SESSION_OPTIONS: FlinkOptions = {
+  'table.dynamic-table-options.enabled': false,
+};
+
 function renderValue(value: FlinkOptionValue): string {
   if (typeof value !== 'string') return String(value);
   // Quote everything that YAML could read as another type or that holds YAML syntax.

@@ -44,14 +44,13 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
     },
 
     /**
-     * Finds every job of the preview (by the ids it reported and by its name, for a job started by an
-     * attempt that crashed before it could say so), asks where they ran, then cancels them and closes
-     * the sessions. Returns the TaskManagers, already killed; the pool replaces them.
+     * Finds every job of the preview, asks where they ran, then cancels them and closes the sessions.
+     * Returns the TaskManagers, already killed; the pool replaces them.
      */
     async stopPreview(input: StopPreviewInput): Promise<string[]> {
       const { rest, gateway } = await endpoints(input);
       try {
-        const jobs = (await rest.jobs()).filter((j) => j.name === input.workflowId || input.jobIds.includes(j.id));
+        const jobs = previewJobs(await rest.jobs(), input);
         const taskManagers = new Set<string>();
         for (const job of jobs) for (const id of await taskManagersOfJob(rest, job.id)) taskManagers.add(id);
         // Killed before the jobs are cancelled: a cancel frees the slot, and Flink would give it to the next job.
@@ -64,6 +63,18 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
       }
     },
   };
+}
+
+/**
+ * A preview's jobs are the ones whose ids the gateway reported to the workflow: a job's name is the
+ * session's `pipeline.name`, which a tenant's SQL could set (the inspector refuses that SET, but an
+ * id cannot be forged at all). Only when no id was ever reported (the attempt that started the job
+ * crashed before the gateway answered with its id) is the name, set by the fleet when it opened the
+ * session, the one way left to find it.
+ */
+export function previewJobs<T extends { readonly id: string; readonly name: string }>(jobs: readonly T[], input: Pick<StopPreviewInput, 'jobIds' | 'workflowId'>): T[] {
+  if (input.jobIds.length > 0) return jobs.filter((j) => input.jobIds.includes(j.id));
+  return jobs.filter((j) => j.name === input.workflowId);
 }
 
 export type PreviewActivities = ReturnType<typeof createPreviewActivities>;

@@ -45,11 +45,12 @@ function downloadWheels(tools: Toolchain): { core: string; libraries: string } {
   return { core, libraries };
 }
 
-function mavenJar(tools: Toolchain, artifactId: string): string {
+/** A Flink jar from Maven Central into the cache's Maven repository; a second call finds it there. */
+export function mavenJar(tools: Toolchain, artifactId: string, component = 'flink'): string {
   const coordinates = `org.apache.flink:${artifactId}:${VERSIONS.flink}`;
   const jar = join(tools.mavenRepository, 'org', 'apache', 'flink', artifactId, VERSIONS.flink, `${artifactId}-${VERSIONS.flink}.jar`);
   if (!existsSync(jar)) {
-    say('flink', `fetching ${coordinates} from Maven Central`);
+    say(component, `fetching ${coordinates} from Maven Central`);
     run('mvn', ['--batch-mode', '--quiet', '-Dstyle.color=never', 'dependency:get', `-Dartifact=${coordinates}`, '-Dtransitive=false',
       `-Dmaven.repo.local=${tools.mavenRepository}`]);
   }

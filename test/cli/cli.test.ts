@@ -57,6 +57,15 @@ describe('the flink-fleet CLI', () => {
       assert.deepEqual(await bed.runtime.listClusters(), []);
     });
 
+    it('exits 2 naming the statement for a preview the workflow refuses, on Flink\'s reading of it', async () => {
+      const hinted = "CREATE TEMPORARY TABLE t (line STRING) WITH ('connector' = 'datagen');\n"
+        + "SELECT line FROM t /*+ OPTIONS('connector' = 'filesystem', 'path' = '/etc/passwd', 'format' = 'raw') */";
+      const { code, stdout, stderr } = await bed.withWorker(() => cli(bed, ['--json', 'preview', '--tenant', 'acme', '--sql', hinted]));
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, /statement 2 \(line 2: SELECT line FROM t .*\) is not allowed: it reads default_catalog\.default_database\.t through connector 'filesystem'/);
+      assert.equal((JSON.parse(stdout.trim().split('\n').at(-1) as string) as { error: { type: string } }).error.type, 'InvalidSpec');
+    });
+
     it('exits 1 with NotFound for a pipeline that does not exist', async () => {
       const { code, stderr } = await cli(bed, ['pipeline', 'status', '--tenant', 'acme', '--name', 'nothing-here']);
       assert.equal(code, 1);

@@ -38,6 +38,7 @@ describe('the install script', () => {
     assert.equal(status, 0, stdout);
     assert.match(stdout, /temporal: already installed/);
     assert.match(stdout, /flink: already installed/);
+    assert.match(stdout, /sql-inspector: already installed/);
     assert.match(stdout, /kubernetes: already installed/);
     assert.match(stdout, /chromium: already installed/);
     assert.doesNotMatch(stdout, /downloading|fetching|installing into/);
@@ -48,6 +49,7 @@ describe('the install script', () => {
     ['java', ['python3'], /Java 17/],
     ['mvn', ['python3', 'java'], /apt-get install maven/],
     ['go', ['python3', 'java', 'mvn'], /Go 1\.26/],
+    ['javac', ['python3', 'java', 'mvn', 'go'], /Java 17 JDK/],
   ] as const) {
     it(`names a missing ${missing} in one line with how to install it`, () => {
       const path = pathWith([...present]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,7 +12,7 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { phasesOf } from '../harness/history';
 import { toolchain } from '../../scripts/toolchain';
-import { sqlPipeline, tenantJar, wordCountConnection } from './fixtures';
+import { DATAGEN_TO_BLACKHOLE, sqlPipeline, tenantJar, wordCountConnection } from './fixtures';
 
 async function phaseReached(bed: FleetTestBed, tenant: string, name: string, phase: Phase): Promise<void> {
   await waitUntil(`pipeline ${tenant}/${name} to reach ${phase}`, async () => {
@@ -131,9 +131,14 @@ describe('runPipeline on the local runtime', () => {
   });
 
   it('fails with FlinkJobFailed and Flink\'s root cause for a job that fails once running, with no restarts left', async () => {
+    // A path inside the pipeline's own storage (the only place its SQL may write), made unwritable:
+    // a plain file stands where the sink needs a directory.
+    const storage = new URL(bed.runtime.storageUri({ tenant: 'acme', name: 'doomed' })).pathname;
+    mkdirSync(storage, { recursive: true });
+    writeFileSync(join(storage, 'blocked'), 'not a directory');
     const script = [
       "CREATE TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '10');",
-      "CREATE TABLE out_files (n BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file:///proc/flink-fleet-cannot-write-here', 'format' = 'csv');",
+      `CREATE TABLE out_files (n BIGINT) WITH ('connector' = 'filesystem', 'path' = 'file://${join(storage, 'blocked', 'out')}', 'format' = 'csv');`,
       'INSERT INTO out_files SELECT n FROM numbers;',
     ].join('\n');
     const error = await bed.withWorker(async () => {
@@ -145,6 +150,28 @@ describe('runPipeline on the local runtime', () => {
     assert.match(String((error as WorkflowFailedError).cause?.message), /: IOException: Failed to create the parent directory: \/proc\/flink-fleet-cannot-write-here$/);
     assert.deepEqual(await bed.runtime.listClusters(), []);
   });
+
+  for (const [what, statement, refused] of [
+    ["reads the machine's files", "CREATE TABLE secrets (line STRING) WITH ('connector' = 'filesystem', 'path' = '/etc/passwd', 'format' = 'raw');",
+      /statement 1 \(line 1: CREATE TABLE secrets .*\) is not allowed: table default_catalog\.default_database\.secrets uses filesystem path '\/etc\/passwd' outside the pipeline's own storage file:\/\//],
+    ['adds a jar', "ADD JAR '/tmp/evil.jar';", /statement 1 \(line 1: ADD JAR '\/tmp\/evil\.jar';\) is not allowed: jars bring code from outside the fleet/],
+    ["sets the fleet's options", "SET 'execution.checkpointing.dir' = 'file:///etc';", /statement 1 .* is not allowed: option 'execution\.checkpointing\.dir' is the fleet's/],
+  ] as const) {
+    it(`fails with InvalidSql before anything exists when its SQL ${what}`, async () => {
+      const seen: Phase[] = [];
+      const error = await bed.withWorker(async () => {
+        await bed.client.startPipeline(sqlPipeline('acme', 'hostile', { job: { kind: 'sql', script: `${statement}\n${DATAGEN_TO_BLACKHOLE}` } }));
+        const failed = await bed.client.waitForPipeline('acme', 'hostile').then(() => undefined, (e: unknown) => e);
+        seen.push((await bed.client.getPipeline('acme', 'hostile')).phase);
+        return failed;
+      });
+      assert.equal(failureType(error), 'InvalidSql');
+      assert.equal((error as WorkflowFailedError).cause instanceof ApplicationFailure && ((error as WorkflowFailedError).cause as ApplicationFailure).nonRetryable, true);
+      assert.match(String((error as WorkflowFailedError).cause?.message), refused);
+      assert.deepEqual(seen, ['Failed']);
+      assert.deepEqual(await bed.runtime.listClusters(), []);
+    });
+  }
 
   it('fails with InvalidSql and Flink\'s message when Flink rejects the script, after cleaning up', async () => {
     const spec = sqlPipeline('acme', 'badsql', { job: { kind: 'sql', script: "CREATE TABLE s (n INT) WITH ('connector' = 'nope');\nCREATE TABLE k (n INT) WITH ('connector' = 'blackhole');\nINSERT INTO k SELECT n FROM s;" } });

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { FleetError } from '../../client/errors';
 import type { PreviewRow } from '../../workflows/preview/api';
+import { temporalTestBed } from '../harness/global';
+import { DATAGEN, fileOptions } from './hostile-scripts';
 import { NUMBERS, startSharedPool, type PoolFixture } from './pool-fixture';
 
 const FIVE = "CREATE TEMPORARY TABLE five (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '5')";
@@ -65,11 +69,12 @@ describe('preview on a warm pool (local runtime)', () => {
     await fixture.settled(2, 60_000);
   });
 
-  it('returns Flink\'s message for SQL only Flink can reject, and still gives back what it claimed', async () => {
-    const result = await (await fixture.bed.client.preview('acme', 'SELECT nope FROM missing_table', { pool: fixture.pool })).result();
-    assert.equal(result.stoppedBecause, 'error');
-    assert.match(result.error ?? '', /missing_table/);
-    await fixture.settled(2, 60_000);
+  it('refuses SQL Flink cannot plan with Flink\'s own message, before claiming anything', async () => {
+    const before = await fixture.bed.client.poolStats(fixture.pool);
+    const stream = await fixture.bed.client.preview('acme', 'SELECT nope FROM missing_table', { pool: fixture.pool });
+    await assert.rejects(stream.result(), (error: unknown) => error instanceof FleetError && /Object 'missing_table' not found/.test(error.message));
+    const after = await fixture.bed.client.poolStats(fixture.pool);
+    assert.deepEqual([after.hits, after.misses, after.busy], [before.hits, before.misses, 0]);
   });
 
   it('runs two previews at once on two different TaskManagers', async () => {
@@ -84,14 +89,38 @@ describe('preview on a warm pool (local runtime)', () => {
     await fixture.settled(2, 90_000);
   });
 
-  it('refuses ADD JAR at the client, naming the statement, without claiming anything', async () => {
+  it('refuses ADD JAR in the workflow, naming the statement, without claiming anything', async () => {
     const before = await fixture.bed.client.poolStats(fixture.pool);
-    await assert.rejects(fixture.bed.client.preview('acme', "ADD JAR '/tmp/evil.jar';\nSELECT 1", { pool: fixture.pool }), (error: unknown) => {
+    const stream = await fixture.bed.client.preview('acme', "ADD JAR '/tmp/evil.jar';\nSELECT 1", { pool: fixture.pool });
+    const streamed: PreviewRow[] = [];
+    // As the CLI reads it: the rows end (none), then the result says why.
+    await assert.rejects(async () => {
+      for await (const row of stream) streamed.push(row);
+      await stream.result();
+    }, (error: unknown) => {
       assert.ok(error instanceof FleetError);
-      assert.match(error.message, /statement 1 \(line 1: ADD JAR/);
+      assert.equal(error.type, 'InvalidSpec');
+      assert.match(error.message, /statement 1 \(line 1: ADD JAR '\/tmp\/evil\.jar';\) is not allowed: jars bring code into the shared cluster/);
       return true;
     });
+    assert.deepEqual(streamed, []);
     const after = await fixture.bed.client.poolStats(fixture.pool);
     assert.deepEqual([after.hits, after.misses, after.busy], [before.hits, before.misses, 0]);
+  });
+
+  it('fails a hinted read of the machine\'s files with InvalidPreview, once, claiming no TaskManager', async () => {
+    const before = await fixture.bed.client.poolStats(fixture.pool);
+    const sql = `${DATAGEN};\nSELECT line FROM t /*+ OPTIONS(${fileOptions('/etc/passwd')}) */`;
+    const stream = await fixture.bed.client.preview('acme', sql, { pool: fixture.pool });
+    const failure = await temporalTestBed().env.client.workflow.getHandle(stream.workflowId).result().then(() => undefined, (error: unknown) => error);
+    assert.ok(failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure, String(failure));
+    assert.equal(failure.cause.type, 'InvalidPreview');
+    assert.equal(failure.cause.nonRetryable, true);
+    assert.match(failure.cause.message, /^request\.sql: statement 2 \(line 2: SELECT line FROM t .*it reads default_catalog\.default_database\.t through connector 'filesystem'/);
+    const after = await fixture.bed.client.poolStats(fixture.pool);
+    assert.deepEqual([after.hits, after.misses, after.busy, after.idle], [before.hits, before.misses, 0, before.idle]);
+    const history = await temporalTestBed().env.client.workflow.getHandle(stream.workflowId).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+    assert.deepEqual(activities, ['inspectSql']);
   });
 });

@@ -4,6 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { createPipelineActivities } from '../../activities/pipeline/activities';
+import type { createSqlInspectorActivities } from '../../activities/sql-inspector/activities';
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import type { JobWatchResult, PipelineRef } from './activity-types';
 import {
@@ -12,8 +13,9 @@ import {
 } from './api';
 import { restartAllowed, transition, type Phase } from './phases';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
+import { InvalidSqlError, pipelineScriptFrom } from './sql-policy';
 
-type Activities = ReturnType<typeof createPipelineActivities>;
+type Activities = ReturnType<typeof createPipelineActivities> & ReturnType<typeof createSqlInspectorActivities>;
 
 const NON_RETRYABLE = ['InvalidSpec', 'InvalidSql', 'InvalidJar', 'FlinkJobFailed', 'ClusterStartFailed', 'QuotaExceeded', 'Unschedulable', 'ImagePullFailed', 'CrashLooping', 'ContainerConfigError', 'PodRejected'];
 const bounded: RetryPolicy = { maximumAttempts: 10, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE };
@@ -25,6 +27,9 @@ const { ensureTenant, deployPipelineCluster, awaitJobRunning, stopJob, latestChe
   retry: bounded,
 });
 
+// The first inspection of a worker starts its JVM (seconds); later ones take milliseconds.
+const { inspectPipelineSql } = proxyActivities<Activities>({ startToCloseTimeout: '3 minutes', heartbeatTimeout: '15 seconds', retry: { ...bounded, maximumAttempts: 3 } });
+
 const DEFAULT_WATCH_BOUND_SECONDS = 3600;
 /** Well below Temporal's 50k-event limit, in case the server's suggestion never comes. */
 const MAX_HISTORY_EVENTS = 10_000;
@@ -33,7 +38,8 @@ const MAX_HISTORY_EVENTS = 10_000;
 const newJobId = (): string => uuid4().replace(/-/g, '');
 
 interface Lifecycle {
-  readonly spec: PipelineSpec;
+  /** Once inspected, a SQL job's script is the one Flink's tokens rebuilt: that is what deploys. */
+  spec: PipelineSpec;
   readonly ref: PipelineRef;
   phase: Phase;
   jobId?: string;
@@ -92,12 +98,17 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: life.phase },
   ]);
 
+  if (life.phase === 'Validating' && spec.job.kind === 'sql') {
+    const inspected = await inspectedScript(spec.tenant, spec.name, spec.job.script);
+    if (inspected instanceof ApplicationFailure) return refuse(life, inspected);
+    life.spec = { ...spec, job: { kind: 'sql', script: inspected } };
+  }
   let savepointPath: string | undefined;
   let failed: unknown;
   try {
     savepointPath = await live(life, input);
   } catch (error) {
-    if (error instanceof ContinueAsNewSignal) return continueWith(input, error.carried);
+    if (error instanceof ContinueAsNewSignal) return continueWith({ ...input, spec: life.spec }, error.carried);
     failed = error;
   }
   // The compensation: whatever happened above (a stop, the job's end, a failure, a cancel from the
@@ -121,6 +132,35 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   await condition(allHandlersFinished);
   if (failed) throw applicationFailureOf(failed);
   return life.result;
+}
+
+/**
+ * Flink's own parser and planner say what the script does (the inspector activity); the pipeline
+ * policy judges that, before anything exists. Returns the script to deploy (rebuilt from Flink's
+ * tokens), or why the pipeline may not start: InvalidSql, or the inspection's own failure (an
+ * inspector that could not start, say).
+ */
+async function inspectedScript(tenant: string, name: string, script: string): Promise<string | ApplicationFailure> {
+  try {
+    const { inspection, storageUri } = await inspectPipelineSql({ tenant, name, script });
+    return pipelineScriptFrom(inspection, storageUri);
+  } catch (error) {
+    if (error instanceof InvalidSqlError) return ApplicationFailure.nonRetryable(error.message, 'InvalidSql');
+    const cause = applicationFailureOf(error);
+    if (cause instanceof ApplicationFailure) return cause;
+    throw error;
+  }
+}
+
+/** A pipeline refused while Validating ends Failed at once: nothing was created, so nothing is cleaned up. */
+async function refuse(life: Lifecycle, failure: ApplicationFailure): Promise<never> {
+  life.failure = failure.message;
+  setPhase(life, 'Failed');
+  life.result = {
+    finalState: 'Failed', restarts: 0, startedAt: new Date(life.startedAt).toISOString(), endedAt: new Date().toISOString(),
+  };
+  await condition(allHandlersFinished);
+  throw failure;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { tenantName } from '../tenant-name';
-import { InvalidPreviewError, parsePreviewScript, type PreviewScript } from './policy';
+import { InvalidPreviewError } from './policy';
 
 /**
  * The input of preview, validated at the client and again, deterministically, at the workflow's
- * start: one schema gives the type, the defaults and the message naming the field.
+ * start: one schema gives the type, the defaults and the message naming the field. The SQL itself is
+ * judged later, in the workflow, on Flink's own reading of it (policy.ts).
  */
 export const DEFAULT_POOL = 'previews';
 /** Temporal refuses payloads over 2 MB; the rows stay well below, with room for the rest of the result. */
@@ -28,23 +29,18 @@ export const previewRequestSchema = z.object({
 }).strict();
 
 export type PreviewRequestInput = z.input<typeof previewRequestSchema>;
-export type PreviewRequest = z.output<typeof previewRequestSchema> & { readonly script: PreviewScript };
+export type PreviewRequest = z.output<typeof previewRequestSchema>;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const message = issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : issue.message;
   return `${['request', ...issue.path.map(String)].join('.')}: ${message}`;
 }
 
-/** The request with defaults and its script split, or InvalidPreviewError naming the field or statement. */
+/** The request with defaults, or InvalidPreviewError naming the field. */
 export function parsePreviewRequest(input: unknown): PreviewRequest {
   const parsed = previewRequestSchema.safeParse(input);
   if (!parsed.success) throw new InvalidPreviewError(`invalid preview request: ${parsed.error.issues.map(describeIssue).join('; ')}`);
-  try {
-    return { ...parsed.data, script: parsePreviewScript(parsed.data.sql) };
-  } catch (error) {
-    if (error instanceof InvalidPreviewError) throw new InvalidPreviewError(`request.sql: ${error.message}`);
-    throw error;
-  }
+  return parsed.data;
 }
 
 export function previewWorkflowId(tenant: string, id: string): string {

@@ -4,16 +4,17 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { createPreviewActivities } from '../../activities/preview/activities';
+import type { createSqlInspectorActivities } from '../../activities/sql-inspector/activities';
 import { poolWorkflowId, releaseSignal, sessionClusterRef } from '../pool/api';
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import {
   progressSignal, rowsQuery, type PreviewColumn, type PreviewProgress, type PreviewResult, type PreviewRow, type RowsPage, type StoppedBecause,
 } from './api';
-import { InvalidPreviewError } from './policy';
+import { InvalidPreviewError, previewScriptFrom, type PreviewScript } from './policy';
 import { parsePreviewRequest, type PreviewRequest, type PreviewRequestInput } from './request';
 import { admitRows, type RowTally } from './rows';
 
-type Activities = ReturnType<typeof createPreviewActivities>;
+type Activities = ReturnType<typeof createPreviewActivities> & ReturnType<typeof createSqlInspectorActivities>;
 
 const NON_RETRYABLE = ['InvalidSql', 'InvalidPreview', 'PoolExhausted', 'PoolNotRunning', 'ClusterNotFound', 'FlinkJobFailed'];
 const retry: RetryPolicy = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE };
@@ -22,6 +23,8 @@ const { claimTaskManager } = proxyActivities<Activities>({ startToCloseTimeout: 
 // A short heartbeat timeout: a crashed worker's query is retried (on another worker) within seconds.
 const { runPreviewQuery } = proxyActivities<Activities>({ startToCloseTimeout: '11 minutes', heartbeatTimeout: '10 seconds', retry: { ...retry, maximumAttempts: 3 } });
 const { stopPreview } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 10 } });
+// The first inspection of a worker starts its JVM (seconds); later ones take milliseconds.
+const { inspectSql } = proxyActivities<Activities>({ startToCloseTimeout: '3 minutes', heartbeatTimeout: '15 seconds', retry: { ...retry, maximumAttempts: 3 } });
 
 /** What the workflow has heard so far; the `rows` query reads it. */
 interface PreviewRun {
@@ -45,6 +48,23 @@ function validate(input: PreviewRequestInput): PreviewRequest {
     return parsePreviewRequest(input);
   } catch (error) {
     if (error instanceof InvalidPreviewError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidPreview');
+    throw error;
+  }
+}
+
+/**
+ * Flink's own parser and planner say what the script is (the inspector activity); the policy judges
+ * that answer. Before anything is claimed, so a refused preview leaves nothing behind.
+ */
+async function inspect(request: PreviewRequest): Promise<PreviewScript> {
+  try {
+    return previewScriptFrom(await inspectSql({ script: request.sql }));
+  } catch (error) {
+    if (error instanceof InvalidPreviewError) throw ApplicationFailure.nonRetryable(`request.sql: ${error.message}`, 'InvalidPreview');
+    // A script that keeps Flink's planner busy past its budget is refused as such.
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidSql') {
+      throw ApplicationFailure.nonRetryable(`request.sql: ${error.cause.message}`, 'InvalidPreview');
+    }
     throw error;
   }
 }
@@ -96,12 +116,17 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
   };
   setHandler(rowsQuery, (offset) => rowsFrom(run, offset));
   setHandler(progressSignal, (progress) => absorb(run, progress));
+  const script = await inspect(request).catch((refusal: unknown) => {
+    // A `rows` query answered from the failed workflow's history must say there is nothing more.
+    run.done = true;
+    throw refusal;
+  });
   upsertSearchAttributes([{ key: FleetTenant, value: request.tenant }, { key: FleetKind, value: 'preview' }, { key: FleetJobState, value: 'Running' }]);
   const claimId = uuid4();
   let error: string | undefined;
   let stoppedBecause: StoppedBecause;
   try {
-    stoppedBecause = await withinTimeout(run, () => claimAndQuery(run, claimId, workflowId));
+    stoppedBecause = await withinTimeout(run, () => claimAndQuery(run, script, claimId, workflowId));
   } catch (failure) {
     stoppedBecause = isCancellation(failure) ? 'cancelled' : 'error';
     if (stoppedBecause === 'error') error = messageOf(failure);
@@ -137,13 +162,13 @@ async function withinTimeout(run: PreviewRun, work: () => Promise<StoppedBecause
   }
 }
 
-async function claimAndQuery(run: PreviewRun, claimId: string, workflowId: string): Promise<StoppedBecause> {
+async function claimAndQuery(run: PreviewRun, script: PreviewScript, claimId: string, workflowId: string): Promise<StoppedBecause> {
   const { request } = run;
   const deadline = run.startedAt + request.timeoutSeconds * 1_000;
   await claimTaskManager({ poolWorkflowId: poolWorkflowId(request.pool), claimId, previewWorkflowId: workflowId, timeoutMs: deadline - Date.now() });
   run.claimMs = Date.now() - run.startedAt;
   const outcome = await runPreviewQuery({
-    ...sessionClusterRef(request.pool), workflowId, setup: request.script.setup, query: request.script.query,
+    ...sessionClusterRef(request.pool), workflowId, setup: script.setup, query: script.query,
     maxRows: request.maxRows, maxBytes: request.maxResultBytes, deadline,
   });
   for (const id of outcome.taskManagerIds) run.taskManagerIds.add(id);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BASE_OPTIONS, type FlinkOptions } from '../../flink/config';
+import { BASE_OPTIONS, SESSION_OPTIONS, type FlinkOptions } from '../../flink/config';
 import type { ProcessResources } from '../types';
 import type { ClusterRecord, TenantClusterLayout } from './layout';
 
@@ -28,6 +28,7 @@ export function localClusterOptions(
     'execution.checkpointing.dir': `file://${join(layout.storage, 'checkpoints')}`,
     'execution.checkpointing.savepoint-dir': `file://${join(layout.storage, 'savepoints')}`,
   };
+  if (record.kind === 'session') Object.assign(options, SESSION_OPTIONS);
   if (record.ports.gateway !== undefined) {
     options['sql-gateway.endpoint.rest.address'] = '127.0.0.1';
     options['sql-gateway.endpoint.rest.bind-address'] = '127.0.0.1';

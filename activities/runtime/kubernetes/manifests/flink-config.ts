@@ -1,4 +1,4 @@
-import { BASE_OPTIONS, renderFlinkConfig, type FlinkOptions } from '../../../flink/config';
+import { BASE_OPTIONS, renderFlinkConfig, SESSION_OPTIONS, type FlinkOptions } from '../../../flink/config';
 import type { ApplicationClusterSpec, ProcessResources, SessionClusterSpec } from '../../types';
 import { APPLICATION_OPTIONS } from '../../local/cluster-config';
 import { ARTIFACTS_DIR, PORTS } from './container';
@@ -70,7 +70,7 @@ export function applicationFlinkOptions(id: ClusterIdentity, spec: ApplicationCl
 export function sessionFlinkOptions(id: ClusterIdentity, spec: SessionClusterSpec, storageUri: string): FlinkOptions {
   return {
     ...BASE_OPTIONS, ...spec.flinkOptions,
-    ...memoryOptions(spec.jobManager, spec.taskManager), ...networkOptions(id), ...storageOptions(storageUri),
+    ...memoryOptions(spec.jobManager, spec.taskManager), ...networkOptions(id), ...storageOptions(storageUri), ...SESSION_OPTIONS,
     'taskmanager.numberOfTaskSlots': 1,
     'sql-gateway.endpoint.rest.address': objectNames(id.cluster).gateway,
     'sql-gateway.endpoint.rest.bind-address': '0.0.0.0',
