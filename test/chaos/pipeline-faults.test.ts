@@ -64,7 +64,7 @@ describe('runPipeline with its worker SIGKILLed at each activity boundary (real 
     assert.deepEqual(problems, []);
     boundaries = await boundariesOf(temporalTestBed().env.client, pipelineWorkflowId(TENANT, 'baseline'), 'runPipeline');
     const types = [...new Set(boundaries.map((b) => b.activityType))];
-    assert.deepEqual(types, ['ensureTenant', 'deployPipelineCluster', 'awaitJobRunning', 'watchJob', 'stopJob', 'deletePipelineCluster']);
+    assert.deepEqual(types, ['inspectPipelineSql', 'ensureTenant', 'deployPipelineCluster', 'awaitJobRunning', 'watchJob', 'stopJob', 'deletePipelineCluster']);
   });
 
   it('reaches the same end at every boundary: Stopped with a savepoint, one JobManager ever, nothing left', async function () {

@@ -61,7 +61,7 @@ describe('preview with its worker SIGKILLed at each activity boundary (real Temp
     const { workflowId, problems } = await runCase(undefined);
     assert.deepEqual(problems, []);
     boundaries = await boundariesOf(temporalTestBed().env.client, workflowId, 'preview');
-    assert.deepEqual([...new Set(boundaries.map((b) => b.activityType))], ['claimTaskManager', 'runPreviewQuery', 'stopPreview']);
+    assert.deepEqual([...new Set(boundaries.map((b) => b.activityType))], ['inspectSql', 'claimTaskManager', 'runPreviewQuery', 'stopPreview']);
   });
 
   it('reaches the same end at every boundary: the same rows, its TaskManagers killed, the pool back at target', async function () {
