@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { isRunning } from '../../activities/runtime/local/processes';
+import { runNode, type CliRun } from '../harness/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'harness', 'leaks.spec.ts');
 
-interface MochaRun { readonly code: number | null; readonly stdout: string; readonly stderr: string }
-
 /** A mocha of its own over the harness fixture, configured exactly as `npm test` is. */
-function runMocha(args: readonly string[]): Promise<MochaRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function runMocha(args: readonly string[]): Promise<CliRun> {
+  return runNode([join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), ...args], { cwd: ROOT });
 }
 
 function leakedPids(stdout: string): number[] {
@@ -26,7 +16,7 @@ function leakedPids(stdout: string): number[] {
 }
 
 describe('the test harness', () => {
-  let run: MochaRun;
+  let run: CliRun;
   before(async function () {
     this.timeout(240_000);
     run = await runMocha([FIXTURE]);

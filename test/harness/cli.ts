@@ -9,10 +9,10 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** The real `flink-fleet` binary, as a user runs it. */
-export function runCli(args: readonly string[]): Promise<CliRun> {
+/** A Node.js program run to its end, with what it printed. */
+export function runNode(args: readonly string[], options: { cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -20,4 +20,9 @@ export function runCli(args: readonly string[]): Promise<CliRun> {
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The real `flink-fleet` binary, as a user runs it. */
+export function runCli(args: readonly string[]): Promise<CliRun> {
+  return runNode([BIN, ...args]);
 }
