@@ -26,6 +26,11 @@ function committedRows(dir: string): string[] {
     .flatMap((file) => readFileSync(join(dir, file), 'utf8').split('\n').filter((line) => line !== ''));
 }
 
+/** The sink writes inside the pipeline's own storage: the only place a pipeline's SQL may write. */
+function sinkDir(bed: FleetTestBed, name: string): string {
+  return join(new URL(bed.runtime.storageUri({ tenant: 'acme', name })).pathname, 'window-counts');
+}
+
 function savepointFolder(path: string): string {
   return new URL(path.replace(/^file:(?!\/\/)/, 'file://')).pathname;
 }
@@ -57,7 +62,7 @@ describe('stopping a pipeline with a savepoint, with and without drain', () => {
   });
 
   it('with drain, fires the open event-time window into the sink before the savepoint, and stops', async () => {
-    const outputDir = join(bed.stateDir, 'window-counts');
+    const outputDir = sinkDir(bed, 'drained');
     const { jobId, result } = await runAndStop(bed, 'drained', outputDir, true);
     assert.equal(result.finalState, 'Stopped');
     assert.match(result.savepointPath ?? '', new RegExp(`/savepoints/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
@@ -69,7 +74,7 @@ describe('stopping a pipeline with a savepoint, with and without drain', () => {
   });
 
   it('without drain, keeps the open window in the savepoint and writes nothing to the sink', async () => {
-    const outputDir = join(bed.stateDir, 'window-counts');
+    const outputDir = sinkDir(bed, 'undrained');
     const { jobId, result } = await runAndStop(bed, 'undrained', outputDir, false);
     assert.equal(result.finalState, 'Stopped');
     assert.match(result.savepointPath ?? '', new RegExp(`/savepoints/savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
