@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tenantStoragePrefixOf } from '../../activities/pipeline/tenant-storage';
 import type { FlinkRuntime } from '../../activities/runtime/types';
-import type { PipelineSpecInput } from '../../workflows/pipeline/spec';
+import assert from 'node:assert/strict';
+import { InvalidSpecError, parsePipelineSpec, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import { toolchain } from '../../scripts/toolchain';
 
 export const DATAGEN_TO_BLACKHOLE = [
@@ -33,4 +34,15 @@ export function wordCountConnection(runtime: FlinkRuntime, tenant: string, name:
     tenant, name,
     job: { kind: 'jar', jarUri: tenantJar(runtime, tenant, toolchain().flinkExamplesJar), entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount', args: [] },
   };
+}
+
+/** What the spec's schema says is wrong with `input`; empty when it is valid. */
+export function problemsOf(input: unknown): readonly string[] {
+  try {
+    parsePipelineSpec(input);
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof InvalidSpecError);
+    return error.problems;
+  }
 }

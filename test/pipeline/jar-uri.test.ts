@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
-import { InvalidSpecError, parsePipelineSpec } from '../../workflows/pipeline/spec';
+import { problemsOf } from './fixtures';
 
 function withJar(jarUri: string): unknown {
   return { tenant: 'acme', name: 'connector', job: { kind: 'jar', jarUri, entryClass: 'com.example.Job' } };
-}
-
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    parsePipelineSpec(input);
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof InvalidSpecError);
-    return error.problems;
-  }
 }
 
 describe('spec.job.jarUri', () => {

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
-import { InvalidSpecError, parsePipelineSpec } from '../../workflows/pipeline/spec';
+import { problemsOf } from './fixtures';
 
 function withEnv(...names: string[]): unknown {
   return { tenant: 'acme', name: 'orders', job: { kind: 'sql', script: 'SELECT 1' },
     secretEnv: names.map((env) => ({ env, secretName: 'creds', key: 'value' })) };
-}
-
-function problemsOf(input: unknown): readonly string[] {
-  try {
-    parsePipelineSpec(input);
-    return [];
-  } catch (error) {
-    assert.ok(error instanceof InvalidSpecError);
-    return error.problems;
-  }
 }
 
 describe('spec.secretEnv names', () => {
