@@ -139,13 +139,12 @@ async function main(): Promise<void> {
     const previews = await callers(PREVIEWS, () => previewOnce(fleet));
     const pool = await fleet.poolStats(POOL);
     await fleet.stopPool(POOL);
-    const figures: SoakFigures = {
+    const figures: Omit<SoakFigures, 'leakedProcesses'> = {
       date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
       callers: CALLERS, poolTarget: POOL_TARGET, wallS: Math.round((performance.now() - began) / 1000),
       pipelines: { cycles: PIPELINES, failures: pipelines.failures, runningMs: pipelines.results.map((r) => r.runningMs), events: pipelines.results.map((r) => r.events), clustersLeft: clustersAfterPipelines },
       previews: { count: PREVIEWS, failures: previews.failures, firstRowMs: previews.results.map((r) => r.firstRowMs), events: previews.results.map((r) => r.events), hits: pool.hits, misses: pool.misses, claimWaitP50Ms: pool.claimWaitP50Ms, claimWaitP95Ms: pool.claimWaitP95Ms },
       workerRss: rss,
-      leakedProcesses: 0,
       clustersLeft: (await runtime.listClusters()).length,
     };
     clearInterval(sampler);
