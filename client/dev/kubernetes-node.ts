@@ -1,0 +1,337 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig, type V1Toleration } from '@kubernetes/client-node';
+import { freePort } from '../../activities/runtime/local/ports';
+import { isRunning, stopProcess } from '../../activities/runtime/local/processes';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { toolchain } from '../../scripts/toolchain';
+import { KUBERNETES_SERVICE_IP, startKubernetes, type KubernetesTestBed, type KubernetesTestBedOptions } from './kubernetes-control-plane';
+import {
+  certificateKubeconfig, cniConflist, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, NODE_NAME, nodePaths, type NodePaths,
+} from './node/configs';
+import { KUBELET_SYSCTLS, processesInNewCgroups, restoreHostState, snapshotHostState, writeSysctls, type HostState } from './node/host-state';
+import { createTestBedPki, type TestBedPki } from './node/pki';
+
+export { NODE_NAME as REAL_NODE } from './node/configs';
+
+/**
+ * Pods that must really run select the real node and tolerate its taint; every other pod (and
+ * every kwok test) keeps landing on kwok nodes, which run nothing.
+ */
+export const REAL_NODE_LABEL = 'flink-fleet.test/real-node';
+export const REAL_NODE_SELECTOR: Readonly<Record<string, string>> = { [REAL_NODE_LABEL]: 'true' };
+export const REAL_NODE_TOLERATION: V1Toleration = { key: REAL_NODE_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' };
+
+/**
+ * A test-only interface whose address the apiserver, the kubelet, kube-proxy and CoreDNS listen on:
+ * not loopback, so pods reach it through the bridge, and from the benchmarking range (RFC 2544), so
+ * it collides with no real network. Its existence is also the host-wide lock: one real node per host.
+ */
+export const TEST_INTERFACE = 'flinkfleet0';
+export const NODE_ADDRESS = '198.18.0.1';
+
+type NodeComponent = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns';
+const COMPONENTS: readonly NodeComponent[] = ['containerd', 'kubelet', 'kube-proxy', 'coredns'];
+
+/** What `stopRealNode` needs, kept in the node's folder so that another process (`dev down`) can stop it. */
+interface NodeRecord {
+  readonly before: HostState;
+  readonly pids: Partial<Record<NodeComponent, number>>;
+  readonly adminKubeconfig?: string;
+}
+
+export interface RealNode {
+  readonly name: string;
+  readonly address: string;
+  readonly dir: string;
+  readonly containerdSocket: string;
+  /** containerd, kubelet, kube-proxy and CoreDNS, in start order. */
+  pids(): number[];
+  /** Loads an OCI archive (`ctr images import`) into the node's containerd, where the kubelet finds it. */
+  importImage(archive: string): void;
+  /** Image references the node's containerd holds in the kubelet's namespace. */
+  images(): string[];
+  stop(): Promise<void>;
+}
+
+export interface KubernetesWithRealNode extends KubernetesTestBed {
+  readonly node: RealNode;
+}
+
+export interface SandboxImage {
+  readonly reference: string;
+  readonly archive: string;
+}
+
+export class RealNodeUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RealNodeUnavailable';
+  }
+}
+
+const READY_TIMEOUT_MS = 120_000;
+const recordFile = (dir: string): string => join(dir, 'node.json');
+
+function ctr(paths: NodePaths, args: string[], timeoutMs = 300_000): string {
+  return execFileSync('ctr', ['--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args], { encoding: 'utf8', timeout: timeoutMs });
+}
+
+function createTestInterface(): void {
+  // A bridge without ports rather than a dummy: this kernel has no dummy driver, and the bridge
+  // driver is loaded anyway for the pods' cni0.
+  const add = spawnSync('ip', ['link', 'add', TEST_INTERFACE, 'type', 'bridge'], { encoding: 'utf8' });
+  if (add.status !== 0) {
+    throw new RealNodeUnavailable(`cannot create the test interface ${TEST_INTERFACE} (${add.stderr.trim()}): another real node runs on this `
+      + `host, or one was not stopped (\`flink-fleet dev down\`, or \`ip link delete ${TEST_INTERFACE}\` when nothing runs)`);
+  }
+  execFileSync('ip', ['address', 'add', `${NODE_ADDRESS}/32`, 'dev', TEST_INTERFACE]);
+  execFileSync('ip', ['link', 'set', TEST_INTERFACE, 'up']);
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new RealNodeUnavailable('a real Kubernetes node needs root (containerd, the kubelet and iptables)');
+  const kubelet = join(toolchain().kubernetesNodeBin, 'kubelet');
+  if (!existsSync(kubelet)) throw new RealNodeUnavailable(`${kubelet} is missing: run \`npm run install-deps\``);
+}
+
+interface Daemon {
+  readonly name: NodeComponent;
+  readonly pid: number;
+  readonly logFile: string;
+  exit?: string;
+}
+
+function startDaemon(paths: NodePaths, name: NodeComponent, binary: string, args: string[], detached: boolean): Daemon {
+  const logFile = join(paths.logs, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  const child = spawn(binary, args, { stdio: ['ignore', out, out], detached });
+  closeSync(out);
+  if (child.pid === undefined) throw new RealNodeUnavailable(`could not start ${binary}`);
+  if (detached) child.unref();
+  const daemon: Daemon = { name, pid: child.pid, logFile };
+  child.on('exit', (code, signal) => { daemon.exit = `exited (${signal ?? `code ${code}`})`; });
+  return daemon;
+}
+
+async function waitFor(daemon: Daemon, probe: () => Promise<boolean>): Promise<void> {
+  await waitUntil(daemon.name, async () => ((await probe()) ? true : undefined),
+    { timeoutMs: READY_TIMEOUT_MS, intervalMs: 500, logFile: daemon.logFile, hopeless: () => daemon.exit });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
+}
+
+function writeJson(file: string, content: object): void {
+  writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
+}
+
+interface NodeStart {
+  readonly paths: NodePaths;
+  readonly controlPlane: KubernetesTestBed;
+  readonly pki: TestBedPki;
+  readonly sandboxImage: SandboxImage;
+  readonly detached: boolean;
+  readonly record: { before: HostState; pids: Partial<Record<NodeComponent, number>>; adminKubeconfig: string };
+}
+
+async function startContainerd(start: NodeStart): Promise<void> {
+  const { paths } = start;
+  mkdirSync(paths.cniConfDir, { recursive: true });
+  mkdirSync(paths.containerdRoot, { recursive: true });
+  writeJson(join(paths.cniConfDir, '10-flink-fleet.conflist'), cniConflist(paths));
+  writeFileSync(paths.containerdConfig, containerdConfig(paths, { sandboxImage: start.sandboxImage.reference, cniBin: toolchain().cniBin }));
+  const daemon = launch(start, 'containerd', '/usr/bin/containerd', ['--config', paths.containerdConfig]);
+  await waitFor(daemon, async () => existsSync(paths.containerdSocket) && spawnSync('ctr', ['--address', paths.containerdSocket, 'version'],
+    { stdio: 'ignore' }).status === 0);
+  ctr(paths, ['images', 'import', start.sandboxImage.archive]);
+}
+
+function launch(start: NodeStart, name: NodeComponent, binary: string, args: string[]): Daemon {
+  const daemon = startDaemon(start.paths, name, binary, args, start.detached);
+  start.record.pids[name] = daemon.pid;
+  writeJson(recordFile(start.paths.dir), start.record);
+  return daemon;
+}
+
+async function startKubelet(start: NodeStart): Promise<void> {
+  const { paths, pki, controlPlane } = start;
+  writeJson(paths.kubeletKubeconfig, certificateKubeconfig(controlPlane.server, pki.caCert, `system:node:${NODE_NAME}`,
+    pki.kubeletClient.cert, pki.kubeletClient.key));
+  const [port, healthzPort] = [await freePort(), await freePort()];
+  writeJson(paths.kubeletConfig, kubeletConfig(paths, { address: NODE_ADDRESS, port, healthzPort, pki,
+    taint: { key: REAL_NODE_LABEL, value: 'true', effect: 'NoSchedule' } }));
+  const daemon = launch(start, 'kubelet', join(toolchain().kubernetesNodeBin, 'kubelet'), [`--config=${paths.kubeletConfig}`,
+    `--kubeconfig=${paths.kubeletKubeconfig}`, `--root-dir=${paths.kubeletRoot}`, `--hostname-override=${NODE_NAME}`,
+    `--node-ip=${NODE_ADDRESS}`, `--node-labels=${REAL_NODE_LABEL}=true`]);
+  const core = controlPlane.kubeConfig.makeApiClient(CoreV1Api);
+  await waitFor(daemon, async () => {
+    const node = await core.readNode({ name: NODE_NAME });
+    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  });
+}
+
+async function startKubeProxy(start: NodeStart): Promise<void> {
+  const { paths, pki, controlPlane } = start;
+  writeJson(paths.kubeProxyKubeconfig, certificateKubeconfig(controlPlane.server, pki.caCert, 'system:kube-proxy',
+    pki.kubeProxy.cert, pki.kubeProxy.key));
+  const [healthzPort, metricsPort] = [await freePort(), await freePort()];
+  writeJson(paths.kubeProxyConfig, kubeProxyConfig(paths, { address: NODE_ADDRESS, healthzPort, metricsPort }));
+  const daemon = launch(start, 'kube-proxy', join(toolchain().kubernetesNodeBin, 'kube-proxy'), [`--config=${paths.kubeProxyConfig}`]);
+  await waitFor(daemon, () => httpOk(`http://${NODE_ADDRESS}:${healthzPort}/healthz`));
+}
+
+async function startCoreDns(start: NodeStart): Promise<void> {
+  const readyPort = await freePort();
+  writeFileSync(start.paths.corefile, corefile({ address: NODE_ADDRESS, readyPort, kubeconfig: start.controlPlane.kubeconfigPath,
+    context: start.controlPlane.kubeConfig.getCurrentContext() }));
+  const daemon = launch(start, 'coredns', join(toolchain().kubernetesNodeBin, 'coredns'), ['-conf', start.paths.corefile]);
+  await waitFor(daemon, () => httpOk(`http://${NODE_ADDRESS}:${readyPort}/ready`));
+}
+
+function realNode(paths: NodePaths, record: NodeRecord): RealNode {
+  return {
+    name: NODE_NAME, address: NODE_ADDRESS, dir: paths.dir, containerdSocket: paths.containerdSocket,
+    pids: () => COMPONENTS.flatMap((name) => (record.pids[name] === undefined ? [] : [record.pids[name]])),
+    importImage: (archive) => { ctr(paths, ['images', 'import', archive]); },
+    images: () => ctr(paths, ['images', 'list', '--quiet']).split('\n').filter(Boolean),
+    stop: () => stopRealNode(paths.dir),
+  };
+}
+
+/**
+ * Starts containerd, the kubelet, kube-proxy and CoreDNS as a node of `controlPlane`, which must
+ * have been started with `realNode` support (see startKubernetesWithRealNode). On failure it stops
+ * what it started and puts the host back.
+ */
+async function startRealNode(controlPlane: KubernetesTestBed, pki: TestBedPki, sandboxImage: SandboxImage, before: HostState,
+  options: { dir: string; detached: boolean }): Promise<RealNode> {
+  const paths = nodePaths(options.dir);
+  mkdirSync(paths.logs, { recursive: true });
+  const record = { before, pids: {}, adminKubeconfig: controlPlane.kubeconfigPath };
+  writeJson(recordFile(paths.dir), record);
+  const start: NodeStart = { paths, controlPlane, pki, sandboxImage, detached: options.detached, record };
+  await startContainerd(start);
+  await startKubelet(start);
+  // Set by the kubelet at start only; the node needs none of them, the host's owner chose the others.
+  writeSysctls(before.sysctls, KUBELET_SYSCTLS);
+  await startKubeProxy(start);
+  await startCoreDns(start);
+  return realNode(paths, record);
+}
+
+/** Deleted through the API so that the kubelet tears each pod down, CNI included, while it still runs. */
+async function drainNode(adminKubeconfig: string): Promise<void> {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(adminKubeconfig);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const onNode = async (): Promise<number> => (await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${NODE_NAME}` })).items.length;
+  const pods = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${NODE_NAME}` });
+  for (const pod of pods.items) {
+    await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', gracePeriodSeconds: 1 })
+      .catch(() => undefined);
+  }
+  await waitUntil(`pods on ${NODE_NAME} gone`, async () => ((await onNode()) === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+}
+
+/** Whatever the kubelet could not tear down: containerd's shims for our socket and the processes in pods' cgroups. */
+function killLeftovers(paths: NodePaths, before: HostState): void {
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes('containerd-shim') && cmdline.includes(paths.containerdSocket)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  for (const pid of processesInNewCgroups(before)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+async function waitNoProcessesInNewCgroups(before: HostState): Promise<void> {
+  await waitUntil('pod processes gone', async () => (processesInNewCgroups(before).length === 0 ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 200 }).catch(() => undefined);
+}
+
+/**
+ * Stops the node in `dir` (from this process or another) and puts the host back as it was before
+ * it started: pods drained through the API while the control plane still runs, then CoreDNS,
+ * kube-proxy (and its chains), the kubelet, containerd, and last the mounts, chains, interfaces,
+ * paths, cgroups and sysctls it left.
+ */
+export async function stopRealNode(dir: string): Promise<void> {
+  if (!existsSync(recordFile(dir))) return;
+  const record = JSON.parse(readFileSync(recordFile(dir), 'utf8')) as NodeRecord;
+  const paths = nodePaths(dir);
+  const running = (name: NodeComponent): number | undefined => {
+    const pid = record.pids[name];
+    return pid !== undefined && isRunning(pid) ? pid : undefined;
+  };
+  if (record.adminKubeconfig && running('kubelet') !== undefined) await drainNode(record.adminKubeconfig).catch(() => undefined);
+  for (const name of ['coredns', 'kube-proxy', 'kubelet'] as const) {
+    const pid = running(name);
+    if (pid !== undefined) await stopProcess(pid, 10_000);
+  }
+  spawnSync(join(toolchain().kubernetesNodeBin, 'kube-proxy'), ['--cleanup'], { stdio: 'ignore' });
+  if (running('containerd') !== undefined) {
+    for (const task of ctr(paths, ['tasks', 'list', '--quiet']).split('\n').filter(Boolean)) {
+      spawnSync('ctr', ['--address', paths.containerdSocket, '--namespace', 'k8s.io', 'tasks', 'delete', '--force', task], { stdio: 'ignore' });
+    }
+    await stopProcess(running('containerd') ?? 0, 15_000);
+  }
+  killLeftovers(paths, record.before);
+  await waitNoProcessesInNewCgroups(record.before);
+  restoreHostState(record.before);
+  rmSync(recordFile(dir), { force: true });
+}
+
+export interface RealNodeOptions extends KubernetesTestBedOptions {
+  /** The pause image every pod's sandbox runs; imported before the kubelet starts. */
+  readonly sandboxImage: SandboxImage;
+}
+
+/**
+ * The control plane of startKubernetes (kwok nodes included) plus one real node on a test-only
+ * interface. Records the host's state first; stop() puts it back.
+ */
+export async function startKubernetesWithRealNode(options: RealNodeOptions): Promise<KubernetesWithRealNode> {
+  requireRoot();
+  const log = options.log ?? ((line: string) => process.stderr.write(`[kubernetes] ${line}\n`));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flink-fleet-kubernetes-'));
+  const nodeDir = join(dataDir, 'node');
+  mkdirSync(nodeDir, { recursive: true });
+  const before = snapshotHostState(nodeDir);
+  createTestInterface();
+  let controlPlane: KubernetesTestBed | undefined;
+  try {
+    const pki = createTestBedPki(join(dataDir, 'pki'), { nodeName: NODE_NAME, address: NODE_ADDRESS, serviceIp: KUBERNETES_SERVICE_IP });
+    controlPlane = await startKubernetes({ ...options, dataDir, log, realNode: { address: NODE_ADDRESS, pki } });
+    const started = Date.now();
+    const node = await startRealNode(controlPlane, pki, options.sandboxImage, before, { dir: nodeDir, detached: options.detached ?? false });
+    log(`real node ${NODE_NAME} ready at ${NODE_ADDRESS} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const plane = controlPlane;
+    return {
+      ...plane, node,
+      pids: () => [...plane.pids(), ...node.pids()],
+      stop: async () => {
+        await node.stop();
+        await plane.stop();
+      },
+    };
+  } catch (error) {
+    await stopRealNode(nodeDir).catch(() => undefined);
+    await controlPlane?.stop();
+    restoreHostState(before);
+    throw error;
+  }
+}

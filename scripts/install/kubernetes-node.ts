@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { VERSIONS, type Toolchain } from '../toolchain';
+import { goEnvironment, kubernetesLdflags, MODULE_DIR } from './kubernetes';
+import { ensureBuilt, MissingPrerequisite, run, say } from './steps';
+
+/** Built from the control plane's own module, so the kubelet and the apiserver are the same release. */
+const NODE_COMMANDS = ['kubelet', 'kube-proxy', 'kubectl'] as const;
+
+/** containerd's CRI plugin calls these for every pod sandbox: loopback for `lo`, the rest from our conflist. */
+export const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as const;
+const CNI_PACKAGES: Record<(typeof CNI_PLUGINS)[number], string> = {
+  bridge: 'plugins/main/bridge', 'host-local': 'plugins/ipam/host-local', loopback: 'plugins/main/loopback', portmap: 'plugins/meta/portmap',
+};
+
+/**
+ * What the node needs from the system, by command and the Debian package that has it. Debian's
+ * containerd 1.6 and runc are the ones verified on this machine (see issue 12).
+ */
+const SYSTEM_PACKAGES: ReadonlyArray<readonly [command: string, versionArgs: string[], pkg: string]> = [
+  ['containerd', ['--version'], 'containerd'],
+  ['ctr', ['--version'], 'containerd'],
+  ['runc', ['--version'], 'runc'],
+  ['iptables', ['--version'], 'iptables'],
+  ['conntrack', ['--version'], 'conntrack'],
+  ['socat', ['-V'], 'socat'],
+  ['openssl', ['version'], 'openssl'],
+  ['ip', ['-V'], 'iproute2'],
+];
+
+function missingSystemPackages(): string[] {
+  const missing = SYSTEM_PACKAGES.filter(([command, args]) => {
+    const probe = spawnSync(command, args, { stdio: 'ignore' });
+    return probe.error !== undefined || probe.status !== 0;
+  });
+  return [...new Set(missing.map(([, , pkg]) => pkg))];
+}
+
+/** From Debian's archive like Chromium: these talk to the kernel and are the host's, not a cache's. */
+export function installNodeSystemPackages(): void {
+  const missing = missingSystemPackages();
+  if (missing.length === 0) {
+    say('kubernetes node', `system packages present (${[...new Set(SYSTEM_PACKAGES.map(([, , pkg]) => pkg))].join(', ')})`);
+    return;
+  }
+  if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new MissingPrerequisite(missing.join(' '), `the real Kubernetes node needs them (as root: apt-get install ${missing.join(' ')})`);
+  }
+  say('kubernetes node', `installing Debian's ${missing.join(', ')} with apt-get`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function buildNodeCommands(tools: Toolchain): void {
+  say('kubernetes node', `building ${NODE_COMMANDS.join(', ')} v${VERSIONS.kubernetes} (about a minute with the control plane's caches warm)`);
+  const packages = NODE_COMMANDS.map((command) => `k8s.io/kubernetes/cmd/${command}`);
+  run('go', ['build', '-trimpath', `-ldflags=${kubernetesLdflags()}`, '-o', `${tools.kubernetesNodeBin}/`, ...packages],
+    { cwd: MODULE_DIR, env: goEnvironment(tools) });
+}
+
+/** `go install pkg@version` builds each tool against its own go.mod, as its releases are. */
+function goInstall(tools: Toolchain, bin: string, packages: string[]): void {
+  const env = { ...goEnvironment(tools), GOFLAGS: '', GOBIN: bin };
+  run('go', ['install', '-trimpath', '-ldflags=-s -w', ...packages], { cwd: tools.goPath, env });
+}
+
+export async function installKubernetesNode(tools: Toolchain): Promise<void> {
+  installNodeSystemPackages();
+  await ensureBuilt('kubernetes node', dirname(tools.kubernetesNodeBin), () => {
+    buildNodeCommands(tools);
+    say('cni plugins', `building ${CNI_PLUGINS.join(', ')} v${VERSIONS.cniPlugins}`);
+    goInstall(tools, tools.cniBin, CNI_PLUGINS.map((plugin) => `github.com/containernetworking/plugins/${CNI_PACKAGES[plugin]}@v${VERSIONS.cniPlugins}`));
+    // Its default plugin set includes `kubernetes`, which is all the node's cluster DNS needs.
+    say('coredns', `building coredns v${VERSIONS.coredns} (about 2 minutes cold)`);
+    goInstall(tools, tools.kubernetesNodeBin, [`github.com/coredns/coredns@v${VERSIONS.coredns}`]);
+  });
+  say('kubernetes node', `binaries in ${tools.kubernetesNodeBin}, CNI plugins in ${tools.cniBin}`);
+}
+
+export function nodeBinary(tools: Toolchain, name: (typeof NODE_COMMANDS)[number] | 'coredns'): string {
+  return join(tools.kubernetesNodeBin, name);
+}
