@@ -1,6 +1,7 @@
 import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
+import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
 import { installSqlInspector } from './install/sql-inspector';
 import { installTemporal } from './install/temporal';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   await installFlink(tools);
   await installSqlInspector(tools);
   await installKubernetes(tools);
+  await installPauseImage(tools);
   installChromium();
 }
 

@@ -37,6 +37,8 @@ export interface Toolchain {
   readonly goPath: string;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
   readonly kubernetesBin: string;
+  /** Container images built without a container engine, as OCI archives, one folder per image tag. */
+  readonly images: string;
 }
 
 export function toolchain(root: string = cacheRoot()): Toolchain {
@@ -55,5 +57,6 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     sqlInspectorBuilds: join(root, 'sql-inspector'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
+    images: join(root, 'images'),
   };
 }
