@@ -1,6 +1,7 @@
 import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
+import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
 import { installKubernetesNode } from './install/kubernetes-node';
 import { installSqlInspector } from './install/sql-inspector';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   await installSqlInspector(tools);
   await installKubernetes(tools);
   await installKubernetesNode(tools);
+  await installPauseImage(tools);
   installChromium();
 }
 

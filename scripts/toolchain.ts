@@ -43,6 +43,8 @@ export interface Toolchain {
   readonly goPath: string;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
   readonly kubernetesBin: string;
+  /** Container images built without a container engine, as OCI archives, one folder per image tag. */
+  readonly images: string;
 }
 
 export function toolchain(root: string = cacheRoot()): Toolchain {
@@ -64,5 +66,6 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     cniBin: join(nodeTools, 'cni'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
+    images: join(root, 'images'),
   };
 }
