@@ -1,7 +1,9 @@
 import type Mocha from 'mocha';
 import { startFlinkCluster, type FlinkTestCluster } from './flink';
 import { assertNoLeakedProcesses } from './leak-check';
-import { startKubernetes, type KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
+import { startKubernetesWithRealNode, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
+import { pauseImage } from '../../scripts/install/images/pause';
+import { toolchain } from '../../scripts/toolchain';
 import { endFileScope, liveProcesses, scopeDir, trackProcess, watchFlinkProcessesUnder } from './processes';
 import { assertSharedClusterIdle } from './shared-cluster-check';
 import { removeTestRunRoot, testRunRoot } from './state';
@@ -14,7 +16,7 @@ import { startTemporal, type TemporalTestBed } from './temporal';
  */
 let temporal: TemporalTestBed | undefined;
 let sharedFlink: Promise<FlinkTestCluster> | undefined;
-let kubernetes: Promise<KubernetesTestBed> | undefined;
+let kubernetes: Promise<KubernetesWithRealNode> | undefined;
 
 export function temporalTestBed(): TemporalTestBed {
   if (!temporal) throw new Error('the Temporal test bed is started by the mocha global setup (test/harness/global.ts)');
@@ -30,10 +32,15 @@ export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
   return sharedFlink;
 }
 
-/** The real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok), started on first use. */
-export function kubernetesTestBed(): Promise<KubernetesTestBed> {
-  kubernetes ??= startKubernetes().then((testBed) => {
-    for (const pid of testBed.pids()) trackProcess(pid, `kubernetes control plane process in ${testBed.dataDir}`, 'run');
+/**
+ * The real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes) and one
+ * real node (containerd, kubelet, kube-proxy, CoreDNS), started together on first use: the control
+ * plane must know at start that a real node will join. Pods reach the real node only by selecting it
+ * (REAL_NODE_SELECTOR, REAL_NODE_TOLERATION), so tests written for kwok are unaffected.
+ */
+export function kubernetesTestBed(): Promise<KubernetesWithRealNode> {
+  kubernetes ??= startKubernetesWithRealNode({ sandboxImage: pauseImage(toolchain()) }).then((testBed) => {
+    for (const pid of testBed.pids()) trackProcess(pid, `kubernetes test bed process in ${testBed.dataDir}`, 'run');
     return testBed;
   });
   return kubernetes;

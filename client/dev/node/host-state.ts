@@ -21,6 +21,8 @@ export interface HostState {
   readonly paths: readonly string[];
   /** Top-level cgroups of every v1 controller, as `<controller>/<name>`. */
   readonly cgroups: readonly string[];
+  /** nftables tables (`ip nat`...): iptables-nft creates them on first use, the node's components use them. */
+  readonly nftTables: readonly string[];
 }
 
 /** Set by the kubelet (protectKernelDefaults: false), the bridge plugin and the br_netfilter defaults. */
@@ -31,8 +33,13 @@ const NETWORK_SYSCTLS = ['net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding', 
   'net.netfilter.nf_conntrack_max'] as const;
 
 /** Paths the kubelet, containerd's shims and the CNI plugins use whatever their configuration says. */
-export const FIXED_PATHS = ['/var/lib/kubelet', '/var/log/containers', '/var/log/pods', '/var/lib/cni', '/run/containerd',
-  '/var/lib/containerd', '/opt/containerd', '/etc/cni', '/opt/cni', '/run/netns', '/var/run/netns', '/etc/kubernetes'] as const;
+export const FIXED_PATHS: readonly string[] = ['/var/lib/kubelet', '/var/log/containers', '/var/log/pods', '/var/lib/cni', '/run/containerd',
+  '/var/lib/containerd', '/opt/containerd', '/etc/cni', '/opt/cni', '/run/netns', '/var/run/netns', '/etc/kubernetes'];
+/**
+ * containerd's shims keep their sockets in /run/containerd/s whatever the state dir: shared with any
+ * other containerd on the host (a test's private one), so removed only when no other runs.
+ */
+const SHARED_PATHS = new Set(['/run/containerd']);
 
 const CHAIN_PREFIXES = ['KUBE-', 'CNI-'];
 const IPTABLES = ['iptables', 'ip6tables'] as const;
@@ -88,6 +95,30 @@ const NODE_INTERFACE = /^(cni0|veth|flinkfleet)/;
 /** Pods' cgroups (the kubelet's QoS tree) and those containerd makes for its own tasks. */
 const NODE_CGROUP = /^[^/]+\/(kubepods|k8s\.io)/;
 
+function nftTables(): string[] {
+  const result = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' });
+  if (result.status !== 0) return [];
+  return result.stdout.split('\n').filter((line) => line.startsWith('table ')).map((line) => line.slice('table '.length).trim()).sort();
+}
+
+/** A table iptables-nft made and nothing fills any more: its base chains, without a rule. */
+function nftTableEmpty(table: string): boolean {
+  const result = spawnSync('nft', ['list', 'table', ...table.split(' ')], { encoding: 'utf8' });
+  return result.status === 0 && result.stdout.split('\n').every((line) => /^\s*(table |chain |type |\}|$)/.test(line));
+}
+
+/** Another containerd (or its shims) on the host, besides the node's own which is stopped by now. */
+export function otherContainerdRunning(): boolean {
+  return readdirSync('/proc').some((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      return /^containerd/.test(readFileSync(`/proc/${entry}/comm`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
 function cgroups(): string[] {
   const root = '/sys/fs/cgroup';
   if (!existsSync(root)) return [];
@@ -108,6 +139,7 @@ export function snapshotHostState(nodeDir: string): HostState {
   return {
     root: nodeDir, sysctls: readSysctls([...KUBELET_SYSCTLS, ...NETWORK_SYSCTLS]), iptables: iptablesEntries(), interfaces: interfaces(),
     mounts: mounts([...FIXED_PATHS, nodeDir]), paths: FIXED_PATHS.filter((path) => existsSync(path)), cgroups: cgroups(),
+    nftTables: nftTables(),
   };
 }
 
@@ -182,7 +214,15 @@ export function restoreHostState(before: HostState): void {
   for (const name of interfaces()) if (!keptInterfaces.has(name) && NODE_INTERFACE.test(name)) spawnSync('ip', ['link', 'delete', name], { stdio: 'ignore' });
   const keptCgroups = new Set(before.cgroups);
   for (const cgroup of cgroups()) if (!keptCgroups.has(cgroup) && NODE_CGROUP.test(cgroup)) removeCgroupTree(join('/sys/fs/cgroup', cgroup));
-  for (const path of FIXED_PATHS) if (!before.paths.includes(path) && existsSync(path)) rmSync(path, { recursive: true, force: true });
+  const shared = otherContainerdRunning();
+  for (const path of FIXED_PATHS) {
+    if (before.paths.includes(path) || !existsSync(path) || (shared && SHARED_PATHS.has(path))) continue;
+    rmSync(path, { recursive: true, force: true });
+  }
+  const keptTables = new Set(before.nftTables);
+  for (const table of nftTables()) {
+    if (!keptTables.has(table) && nftTableEmpty(table)) spawnSync('nft', ['delete', 'table', ...table.split(' ')], { stdio: 'ignore' });
+  }
   writeSysctls(before.sysctls);
 }
 
@@ -192,7 +232,7 @@ export function hostStateDifferences(before: HostState, after: HostState): strin
   for (const [key, value] of Object.entries(before.sysctls)) {
     if (after.sysctls[key] !== value) differences.push(`sysctl ${key} was ${value}, is ${after.sysctls[key] ?? 'gone'}`);
   }
-  const lists = ['iptables', 'interfaces', 'mounts', 'paths', 'cgroups'] as const;
+  const lists = ['iptables', 'interfaces', 'mounts', 'paths', 'cgroups', 'nftTables'] as const;
   for (const list of lists) {
     const was = new Set(before[list]);
     const is = new Set(after[list]);
