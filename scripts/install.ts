@@ -1,6 +1,7 @@
 import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
+import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
 import { installKubernetesNode } from './install/kubernetes-node';
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   await installKubernetes(tools);
   await installKubernetesNode(tools);
   await installPauseImage(tools);
+  // After Flink: the image carries the FLINK_HOME installed above.
+  await installFlinkImage(tools);
   installChromium();
 }
 

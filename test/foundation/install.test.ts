@@ -42,6 +42,7 @@ describe('the install script', () => {
     assert.match(stdout, /kubernetes: already installed/);
     assert.match(stdout, /kubernetes node: already installed/);
     assert.match(stdout, /pause image: already installed/);
+    assert.match(stdout, /flink image: already installed/);
     assert.match(stdout, /chromium: already installed/);
     assert.doesNotMatch(stdout, /downloading|fetching|installing into/);
   });

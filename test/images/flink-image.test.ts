@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderFlinkConfig } from '../../activities/flink/config';
+import { CONF_DIR, FLINK_UID } from '../../activities/runtime/kubernetes/manifests/container';
+import { LOG4J_CONSOLE } from '../../activities/runtime/kubernetes/manifests/flink-config';
+import { freePort } from '../../activities/runtime/local/ports';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { FLINK_CONTAINER, installFlinkImage } from '../../scripts/install/images/flink-image';
+import { installPauseImage, type CachedImage } from '../../scripts/install/images/pause';
+import { toolchain, VERSIONS } from '../../scripts/toolchain';
+import { PrivateContainerd } from '../harness/containerd';
+import { trackProcess } from '../harness/processes';
+
+/**
+ * The images the installer builds, run for real by a private containerd through `ctr`: what a
+ * kubelet would do with them, without a kubelet. The Flink containers get their config the way the
+ * fleet's pods do (FLINK_CONF_DIR, a read-only mount) and share the host's network on free ports.
+ */
+interface Ports {
+  readonly rest: number;
+  readonly rpc: number;
+  readonly blob: number;
+  readonly taskManagerRpc: number;
+}
+
+/** `ctr run` replaces the whole command line, where Kubernetes' `args` keep the image's entrypoint. */
+const withEntrypoint = (...args: string[]): string[] => [...FLINK_CONTAINER.entrypoint, ...args];
+
+function writeConfig(dir: string, ports: Ports): void {
+  writeFileSync(join(dir, 'config.yaml'), renderFlinkConfig({
+    'jobmanager.rpc.address': '127.0.0.1', 'jobmanager.rpc.port': ports.rpc, 'jobmanager.bind-host': '127.0.0.1',
+    'rest.address': '127.0.0.1', 'rest.bind-address': '127.0.0.1', 'rest.port': ports.rest, 'blob.server.port': ports.blob,
+    'taskmanager.host': '127.0.0.1', 'taskmanager.bind-host': '127.0.0.1', 'taskmanager.rpc.port': ports.taskManagerRpc,
+    'taskmanager.numberOfTaskSlots': 1, 'jobmanager.memory.process.size': '1024m', 'taskmanager.memory.process.size': '1280m',
+  }));
+  writeFileSync(join(dir, 'log4j-console.properties'), LOG4J_CONSOLE);
+  // The container's flink user reads it through the bind mount.
+  chmodSync(dir, 0o755);
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.json();
+}
+
+/** Real, effective, saved and filesystem uid of a host process, from /proc. */
+function uids(pid: number): number[] {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:')) ?? '';
+  return line.split(/\s+/).slice(1, 5).map(Number);
+}
+
+describe('the images, run by a private containerd', function () {
+  this.timeout(15 * 60_000);
+  let containerd: PrivateContainerd;
+  let pause: CachedImage;
+  let flink: CachedImage;
+
+  before(async () => {
+    const tools = toolchain();
+    pause = await installPauseImage(tools);
+    flink = await installFlinkImage(tools);
+    containerd = await PrivateContainerd.start();
+    containerd.importImage(pause.archive);
+    containerd.importImage(flink.archive);
+  });
+
+  after(async () => {
+    await containerd.stop();
+    assert.deepEqual(containerd.mountsUnderDir(), [], 'no mount of the private containerd is left');
+    assert.deepEqual(containerd.processesUnderDir(), [], 'no containerd or shim process is left');
+    assert.deepEqual(containerd.cgroupDirs(), [], 'no cgroup of its namespace is left');
+    assert.equal(existsSync(containerd.dir), false, 'its folder is removed');
+  });
+
+  it('imports both archives under the references the installer gives', () => {
+    assert.deepEqual(containerd.imageReferences().sort(), [flink.reference, pause.reference].sort());
+    assert.match(flink.reference, new RegExp(`^localhost/flink-fleet/flink:${VERSIONS.flink.replace(/\./g, '\\.')}-[0-9a-f]{12}$`));
+  });
+
+  it('runs pause as a non-root user until SIGTERM, which it exits on cleanly', async () => {
+    const sandbox = containerd.run('pause', { image: pause.reference });
+    const pid = await waitUntil('the pause task', async () => containerd.taskPid('pause'), { timeoutMs: 60_000, logFile: sandbox.logFile });
+    assert.deepEqual(uids(pid), [65535, 65535, 65535, 65535]);
+    await containerd.stopContainer('pause');
+    assert.equal(await sandbox.exited, 0);
+  });
+
+  it('runs any other command as given, as the flink user, with the S3 plugin in place', async () => {
+    const jar = `/opt/flink/plugins/s3-fs-hadoop/flink-s3-fs-hadoop-${VERSIONS.flink}.jar`;
+    const probe = containerd.run('probe', { image: flink.reference, args: withEntrypoint('bash', '-c', `id -u; id -g; test -s ${jar} && echo plugin`) });
+    assert.equal(await probe.exited, 0, readFileSync(probe.logFile, 'utf8'));
+    assert.deepEqual(readFileSync(probe.logFile, 'utf8').trim().split('\n'), [String(FLINK_UID), String(FLINK_UID), 'plugin']);
+  });
+
+  describe('a JobManager and a TaskManager with the fleet\'s read-only config mount', () => {
+    let ports: Ports;
+    let confDir: string;
+
+    before(async () => {
+      ports = { rest: await freePort(), rpc: await freePort(), blob: await freePort(), taskManagerRpc: await freePort() };
+      confDir = mkdtempSync(join(containerd.dir, 'conf-'));
+      writeConfig(confDir, ports);
+      const configMount = { source: confDir, destination: CONF_DIR, readOnly: true };
+      const env = { FLINK_CONF_DIR: CONF_DIR };
+      const jobManager = containerd.run('jobmanager', { image: flink.reference, args: withEntrypoint('jobmanager'), env, mounts: [configMount] }, 'file');
+      await waitUntil('the JobManager task', async () => containerd.taskPid('jobmanager'), { timeoutMs: 60_000, logFile: jobManager.logFile });
+      const taskManager = containerd.run('taskmanager', {
+        image: flink.reference, args: withEntrypoint('taskmanager', '-Dtaskmanager.resource-id=image-test-tm'), env, mounts: [configMount],
+      }, 'file');
+      await waitUntil('the TaskManager task', async () => containerd.taskPid('taskmanager'), { timeoutMs: 60_000, logFile: taskManager.logFile });
+      for (const id of ['jobmanager', 'taskmanager']) {
+        const pid = containerd.taskPid(id);
+        if (pid !== undefined) trackProcess(pid, `Flink ${id} container of the image test`, 'file');
+      }
+    });
+
+    after(async () => {
+      await containerd.stopContainer('taskmanager');
+      await containerd.stopContainer('jobmanager');
+    });
+
+    it(`answers /overview with Flink ${VERSIONS.flink}`, async () => {
+      const overview = await waitUntil('the JobManager REST API', async () => getJson(`http://127.0.0.1:${ports.rest}/overview`),
+        { timeoutMs: 180_000, logFile: join(containerd.dir, 'jobmanager.log') });
+      assert.equal((overview as { 'flink-version'?: unknown })['flink-version'], VERSIONS.flink);
+    });
+
+    it('registers the TaskManager under the resource id it was started with', async () => {
+      const ids = await waitUntil('the TaskManager to register', async () => {
+        const { taskmanagers } = await getJson(`http://127.0.0.1:${ports.rest}/taskmanagers`) as { taskmanagers: { id: string }[] };
+        return taskmanagers.length > 0 ? taskmanagers.map((tm) => tm.id) : undefined;
+      }, { timeoutMs: 180_000, logFile: join(containerd.dir, 'taskmanager.log') });
+      assert.deepEqual(ids, ['image-test-tm']);
+    });
+
+    it('runs both JVMs as the flink user, uid 9999', () => {
+      for (const id of ['jobmanager', 'taskmanager']) {
+        const pid = containerd.taskPid(id);
+        assert.ok(pid !== undefined, `${id} runs`);
+        assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'java', `${id}'s entrypoint execs the JVM`);
+        assert.deepEqual(uids(pid), [FLINK_UID, FLINK_UID, FLINK_UID, FLINK_UID], id);
+      }
+    });
+
+    it('uses the mounted config as given instead of writing it', () => {
+      const log = readFileSync(join(containerd.dir, 'jobmanager.log'), 'utf8');
+      assert.match(log, new RegExp(`Using the configuration in ${CONF_DIR} as given`));
+      assert.match(readFileSync(join(confDir, 'config.yaml'), 'utf8'), /^jobmanager\.rpc\.address: "127\.0\.0\.1"$/m);
+    });
+
+    it('loads the S3 file system plugin', () => {
+      const log = readFileSync(join(containerd.dir, 'jobmanager.log'), 'utf8');
+      assert.match(log, /Plugin loader with ID not found, creating it: s3-fs-hadoop/);
+    });
+  });
+});
