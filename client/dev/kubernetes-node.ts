@@ -1,7 +1,8 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, type V1Toleration } from '@kubernetes/client-node';
 import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning, stopProcess } from '../../activities/runtime/local/processes';
@@ -23,6 +24,10 @@ export { NODE_NAME as REAL_NODE } from './node/configs';
 export const REAL_NODE_LABEL = 'flink-fleet.test/real-node';
 export const REAL_NODE_SELECTOR: Readonly<Record<string, string>> = { [REAL_NODE_LABEL]: 'true' };
 export const REAL_NODE_TOLERATION: V1Toleration = { key: REAL_NODE_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' };
+/** Spread into a pod spec (or a pod template's) to run it for real. */
+export const ON_REAL_NODE: { nodeSelector: Record<string, string>; tolerations: V1Toleration[] } = {
+  nodeSelector: { ...REAL_NODE_SELECTOR }, tolerations: [REAL_NODE_TOLERATION],
+};
 
 /**
  * A test-only interface whose address the apiserver, the kubelet, kube-proxy and CoreDNS listen on:
@@ -50,7 +55,7 @@ export interface RealNode {
   /** containerd, kubelet, kube-proxy and CoreDNS, in start order. */
   pids(): number[];
   /** Loads an OCI archive (`ctr images import`) into the node's containerd, where the kubelet finds it. */
-  importImage(archive: string): void;
+  importImage(archive: string): Promise<void>;
   /** Image references the node's containerd holds in the kubelet's namespace. */
   images(): string[];
   stop(): Promise<void>;
@@ -196,7 +201,10 @@ function realNode(paths: NodePaths, record: NodeRecord): RealNode {
   return {
     name: NODE_NAME, address: NODE_ADDRESS, dir: paths.dir, containerdSocket: paths.containerdSocket,
     pids: () => COMPONENTS.flatMap((name) => (record.pids[name] === undefined ? [] : [record.pids[name]])),
-    importImage: (archive) => { ctr(paths, ['images', 'import', archive]); },
+    importImage: async (archive) => {
+      await promisify(execFile)('ctr', ['--address', paths.containerdSocket, '--namespace', 'k8s.io', 'images', 'import', archive],
+        { timeout: 600_000 });
+    },
     images: () => ctr(paths, ['images', 'list', '--quiet']).split('\n').filter(Boolean),
     stop: () => stopRealNode(paths.dir),
   };

@@ -2,7 +2,7 @@ import type Mocha from 'mocha';
 import { startFlinkCluster, type FlinkTestCluster } from './flink';
 import { assertNoLeakedProcesses } from './leak-check';
 import { startKubernetesWithRealNode, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
-import { pauseImage } from '../../scripts/install/images/pause';
+import { pauseImage, type CachedImage } from '../../scripts/install/images/pause';
 import { toolchain } from '../../scripts/toolchain';
 import { endFileScope, liveProcesses, scopeDir, trackProcess, watchFlinkProcessesUnder } from './processes';
 import { assertSharedClusterIdle } from './shared-cluster-check';
@@ -44,6 +44,31 @@ export function kubernetesTestBed(): Promise<KubernetesWithRealNode> {
     return testBed;
   });
   return kubernetes;
+}
+
+const imported = new Map<string, Promise<void>>();
+
+/**
+ * The test bed, with `image` (e.g. flinkImage(toolchain())) imported into its real node's containerd
+ * once per run: a pod then runs it with imagePullPolicy IfNotPresent, as there is no registry.
+ */
+export async function kubernetesTestBedWithImage(image: CachedImage): Promise<KubernetesWithRealNode> {
+  const testBed = await kubernetesTestBed();
+  const key = `${testBed.node.dir} ${image.reference}`;
+  let done = imported.get(key);
+  if (!done) {
+    done = testBed.node.images().includes(image.reference) ? Promise.resolve() : testBed.node.importImage(image.archive);
+    imported.set(key, done);
+  }
+  await done;
+  return testBed;
+}
+
+/** Stops the run's test bed now (a later kubernetesTestBed() starts a new one): for a test that needs the host to itself. */
+export async function stopKubernetesTestBed(): Promise<void> {
+  const k8s = kubernetes;
+  kubernetes = undefined;
+  if (k8s) await (await k8s.catch(() => undefined))?.stop();
 }
 
 /** Stops every shared component; safe to call twice (the end-of-run hook, then the global teardown). */

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { freePort } from '../../activities/runtime/local/ports';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { ON_REAL_NODE, startKubernetesWithRealNode, TEST_INTERFACE } from '../../client/dev/kubernetes-node';
+import {
+  hostStateDifferences, KUBELET_SYSCTLS, otherContainerdRunning, snapshotHostState, type HostState,
+} from '../../client/dev/node/host-state';
+import { pauseImage } from '../../scripts/install/images/pause';
+import { toolchain } from '../../scripts/toolchain';
+import { stopKubernetesTestBed } from '../harness/global';
+import { trackProcess } from '../harness/processes';
+
+function kubeletSysctls(state: HostState): Record<string, string | undefined> {
+  return Object.fromEntries(KUBELET_SYSCTLS.map((key) => [key, state.sysctls[key]]));
+}
+
+describe('starting and stopping a real node', () => {
+  // One real node per host: the run's own, if a test started it, is stopped (the next user starts it again).
+  before(stopKubernetesTestBed);
+
+  it('leaves the host as it was: sysctls, iptables chains, interfaces, mounts, paths and cgroups', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flink-fleet-node-host-'));
+    const before = snapshotHostState(join(dataDir, 'node'));
+    const k8s = await startKubernetesWithRealNode({ dataDir, sandboxImage: pauseImage(toolchain()) });
+    let during: HostState;
+    try {
+      for (const pid of k8s.pids()) trackProcess(pid, `kubernetes test bed process in ${dataDir}`);
+      const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+      const namespace = await k8s.createTestNamespace('node-host');
+      // A host port, a memory limit and a Service: the portmap plugin's chains, a pod cgroup, kube-proxy's rules.
+      const hostPort = await freePort();
+      await core.createNamespacedPod({ namespace, body: { metadata: { name: 'pause', labels: { app: 'pause' } }, spec: { ...ON_REAL_NODE,
+        containers: [{ name: 'main', image: pauseImage(toolchain()).reference, imagePullPolicy: 'Never', ports: [{ containerPort: 8080, hostPort }],
+          resources: { limits: { cpu: '10m', memory: '16Mi' } } }] } } });
+      await core.createNamespacedService({ namespace, body: { metadata: { name: 'pause' },
+        spec: { selector: { app: 'pause' }, ports: [{ port: 8080 }] } } });
+      await waitUntil('the pause pod Running', async () => {
+        const pod = await core.readNamespacedPod({ name: 'pause', namespace });
+        return pod.status?.phase === 'Running' ? true : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 500 });
+      during = snapshotHostState(join(dataDir, 'node'));
+    } finally {
+      await k8s.stop();
+    }
+    // The snapshot sees what the node does, so an empty difference after means something.
+    assert.ok(during.interfaces.includes('cni0') && during.interfaces.includes(TEST_INTERFACE), during.interfaces.join(' '));
+    assert.ok(during.iptables.some((entry) => entry.endsWith(' nat KUBE-SERVICES')), during.iptables.join('\n'));
+    assert.ok(during.iptables.some((entry) => / CNI-HOSTPORT-DNAT$/.test(entry)), during.iptables.join('\n'));
+    assert.ok(during.cgroups.includes('memory/kubepods'), during.cgroups.join(' '));
+    assert.ok(during.mounts.length > 0);
+    // The kubelet sets these at start; the node puts them back at once, not only at stop.
+    assert.deepEqual(kubeletSysctls(during), kubeletSysctls(before));
+    assert.equal(during.sysctls['net.ipv4.ip_forward'], '1');
+
+    const differences = hostStateDifferences(before, snapshotHostState(join(dataDir, 'node')));
+    // containerd's shims keep their sockets in /run/containerd whoever runs them; another's stays.
+    const shared = otherContainerdRunning() ? differences.filter((d) => d !== 'paths: /run/containerd added') : differences;
+    assert.deepEqual(shared, []);
+  });
+});
