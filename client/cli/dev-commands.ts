@@ -16,19 +16,19 @@ export function devCommand(run: Run): Command {
     .option('--port <port>', 'Temporal frontend port', positiveInt, 7233)
     .option('--ui-port <port>', 'Temporal UI port', positiveInt, 8233)
     .option('--pool-target <n>', 'idle preview TaskManagers to keep', positiveInt, 1)
-    .option('--kubernetes', 'also a real Kubernetes control plane (kwok nodes run no containers), and the worker on the kubernetes runtime')
+    .option('--kubernetes', 'also a real Kubernetes control plane with kwok nodes and one real node (root), and the worker on the kubernetes runtime')
     .addHelpText('after', '\nExamples:\n  flink-fleet dev up && flink-fleet pipeline list\n  flink-fleet dev up --kubernetes   # then: kubectl --kubeconfig <printed path> get all -A')
     .action((flags: UpFlags) => run(async (context) => {
-      context.out.progress(`starting the Temporal dev server${flags.kubernetes ? ', the Kubernetes control plane' : ''} and a worker...`);
+      context.out.progress(`starting the Temporal dev server${flags.kubernetes ? ', the Kubernetes control plane and node' : ''} and a worker...`);
       const { stack, alreadyUp } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort, kubernetes: flags.kubernetes });
-      // kwok's pods run no Flink, so a pool there could never register a TaskManager.
+      // The worker's pods still land on kwok nodes, which run no Flink: a pool there could never register a TaskManager.
       if (!stack.kubernetes) {
         const client = await FleetClient.connect({ address: stack.address, taskQueue: context.flags.taskQueue });
         await client.startPool({ sessionCluster: DEFAULT_POOL, target: flags.poolTarget }).finally(() => client.close());
       }
       context.out.result({ ...stack, alreadyUp }, () => table([
         ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
-        ...(stack.kubernetes ? [['kubeconfig', stack.kubernetes.kubeconfig], ['kubernetes', `${stack.kubernetes.server} (kwok: objects only, no Flink runs)`]] : []),
+        ...(stack.kubernetes ? [['kubeconfig', stack.kubernetes.kubeconfig], ['kubernetes', `${stack.kubernetes.server} (a real node runs the pods that select it; kwok nodes run none)`]] : []),
         ['worker log', stack.workerLog], ['state', stack.dir], ['status', alreadyUp ? 'already up' : 'started'],
       ], ['', '']).split('\n').slice(1).join('\n'));
     }));

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { isRunning, stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import { flinkImage } from '../../scripts/install/images/flink-image';
+import { pauseImage } from '../../scripts/install/images/pause';
 import { toolchain } from '../../scripts/toolchain';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
-import { startKubernetes } from './kubernetes-control-plane';
+import { startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
 import { startTemporalDevServer } from './temporal-dev-server';
 
 /**
@@ -19,15 +21,20 @@ export interface DevStackOptions {
   readonly dir: string;
   readonly port: number;
   readonly uiPort: number;
-  /** Also the Kubernetes control plane (kube-apiserver, etcd, controller-manager, scheduler, kwok), and a worker on the kubernetes runtime. */
+  /**
+   * Also the Kubernetes control plane (kube-apiserver, etcd, controller-manager, scheduler, kwok), a
+   * real node (containerd, kubelet, kube-proxy, CoreDNS; needs root) and a worker on the kubernetes runtime.
+   */
   readonly kubernetes?: boolean;
 }
 
-/** kwok runs no containers: objects are created, scheduled and Ready, but no Flink runs in them. */
+/** kwok nodes run no containers; pods that select the real node (REAL_NODE_SELECTOR) run there. */
 export interface DevKubernetes {
   readonly server: string;
   readonly kubeconfig: string;
   readonly dataDir: string;
+  /** The real node's folder: stopRealNode(nodeDir) drains it and puts the host back. */
+  readonly nodeDir: string;
   /** In start order; stopped in reverse. */
   readonly pids: readonly number[];
 }
@@ -69,11 +76,21 @@ function workerEnvironment(address: string, runtimeStateDir: string, kubernetes:
 
 async function startDevKubernetes(dir: string): Promise<DevKubernetes> {
   const dataDir = join(dir, 'kubernetes');
-  const controlPlane = await startKubernetes({ dataDir, detached: true, log: () => undefined });
-  return { server: controlPlane.server, kubeconfig: controlPlane.kubeconfigPath, dataDir, pids: controlPlane.pids() };
+  const testBed = await startKubernetesWithRealNode({ dataDir, detached: true, log: () => undefined, sandboxImage: pauseImage(toolchain()) });
+  try {
+    // No registry here: the Flink image the worker's pods run is loaded from the installer's cache.
+    const flink = flinkImage(toolchain());
+    if (existsSync(flink.archive)) await testBed.node.importImage(flink.archive);
+  } catch (error) {
+    await testBed.stop();
+    throw error;
+  }
+  return { server: testBed.server, kubeconfig: testBed.kubeconfigPath, dataDir, nodeDir: testBed.node.dir, pids: testBed.pids() };
 }
 
+/** The node first, while the apiserver can still tell its kubelet to tear the pods down. */
 async function stopDevKubernetes(kubernetes: DevKubernetes): Promise<void> {
+  await stopRealNode(kubernetes.nodeDir);
   for (const pid of [...kubernetes.pids].reverse()) await stopProcess(pid, 10_000);
   rmSync(kubernetes.dataDir, { recursive: true, force: true });
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning } from '../../activities/runtime/local/processes';
+import { REAL_NODE, TEST_INTERFACE } from '../../client/dev/kubernetes-node';
 import type { DevStack } from '../../client/dev/stack';
 import { runCli as cli } from '../harness/cli';
+import { stopKubernetesTestBed } from '../harness/global';
 import { newStateDir } from '../harness/state';
 import { trackProcess } from '../harness/processes';
 
@@ -54,7 +56,9 @@ describe('flink-fleet dev', () => {
     assert.match(after.stdout, /not running/);
   });
 
-  it('with --kubernetes runs the real control plane and a worker on the kubernetes runtime, and stops them all', async () => {
+  it('with --kubernetes runs the real control plane, a real node and a worker on the kubernetes runtime, and stops them all', async () => {
+    // One real node per host: the run's own test bed, if started, makes way (the next user starts it again).
+    await stopKubernetesTestBed();
     const dir = newStateDir('dev-kubernetes');
     const stack = await devUp(dir, ['--kubernetes']);
     assert.equal(stack.runtime, 'kubernetes');
@@ -62,11 +66,14 @@ describe('flink-fleet dev', () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(stack.kubernetes.kubeconfig);
     const nodes = await kubeConfig.makeApiClient(CoreV1Api).listNode();
-    assert.ok(nodes.items.length >= 3, 'kwok nodes are registered');
+    assert.ok(nodes.items.length >= 4, 'kwok nodes and the real node are registered');
+    const real = nodes.items.find((node) => node.metadata?.name === REAL_NODE);
+    assert.equal(real?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
     const started = readFileSync(stack.workerLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg?: string; runtime?: string });
     assert.ok(started.some((entry) => entry.msg === 'worker started' && entry.runtime === 'kubernetes'));
     const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
     assert.equal(down.code, 0, down.stderr);
     for (const pid of [stack.temporalPid, stack.workerPid, ...stack.kubernetes.pids]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);
+    assert.equal(existsSync(`/sys/class/net/${TEST_INTERFACE}`), false, 'the real node put the host back');
   });
 });
