@@ -79,6 +79,21 @@ export class RealNodeUnavailable extends Error {
 
 const READY_TIMEOUT_MS = 120_000;
 const recordFile = (dir: string): string => join(dir, 'node.json');
+/** Host-wide: which folder holds the node that owns the test interface, so a crashed run's can be undone. */
+const CURRENT_NODE_FILE = '/run/flink-fleet-node';
+
+/**
+ * A node whose processes all died without stop() (a killed test run) still holds the test interface
+ * and the host's changes; its record says how to undo them. A live one is left alone.
+ */
+async function undoAbandonedNode(): Promise<void> {
+  if (!existsSync(`/sys/class/net/${TEST_INTERFACE}`) || !existsSync(CURRENT_NODE_FILE)) return;
+  const dir = readFileSync(CURRENT_NODE_FILE, 'utf8').trim();
+  if (!existsSync(recordFile(dir))) return;
+  const record = JSON.parse(readFileSync(recordFile(dir), 'utf8')) as NodeRecord;
+  if (Object.values(record.pids).some((pid) => isRunning(pid))) return;
+  await stopRealNode(dir);
+}
 
 function ctr(paths: NodePaths, args: string[], timeoutMs = 300_000): string {
   return execFileSync('ctr', ['--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args], { encoding: 'utf8', timeout: timeoutMs });
@@ -301,6 +316,7 @@ export async function stopRealNode(dir: string): Promise<void> {
   await waitNoProcessesInNewCgroups(record.before);
   restoreHostState(record.before);
   rmSync(recordFile(dir), { force: true });
+  if (existsSync(CURRENT_NODE_FILE) && readFileSync(CURRENT_NODE_FILE, 'utf8').trim() === dir) rmSync(CURRENT_NODE_FILE);
 }
 
 export interface RealNodeOptions extends KubernetesTestBedOptions {
@@ -318,8 +334,11 @@ export async function startKubernetesWithRealNode(options: RealNodeOptions): Pro
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flink-fleet-kubernetes-'));
   const nodeDir = join(dataDir, 'node');
   mkdirSync(nodeDir, { recursive: true });
+  await undoAbandonedNode();
   const before = snapshotHostState(nodeDir);
   createTestInterface();
+  writeFileSync(CURRENT_NODE_FILE, `${nodeDir}\n`);
+  writeJson(recordFile(nodeDir), { before, pids: {} } satisfies NodeRecord);
   let controlPlane: KubernetesTestBed | undefined;
   try {
     const pki = createTestBedPki(join(dataDir, 'pki'), { nodeName: NODE_NAME, address: NODE_ADDRESS, serviceIp: KUBERNETES_SERVICE_IP });
