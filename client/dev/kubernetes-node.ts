@@ -1,51 +1,35 @@
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, type V1Toleration } from '@kubernetes/client-node';
-import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning, stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { KUBERNETES_SERVICE_IP, startKubernetes, type KubernetesTestBed, type KubernetesTestBedOptions } from './kubernetes-control-plane';
 import {
-  certificateKubeconfig, cniConflist, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, NODE_NAME, nodePaths, type NodePaths,
-} from './node/configs';
+  COMPONENTS, ctr, recordFile, RealNodeUnavailable, startContainerd, startCoreDns, startKubelet, startKubeProxy, writeJson,
+  type NodeComponent, type NodeRecord, type NodeStart, type SandboxImage,
+} from './node/components';
+import { NODE_ADDRESS, NODE_NAME, nodePaths, REAL_NODE_LABEL, TEST_INTERFACE, type NodePaths } from './node/configs';
 import { KUBELET_SYSCTLS, processesInNewCgroups, restoreHostState, snapshotHostState, writeSysctls, type HostState } from './node/host-state';
 import { createTestBedPki, type TestBedPki } from './node/pki';
 
+export { RealNodeUnavailable, type SandboxImage } from './node/components';
+export { NODE_ADDRESS, REAL_NODE_LABEL, TEST_INTERFACE } from './node/configs';
 export { NODE_NAME as REAL_NODE } from './node/configs';
 
 /**
  * Pods that must really run select the real node and tolerate its taint; every other pod (and
  * every kwok test) keeps landing on kwok nodes, which run nothing.
  */
-export const REAL_NODE_LABEL = 'flink-fleet.test/real-node';
 export const REAL_NODE_SELECTOR: Readonly<Record<string, string>> = { [REAL_NODE_LABEL]: 'true' };
 export const REAL_NODE_TOLERATION: V1Toleration = { key: REAL_NODE_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' };
 /** Spread into a pod spec (or a pod template's) to run it for real. */
 export const ON_REAL_NODE: { nodeSelector: Record<string, string>; tolerations: V1Toleration[] } = {
   nodeSelector: { ...REAL_NODE_SELECTOR }, tolerations: [REAL_NODE_TOLERATION],
 };
-
-/**
- * A test-only interface whose address the apiserver, the kubelet, kube-proxy and CoreDNS listen on:
- * not loopback, so pods reach it through the bridge, and from the benchmarking range (RFC 2544), so
- * it collides with no real network. Its existence is also the host-wide lock: one real node per host.
- */
-export const TEST_INTERFACE = 'flinkfleet0';
-export const NODE_ADDRESS = '198.18.0.1';
-
-type NodeComponent = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns';
-const COMPONENTS: readonly NodeComponent[] = ['containerd', 'kubelet', 'kube-proxy', 'coredns'];
-
-/** What `stopRealNode` needs, kept in the node's folder so that another process (`dev down`) can stop it. */
-interface NodeRecord {
-  readonly before: HostState;
-  readonly pids: Partial<Record<NodeComponent, number>>;
-  readonly adminKubeconfig?: string;
-}
 
 export interface RealNode {
   readonly name: string;
@@ -65,20 +49,6 @@ export interface KubernetesWithRealNode extends KubernetesTestBed {
   readonly node: RealNode;
 }
 
-export interface SandboxImage {
-  readonly reference: string;
-  readonly archive: string;
-}
-
-export class RealNodeUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RealNodeUnavailable';
-  }
-}
-
-const READY_TIMEOUT_MS = 120_000;
-const recordFile = (dir: string): string => join(dir, 'node.json');
 /** Host-wide: which folder holds the node that owns the test interface, so a crashed run's can be undone. */
 const CURRENT_NODE_FILE = '/run/flink-fleet-node';
 
@@ -93,10 +63,6 @@ async function undoAbandonedNode(): Promise<void> {
   const record = JSON.parse(readFileSync(recordFile(dir), 'utf8')) as NodeRecord;
   if (Object.values(record.pids).some((pid) => isRunning(pid))) return;
   await stopRealNode(dir);
-}
-
-function ctr(paths: NodePaths, args: string[], timeoutMs = 300_000): string {
-  return execFileSync('ctr', ['--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args], { encoding: 'utf8', timeout: timeoutMs });
 }
 
 function createTestInterface(): void {
@@ -117,100 +83,6 @@ function requireRoot(): void {
   if (!existsSync(kubelet)) throw new RealNodeUnavailable(`${kubelet} is missing: run \`npm run install-deps\``);
 }
 
-interface Daemon {
-  readonly name: NodeComponent;
-  readonly pid: number;
-  readonly logFile: string;
-  exit?: string;
-}
-
-function startDaemon(paths: NodePaths, name: NodeComponent, binary: string, args: string[], detached: boolean): Daemon {
-  const logFile = join(paths.logs, `${name}.log`);
-  const out = openSync(logFile, 'a');
-  const child = spawn(binary, args, { stdio: ['ignore', out, out], detached });
-  closeSync(out);
-  if (child.pid === undefined) throw new RealNodeUnavailable(`could not start ${binary}`);
-  if (detached) child.unref();
-  const daemon: Daemon = { name, pid: child.pid, logFile };
-  child.on('exit', (code, signal) => { daemon.exit = `exited (${signal ?? `code ${code}`})`; });
-  return daemon;
-}
-
-async function waitFor(daemon: Daemon, probe: () => Promise<boolean>): Promise<void> {
-  await waitUntil(daemon.name, async () => ((await probe()) ? true : undefined),
-    { timeoutMs: READY_TIMEOUT_MS, intervalMs: 500, logFile: daemon.logFile, hopeless: () => daemon.exit });
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
-}
-
-function writeJson(file: string, content: object): void {
-  writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-}
-
-interface NodeStart {
-  readonly paths: NodePaths;
-  readonly controlPlane: KubernetesTestBed;
-  readonly pki: TestBedPki;
-  readonly sandboxImage: SandboxImage;
-  readonly detached: boolean;
-  readonly record: { before: HostState; pids: Partial<Record<NodeComponent, number>>; adminKubeconfig: string };
-}
-
-async function startContainerd(start: NodeStart): Promise<void> {
-  const { paths } = start;
-  mkdirSync(paths.cniConfDir, { recursive: true });
-  mkdirSync(paths.containerdRoot, { recursive: true });
-  writeJson(join(paths.cniConfDir, '10-flink-fleet.conflist'), cniConflist(paths));
-  writeFileSync(paths.containerdConfig, containerdConfig(paths, { sandboxImage: start.sandboxImage.reference, cniBin: toolchain().cniBin }));
-  const daemon = launch(start, 'containerd', '/usr/bin/containerd', ['--config', paths.containerdConfig]);
-  await waitFor(daemon, async () => existsSync(paths.containerdSocket) && spawnSync('ctr', ['--address', paths.containerdSocket, 'version'],
-    { stdio: 'ignore' }).status === 0);
-  ctr(paths, ['images', 'import', start.sandboxImage.archive]);
-}
-
-function launch(start: NodeStart, name: NodeComponent, binary: string, args: string[]): Daemon {
-  const daemon = startDaemon(start.paths, name, binary, args, start.detached);
-  start.record.pids[name] = daemon.pid;
-  writeJson(recordFile(start.paths.dir), start.record);
-  return daemon;
-}
-
-async function startKubelet(start: NodeStart): Promise<void> {
-  const { paths, pki, controlPlane } = start;
-  writeJson(paths.kubeletKubeconfig, certificateKubeconfig(controlPlane.server, pki.caCert, `system:node:${NODE_NAME}`,
-    pki.kubeletClient.cert, pki.kubeletClient.key));
-  const [port, healthzPort] = [await freePort(), await freePort()];
-  writeJson(paths.kubeletConfig, kubeletConfig(paths, { address: NODE_ADDRESS, port, healthzPort, pki,
-    taint: { key: REAL_NODE_LABEL, value: 'true', effect: 'NoSchedule' } }));
-  const daemon = launch(start, 'kubelet', join(toolchain().kubernetesNodeBin, 'kubelet'), [`--config=${paths.kubeletConfig}`,
-    `--kubeconfig=${paths.kubeletKubeconfig}`, `--root-dir=${paths.kubeletRoot}`, `--hostname-override=${NODE_NAME}`,
-    `--node-ip=${NODE_ADDRESS}`, `--node-labels=${REAL_NODE_LABEL}=true`]);
-  const core = controlPlane.kubeConfig.makeApiClient(CoreV1Api);
-  await waitFor(daemon, async () => {
-    const node = await core.readNode({ name: NODE_NAME });
-    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  });
-}
-
-async function startKubeProxy(start: NodeStart): Promise<void> {
-  const { paths, pki, controlPlane } = start;
-  writeJson(paths.kubeProxyKubeconfig, certificateKubeconfig(controlPlane.server, pki.caCert, 'system:kube-proxy',
-    pki.kubeProxy.cert, pki.kubeProxy.key));
-  const [healthzPort, metricsPort] = [await freePort(), await freePort()];
-  writeJson(paths.kubeProxyConfig, kubeProxyConfig(paths, { address: NODE_ADDRESS, healthzPort, metricsPort }));
-  const daemon = launch(start, 'kube-proxy', join(toolchain().kubernetesNodeBin, 'kube-proxy'), [`--config=${paths.kubeProxyConfig}`]);
-  await waitFor(daemon, () => httpOk(`http://${NODE_ADDRESS}:${healthzPort}/healthz`));
-}
-
-async function startCoreDns(start: NodeStart): Promise<void> {
-  const readyPort = await freePort();
-  writeFileSync(start.paths.corefile, corefile({ address: NODE_ADDRESS, readyPort, kubeconfig: start.controlPlane.kubeconfigPath,
-    context: start.controlPlane.kubeConfig.getCurrentContext() }));
-  const daemon = launch(start, 'coredns', join(toolchain().kubernetesNodeBin, 'coredns'), ['-conf', start.paths.corefile]);
-  await waitFor(daemon, () => httpOk(`http://${NODE_ADDRESS}:${readyPort}/ready`));
-}
 
 function realNode(paths: NodePaths, record: NodeRecord): RealNode {
   return {

@@ -5,6 +5,15 @@ import type { TestBedPki } from './pki';
  * the CNI network's, the kubelet's, kube-proxy's, CoreDNS's and the node components' kubeconfigs.
  */
 export const NODE_NAME = 'flink-fleet-node';
+/** The real node's label and taint key: only pods that select it and tolerate the taint run there. */
+export const REAL_NODE_LABEL = 'flink-fleet.test/real-node';
+/**
+ * A test-only interface whose address the apiserver, the kubelet, kube-proxy and CoreDNS listen on:
+ * not loopback, so pods reach it through the bridge, and from the benchmarking range (RFC 2544), so
+ * it collides with no real network. Its existence is also the host-wide lock: one real node per host.
+ */
+export const TEST_INTERFACE = 'flinkfleet0';
+export const NODE_ADDRESS = '198.18.0.1';
 /** A /24 on one node: room for 250 pods, from a range no host route here uses. */
 export const POD_CIDR = '10.244.0.0/24';
 export const CLUSTER_CIDR = '10.244.0.0/16';
