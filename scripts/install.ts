@@ -2,6 +2,7 @@ import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
 import { installKubernetes } from './install/kubernetes';
+import { installS3Gateway } from './install/s3-gateway';
 import { installSqlInspector } from './install/sql-inspector';
 import { installTemporal } from './install/temporal';
 import { requireCommand } from './install/steps';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   await installFlink(tools);
   await installSqlInspector(tools);
   await installKubernetes(tools);
+  await installS3Gateway(tools);
   installChromium();
 }
 

@@ -11,6 +11,7 @@ export const VERSIONS = {
   flink: '2.3.0',
   kubernetes: '1.36.3',
   kwok: '0.8.0',
+  versitygw: '1.8.0',
 } as const;
 
 /** The cache lives outside the work tree so that a second clone on the same machine reuses it. */
@@ -37,6 +38,8 @@ export interface Toolchain {
   readonly goPath: string;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
   readonly kubernetesBin: string;
+  /** Versity's S3 gateway over a folder: the object storage of the test bed and the dev stack. */
+  readonly s3GatewayBinary: string;
 }
 
 export function toolchain(root: string = cacheRoot()): Toolchain {
@@ -55,5 +58,6 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     sqlInspectorBuilds: join(root, 'sql-inspector'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
+    s3GatewayBinary: join(root, `versitygw-${VERSIONS.versitygw}`, 'bin', 'versitygw'),
   };
 }

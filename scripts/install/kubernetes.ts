@@ -34,7 +34,7 @@ const KWOK_STAGES = [
 ];
 
 /** Everything Go writes goes under the flink-fleet cache, so a wiped cache means a cold build. */
-function goEnvironment(tools: Toolchain): NodeJS.ProcessEnv {
+export function goEnvironment(tools: Toolchain): NodeJS.ProcessEnv {
   return {
     ...process.env,
     GOPATH: tools.goPath,
