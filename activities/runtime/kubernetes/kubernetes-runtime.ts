@@ -1,13 +1,14 @@
 import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Pod, V1ResourceQuota } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlinkRequestError, FlinkUnreachable } from '../../flink/errors';
-import { FlinkRestClient } from '../../flink/rest-client';
+import { FlinkRestClient, type FlinkTransport } from '../../flink/rest-client';
 import { clusterName, clusterStorageUri } from '../../names';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
 } from '../types';
 import { KubernetesObjects } from './api';
+import { apiServerTransport } from './api-server-transport';
 import { deleteClusterObjects } from './cleanup';
 import { clusterEndpoints, type RestAccess } from './endpoints';
 import { applicationClusterObjects, type ClusterPlacement } from './manifests/application';
@@ -45,6 +46,7 @@ export interface KubernetesRuntimeOptions {
  */
 export class KubernetesRuntime implements FlinkRuntime {
   readonly kind = 'kubernetes';
+  readonly flinkTransport?: FlinkTransport;
   private readonly api: KubernetesObjects;
   private readonly plan: TenantPlan;
   private readonly prefix: string;
@@ -53,6 +55,8 @@ export class KubernetesRuntime implements FlinkRuntime {
     this.api = new KubernetesObjects(options.kubeConfig);
     this.plan = options.tenantPlan ?? DEFAULT_TENANT_PLAN;
     this.prefix = options.namespacePrefix ?? 'flink-fleet-';
+    // A `kubectl proxy` URL needs no credentials; the API server itself does.
+    if (options.restAccess.mode === 'api-proxy' && options.restAccess.server.startsWith('https:')) this.flinkTransport = apiServerTransport(options.kubeConfig);
   }
 
   namespaceOf(tenant: string): string {
@@ -144,7 +148,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     const { endpoints } = await this.observe(cluster);
     if (!endpoints) return undefined;
     try {
-      return (await new FlinkRestClient(endpoints.restUrl, { timeoutMs: 10_000 }).checkpoints(jobId)).latest?.externalPath;
+      return (await new FlinkRestClient(endpoints.restUrl, { timeoutMs: 10_000, transport: this.flinkTransport }).checkpoints(jobId)).latest?.externalPath;
     } catch (error) {
       if (error instanceof FlinkUnreachable || (error instanceof FlinkRequestError && error.status === 404)) return undefined;
       throw error;
