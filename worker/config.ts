@@ -19,6 +19,11 @@ const configSchema = z.object({
   FLEET_KUBECONFIG: z.string().min(1).refine(existsSync, 'must name an existing kubeconfig file').optional(),
   KUBERNETES_SERVICE_HOST: z.string().optional(),
   FLEET_STORAGE_URI: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI such as s3://bucket/flink-fleet').optional(),
+  // An S3-compatible endpoint that is not AWS's, and the credentials the fleet hands to tenants' pods.
+  FLEET_S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  FLEET_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  FLEET_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  FLEET_FLINK_IMAGE: z.string().min(1).optional(),
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
@@ -27,6 +32,9 @@ const configSchema = z.object({
 }).superRefine((config, ctx) => {
   if (config.FLEET_RUNTIME !== 'kubernetes') return;
   if (!config.FLEET_STORAGE_URI) ctx.addIssue({ code: 'custom', path: ['FLEET_STORAGE_URI'], message: 'is required with FLEET_RUNTIME=kubernetes: where checkpoints and savepoints go, e.g. s3://bucket/flink-fleet' });
+  if (Boolean(config.FLEET_S3_ACCESS_KEY_ID) !== Boolean(config.FLEET_S3_SECRET_ACCESS_KEY)) {
+    ctx.addIssue({ code: 'custom', path: ['FLEET_S3_SECRET_ACCESS_KEY'], message: 'FLEET_S3_ACCESS_KEY_ID and FLEET_S3_SECRET_ACCESS_KEY go together' });
+  }
   if (!config.FLEET_KUBECONFIG && !config.KUBERNETES_SERVICE_HOST) {
     ctx.addIssue({ code: 'custom', path: ['FLEET_KUBECONFIG'], message: 'is required with FLEET_RUNTIME=kubernetes outside a Kubernetes pod' });
   }

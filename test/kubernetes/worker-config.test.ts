@@ -28,6 +28,26 @@ describe('a worker configured for the kubernetes runtime', () => {
     assert.equal(config.FLEET_WORKER_NAMESPACE, 'flink-fleet');
   });
 
+  it('takes S3 credentials only as a pair, and hands them to each tenant through a Secret of its namespace', async () => {
+    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      FLEET_S3_ACCESS_KEY_ID: 'only-the-key' }), /FLEET_S3_SECRET_ACCESS_KEY: FLEET_S3_ACCESS_KEY_ID and FLEET_S3_SECRET_ACCESS_KEY go together/);
+    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      FLEET_S3_ENDPOINT: 'ftp://storage' }), /FLEET_S3_ENDPOINT: must be an http\(s\) URL/);
+    const k8s = await kubernetesTestBed();
+    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+      FLEET_S3_ENDPOINT: 'http://192.0.2.9:7070', FLEET_S3_ACCESS_KEY_ID: 'fleet-key', FLEET_S3_SECRET_ACCESS_KEY: 'fleet-secret' }));
+    const tenant = `s3-${randomBytes(3).toString('hex')}`;
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      await runtime.ensureTenant(tenant);
+      const secret = await core.readNamespacedSecret({ name: 'flink-fleet-storage', namespace: `flink-fleet-${tenant}` });
+      const decoded = Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
+      assert.deepEqual(decoded, { AWS_ACCESS_KEY_ID: 'fleet-key', AWS_SECRET_ACCESS_KEY: 'fleet-secret' });
+    } finally {
+      await core.deleteNamespace({ name: `flink-fleet-${tenant}` });
+    }
+  });
+
   it('lists the clusters recorded on the API server its kubeconfig names', async () => {
     const k8s = await kubernetesTestBed();
     const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));

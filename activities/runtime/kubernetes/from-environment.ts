@@ -1,11 +1,14 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRuntime } from './kubernetes-runtime';
+import type { ObjectStorage } from './manifests/storage';
 
 export interface KubernetesWorkerSettings {
   /** A kubeconfig file; without one, the pod's ServiceAccount credentials. */
   readonly kubeconfigPath?: string;
   readonly storageUri: string;
   readonly workerNamespace: string;
+  readonly defaultImage?: string;
+  readonly objectStorage?: ObjectStorage;
 }
 
 /**
@@ -19,7 +22,7 @@ export function kubernetesRuntimeFromEnvironment(settings: KubernetesWorkerSetti
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error(`the kubeconfig ${settings.kubeconfigPath ?? '(in-cluster)'} names no current cluster`);
   return new KubernetesRuntime({
-    kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace,
+    kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace, defaultImage: settings.defaultImage, objectStorage: settings.objectStorage,
     restAccess: settings.kubeconfigPath ? { mode: 'api-proxy', server } : { mode: 'service-dns' },
   });
 }

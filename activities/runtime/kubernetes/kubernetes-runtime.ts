@@ -17,6 +17,7 @@ import { ownedBy, ownerReference } from './manifests/objects';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from './manifests/session';
 import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantPlan } from './manifests/tenant';
 import { observeCluster } from './observe';
+import { storageSecret, type ObjectStorage } from './manifests/storage';
 import { applicationSpecProblems, assertValid, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
 import { waitUntilReady } from './wait';
 
@@ -34,6 +35,8 @@ export interface KubernetesRuntimeOptions {
   readonly namespacePrefix?: string;
   readonly tenantPlan?: TenantPlan;
   readonly defaultImage?: string;
+  /** How pods reach `storageUri`; AWS's own endpoint and the pods' own identity when absent. */
+  readonly objectStorage?: ObjectStorage;
   readonly startupTimeoutMs?: number;
   readonly deleteTimeoutMs?: number;
   readonly unschedulableGraceMs?: number;
@@ -70,6 +73,8 @@ export class KubernetesRuntime implements FlinkRuntime {
     assertValid(namespace, [...tenantProblems(tenant, this.longestTenant), ...workerNamespace]);
     await this.api.apply(namespace, tenantNamespace(namespace, tenant));
     for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
+    const credentials = this.options.objectStorage?.credentials;
+    if (credentials) await this.api.apply(namespace, storageSecret(namespace, tenant, credentials));
     await this.quotaCounted(namespace);
   }
 
@@ -165,7 +170,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id) };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), objectStorage: this.options.objectStorage ?? {} };
   }
 
   private root(id: ClusterIdentity): Promise<V1ConfigMap | undefined> {
