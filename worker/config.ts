@@ -10,6 +10,12 @@ import { toolchain } from '../scripts/toolchain';
  */
 const port = z.coerce.number().int('must be a whole number').min(1, 'must be a port number').max(65_535, 'must be a port number');
 
+const toleration = z.object({
+  key: z.string().optional(), operator: z.enum(['Exists', 'Equal']).optional(), value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(), tolerationSeconds: z.number().int().optional(),
+}).strict();
+const podPlacement = z.object({ nodeSelector: z.record(z.string(), z.string()).optional(), tolerations: z.array(toleration).optional() }).strict();
+
 const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1, 'must not be empty').default('default'),
@@ -24,6 +30,15 @@ const configSchema = z.object({
   FLEET_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   FLEET_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   FLEET_FLINK_IMAGE: z.string().min(1).optional(),
+  // JSON: {"nodeSelector": {...}, "tolerations": [...]}, the node pool Flink's pods run on.
+  FLEET_POD_PLACEMENT: z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  }).pipe(podPlacement).optional(),
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),

@@ -8,7 +8,7 @@ import { clusterName, isDns1123Label } from '../../activities/names';
 import type { ApplicationClusterSpec } from '../../activities/runtime/types';
 import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
 
-const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c', objectStorage: {} };
+const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c', objectStorage: {}, nodes: {} };
 
 function identity(tenant: string, name: string): ClusterIdentity {
   return { tenant, name, cluster: clusterName(tenant, name), namespace: `flink-fleet-${tenant}` };
@@ -186,6 +186,23 @@ describe('kubernetes manifest builders', () => {
     const secret = storageSecret('flink-fleet-acme', 'acme', credentials);
     assert.deepEqual(secret.stringData, { AWS_ACCESS_KEY_ID: 'tenant-key', AWS_SECRET_ACCESS_KEY: 'tenant-secret' });
     assert.equal(secret.metadata?.labels?.[TENANT], 'acme');
+  });
+
+  it('puts every pod of either kind of cluster on the configured nodes, pool TaskManagers included', () => {
+    const nodes = { nodeSelector: { pool: 'flink' }, tolerations: [{ key: 'pool', operator: 'Equal', value: 'flink', effect: 'NoSchedule' }] };
+    const app = identity('acme', 'orders');
+    const appObjects = Object.values(applicationClusterObjects(app, sqlPipeline('acme', 'orders'), { ...placement, nodes })).flat();
+    const sessionId = identity('acme', 'previews');
+    const { root, dependents } = sessionClusterObjects(sessionId, sessionCluster('acme', 'previews'), { ...placement, nodes });
+    const template = poolTaskManagerTemplate(root);
+    assert.ok(template);
+    const specs = podSpecs([...appObjects, ...dependents, poolTaskManagerPod(sessionId, template, 'tm-1', nodes)]);
+    assert.equal(specs.length, 5);
+    for (const spec of specs) {
+      assert.deepEqual(spec.nodeSelector, nodes.nodeSelector);
+      assert.deepEqual(spec.tolerations, nodes.tolerations);
+    }
+    assert.deepEqual(podSpecs(application(sqlPipeline('acme', 'orders')).objects).map((spec) => spec.nodeSelector), [undefined, undefined]);
   });
 
   it('gives pods no storage Secret when the fleet hands out no credentials (their own identity answers)', () => {

@@ -48,6 +48,14 @@ describe('a worker configured for the kubernetes runtime', () => {
     }
   });
 
+  it('takes a pod placement as JSON and names what is wrong with a bad one', () => {
+    const base = { FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+    const placement = { nodeSelector: { pool: 'flink' }, tolerations: [{ key: 'pool', operator: 'Equal', value: 'flink', effect: 'NoSchedule' }] };
+    assert.deepEqual(parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: JSON.stringify(placement) }).FLEET_POD_PLACEMENT, placement);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: '{nodeSelector' }), /FLEET_POD_PLACEMENT: must be JSON/);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: '{"tolerations": [{"effect": "Sometimes"}]}' }), /FLEET_POD_PLACEMENT\.tolerations\.0\.effect/);
+  });
+
   it('lists the clusters recorded on the API server its kubeconfig names', async () => {
     const k8s = await kubernetesTestBed();
     const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));

@@ -18,6 +18,7 @@ import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } fr
 import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantPlan } from './manifests/tenant';
 import { observeCluster } from './observe';
 import { storageSecret, type ObjectStorage } from './manifests/storage';
+import type { PodPlacement } from './manifests/container';
 import { applicationSpecProblems, assertValid, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
 import { waitUntilReady } from './wait';
 
@@ -37,6 +38,8 @@ export interface KubernetesRuntimeOptions {
   readonly defaultImage?: string;
   /** How pods reach `storageUri`; AWS's own endpoint and the pods' own identity when absent. */
   readonly objectStorage?: ObjectStorage;
+  /** Where Flink's pods run: a node pool of their own; anywhere the scheduler likes when absent. */
+  readonly podPlacement?: PodPlacement;
   readonly startupTimeoutMs?: number;
   readonly deleteTimeoutMs?: number;
   readonly unschedulableGraceMs?: number;
@@ -101,7 +104,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     const root = await this.root(id);
     const template = root && poolTaskManagerTemplate(root);
     if (!root || !template) throw new Error(`session cluster ${id.cluster} does not exist in ${id.namespace}`);
-    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId)));
+    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId, this.options.podPlacement)));
   }
 
   async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
@@ -170,7 +173,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), objectStorage: this.options.objectStorage ?? {} };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), objectStorage: this.options.objectStorage ?? {}, nodes: this.options.podPlacement ?? {} };
   }
 
   private root(id: ClusterIdentity): Promise<V1ConfigMap | undefined> {

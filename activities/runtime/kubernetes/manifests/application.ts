@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Service, V1Volume } from '@kubernetes/client-node';
 import type { ApplicationClusterSpec } from '../../types';
 import {
-  ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, USRLIB_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
+  ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, type PodPlacement, USRLIB_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
   withRestrictedSecurity,
 } from './container';
 import { applicationFlinkOptions, CONFIG_FILE, configFiles, LOG4J_FILE, SQL_SCRIPT_FILE } from './flink-config';
@@ -25,6 +25,7 @@ export interface ClusterPlacement {
   /** This cluster's state storage (checkpoints, savepoints, HA): `storageUri(cluster)`. */
   readonly storageUri: string;
   readonly objectStorage: ObjectStorage;
+  readonly nodes: PodPlacement;
 }
 
 export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): V1ConfigMap {
@@ -69,7 +70,7 @@ export function jobManagerDeployment(id: ClusterIdentity, spec: ApplicationClust
     apiVersion: 'apps/v1', kind: 'Deployment', metadata,
     spec: {
       replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { ...componentSelector(id, 'jobmanager') } },
-      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([jobManagerContainer(spec, placement)],
+      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([jobManagerContainer(spec, placement)], placement.nodes,
         { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: jobManagerVolumes(id, spec) }) },
     },
   };
@@ -92,7 +93,7 @@ export function taskManagerDeployment(id: ClusterIdentity, spec: ApplicationClus
     apiVersion: 'apps/v1', kind: 'Deployment', metadata,
     spec: {
       replicas: taskManagerCount(spec), selector: { matchLabels: { ...componentSelector(id, 'taskmanager') } },
-      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([compose(taskManagerContainer(spec.taskManager, placement.image, spec.secretEnv), withStorageCredentials(placement.objectStorage))],
+      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([compose(taskManagerContainer(spec.taskManager, placement.image, spec.secretEnv), withStorageCredentials(placement.objectStorage))], placement.nodes,
         { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: [configVolume(id)] }) },
     },
   };
