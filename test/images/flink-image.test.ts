@@ -71,6 +71,7 @@ describe('the images, run by a private containerd', function () {
     assert.deepEqual(containerd.mountsUnderDir(), [], 'no mount of the private containerd is left');
     assert.deepEqual(containerd.processesUnderDir(), [], 'no containerd or shim process is left');
     assert.deepEqual(containerd.cgroupDirs(), [], 'no cgroup of its namespace is left');
+    assert.deepEqual(containerd.fixedDirsLeft(), [], 'the /run/containerd folders it made are removed');
     assert.equal(existsSync(containerd.dir), false, 'its folder is removed');
   });
 
@@ -92,6 +93,43 @@ describe('the images, run by a private containerd', function () {
     const probe = containerd.run('probe', { image: flink.reference, args: withEntrypoint('bash', '-c', `id -u; id -g; test -s ${jar} && echo plugin`) });
     assert.equal(await probe.exited, 0, readFileSync(probe.logFile, 'utf8'));
     assert.deepEqual(readFileSync(probe.logFile, 'utf8').trim().split('\n'), [String(FLINK_UID), String(FLINK_UID), 'plugin']);
+  });
+
+  describe('the entrypoint, with the image\'s own writable config', () => {
+    /** Runs the entrypoint in pass-through mode, which prepares the config first as every mode does. */
+    async function entrypoint(id: string, env: Record<string, string>, ...args: string[]): Promise<{ status: number | null; output: string }> {
+      const container = containerd.run(id, { image: flink.reference, args: withEntrypoint(...args), env });
+      const status = await container.exited;
+      return { status, output: readFileSync(container.logFile, 'utf8') };
+    }
+
+    it('prints its usage for `help`, the image\'s default command', async () => {
+      const { status, output } = await entrypoint('help', {}, 'help');
+      assert.equal(status, 0);
+      assert.match(output, /^Usage: docker-entrypoint\.sh \(jobmanager\|standalone-job\|taskmanager\|history-server\)/);
+    });
+
+    it('writes JOB_MANAGER_RPC_ADDRESS and FLINK_PROPERTIES into the config, with environment variables in values replaced', async () => {
+      const { status, output } = await entrypoint('properties', {
+        FLINK_PROPERTIES: 'taskmanager.numberOfTaskSlots: 3\n\n  state.backend.type: hashmap  \nrest.address: ${ADDRESS}\n',
+        ADDRESS: '10.1.2.3', JOB_MANAGER_RPC_ADDRESS: 'flink-jobmanager',
+      }, 'bash', '-c', 'cd $FLINK_HOME && bin/config-parser-utils.sh conf bin lib -flatten && cat conf/config.yaml');
+      assert.equal(status, 0, output);
+      const expected = ["taskmanager.numberOfTaskSlots: '3'", 'state.backend.type: hashmap', 'rest.address: 10.1.2.3', 'jobmanager.rpc.address: flink-jobmanager'];
+      for (const line of expected) {
+        assert.ok(output.split('\n').includes(line), `${line} in\n${output}`);
+      }
+    });
+
+    it('enables a built-in plugin of opt/ named in ENABLE_BUILT_IN_PLUGINS, and refuses one that is not there', async () => {
+      const jar = `flink-s3-fs-hadoop-${VERSIONS.flink}.jar`;
+      const enabled = await entrypoint('plugins', { ENABLE_BUILT_IN_PLUGINS: jar }, 'readlink', `/opt/flink/plugins/flink-s3-fs-hadoop-${VERSIONS.flink}/${jar}`);
+      assert.equal(enabled.status, 0, enabled.output);
+      assert.match(enabled.output, new RegExp(`^/opt/flink/opt/${jar.replace(/\./g, '\\.')}$`, 'm'));
+      const missing = await entrypoint('no-plugin', { ENABLE_BUILT_IN_PLUGINS: 'flink-no-such-plugin.jar' }, 'true');
+      assert.equal(missing.status, 1);
+      assert.match(missing.output, /Plugin flink-no-such-plugin\.jar does not exist in \/opt\/flink\/opt/);
+    });
   });
 
   describe('a JobManager and a TaskManager with the fleet\'s read-only config mount', () => {
