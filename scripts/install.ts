@@ -1,6 +1,8 @@
 import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
+import { installFlinkImage } from './install/images/flink-image';
+import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
 import { installS3Gateway } from './install/s3-gateway';
 import { installSqlInspector } from './install/sql-inspector';
@@ -21,6 +23,9 @@ async function main(): Promise<void> {
   await installSqlInspector(tools);
   await installKubernetes(tools);
   await installS3Gateway(tools);
+  await installPauseImage(tools);
+  // After Flink: the image carries the FLINK_HOME installed above.
+  await installFlinkImage(tools);
   installChromium();
 }
 

@@ -40,6 +40,8 @@ export interface Toolchain {
   readonly kubernetesBin: string;
   /** Versity's S3 gateway over a folder: the object storage of the test bed and the dev stack. */
   readonly s3GatewayBinary: string;
+  /** Container images built without a container engine, as OCI archives, one folder per image tag. */
+  readonly images: string;
 }
 
 export function toolchain(root: string = cacheRoot()): Toolchain {
@@ -59,5 +61,6 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
     s3GatewayBinary: join(root, `versitygw-${VERSIONS.versitygw}`, 'bin', 'versitygw'),
+    images: join(root, 'images'),
   };
 }

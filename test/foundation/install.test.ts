@@ -40,6 +40,8 @@ describe('the install script', () => {
     assert.match(stdout, /flink: already installed/);
     assert.match(stdout, /sql-inspector: already installed/);
     assert.match(stdout, /kubernetes: already installed/);
+    assert.match(stdout, /pause image: already installed/);
+    assert.match(stdout, /flink image: already installed/);
     assert.match(stdout, /chromium: already installed/);
     assert.doesNotMatch(stdout, /downloading|fetching|installing into/);
   });
