@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { requireCodecKeys, type CodecKeyRing } from '../client/codec/keys';
+import { parseTemporalConnectionSecurity, type TemporalConnectionSecurity } from '../client/temporal-connection';
 import { toolchain } from '../scripts/toolchain';
 
 /**
@@ -55,15 +57,33 @@ const configSchema = z.object({
   }
 });
 
-export type WorkerConfig = z.output<typeof configSchema>;
+export type WorkerConfig = z.output<typeof configSchema> & {
+  /** Payload encryption is not optional for a worker: it reads and writes every tenant's SQL and rows. */
+  readonly codecKeys: CodecKeyRing;
+  readonly connection: TemporalConnectionSecurity;
+};
 
 export class InvalidWorkerConfig extends Error {
   override readonly name = 'InvalidWorkerConfig';
 }
 
+/** Every problem at once, each naming its variable. */
 export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  };
   const parsed = configSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  throw new InvalidWorkerConfig(`invalid worker configuration: ${problems.join('; ')}`);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const codecKeys = attempt(() => requireCodecKeys(env));
+  const connection = attempt(() => parseTemporalConnectionSecurity(env));
+  if (!parsed.success || codecKeys === undefined || connection === undefined) {
+    throw new InvalidWorkerConfig(`invalid worker configuration: ${problems.join('; ')}`);
+  }
+  return { ...parsed.data, codecKeys, connection };
 }

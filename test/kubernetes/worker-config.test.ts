@@ -6,10 +6,13 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
 import { CLUSTER, CLUSTER_KIND, NAME_ANNOTATION, objectNames, tenantLabels } from '../../activities/runtime/kubernetes/manifests/labels';
 import { freePort } from '../../activities/runtime/local/ports';
+import { newCodecKey } from '../../client/codec/keys';
 import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
 import { createRuntime } from '../../worker/runtime';
 import { kubernetesTestBed } from '../harness/global';
 import { newStateDir } from '../harness/state';
+
+const KEYS = { FLEET_CODEC_KEYS: newCodecKey('k1') };
 
 describe('a worker configured for the kubernetes runtime', () => {
   it('names what is missing: the storage and, outside a pod, the kubeconfig', () => {
@@ -24,7 +27,7 @@ describe('a worker configured for the kubernetes runtime', () => {
   });
 
   it('uses the pod\'s own credentials inside a cluster', () => {
-    const config = parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' });
+    const config = parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' });
     assert.equal(config.FLEET_WORKER_NAMESPACE, 'flink-fleet');
   });
 
@@ -58,7 +61,7 @@ describe('a worker configured for the kubernetes runtime', () => {
 
   it('lists the clusters recorded on the API server its kubeconfig names', async () => {
     const k8s = await kubernetesTestBed();
-    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
     assert.equal(runtime.kind, 'kubernetes');
     assert.equal(runtime.storageUri({ tenant: 'acme', name: 'orders' }), 's3://b/p/acme/acme--orders');
     const tenant = `wc${randomBytes(4).toString('hex')}`;
@@ -83,7 +86,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     const elsewhere = join(newStateDir('worker-config'), 'kubeconfig');
     const port = await freePort();
     writeFileSync(elsewhere, readFileSync(k8s.kubeconfigPath, 'utf8').replaceAll(k8s.server, `https://127.0.0.1:${port}`));
-    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: elsewhere }));
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: elsewhere }));
     await assert.rejects(runtime.listClusters(), {
       name: 'FetchError', code: 'ECONNREFUSED', message: new RegExp(`request to https://127\\.0\\.0\\.1:${port}/api/v1 failed`),
     });
