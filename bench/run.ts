@@ -11,6 +11,8 @@ import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
 import { FleetClient } from '../client/fleet-client';
 import { toolchain } from '../scripts/toolchain';
 import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
+import { fleetDataConverter } from '../client/codec/data-converter';
+import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
 import { createFleetWorker } from '../worker/fleet-worker';
 import { sessionClusterRef } from '../workflows/pool/api';
 import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext } from './measure';
@@ -107,9 +109,11 @@ async function main(): Promise<void> {
   const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
   const pool = 'bench';
   try {
+    // Encrypted as in production, so that the figures include the codec's cost.
+    const codecKeys = parseCodecKeys(newCodecKey('bench'), 'the bench\'s key');
     const connection = await NativeConnection.connect({ address: server.address });
-    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }) }), 'bench');
-    const worker = await createFleetWorker({ connection, namespace: 'default', taskQueue: 'bench', runtime });
+    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(codecKeys) }), 'bench');
+    const worker = await createFleetWorker({ connection, namespace: 'default', taskQueue: 'bench', runtime, codecKeys });
     const figures = await worker.runUntil(async () => {
       const endpoints = await waitForSessionCluster(runtime, fleet, pool);
       const ctx: BenchContext = { fleet, runtime, pool, log, rest: new FlinkRestClient(endpoints.restUrl), gateway: new SqlGatewayClient(endpoints.gatewayUrl) };

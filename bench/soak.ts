@@ -17,6 +17,8 @@ import { pipelineWorkflowId } from '../workflows/pipeline/spec';
 import { renderSoak, type SoakFigures } from './soak-report';
 import { writeSection } from './results-file';
 import { TABLE, QUERY } from './measure';
+import { fleetDataConverter } from '../client/codec/data-converter';
+import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
 
 /**
  * `npm run bench:soak`: many pipeline start/stop cycles, then many previews, from concurrent callers
@@ -104,11 +106,11 @@ async function previewOnce(fleet: FleetClient): Promise<{ firstRowMs: number; ev
   return { firstRowMs, events: await historyLength(fleet, stream.workflowId) };
 }
 
-function startWorker(root: string, address: string): number {
+function startWorker(root: string, address: string, codecKeys: string): number {
   const out = openSync(join(root, 'worker.log'), 'a');
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'worker', 'main.ts')], {
     detached: true, stdio: ['ignore', out, out],
-    env: { ...process.env, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: TASK_QUEUE, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome, LOG_LEVEL: 'warn' },
+    env: { ...process.env, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: TASK_QUEUE, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome, LOG_LEVEL: 'warn', FLEET_CODEC_KEYS: codecKeys, FLEET_CODEC_KEY_FILE: undefined },
   });
   closeSync(out);
   if (child.pid === undefined) throw new Error('could not start the worker');
@@ -121,7 +123,9 @@ async function main(): Promise<void> {
   watchFlinkProcessesUnder(root);
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
   const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
-  const workerPid = startWorker(root, server.address);
+  // Encrypted as in production, so that the figures include the codec's cost.
+  const codecKeys = newCodecKey('soak');
+  const workerPid = startWorker(root, server.address, codecKeys);
   const rss: { atS: number; mb: number }[] = [];
   const began = performance.now();
   const sampler = setInterval(() => {
@@ -129,7 +133,8 @@ async function main(): Promise<void> {
     if (mb !== undefined) rss.push({ atS: Math.round((performance.now() - began) / 1000), mb });
   }, RSS_SAMPLE_MS);
   try {
-    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }) }), TASK_QUEUE);
+    const dataConverter = fleetDataConverter(parseCodecKeys(codecKeys, 'the soak\'s key'));
+    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter }), TASK_QUEUE);
     log(`${PIPELINES} pipeline cycles, ${CALLERS} callers`);
     const pipelines = await callers(PIPELINES, (i) => pipelineCycle(fleet, i));
     const clustersAfterPipelines = (await runtime.listClusters()).length;

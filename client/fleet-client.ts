@@ -6,9 +6,12 @@ import { InvalidSpecError, parsePipelineSpec, pipelineKind, pipelineWorkflowId, 
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import type { PoolConfigInput, PoolStats } from '../workflows/pool/api';
 import { DEFAULT_POOL } from '../workflows/preview/request';
+import { fleetDataConverter } from './codec/data-converter';
+import type { CodecKeyRing } from './codec/keys';
 import { FleetError } from './errors';
 import { poolStats, resizePool, startPool, stopPool } from './pool';
 import { startPreview, type PreviewOptions, type PreviewStream } from './preview';
+import type { TemporalConnectionSecurity } from './temporal-connection';
 
 export const DEFAULT_TASK_QUEUE = 'flink-fleet';
 
@@ -16,6 +19,10 @@ export interface FleetClientOptions {
   readonly address?: string;
   readonly namespace?: string;
   readonly taskQueue?: string;
+  /** Required: workflow inputs hold SQL, connector options and rows, which history must not keep in plain text. */
+  readonly codecKeys: CodecKeyRing;
+  /** TLS and API key, from parseTemporalConnectionSecurity. */
+  readonly security?: TemporalConnectionSecurity;
 }
 
 export interface PipelineSummary {
@@ -46,9 +53,10 @@ function literal(value: string): string {
 export class FleetClient {
   constructor(readonly temporal: Client, readonly taskQueue: string = DEFAULT_TASK_QUEUE) {}
 
-  static async connect(options: FleetClientOptions = {}): Promise<FleetClient> {
-    const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233' });
-    return new FleetClient(new Client({ connection, namespace: options.namespace ?? 'default' }), options.taskQueue);
+  static async connect(options: FleetClientOptions): Promise<FleetClient> {
+    const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233', ...options.security });
+    const dataConverter = fleetDataConverter(options.codecKeys);
+    return new FleetClient(new Client({ connection, namespace: options.namespace ?? 'default', dataConverter }), options.taskQueue);
   }
 
   async close(): Promise<void> {

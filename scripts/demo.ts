@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import { uiLink } from '../client/cli/output';
+import { requireCodecKeys } from '../client/codec/keys';
 import { defaultDevDir, devDown, devUp } from '../client/dev/stack';
 import { FleetClient } from '../client/fleet-client';
 import { DEFAULT_POOL } from '../workflows/preview/request';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   say(`== starting the local stack in ${dir}`);
   const { stack } = await devUp({ dir, port: 7233, uiPort: 8233 });
   say(`   Temporal ${stack.address}, UI ${stack.uiUrl}`);
-  const client = await FleetClient.connect({ address: stack.address });
+  const client = await FleetClient.connect({ address: stack.address, codecKeys: requireCodecKeys({ FLEET_CODEC_KEY_FILE: stack.codecKeyFile }) });
   try {
     await client.startPool({ sessionCluster: DEFAULT_POOL, target: 1 });
     say(`   preview pool started: ${uiLink(stack.uiUrl, 'default', `pool/${DEFAULT_POOL}`)}`);

@@ -5,6 +5,7 @@ import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
 import { installKubernetesNode } from './install/kubernetes-node';
+import { installS3Gateway } from './install/s3-gateway';
 import { installSqlInspector } from './install/sql-inspector';
 import { installTemporal } from './install/temporal';
 import { requireCommand } from './install/steps';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   await installSqlInspector(tools);
   await installKubernetes(tools);
   await installKubernetesNode(tools);
+  await installS3Gateway(tools);
   await installPauseImage(tools);
   // After Flink: the image carries the FLINK_HOME installed above.
   await installFlinkImage(tools);

@@ -13,6 +13,7 @@ export const VERSIONS = {
   kwok: '0.8.0',
   cniPlugins: '1.10.0',
   coredns: '1.15.0',
+  versitygw: '1.8.0',
 } as const;
 
 /** The cache lives outside the work tree so that a second clone on the same machine reuses it. */
@@ -43,6 +44,8 @@ export interface Toolchain {
   readonly goPath: string;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
   readonly kubernetesBin: string;
+  /** Versity's S3 gateway over a folder: the object storage of the test bed and the dev stack. */
+  readonly s3GatewayBinary: string;
   /** Container images built without a container engine, as OCI archives, one folder per image tag. */
   readonly images: string;
 }
@@ -66,6 +69,7 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     cniBin: join(nodeTools, 'cni'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
+    s3GatewayBinary: join(root, `versitygw-${VERSIONS.versitygw}`, 'bin', 'versitygw'),
     images: join(root, 'images'),
   };
 }

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { requireCodecKeys, type CodecKeyRing } from '../client/codec/keys';
+import { parseTemporalConnectionSecurity, type TemporalConnectionSecurity } from '../client/temporal-connection';
 import { toolchain } from '../scripts/toolchain';
 
 /**
@@ -9,6 +11,12 @@ import { toolchain } from '../scripts/toolchain';
  * a ConfigMap). Parsed once at start; a bad value stops the worker with the variable's name.
  */
 const port = z.coerce.number().int('must be a whole number').min(1, 'must be a port number').max(65_535, 'must be a port number');
+
+const toleration = z.object({
+  key: z.string().optional(), operator: z.enum(['Exists', 'Equal']).optional(), value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(), tolerationSeconds: z.number().int().optional(),
+}).strict();
+const podPlacement = z.object({ nodeSelector: z.record(z.string(), z.string()).optional(), tolerations: z.array(toleration).optional() }).strict();
 
 const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
@@ -19,6 +27,20 @@ const configSchema = z.object({
   FLEET_KUBECONFIG: z.string().min(1).refine(existsSync, 'must name an existing kubeconfig file').optional(),
   KUBERNETES_SERVICE_HOST: z.string().optional(),
   FLEET_STORAGE_URI: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI such as s3://bucket/flink-fleet').optional(),
+  // An S3-compatible endpoint that is not AWS's, and the credentials the fleet hands to tenants' pods.
+  FLEET_S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  FLEET_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  FLEET_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  FLEET_FLINK_IMAGE: z.string().min(1).optional(),
+  // JSON: {"nodeSelector": {...}, "tolerations": [...]}, the node pool Flink's pods run on.
+  FLEET_POD_PLACEMENT: z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  }).pipe(podPlacement).optional(),
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
@@ -27,20 +49,41 @@ const configSchema = z.object({
 }).superRefine((config, ctx) => {
   if (config.FLEET_RUNTIME !== 'kubernetes') return;
   if (!config.FLEET_STORAGE_URI) ctx.addIssue({ code: 'custom', path: ['FLEET_STORAGE_URI'], message: 'is required with FLEET_RUNTIME=kubernetes: where checkpoints and savepoints go, e.g. s3://bucket/flink-fleet' });
+  if (Boolean(config.FLEET_S3_ACCESS_KEY_ID) !== Boolean(config.FLEET_S3_SECRET_ACCESS_KEY)) {
+    ctx.addIssue({ code: 'custom', path: ['FLEET_S3_SECRET_ACCESS_KEY'], message: 'FLEET_S3_ACCESS_KEY_ID and FLEET_S3_SECRET_ACCESS_KEY go together' });
+  }
   if (!config.FLEET_KUBECONFIG && !config.KUBERNETES_SERVICE_HOST) {
     ctx.addIssue({ code: 'custom', path: ['FLEET_KUBECONFIG'], message: 'is required with FLEET_RUNTIME=kubernetes outside a Kubernetes pod' });
   }
 });
 
-export type WorkerConfig = z.output<typeof configSchema>;
+export type WorkerConfig = z.output<typeof configSchema> & {
+  /** Payload encryption is not optional for a worker: it reads and writes every tenant's SQL and rows. */
+  readonly codecKeys: CodecKeyRing;
+  readonly connection: TemporalConnectionSecurity;
+};
 
 export class InvalidWorkerConfig extends Error {
   override readonly name = 'InvalidWorkerConfig';
 }
 
+/** Every problem at once, each naming its variable. */
 export function parseWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  };
   const parsed = configSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  throw new InvalidWorkerConfig(`invalid worker configuration: ${problems.join('; ')}`);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const codecKeys = attempt(() => requireCodecKeys(env));
+  const connection = attempt(() => parseTemporalConnectionSecurity(env));
+  if (!parsed.success || codecKeys === undefined || connection === undefined) {
+    throw new InvalidWorkerConfig(`invalid worker configuration: ${problems.join('; ')}`);
+  }
+  return { ...parsed.data, codecKeys, connection };
 }

@@ -1,4 +1,6 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { fleetDataConverter } from '../client/codec/data-converter';
+import type { CodecKeyRing } from '../client/codec/keys';
 import type { FlinkRuntime } from '../activities/runtime/types';
 import type { SqlInspector } from '../activities/sql-inspector/inspector';
 import { createActivities } from './activities';
@@ -9,7 +11,12 @@ export interface FleetWorkerOptions {
   readonly namespace: string;
   readonly taskQueue: string;
   readonly runtime: FlinkRuntime;
-  /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  /** Every payload the worker writes is encrypted with the current key; any known key decrypts. */
+  readonly codecKeys: CodecKeyRing;
+  /**
+   * A pre-built bundle (tests build one per run), made with `failureConverterPath: FAILURE_CONVERTER_PATH`
+   * so that workflow failures are encrypted too; otherwise the workflows are bundled at start.
+   */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /** Added to the SDK's own: what an operator adds for tracing, or a fault injector in tests. */
   readonly interceptors?: WorkerOptions['interceptors'];
@@ -22,6 +29,7 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: fleetDataConverter(options.codecKeys),
     activities: createActivities(options.runtime, options.sqlInspector ?? sharedSqlInspector()),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),

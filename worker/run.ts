@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { fleetDataConverter } from '../client/codec/data-converter';
 import { ensureJanitorSchedule } from '../client/janitor-schedule';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { WorkerConfig } from './config';
@@ -21,18 +22,20 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
       ...(config.FLEET_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.FLEET_METRICS_PORT}` } } } : {}),
     },
   });
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
   try {
     await checkSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
-    await ensureJanitorSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), config.FLEET_TASK_QUEUE);
+    await ensureJanitorSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: fleetDataConverter(config.codecKeys) }), config.FLEET_TASK_QUEUE);
   } finally {
     await clientConnection.close();
   }
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
   const runtime = createRuntime(config);
   const sqlInspector = createSqlInspector(config.FLINK_HOME);
-  const worker = await createFleetWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, sqlInspector, ...extras });
-  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  const worker = await createFleetWorker({
+    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, ...extras,
+  });
+  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id }, 'worker started');
   try {
     // The SDK installs SIGTERM/SIGINT handlers that shut the worker down gracefully; run() resolves then.
     await worker.run();

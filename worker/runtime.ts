@@ -7,8 +7,11 @@ import type { WorkerConfig } from './config';
 export function createRuntime(config: WorkerConfig): FlinkRuntime {
   if (config.FLEET_RUNTIME === 'kubernetes') {
     // parseWorkerConfig has made sure FLEET_STORAGE_URI is set with this runtime.
+    const credentials = config.FLEET_S3_ACCESS_KEY_ID && config.FLEET_S3_SECRET_ACCESS_KEY
+      ? { accessKeyId: config.FLEET_S3_ACCESS_KEY_ID, secretAccessKey: config.FLEET_S3_SECRET_ACCESS_KEY } : undefined;
     return kubernetesRuntimeFromEnvironment({ kubeconfigPath: config.FLEET_KUBECONFIG, storageUri: config.FLEET_STORAGE_URI ?? '',
-      workerNamespace: config.FLEET_WORKER_NAMESPACE });
+      workerNamespace: config.FLEET_WORKER_NAMESPACE, defaultImage: config.FLEET_FLINK_IMAGE, podPlacement: config.FLEET_POD_PLACEMENT,
+      objectStorage: { endpoint: config.FLEET_S3_ENDPOINT, credentials } });
   }
   return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR });
 }

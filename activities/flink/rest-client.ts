@@ -8,9 +8,14 @@ import {
   type JobSummary, type SavepointStatus, type TaskManagerDetails, type TaskManagerSummary,
 } from './rest-types';
 
+/** How a request reaches Flink: the global fetch, or one that carries credentials of a proxy on the way. */
+export type FlinkTransport = (url: string, init: RequestInit) => Promise<Response>;
+
 export interface FlinkHttpOptions {
   /** Per request. Running a jar executes its `main` inside the JobManager, which can take a while. */
   readonly timeoutMs?: number;
+  /** Defaults to the global fetch. */
+  readonly transport?: FlinkTransport;
 }
 
 interface RequestOptions {
@@ -51,10 +56,12 @@ function describeIssues(error: z.ZodError): string {
 export class FlinkHttp {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly transport: FlinkTransport;
 
   constructor(baseUrl: string, options: FlinkHttpOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.transport = options.transport ?? fetch;
   }
 
   async request<T>(method: string, path: string, schema: z.ZodType<T>, options: RequestOptions = {}): Promise<T> {
@@ -77,7 +84,7 @@ export class FlinkHttp {
       : { method, signal, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) };
     try {
       // Reading the body belongs in the try: a connection reset or the timeout can strike mid-body.
-      const response = await fetch(url, init);
+      const response = await this.transport(url, init);
       return { status: response.status, text: await response.text() };
     } catch (error) {
       throw new FlinkUnreachable(method, url, networkFailure(error) ?? (error instanceof Error ? error.message : String(error)));

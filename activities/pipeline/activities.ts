@@ -24,7 +24,7 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
   async function restClient(ref: PipelineRef): Promise<FlinkRestClient> {
     const observed = await runtime.observe(ref);
     if (!observed.endpoints) throw ApplicationFailure.nonRetryable(`cluster ${observed.cluster} does not exist`, 'ClusterNotFound');
-    return new FlinkRestClient(observed.endpoints.restUrl);
+    return new FlinkRestClient(observed.endpoints.restUrl, { transport: runtime.flinkTransport });
   }
 
   /**

@@ -34,7 +34,7 @@ export function createPoolActivities(runtime: FlinkRuntime) {
   async function restClient(ref: ClusterRef): Promise<FlinkRestClient> {
     const observed = await runtime.observe(ref);
     if (!observed.endpoints) throw ApplicationFailure.nonRetryable(`session cluster ${observed.cluster} does not exist`, 'ClusterNotFound');
-    return new FlinkRestClient(observed.endpoints.restUrl);
+    return new FlinkRestClient(observed.endpoints.restUrl, { transport: runtime.flinkTransport });
   }
 
   /** Temporal's answer for a workflow that has ended or never existed: not running either way. */
@@ -99,7 +99,7 @@ export function createPoolActivities(runtime: FlinkRuntime) {
       const observed = await runtime.observe(input);
       const empty = { checked: input.ready, alive: [], unknown: [], orphans: [], goneClaims: [] };
       if (!observed.endpoints || observed.health === 'missing' || observed.health === 'failed') return { sessionCluster: observed.health, ...empty };
-      const client = new FlinkRestClient(observed.endpoints.restUrl);
+      const client = new FlinkRestClient(observed.endpoints.restUrl, { transport: runtime.flinkTransport });
       try {
         const alive = observed.processes.filter((p) => p.role === 'taskmanager' && p.alive).map((p) => p.name);
         const registered = (await client.taskManagers()).map((t) => t.id);

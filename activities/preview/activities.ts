@@ -19,7 +19,8 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
     if (!observed.endpoints?.gatewayUrl) {
       throw ApplicationFailure.nonRetryable(`session cluster ${observed.cluster} is not running; is its pool workflow?`, 'ClusterNotFound');
     }
-    return { rest: new FlinkRestClient(observed.endpoints.restUrl), gateway: new SqlGatewayClient(observed.endpoints.gatewayUrl) };
+    const http = { transport: runtime.flinkTransport };
+    return { rest: new FlinkRestClient(observed.endpoints.restUrl, http), gateway: new SqlGatewayClient(observed.endpoints.gatewayUrl, http) };
   }
 
   return {

@@ -1,4 +1,5 @@
 import type { FlinkOptions } from '../flink/config';
+import type { FlinkTransport } from '../flink/rest-client';
 
 /**
  * Where clusters live. The workflows call activities that call one of these; which one is chosen
@@ -105,6 +106,8 @@ export class ClusterStartFailed extends Error {
 
 export interface FlinkRuntime {
   readonly kind: 'local' | 'kubernetes';
+  /** How the worker reaches the endpoints of `observe`; the global fetch when absent. */
+  readonly flinkTransport?: FlinkTransport;
   /** The tenant's namespace and guard rails (kubernetes); idempotent, and cheap when they exist. */
   ensureTenant(tenant: string): Promise<void>;
   /** Idempotent: a retry finds what the first attempt created and starts only what is missing. */

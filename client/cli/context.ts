@@ -1,4 +1,7 @@
+import { codecKeysFrom, requireCodecKeys, type CodecKeyRing } from '../codec/keys';
+import { defaultDevDir, readDevStack } from '../dev/stack';
 import { FleetClient } from '../fleet-client';
+import { parseTemporalConnectionSecurity } from '../temporal-connection';
 import { output, type Output } from './output';
 
 /** The flags every command shares (see main.ts), with environment defaults. */
@@ -8,6 +11,7 @@ export interface GlobalFlags {
   readonly namespace: string;
   readonly taskQueue: string;
   readonly uiUrl: string;
+  readonly codecKeyFile?: string;
 }
 
 export interface CommandContext {
@@ -15,20 +19,42 @@ export interface CommandContext {
   readonly out: Output;
   /** Connects on first use, so `--help` and bad flags never wait for a server. */
   client(): Promise<FleetClient>;
+  /** The payload keys, read on first use for the same reason. */
+  codecKeys(): CodecKeyRing;
   close(): Promise<void>;
+}
+
+/**
+ * Keys given explicitly (--codec-key-file, FLEET_CODEC_KEY_FILE, FLEET_CODEC_KEYS) win; without
+ * them, a CLI pointed at the dev stack (`flink-fleet dev up`) uses the key file that stack made, so
+ * the local loop needs no setup while anything else must say which key it uses.
+ */
+export function cliCodecKeys(flags: Pick<GlobalFlags, 'address' | 'codecKeyFile'>, env: NodeJS.ProcessEnv = process.env): CodecKeyRing {
+  const explicit = { FLEET_CODEC_KEYS: env.FLEET_CODEC_KEYS, FLEET_CODEC_KEY_FILE: flags.codecKeyFile };
+  const keys = codecKeysFrom(explicit);
+  if (keys) return keys;
+  const devStack = readDevStack(defaultDevDir(env));
+  if (devStack?.address === flags.address) return requireCodecKeys({ FLEET_CODEC_KEY_FILE: devStack.codecKeyFile });
+  return requireCodecKeys(explicit);
 }
 
 export function commandContext(flags: GlobalFlags): CommandContext {
   let connected: Promise<FleetClient> | undefined;
+  let keys: CodecKeyRing | undefined;
+  const codecKeys = (): CodecKeyRing => (keys ??= cliCodecKeys(flags));
   return {
     flags,
     out: output(flags.json ?? false),
+    codecKeys,
     client() {
-      connected ??= FleetClient.connect({ address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue });
+      connected ??= Promise.resolve().then(() => FleetClient.connect({
+        address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue,
+        codecKeys: codecKeys(), security: parseTemporalConnectionSecurity(process.env),
+      }));
       return connected;
     },
     async close() {
-      if (connected) await (await connected).close();
+      if (connected) await (await connected.catch(() => undefined))?.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { parseWorkerConfig } from '../../worker/config';
 import { runWorker } from '../../worker/run';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
+import { codecServerCommand } from './codec-commands';
 import { commandContext, type GlobalFlags } from './context';
 import { devCommand } from './dev-commands';
 import { EXIT, exitCodeFor } from './output';
@@ -16,6 +17,7 @@ function program(): Command {
     .option('--namespace <namespace>', 'Temporal namespace', process.env.TEMPORAL_NAMESPACE ?? 'default')
     .option('--task-queue <queue>', 'the fleet workers\' task queue', process.env.FLEET_TASK_QUEUE ?? DEFAULT_TASK_QUEUE)
     .option('--ui-url <url>', 'Temporal UI, for links', process.env.FLEET_UI_URL ?? 'http://127.0.0.1:8233')
+    .option('--codec-key-file <path>', 'payload keys (<id>:<base64 key> lines, the current first); default: FLEET_CODEC_KEY_FILE, FLEET_CODEC_KEYS, or the dev stack\'s own when --address is it', process.env.FLEET_CODEC_KEY_FILE)
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', `
 Examples:
@@ -24,6 +26,7 @@ Examples:
   flink-fleet preview --tenant acme --file try.sql --max-rows 10
   flink-fleet pipeline stop --tenant acme --name orders --savepoint
   flink-fleet --json pipeline list --tenant acme
+TLS and API key: TEMPORAL_TLS, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY(_FILE) (see README).
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the flag or field).`)
     .exitOverride();
   const run: Run = async (action) => {
@@ -39,10 +42,13 @@ Exit codes: 0 success, 1 failure, 2 bad input (the message names the flag or fie
       await context.close();
     }
   };
-  root.addCommand(pipelineCommand(run)).addCommand(previewCommand(run)).addCommand(poolCommand(run)).addCommand(devCommand(run));
+  root.addCommand(pipelineCommand(run)).addCommand(previewCommand(run)).addCommand(poolCommand(run)).addCommand(devCommand(run)).addCommand(codecServerCommand(run));
   root.command('worker')
     .description('run a worker in the foreground, configured by TEMPORAL_ADDRESS, FLEET_TASK_QUEUE, FLEET_RUNTIME, ... (see README)')
-    .action(() => runWorker(parseWorkerConfig({ ...process.env, TEMPORAL_ADDRESS: root.opts<GlobalFlags>().address, FLEET_TASK_QUEUE: root.opts<GlobalFlags>().taskQueue })));
+    .action(() => {
+      const flags = root.opts<GlobalFlags>();
+      return runWorker(parseWorkerConfig({ ...process.env, TEMPORAL_ADDRESS: flags.address, FLEET_TASK_QUEUE: flags.taskQueue, FLEET_CODEC_KEY_FILE: flags.codecKeyFile }));
+    });
   // Every subcommand inherits the exit override and error display.
   for (const command of root.commands) command.exitOverride().showHelpAfterError('(add --help for usage)');
   for (const command of root.commands.flatMap((c) => c.commands)) command.exitOverride().showHelpAfterError('(add --help for usage)');

@@ -1,4 +1,6 @@
+import { InvalidCodecKeys } from '../codec/keys';
 import { FleetError } from '../errors';
+import { InvalidConnectionConfig } from '../temporal-connection';
 
 /** Exit codes the CLI promises: 0 success, 1 failure, 2 bad input (a flag or a field). */
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
@@ -28,7 +30,7 @@ export function output(json: boolean): Output {
 }
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError) return EXIT.badInput;
+  if (error instanceof UsageError || error instanceof InvalidCodecKeys || error instanceof InvalidConnectionConfig) return EXIT.badInput;
   if (error instanceof FleetError && error.type === 'InvalidSpec') return EXIT.badInput;
   return EXIT.failure;
 }

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
+import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning, stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { flinkImage } from '../../scripts/install/images/flink-image';
 import { pauseImage } from '../../scripts/install/images/pause';
 import { toolchain } from '../../scripts/toolchain';
+import { ensureCodecKeyFile } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
 import { startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -26,6 +29,17 @@ export interface DevStackOptions {
    * real node (containerd, kubelet, kube-proxy, CoreDNS; needs root) and a worker on the kubernetes runtime.
    */
   readonly kubernetes?: boolean;
+  /** The codec server's port, for the UI; omit for a free one. */
+  readonly codecPort?: number;
+}
+
+/** Decodes payloads for the dev server's UI, which is told its endpoint (token included) at start. */
+export interface DevCodecServer {
+  readonly pid: number;
+  /** Without the token, which is in `tokenFile`. */
+  readonly url: string;
+  readonly tokenFile: string;
+  readonly log: string;
 }
 
 /** kwok nodes run no containers; pods that select the real node (REAL_NODE_SELECTOR) run there. */
@@ -49,6 +63,9 @@ export interface DevStack {
   readonly runtimeStateDir: string;
   readonly runtime: 'local' | 'kubernetes';
   readonly kubernetes?: DevKubernetes;
+  /** The payload keys of this stack's worker and clients, made at the first `dev up` and kept with its database. */
+  readonly codecKeyFile: string;
+  readonly codecServer: DevCodecServer;
 }
 
 export function defaultDevDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -62,13 +79,20 @@ export function readDevStack(dir: string): DevStack | undefined {
   return JSON.parse(readFileSync(stackFile(dir), 'utf8')) as DevStack;
 }
 
-export function devStackHealth(stack: DevStack): { temporal: boolean; worker: boolean; kubernetes?: boolean } {
+export function devStackHealth(stack: DevStack): { temporal: boolean; worker: boolean; codecServer: boolean; kubernetes?: boolean } {
   const kubernetes = stack.kubernetes ? { kubernetes: stack.kubernetes.pids.every((pid) => isRunning(pid)) } : {};
-  return { temporal: isRunning(stack.temporalPid), worker: isRunning(stack.workerPid), ...kubernetes };
+  return { temporal: isRunning(stack.temporalPid), worker: isRunning(stack.workerPid), codecServer: isRunning(stack.codecServer.pid), ...kubernetes };
 }
 
-function workerEnvironment(address: string, runtimeStateDir: string, kubernetes: DevKubernetes | undefined): NodeJS.ProcessEnv {
-  const common = { TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: DEFAULT_TASK_QUEUE, FLEET_STATE_DIR: runtimeStateDir, FLINK_HOME: toolchain().flinkHome };
+/** What the calling shell may hold for another Temporal: undefined drops it from a child's environment. */
+const FOREIGN_CONNECTION_SETTINGS = Object.fromEntries(['FLEET_CODEC_KEYS', 'TEMPORAL_TLS', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA',
+  'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY', 'TEMPORAL_API_KEY_FILE'].map((name) => [name, undefined]));
+
+function workerEnvironment(address: string, runtimeStateDir: string, codecKeyFile: string, kubernetes: DevKubernetes | undefined): NodeJS.ProcessEnv {
+  const common = {
+    ...FOREIGN_CONNECTION_SETTINGS, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: DEFAULT_TASK_QUEUE, FLEET_STATE_DIR: runtimeStateDir,
+    FLINK_HOME: toolchain().flinkHome, FLEET_CODEC_KEY_FILE: codecKeyFile,
+  };
   if (!kubernetes) return { ...common, FLEET_RUNTIME: 'local' };
   // Object storage would hold checkpoints on a real cluster; kwok's pods write nothing, so a path will do.
   return { ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: `file://${join(runtimeStateDir, 'storage')}` };
@@ -109,6 +133,32 @@ function startWorker(dir: string, env: NodeJS.ProcessEnv): { pid: number; log: s
   return { pid: child.pid, log };
 }
 
+function ensureToken(path: string): string {
+  if (!existsSync(path)) {
+    writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    chmodSync(path, 0o600);
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
+/** `flink-fleet codec-server` in a process of its own, so that it outlives `dev up` as the worker does. */
+async function startDevCodecServer(dir: string, codecKeyFile: string, uiUrl: string, port: number): Promise<DevCodecServer & { token: string }> {
+  const tokenFile = join(dir, 'codec-server-token');
+  const token = ensureToken(tokenFile);
+  const log = join(dir, 'codec-server.log');
+  const since = existsSync(log) ? readFileSync(log, 'utf8').length : 0;
+  const out = openSync(log, 'a');
+  const child = spawn(process.execPath, [join(__dirname, '..', 'cli', 'bin.cjs'), '--codec-key-file', codecKeyFile, 'codec-server',
+    '--port', String(port), '--ui-origin', uiUrl, '--token-file', tokenFile], { detached: true, stdio: ['ignore', out, out], env: { ...process.env, FLEET_CODEC_KEYS: undefined } });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error('could not start the codec server');
+  const pid = child.pid;
+  child.unref();
+  await waitUntil('the codec server', async () => (readFileSync(log, 'utf8').slice(since).includes('codec server listening') ? true : undefined),
+    { timeoutMs: 60_000, logFile: log, hopeless: () => (isRunning(pid) ? undefined : 'exited') });
+  return { pid, url: `http://127.0.0.1:${port}`, tokenFile, log, token };
+}
+
 /** Resolves once the worker logged that it polls, or fails with its log's last lines. */
 async function workerReady(pid: number, log: string, since: number): Promise<void> {
   await waitUntil('the flink-fleet worker', async () => {
@@ -122,13 +172,24 @@ export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack
   if (existing) {
     const health = devStackHealth(existing);
     const sameRuntime = existing.runtime === (options.kubernetes ? 'kubernetes' : 'local');
-    if (health.temporal && health.worker && health.kubernetes !== false && sameRuntime) return { stack: existing, alreadyUp: true };
+    if (health.temporal && health.worker && health.codecServer && health.kubernetes !== false && sameRuntime) return { stack: existing, alreadyUp: true };
     await devDown(options.dir);
   }
   mkdirSync(options.dir, { recursive: true });
-  const server = await startTemporalDevServer({
-    binary: toolchain().temporalBinary, stateDir: join(options.dir, 'temporal'), port: options.port, uiPort: options.uiPort,
-  });
+  const codecKeyFile = join(options.dir, 'codec-keys');
+  ensureCodecKeyFile(codecKeyFile, `dev-${randomBytes(4).toString('hex')}`);
+  const uiUrl = `http://127.0.0.1:${options.uiPort}`;
+  const codecServer = await startDevCodecServer(options.dir, codecKeyFile, uiUrl, options.codecPort ?? await freePort());
+  let server;
+  try {
+    server = await startTemporalDevServer({
+      binary: toolchain().temporalBinary, stateDir: join(options.dir, 'temporal'), port: options.port, uiPort: options.uiPort,
+      uiCodecEndpoint: `${codecServer.url}/${codecServer.token}`,
+    });
+  } catch (error) {
+    await stopProcess(codecServer.pid);
+    throw error;
+  }
   const runtimeStateDir = join(options.dir, 'runtime');
   const workerLog = join(options.dir, 'worker.log');
   const logStart = existsSync(workerLog) ? readFileSync(workerLog, 'utf8').length : 0;
@@ -137,13 +198,15 @@ export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack
     kubernetes = options.kubernetes ? await startDevKubernetes(options.dir) : undefined;
   } catch (error) {
     await server.stop();
+    await stopProcess(codecServer.pid);
     throw error;
   }
-  const worker = startWorker(options.dir, workerEnvironment(server.address, runtimeStateDir, kubernetes));
+  const worker = startWorker(options.dir, workerEnvironment(server.address, runtimeStateDir, codecKeyFile, kubernetes));
   const stack: DevStack = {
-    dir: options.dir, address: server.address, uiUrl: server.uiUrl ?? `http://127.0.0.1:${options.uiPort}`,
+    dir: options.dir, address: server.address, uiUrl,
     temporalPid: server.pid, workerPid: worker.pid, workerLog: worker.log, runtimeStateDir,
     runtime: kubernetes ? 'kubernetes' : 'local', ...(kubernetes ? { kubernetes } : {}),
+    codecKeyFile, codecServer: { pid: codecServer.pid, url: codecServer.url, tokenFile: codecServer.tokenFile, log: codecServer.log },
   };
   writeFileSync(stackFile(options.dir), `${JSON.stringify(stack, null, 2)}\n`);
   try {
@@ -170,6 +233,7 @@ export async function devDown(dir: string): Promise<{ stack: DevStack; deletedCl
   for (const cluster of clusters) await runtime.deleteCluster(cluster);
   if (stack.kubernetes) await stopDevKubernetes(stack.kubernetes);
   await stopProcess(stack.temporalPid, 10_000);
+  await stopProcess(stack.codecServer.pid, 10_000);
   rmSync(stackFile(dir), { force: true });
   return { stack, deletedClusters: clusters.map((c) => c.cluster) };
 }

@@ -16,6 +16,8 @@ export interface TemporalDevServerOptions {
   readonly port?: number;
   /** Omit for a headless server. */
   readonly uiPort?: number;
+  /** Where the UI sends payloads to be decoded (a codec server, see client/codec/codec-server.ts). */
+  readonly uiCodecEndpoint?: string;
 }
 
 export interface TemporalDevServer {
@@ -46,7 +48,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ...FLEET_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${typeFlag(key.type)}`])];
   args.push(...(options.uiPort === undefined
     ? ['--headless']
-    : ['--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch']));
+    : ['--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch',
+      ...(options.uiCodecEndpoint === undefined ? [] : ['--ui-codec-endpoint', options.uiCodecEndpoint])]));
   const out = openSync(logFile, 'a');
   const child = spawn(options.binary, args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);

@@ -15,6 +15,7 @@ import { startWorkerProcess, type WorkerProcess } from '../harness/worker-proces
 import { sqlPipeline } from '../pipeline/fixtures';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { join } from 'node:path';
+import { fleetDataConverter } from '../../client/codec/data-converter';
 
 const SLOW = "CREATE TEMPORARY TABLE slow (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '100000')";
 
@@ -43,7 +44,7 @@ describe('the fleet when its Temporal server is SIGKILLed and started again', ()
     port = await freePort();
     await startServer();
     connection = await Connection.connect({ address: server.address });
-    fleet = new FleetClient(new Client({ connection }), taskQueue);
+    fleet = new FleetClient(new Client({ connection, dataConverter: fleetDataConverter(temporalTestBed().codecKeys) }), taskQueue);
     worker = startWorkerProcess({
       taskQueue, stateDir: join(stateDir, 'runtime'), logFile: join(stateDir, 'worker.log'), entry: join(__dirname, 'worker-with-fault.ts'),
       env: { TEMPORAL_ADDRESS: server.address, FLEET_TEST_WORKFLOW_BUNDLE: temporalTestBed().workflowBundleFile() },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning } from '../../activities/runtime/local/processes';
@@ -16,7 +16,7 @@ async function devUp(dir: string, extra: string[] = []): Promise<DevStack & { al
   const up = await cli(['--json', 'dev', 'up', '--dir', dir, ...ports, ...extra]);
   assert.equal(up.code, 0, up.stderr);
   const stack = JSON.parse(up.stdout) as DevStack & { alreadyUp: boolean };
-  for (const pid of [stack.temporalPid, stack.workerPid, ...(stack.kubernetes?.pids ?? [])]) trackProcess(pid, `dev stack process in ${dir}`);
+  for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...(stack.kubernetes?.pids ?? [])]) trackProcess(pid, `dev stack process in ${dir}`);
   return stack;
 }
 
@@ -29,7 +29,11 @@ describe('flink-fleet dev', () => {
     const again = await devUp(dir);
     assert.equal(again.alreadyUp, true);
     assert.equal(again.workerPid, stack.workerPid);
-    const address = ['--address', stack.address];
+    // The run's key is in FLEET_CODEC_KEY_FILE; this stack encrypts with the key file it made itself.
+    const address = ['--address', stack.address, '--codec-key-file', stack.codecKeyFile];
+    assert.equal(statSync(stack.codecKeyFile).mode & 0o777, 0o600);
+    const preflight = await fetch(`${stack.codecServer.url}/decode`, { method: 'OPTIONS', headers: { Origin: stack.uiUrl, 'Access-Control-Request-Method': 'POST' } });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), stack.uiUrl, 'the codec server answers the stack\'s UI');
     const status = await cli([...address, '--json', 'dev', 'status', '--dir', dir]);
     assert.equal(status.code, 0);
     assert.equal((JSON.parse(status.stdout) as { running: boolean }).running, true);
@@ -50,7 +54,7 @@ describe('flink-fleet dev', () => {
     assert.match(resized.stdout, /^target 2:/);
     const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
     assert.equal(down.code, 0, down.stderr);
-    assert.ok(!isRunning(stack.temporalPid) && !isRunning(stack.workerPid));
+    assert.ok(!isRunning(stack.temporalPid) && !isRunning(stack.workerPid) && !isRunning(stack.codecServer.pid));
     const after = await cli(['dev', 'status', '--dir', dir]);
     assert.equal(after.code, 1);
     assert.match(after.stdout, /not running/);
@@ -73,7 +77,7 @@ describe('flink-fleet dev', () => {
     assert.ok(started.some((entry) => entry.msg === 'worker started' && entry.runtime === 'kubernetes'));
     const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
     assert.equal(down.code, 0, down.stderr);
-    for (const pid of [stack.temporalPid, stack.workerPid, ...stack.kubernetes.pids]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);
+    for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...stack.kubernetes.pids]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);
     assert.equal(existsSync(`/sys/class/net/${TEST_INTERFACE}`), false, 'the real node put the host back');
   });
 });

@@ -110,7 +110,9 @@ describe('FlinkRestClient against a session cluster of three single-slot TaskMan
     const jobId = await run({ entryClass: WORD_COUNT });
     assert.equal(await waitForState(jobId, TERMINAL_JOB_STATES), 'FINISHED');
     const job = await flink.job(jobId);
-    assert.ok(job.vertices.length > 0 && job.endTime !== undefined);
+    assert.ok(job.vertices.length > 0);
+    assert.deepEqual(job.vertices.filter((v) => v.status !== 'FINISHED').map((v) => v.name), [], 'every task of a finished job finished');
+    assert.ok(job.endTime !== undefined && job.startTime !== undefined && job.endTime >= job.startTime, `ended at ${job.endTime}, started at ${job.startTime}`);
   });
 
   it('cancels a running job, and cancelling it again changes nothing', async () => {

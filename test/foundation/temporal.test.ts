@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
+import { fleetDataConverter } from '../../client/codec/data-converter';
 import { FLEET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { temporalTestBed } from '../harness/global';
 
@@ -13,10 +14,10 @@ describe('the Temporal dev server of the test run', () => {
     }
   });
 
-  it('runs a workflow on a worker that uses the run-wide bundle', async () => {
-    const { env, workflowBundle } = temporalTestBed();
+  it('runs a workflow on a worker that uses the run-wide bundle and payload key', async () => {
+    const { env, workflowBundle, codecKeys } = temporalTestBed();
     const taskQueue = `echo-${Date.now()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, dataConverter: fleetDataConverter(codecKeys) });
     const result = await worker.runUntil(env.client.workflow.execute('echo', {
       taskQueue, workflowId: `test/echo/${taskQueue}`, args: ['hello fleet'],
     }));

@@ -171,10 +171,18 @@ export class PrivateContainerd {
     return readdirSync('/sys/fs/cgroup').map((controller) => join('/sys/fs/cgroup', controller, this.namespace)).filter((dir) => existsSync(dir));
   }
 
+  /** Of the fixed host folders this instance made (none existed before it), those still there. */
+  fixedDirsLeft(): string[] {
+    return this.madeDirs.filter((dir) => existsSync(dir));
+  }
+
   /** Every container, the daemon, its folders and what it made outside them; safe to call twice. */
   async stop(): Promise<void> {
     for (const id of [...this.runningClients.keys()]) await this.stopContainer(id, 10_000);
     if (this.daemon.pid !== undefined) await stopProcess(this.daemon.pid, 10_000);
+    // A shim outlives its removed container by a moment, and removes its socket in /run/containerd/s as it goes.
+    await waitUntil('the private containerd\'s shims to exit', async () => (this.processesUnderDir().length === 0 ? true : undefined),
+      { timeoutMs: 30_000 }).catch(() => undefined);
     for (const dir of this.cgroupDirs()) rmdirSync(dir);
     for (const dir of this.madeDirs) if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
     if (this.mountsUnderDir().length === 0) rmSync(this.dir, { recursive: true, force: true });

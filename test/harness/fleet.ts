@@ -28,7 +28,7 @@ export function localTestRuntime(stateDir: string): LocalRuntime {
  * runtime unless the test brings another one built over that folder.
  */
 export function fleetTestBed(label: string, runtimeFor: (stateDir: string) => FlinkRuntime = localTestRuntime): FleetTestBed {
-  const { env, workflowBundle } = temporalTestBed();
+  const { env, workflowBundle, codecKeys } = temporalTestBed();
   const taskQueue = `${label}-${randomUUID().slice(0, 8)}`;
   const stateDir = newStateDir(label);
   const runtime = runtimeFor(stateDir);
@@ -36,7 +36,7 @@ export function fleetTestBed(label: string, runtimeFor: (stateDir: string) => Fl
   return {
     client, runtime, taskQueue, stateDir,
     async withWorker<T>(body: () => Promise<T>): Promise<T> {
-      const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, runtime, workflowBundle });
+      const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, runtime, workflowBundle, codecKeys });
       return worker.runUntil(body);
     },
     async cleanUp() {

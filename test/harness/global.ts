@@ -86,6 +86,10 @@ export async function mochaGlobalSetup(): Promise<void> {
   watchFlinkProcessesUnder(testRunRoot());
   temporal = await startTemporal();
   trackProcess(temporal.server.pid, `Temporal dev server at ${temporal.server.address}`, 'run');
+  // Every process a test starts (worker processes, the CLI) inherits the run's payload key, as a
+  // deployment would hand it to each; inline keys from the calling shell would conflict with it.
+  delete process.env.FLEET_CODEC_KEYS;
+  process.env.FLEET_CODEC_KEY_FILE = temporal.codecKeyFile;
 }
 
 /**

@@ -1,7 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { FAILURE_CONVERTER_PATH, fleetDataConverter } from '../../client/codec/data-converter';
+import { ensureCodecKeyFile, parseCodecKeys, type CodecKeyRing } from '../../client/codec/keys';
 import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev/temporal-dev-server';
 import { freePort } from '../../activities/runtime/local/ports';
 import { toolchain } from '../../scripts/toolchain';
@@ -9,7 +11,12 @@ import { newStateDir } from './state';
 
 export interface TemporalTestBed {
   readonly server: TemporalDevServer;
+  /** Its client encrypts with `codecKeys`, as every worker of the run does. */
   readonly env: TestWorkflowEnvironment;
+  /** One key for the run, so that every test exercises the payload codec. */
+  readonly codecKeys: CodecKeyRing;
+  /** The same key as a file, for processes: worker processes and the CLI (FLEET_CODEC_KEY_FILE). */
+  readonly codecKeyFile: string;
   /** The product's workflows plus the test fixtures', bundled once for the whole run. */
   readonly workflowBundle: WorkflowBundleWithSourceMap;
   /** The same bundle as a file, for worker processes: bundling at their start costs seconds of CPU. */
@@ -22,18 +29,24 @@ export async function startTemporal(): Promise<TemporalTestBed> {
   // drown the test output; tests assert on outcomes instead.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const stateDir = newStateDir('temporal');
+  const codecKeyFile = join(stateDir, 'codec-keys');
+  ensureCodecKeyFile(codecKeyFile, 'test-run');
+  const codecKeys = parseCodecKeys(readFileSync(codecKeyFile, 'utf8'), codecKeyFile);
   // With its UI, so the end-to-end UI check can look at what the tests started.
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir, uiPort: await freePort() });
   try {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, client: { dataConverter: fleetDataConverter(codecKeys) } });
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('./test-workflows'),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: new DefaultLogger('WARN'),
     });
     let bundleFile: string | undefined;
     return {
       server,
       env,
+      codecKeys,
+      codecKeyFile,
       workflowBundle,
       workflowBundleFile() {
         bundleFile ??= join(stateDir, 'workflow-bundle.js');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderFlinkConfig } from '../../activities/flink/config';
@@ -7,6 +8,8 @@ import { LOG4J_CONSOLE } from '../../activities/runtime/kubernetes/manifests/fli
 import { freePort } from '../../activities/runtime/local/ports';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { FLINK_CONTAINER, installFlinkImage } from '../../scripts/install/images/flink-image';
+import { OciLayout } from '../../scripts/install/images/oci-archive';
+import { imageIndex, MEDIA_TYPES, referenceString } from '../../scripts/install/images/oci';
 import { installPauseImage, type CachedImage } from '../../scripts/install/images/pause';
 import { toolchain, VERSIONS } from '../../scripts/toolchain';
 import { PrivateContainerd } from '../harness/containerd';
@@ -51,6 +54,25 @@ function uids(pid: number): number[] {
   return line.split(/\s+/).slice(1, 5).map(Number);
 }
 
+/**
+ * The same image with `User` 0, as a runtime without runAsUser would start one whose image said so:
+ * only a new config, manifest and index, since containerd already holds the layers.
+ */
+function rootVariant(archive: string, dir: string): { archive: string; reference: string } {
+  const read = (path: string): { [key: string]: unknown } => JSON.parse(execFileSync('tar', ['-xOf', archive, path], { encoding: 'utf8' })) as { [key: string]: unknown };
+  const blob = (digest: unknown): string => `blobs/sha256/${String(digest).replace(/^sha256:/, '')}`;
+  const index = read('index.json') as { manifests: { digest: string }[] };
+  const manifest = read(blob(index.manifests[0]?.digest)) as { config: { digest: string } };
+  const config = read(blob(manifest.config.digest)) as { config: Record<string, unknown> };
+  const layout = new OciLayout(join(dir, 'root-variant'));
+  const configDescriptor = layout.addJson(MEDIA_TYPES.config, { ...config, config: { ...config.config, User: '0:0' } });
+  const manifestDescriptor = layout.addJson(MEDIA_TYPES.manifest, { ...manifest, config: configDescriptor });
+  const reference = { repository: 'localhost/flink-fleet/flink-as-root', tag: 'test' };
+  writeFileSync(join(layout.dir, 'index.json'), JSON.stringify(imageIndex(manifestDescriptor, reference)));
+  layout.pack(join(dir, 'root-variant.oci.tar'));
+  return { archive: join(dir, 'root-variant.oci.tar'), reference: referenceString(reference) };
+}
+
 describe('the images, run by a private containerd', function () {
   this.timeout(15 * 60_000);
   let containerd: PrivateContainerd;
@@ -71,6 +93,7 @@ describe('the images, run by a private containerd', function () {
     assert.deepEqual(containerd.mountsUnderDir(), [], 'no mount of the private containerd is left');
     assert.deepEqual(containerd.processesUnderDir(), [], 'no containerd or shim process is left');
     assert.deepEqual(containerd.cgroupDirs(), [], 'no cgroup of its namespace is left');
+    assert.deepEqual(containerd.fixedDirsLeft(), [], 'the /run/containerd folders it made are removed');
     assert.equal(existsSync(containerd.dir), false, 'its folder is removed');
   });
 
@@ -92,6 +115,51 @@ describe('the images, run by a private containerd', function () {
     const probe = containerd.run('probe', { image: flink.reference, args: withEntrypoint('bash', '-c', `id -u; id -g; test -s ${jar} && echo plugin`) });
     assert.equal(await probe.exited, 0, readFileSync(probe.logFile, 'utf8'));
     assert.deepEqual(readFileSync(probe.logFile, 'utf8').trim().split('\n'), [String(FLINK_UID), String(FLINK_UID), 'plugin']);
+  });
+
+  it('drops to the flink user when the container starts as root', async () => {
+    const asRoot = rootVariant(flink.archive, containerd.dir);
+    containerd.importImage(asRoot.archive);
+    const probe = containerd.run('as-root', { image: asRoot.reference, args: withEntrypoint('bash', '-c', 'id -u; id -g; id -G') });
+    assert.equal(await probe.exited, 0, readFileSync(probe.logFile, 'utf8'));
+    assert.deepEqual(readFileSync(probe.logFile, 'utf8').trim().split('\n'), [String(FLINK_UID), String(FLINK_UID), String(FLINK_UID)]);
+  });
+
+  describe('the entrypoint, with the image\'s own writable config', () => {
+    /** Runs the entrypoint in pass-through mode, which prepares the config first as every mode does. */
+    async function entrypoint(id: string, env: Record<string, string>, ...args: string[]): Promise<{ status: number | null; output: string }> {
+      const container = containerd.run(id, { image: flink.reference, args: withEntrypoint(...args), env });
+      const status = await container.exited;
+      return { status, output: readFileSync(container.logFile, 'utf8') };
+    }
+
+    it('prints its usage for `help`, the image\'s default command', async () => {
+      const { status, output } = await entrypoint('help', {}, 'help');
+      assert.equal(status, 0);
+      assert.match(output, /^Usage: docker-entrypoint\.sh \(jobmanager\|standalone-job\|taskmanager\|history-server\)/);
+    });
+
+    it('writes JOB_MANAGER_RPC_ADDRESS and FLINK_PROPERTIES into the config, with environment variables in values replaced', async () => {
+      const { status, output } = await entrypoint('properties', {
+        FLINK_PROPERTIES: 'taskmanager.numberOfTaskSlots: 3\n\n  state.backend.type: hashmap  \nrest.address: ${ADDRESS}\n',
+        ADDRESS: '10.1.2.3', JOB_MANAGER_RPC_ADDRESS: 'flink-jobmanager',
+      }, 'bash', '-c', 'cd $FLINK_HOME && bin/config-parser-utils.sh conf bin lib -flatten && cat conf/config.yaml');
+      assert.equal(status, 0, output);
+      const expected = ["taskmanager.numberOfTaskSlots: '3'", 'state.backend.type: hashmap', 'rest.address: 10.1.2.3', 'jobmanager.rpc.address: flink-jobmanager'];
+      for (const line of expected) {
+        assert.ok(output.split('\n').includes(line), `${line} in\n${output}`);
+      }
+    });
+
+    it('enables a built-in plugin of opt/ named in ENABLE_BUILT_IN_PLUGINS, and refuses one that is not there', async () => {
+      const jar = `flink-s3-fs-hadoop-${VERSIONS.flink}.jar`;
+      const enabled = await entrypoint('plugins', { ENABLE_BUILT_IN_PLUGINS: jar }, 'readlink', `/opt/flink/plugins/flink-s3-fs-hadoop-${VERSIONS.flink}/${jar}`);
+      assert.equal(enabled.status, 0, enabled.output);
+      assert.match(enabled.output, new RegExp(`^/opt/flink/opt/${jar.replace(/\./g, '\\.')}$`, 'm'));
+      const missing = await entrypoint('no-plugin', { ENABLE_BUILT_IN_PLUGINS: 'flink-no-such-plugin.jar' }, 'true');
+      assert.equal(missing.status, 1);
+      assert.match(missing.output, /Plugin flink-no-such-plugin\.jar does not exist in \/opt\/flink\/opt/);
+    });
   });
 
   describe('a JobManager and a TaskManager with the fleet\'s read-only config mount', () => {

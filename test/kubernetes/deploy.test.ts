@@ -76,6 +76,7 @@ describe('the worker manifests in deploy/', () => {
       ['delete', 'namespaces', undefined], ['create', 'clusterroles', undefined, 'rbac.authorization.k8s.io'],
       ['create', 'clusterrolebindings', undefined, 'rbac.authorization.k8s.io'], ['escalate', 'roles', 'flink-fleet-acme', 'rbac.authorization.k8s.io'],
       ['bind', 'clusterroles', undefined, 'rbac.authorization.k8s.io'], ['create', 'pods/exec', 'flink-fleet-acme'], ['update', 'nodes', undefined],
+      ['patch', 'secrets', 'flink-fleet-acme'],
     ];
     for (const [verb, resource, namespace, group] of forbidden) {
       const [name, subresource] = resource.split('/');
@@ -86,7 +87,8 @@ describe('the worker manifests in deploy/', () => {
   });
 
   it('is enough for a whole cluster lifecycle run as the worker, and stops it from writing what is not the fleet\'s', async () => {
-    const bed = new RuntimeUnderTest(k8s, { kubeConfig: asWorker(k8s.kubeConfig) });
+    const bed = new RuntimeUnderTest(k8s, { kubeConfig: asWorker(k8s.kubeConfig),
+      objectStorage: { endpoint: 'http://192.0.2.9:7070', credentials: { accessKeyId: 'fleet-key', secretAccessKey: 'fleet-secret' } } });
     try {
       const { tenant, namespace } = await bed.tenant();
       await bed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'orders'));
@@ -101,6 +103,10 @@ describe('the worker manifests in deploy/', () => {
 
       const worker = KubernetesObjectApi.makeApiClient(asWorker(k8s.kubeConfig));
       await assert.rejects(worker.list('v1', 'Secret', namespace), (error: unknown) => error instanceof ApiException && error.code === 403);
+      // It wrote the storage Secret (the tenant's ensureTenant ran as the worker) and can read none back.
+      assert.ok(await k8s.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'flink-fleet-storage', namespace }));
+      await assert.rejects(worker.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'flink-fleet-storage', namespace } }),
+        (error: unknown) => error instanceof ApiException && error.code === 403);
       const stranger = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-the-fleets', namespace } };
       // A new admission policy takes a moment to be loaded by the API server.
       const refusal = await waitUntil('the admission policy to refuse an unlabelled ConfigMap', async () => {

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1PodSpec, V1Service } from '@kubernetes/client-node';
 import { applicationClusterObjects, taskManagerCount } from '../../activities/runtime/kubernetes/manifests/application';
 import { APP_NAME, CLUSTER, COMPONENT, MANAGED_BY, TENANT, type ClusterIdentity } from '../../activities/runtime/kubernetes/manifests/labels';
+import { STORAGE_SECRET, storageSecret, type ObjectStorage } from '../../activities/runtime/kubernetes/manifests/storage';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from '../../activities/runtime/kubernetes/manifests/session';
 import { clusterName, isDns1123Label } from '../../activities/names';
 import type { ApplicationClusterSpec } from '../../activities/runtime/types';
 import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
 
-const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c' };
+const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c', objectStorage: {}, nodes: {} };
 
 function identity(tenant: string, name: string): ClusterIdentity {
   return { tenant, name, cluster: clusterName(tenant, name), namespace: `flink-fleet-${tenant}` };
@@ -15,9 +16,9 @@ function identity(tenant: string, name: string): ClusterIdentity {
 
 interface Built { readonly name: string; readonly id: ClusterIdentity; readonly objects: KubernetesObject[] }
 
-function application(spec: ApplicationClusterSpec): Built {
+function application(spec: ApplicationClusterSpec, objectStorage: ObjectStorage = {}): Built {
   const id = identity(spec.tenant, spec.name);
-  const { root, dependents } = applicationClusterObjects(id, spec, placement);
+  const { root, dependents } = applicationClusterObjects(id, spec, { ...placement, objectStorage });
   return { name: `application ${spec.name}`, id, objects: [root, ...dependents] };
 }
 
@@ -172,6 +173,43 @@ describe('kubernetes manifest builders', () => {
       assert.deepEqual(env?.valueFrom?.secretKeyRef, { name: 'kafka', key: 'password' }, container.name);
       assert.equal(env?.value, undefined);
     }
+  });
+
+  it('points S3 at a non-AWS endpoint path-style and hands out its credentials only through the tenant\'s Secret', () => {
+    const credentials = { accessKeyId: 'tenant-key', secretAccessKey: 'tenant-secret' };
+    const { objects } = application(sqlPipeline('acme', 'orders'), { endpoint: 'http://192.0.2.9:7070', credentials });
+    const config = (objects.find((o) => o.kind === 'ConfigMap') as V1ConfigMap).data?.['config.yaml'] ?? '';
+    assert.match(config, /s3\.endpoint: .*192\.0\.2\.9:7070/);
+    assert.match(config, /s3\.path\.style\.access: true/);
+    assert.doesNotMatch(JSON.stringify(objects), /tenant-secret|tenant-key/);
+    for (const container of containers(objects)) assert.deepEqual(container.envFrom, [{ secretRef: { name: STORAGE_SECRET } }], container.name);
+    const secret = storageSecret('flink-fleet-acme', 'acme', credentials);
+    assert.deepEqual(secret.stringData, { AWS_ACCESS_KEY_ID: 'tenant-key', AWS_SECRET_ACCESS_KEY: 'tenant-secret' });
+    assert.equal(secret.metadata?.labels?.[TENANT], 'acme');
+  });
+
+  it('puts every pod of either kind of cluster on the configured nodes, pool TaskManagers included', () => {
+    const nodes = { nodeSelector: { pool: 'flink' }, tolerations: [{ key: 'pool', operator: 'Equal', value: 'flink', effect: 'NoSchedule' }] };
+    const app = identity('acme', 'orders');
+    const appObjects = Object.values(applicationClusterObjects(app, sqlPipeline('acme', 'orders'), { ...placement, nodes })).flat();
+    const sessionId = identity('acme', 'previews');
+    const { root, dependents } = sessionClusterObjects(sessionId, sessionCluster('acme', 'previews'), { ...placement, nodes });
+    const template = poolTaskManagerTemplate(root);
+    assert.ok(template);
+    const specs = podSpecs([...appObjects, ...dependents, poolTaskManagerPod(sessionId, template, 'tm-1', nodes)]);
+    assert.equal(specs.length, 5);
+    for (const spec of specs) {
+      assert.deepEqual(spec.nodeSelector, nodes.nodeSelector);
+      assert.deepEqual(spec.tolerations, nodes.tolerations);
+    }
+    assert.deepEqual(podSpecs(application(sqlPipeline('acme', 'orders')).objects).map((spec) => spec.nodeSelector), [undefined, undefined]);
+  });
+
+  it('gives pods no storage Secret when the fleet hands out no credentials (their own identity answers)', () => {
+    const { objects } = application(sqlPipeline('acme', 'orders'), { endpoint: 'http://192.0.2.9:7070' });
+    for (const container of containers(objects)) assert.equal(container.envFrom, undefined, container.name);
+    const plain = (application(sqlPipeline('acme', 'orders')).objects.find((o) => o.kind === 'ConfigMap') as V1ConfigMap).data?.['config.yaml'] ?? '';
+    assert.doesNotMatch(plain, /s3\.endpoint/);
   });
 
   it('makes a pool TaskManager a bare single-slot pod, labelled idle, named by its Flink resource id', () => {

@@ -6,10 +6,13 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
 import { CLUSTER, CLUSTER_KIND, NAME_ANNOTATION, objectNames, tenantLabels } from '../../activities/runtime/kubernetes/manifests/labels';
 import { freePort } from '../../activities/runtime/local/ports';
+import { newCodecKey } from '../../client/codec/keys';
 import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
 import { createRuntime } from '../../worker/runtime';
 import { kubernetesTestBed } from '../harness/global';
 import { newStateDir } from '../harness/state';
+
+const KEYS = { FLEET_CODEC_KEYS: newCodecKey('k1') };
 
 describe('a worker configured for the kubernetes runtime', () => {
   it('names what is missing: the storage and, outside a pod, the kubeconfig', () => {
@@ -24,13 +27,41 @@ describe('a worker configured for the kubernetes runtime', () => {
   });
 
   it('uses the pod\'s own credentials inside a cluster', () => {
-    const config = parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' });
+    const config = parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' });
     assert.equal(config.FLEET_WORKER_NAMESPACE, 'flink-fleet');
+  });
+
+  it('takes S3 credentials only as a pair, and hands them to each tenant through a Secret of its namespace', async () => {
+    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      FLEET_S3_ACCESS_KEY_ID: 'only-the-key' }), /FLEET_S3_SECRET_ACCESS_KEY: FLEET_S3_ACCESS_KEY_ID and FLEET_S3_SECRET_ACCESS_KEY go together/);
+    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      FLEET_S3_ENDPOINT: 'ftp://storage' }), /FLEET_S3_ENDPOINT: must be an http\(s\) URL/);
+    const k8s = await kubernetesTestBed();
+    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+      FLEET_S3_ENDPOINT: 'http://192.0.2.9:7070', FLEET_S3_ACCESS_KEY_ID: 'fleet-key', FLEET_S3_SECRET_ACCESS_KEY: 'fleet-secret' }));
+    const tenant = `s3-${randomBytes(3).toString('hex')}`;
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      await runtime.ensureTenant(tenant);
+      const secret = await core.readNamespacedSecret({ name: 'flink-fleet-storage', namespace: `flink-fleet-${tenant}` });
+      const decoded = Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
+      assert.deepEqual(decoded, { AWS_ACCESS_KEY_ID: 'fleet-key', AWS_SECRET_ACCESS_KEY: 'fleet-secret' });
+    } finally {
+      await core.deleteNamespace({ name: `flink-fleet-${tenant}` });
+    }
+  });
+
+  it('takes a pod placement as JSON and names what is wrong with a bad one', () => {
+    const base = { FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+    const placement = { nodeSelector: { pool: 'flink' }, tolerations: [{ key: 'pool', operator: 'Equal', value: 'flink', effect: 'NoSchedule' }] };
+    assert.deepEqual(parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: JSON.stringify(placement) }).FLEET_POD_PLACEMENT, placement);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: '{nodeSelector' }), /FLEET_POD_PLACEMENT: must be JSON/);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: '{"tolerations": [{"effect": "Sometimes"}]}' }), /FLEET_POD_PLACEMENT\.tolerations\.0\.effect/);
   });
 
   it('lists the clusters recorded on the API server its kubeconfig names', async () => {
     const k8s = await kubernetesTestBed();
-    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
     assert.equal(runtime.kind, 'kubernetes');
     assert.equal(runtime.storageUri({ tenant: 'acme', name: 'orders' }), 's3://b/p/acme/acme--orders');
     const tenant = `wc${randomBytes(4).toString('hex')}`;
@@ -55,7 +86,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     const elsewhere = join(newStateDir('worker-config'), 'kubeconfig');
     const port = await freePort();
     writeFileSync(elsewhere, readFileSync(k8s.kubeconfigPath, 'utf8').replaceAll(k8s.server, `https://127.0.0.1:${port}`));
-    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: elsewhere }));
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: elsewhere }));
     await assert.rejects(runtime.listClusters(), {
       name: 'FetchError', code: 'ECONNREFUSED', message: new RegExp(`request to https://127\\.0\\.0\\.1:${port}/api/v1 failed`),
     });

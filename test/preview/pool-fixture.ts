@@ -48,8 +48,8 @@ export function poolFixture(bed: FleetTestBed, pool: string): PoolFixture {
 export async function startSharedPool(label: string, config: Omit<PoolConfigInput, 'sessionCluster'>): Promise<PoolFixture & { stop(): Promise<void> }> {
   const bed = fleetTestBed(label);
   const pool = `${label}-${randomUUID().slice(0, 6)}`;
-  const { env, workflowBundle } = temporalTestBed();
-  const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: bed.taskQueue, runtime: bed.runtime, workflowBundle });
+  const { env, workflowBundle, codecKeys } = temporalTestBed();
+  const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: bed.taskQueue, runtime: bed.runtime, workflowBundle, codecKeys });
   const running = worker.run();
   scopeDir(clusterLayout(bed.stateDir, clusterName(sessionClusterRef(pool).tenant, pool)).dir, 'file');
   const fixture = poolFixture(bed, pool);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
 import { freePort } from '../../activities/runtime/local/ports';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import { newCodecKey } from '../../client/codec/keys';
 import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
 import { checkSearchAttributes, MissingSearchAttributes } from '../../worker/search-attributes-check';
 import { temporalTestBed } from '../harness/global';
@@ -11,11 +12,21 @@ import { newStateDir } from '../harness/state';
 import { startWorkerProcess } from '../harness/worker-process';
 
 describe('the worker configuration', () => {
-  it('fills in defaults for a local worker', () => {
-    const config = parseWorkerConfig({});
+  it('fills in defaults for a local worker given its payload key', () => {
+    const config = parseWorkerConfig({ FLEET_CODEC_KEYS: newCodecKey('k1') });
     assert.equal(config.TEMPORAL_ADDRESS, '127.0.0.1:7233');
     assert.equal(config.FLEET_TASK_QUEUE, 'flink-fleet');
     assert.equal(config.FLEET_RUNTIME, 'local');
+    assert.equal(config.codecKeys.current.id, 'k1');
+    assert.deepEqual(config.connection, {});
+  });
+
+  it('refuses to start without a payload key, saying how to give one', () => {
+    assert.throws(() => parseWorkerConfig({}), (error: unknown) => {
+      assert.ok(error instanceof InvalidWorkerConfig);
+      assert.match(error.message, /no payload encryption key: set FLEET_CODEC_KEY_FILE .* or FLEET_CODEC_KEYS/);
+      return true;
+    });
   });
 
   it('names every variable that is wrong and the rule it broke', () => {
@@ -24,6 +35,7 @@ describe('the worker configuration', () => {
       assert.match(error.message, /FLEET_RUNTIME: must be/);
       assert.match(error.message, /TEMPORAL_ADDRESS: must be host:port/);
       assert.match(error.message, /FLEET_METRICS_PORT: must be a port number/);
+      assert.match(error.message, /no payload encryption key/);
       return true;
     });
   });

@@ -1,11 +1,16 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRuntime } from './kubernetes-runtime';
+import type { ObjectStorage } from './manifests/storage';
+import type { PodPlacement } from './manifests/container';
 
 export interface KubernetesWorkerSettings {
   /** A kubeconfig file; without one, the pod's ServiceAccount credentials. */
   readonly kubeconfigPath?: string;
   readonly storageUri: string;
   readonly workerNamespace: string;
+  readonly defaultImage?: string;
+  readonly objectStorage?: ObjectStorage;
+  readonly podPlacement?: PodPlacement;
 }
 
 /**
@@ -19,7 +24,8 @@ export function kubernetesRuntimeFromEnvironment(settings: KubernetesWorkerSetti
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error(`the kubeconfig ${settings.kubeconfigPath ?? '(in-cluster)'} names no current cluster`);
   return new KubernetesRuntime({
-    kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace,
+    kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace, defaultImage: settings.defaultImage, objectStorage: settings.objectStorage,
+    podPlacement: settings.podPlacement,
     restAccess: settings.kubeconfigPath ? { mode: 'api-proxy', server } : { mode: 'service-dns' },
   });
 }

@@ -1,13 +1,14 @@
 import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Pod, V1ResourceQuota } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlinkRequestError, FlinkUnreachable } from '../../flink/errors';
-import { FlinkRestClient } from '../../flink/rest-client';
+import { FlinkRestClient, type FlinkTransport } from '../../flink/rest-client';
 import { clusterName, clusterStorageUri } from '../../names';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
 } from '../types';
 import { KubernetesObjects } from './api';
+import { apiServerTransport } from './api-server-transport';
 import { deleteClusterObjects } from './cleanup';
 import { clusterEndpoints, type RestAccess } from './endpoints';
 import { applicationClusterObjects, type ClusterPlacement } from './manifests/application';
@@ -16,6 +17,8 @@ import { ownedBy, ownerReference } from './manifests/objects';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from './manifests/session';
 import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantPlan } from './manifests/tenant';
 import { observeCluster } from './observe';
+import { storageSecret, type ObjectStorage } from './manifests/storage';
+import type { PodPlacement } from './manifests/container';
 import { applicationSpecProblems, assertValid, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
 import { waitUntilReady } from './wait';
 
@@ -33,6 +36,10 @@ export interface KubernetesRuntimeOptions {
   readonly namespacePrefix?: string;
   readonly tenantPlan?: TenantPlan;
   readonly defaultImage?: string;
+  /** How pods reach `storageUri`; AWS's own endpoint and the pods' own identity when absent. */
+  readonly objectStorage?: ObjectStorage;
+  /** Where Flink's pods run: a node pool of their own; anywhere the scheduler likes when absent. */
+  readonly podPlacement?: PodPlacement;
   readonly startupTimeoutMs?: number;
   readonly deleteTimeoutMs?: number;
   readonly unschedulableGraceMs?: number;
@@ -45,6 +52,7 @@ export interface KubernetesRuntimeOptions {
  */
 export class KubernetesRuntime implements FlinkRuntime {
   readonly kind = 'kubernetes';
+  readonly flinkTransport?: FlinkTransport;
   private readonly api: KubernetesObjects;
   private readonly plan: TenantPlan;
   private readonly prefix: string;
@@ -53,6 +61,8 @@ export class KubernetesRuntime implements FlinkRuntime {
     this.api = new KubernetesObjects(options.kubeConfig);
     this.plan = options.tenantPlan ?? DEFAULT_TENANT_PLAN;
     this.prefix = options.namespacePrefix ?? 'flink-fleet-';
+    // A `kubectl proxy` URL needs no credentials; the API server itself does.
+    if (options.restAccess.mode === 'api-proxy' && options.restAccess.server.startsWith('https:')) this.flinkTransport = apiServerTransport(options.kubeConfig);
   }
 
   namespaceOf(tenant: string): string {
@@ -66,6 +76,8 @@ export class KubernetesRuntime implements FlinkRuntime {
     assertValid(namespace, [...tenantProblems(tenant, this.longestTenant), ...workerNamespace]);
     await this.api.apply(namespace, tenantNamespace(namespace, tenant));
     for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
+    const credentials = this.options.objectStorage?.credentials;
+    if (credentials) await this.api.apply(namespace, storageSecret(namespace, tenant, credentials));
     await this.quotaCounted(namespace);
   }
 
@@ -92,7 +104,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     const root = await this.root(id);
     const template = root && poolTaskManagerTemplate(root);
     if (!root || !template) throw new Error(`session cluster ${id.cluster} does not exist in ${id.namespace}`);
-    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId)));
+    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId, this.options.podPlacement)));
   }
 
   async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
@@ -144,7 +156,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     const { endpoints } = await this.observe(cluster);
     if (!endpoints) return undefined;
     try {
-      return (await new FlinkRestClient(endpoints.restUrl, { timeoutMs: 10_000 }).checkpoints(jobId)).latest?.externalPath;
+      return (await new FlinkRestClient(endpoints.restUrl, { timeoutMs: 10_000, transport: this.flinkTransport }).checkpoints(jobId)).latest?.externalPath;
     } catch (error) {
       if (error instanceof FlinkUnreachable || (error instanceof FlinkRequestError && error.status === 404)) return undefined;
       throw error;
@@ -161,7 +173,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id) };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), objectStorage: this.options.objectStorage ?? {}, nodes: this.options.podPlacement ?? {} };
   }
 
   private root(id: ClusterIdentity): Promise<V1ConfigMap | undefined> {

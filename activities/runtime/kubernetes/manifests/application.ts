@@ -1,13 +1,14 @@
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Service, V1Volume } from '@kubernetes/client-node';
 import type { ApplicationClusterSpec } from '../../types';
 import {
-  ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, USRLIB_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
+  ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, type PodPlacement, USRLIB_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
   withRestrictedSecurity,
 } from './container';
 import { applicationFlinkOptions, CONFIG_FILE, configFiles, LOG4J_FILE, SQL_SCRIPT_FILE } from './flink-config';
 import { haRole, haRoleBinding, haServiceAccount } from './ha';
 import { CLUSTER_KIND, componentSelector, NAME_ANNOTATION, objectNames, type ClusterIdentity } from './labels';
 import { clusterMetadata } from './objects';
+import { withStorageCredentials, type ObjectStorage } from './storage';
 import { allowWithinCluster } from './tenant';
 
 /**
@@ -23,13 +24,15 @@ export interface ClusterPlacement {
   readonly image: string;
   /** This cluster's state storage (checkpoints, savepoints, HA): `storageUri(cluster)`. */
   readonly storageUri: string;
+  readonly objectStorage: ObjectStorage;
+  readonly nodes: PodPlacement;
 }
 
 export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): V1ConfigMap {
   const metadata = clusterMetadata(id, objectNames(id.cluster).config, 'jobmanager', { [CLUSTER_KIND]: 'application' });
   return {
     apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...metadata, annotations: { [NAME_ANNOTATION]: id.name } },
-    data: configFiles(applicationFlinkOptions(id, spec, placement.storageUri), spec.job.kind === 'sql' ? spec.job.script : undefined),
+    data: configFiles(applicationFlinkOptions(id, spec, placement.storageUri, placement.objectStorage), spec.job.kind === 'sql' ? spec.job.script : undefined),
   };
 }
 
@@ -51,12 +54,12 @@ function jobManagerVolumes(id: ClusterIdentity, spec: ApplicationClusterSpec): V
   return [configVolume(id), ...script, { name: ARTIFACTS_VOLUME, emptyDir: {} }];
 }
 
-function jobManagerContainer(spec: ApplicationClusterSpec, image: string): V1Container {
+function jobManagerContainer(spec: ApplicationClusterSpec, placement: ClusterPlacement): V1Container {
   // One file by subPath: a mount of the whole usrlib would hide the jars a custom image keeps there.
   const script = { name: USRLIB_VOLUME, mountPath: `${USRLIB_DIR}/${SQL_SCRIPT_FILE}`, subPath: SQL_SCRIPT_FILE, readOnly: true };
   const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [script] : [])];
-  return compose({ name: 'jobmanager', image, args: jobManagerArgs(spec), volumeMounts: mounts },
-    withResources(spec.jobManager), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withConfigMount,
+  return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec), volumeMounts: mounts },
+    withResources(spec.jobManager), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withStorageCredentials(placement.objectStorage), withConfigMount,
     withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, '/config'));
 }
 
@@ -67,7 +70,7 @@ export function jobManagerDeployment(id: ClusterIdentity, spec: ApplicationClust
     apiVersion: 'apps/v1', kind: 'Deployment', metadata,
     spec: {
       replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { ...componentSelector(id, 'jobmanager') } },
-      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([jobManagerContainer(spec, placement.image)],
+      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([jobManagerContainer(spec, placement)], placement.nodes,
         { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: jobManagerVolumes(id, spec) }) },
     },
   };
@@ -90,7 +93,7 @@ export function taskManagerDeployment(id: ClusterIdentity, spec: ApplicationClus
     apiVersion: 'apps/v1', kind: 'Deployment', metadata,
     spec: {
       replicas: taskManagerCount(spec), selector: { matchLabels: { ...componentSelector(id, 'taskmanager') } },
-      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([taskManagerContainer(spec.taskManager, placement.image, spec.secretEnv)],
+      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([compose(taskManagerContainer(spec.taskManager, placement.image, spec.secretEnv), withStorageCredentials(placement.objectStorage))], placement.nodes,
         { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: [configVolume(id)] }) },
     },
   };

@@ -1,4 +1,4 @@
-import type { V1Container, V1EnvVar, V1PodSpec, V1Probe } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1PodSpec, V1Probe, V1Toleration } from '@kubernetes/client-node';
 import type { ProcessResources, SecretEnv } from '../../types';
 
 /**
@@ -77,11 +77,19 @@ export function withPorts(ports: Readonly<Record<string, number>>): ContainerSte
   return (container) => ({ ...container, ports: Object.entries(ports).map(([name, containerPort]) => ({ name, containerPort })) });
 }
 
+/** Which nodes Flink's pods may run on: a node pool of their own, kept free of other pods by a taint. */
+export interface PodPlacement {
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly V1Toleration[];
+}
+
 /** Pod-level settings every Flink pod shares: Pod Security `restricted` also checks the pod's own context. */
-export function flinkPodSpec(containers: V1Container[], extra: Partial<V1PodSpec> = {}): V1PodSpec {
+export function flinkPodSpec(containers: V1Container[], nodes: PodPlacement, extra: Partial<V1PodSpec> = {}): V1PodSpec {
   return {
     securityContext: { runAsNonRoot: true, runAsUser: FLINK_UID, fsGroup: FLINK_UID, seccompProfile: { type: 'RuntimeDefault' } },
     automountServiceAccountToken: false,
+    ...(nodes.nodeSelector ? { nodeSelector: { ...nodes.nodeSelector } } : {}),
+    ...(nodes.tolerations ? { tolerations: [...nodes.tolerations] } : {}),
     ...extra,
     containers,
     volumes: [...(extra.volumes ?? [])],

@@ -4,6 +4,7 @@ import { APPLICATION_OPTIONS } from '../../local/cluster-config';
 import { ARTIFACTS_DIR, PORTS } from './container';
 import type { ClusterIdentity } from './labels';
 import { objectNames } from './labels';
+import { objectStorageOptions, type ObjectStorage } from './storage';
 
 /**
  * Flink's `config.yaml` for a cluster on Kubernetes. Pure. Containers listen on all interfaces and
@@ -55,10 +56,10 @@ export function haOptions(id: ClusterIdentity, storageUri: string): FlinkOptions
   };
 }
 
-export function applicationFlinkOptions(id: ClusterIdentity, spec: ApplicationClusterSpec, storageUri: string): FlinkOptions {
+export function applicationFlinkOptions(id: ClusterIdentity, spec: ApplicationClusterSpec, storageUri: string, objectStorage: ObjectStorage = {}): FlinkOptions {
   return {
     ...BASE_OPTIONS, ...APPLICATION_OPTIONS, ...spec.flinkOptions,
-    ...memoryOptions(spec.jobManager, spec.taskManager), ...networkOptions(id), ...storageOptions(storageUri), ...haOptions(id, storageUri),
+    ...memoryOptions(spec.jobManager, spec.taskManager), ...networkOptions(id), ...storageOptions(storageUri), ...objectStorageOptions(objectStorage), ...haOptions(id, storageUri),
     'parallelism.default': spec.parallelism,
     'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
     'user.artifacts.base-dir': ARTIFACTS_DIR,

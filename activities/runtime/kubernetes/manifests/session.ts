@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ProcessResources, SessionClusterSpec } from '../../types';
 import { configVolume, jobManagerService, taskManagerContainer, type ClusterPlacement } from './application';
-import { compose, flinkPodSpec, PORTS, withConfigMount, withEnv, withPorts, withProbes, withResources, withRestrictedSecurity } from './container';
+import { compose, flinkPodSpec, PORTS, type PodPlacement, withConfigMount, withEnv, withPorts, withProbes, withResources, withRestrictedSecurity } from './container';
 import { configFiles, sessionFlinkOptions } from './flink-config';
 import { CLUSTER_KIND, componentSelector, NAME_ANNOTATION, objectNames, POOL, type ClusterIdentity } from './labels';
 import { clusterMetadata } from './objects';
@@ -42,13 +42,13 @@ export function poolTaskManagerTemplate(root: V1ConfigMap): PoolTaskManagerTempl
   return typeof cpu === 'number' && typeof memoryMb === 'number' ? { image, taskManager: { cpu, memoryMb } } : undefined;
 }
 
-function sessionDeployment(id: ClusterIdentity, component: 'jobmanager' | 'gateway', container: V1Container): V1Deployment {
+function sessionDeployment(id: ClusterIdentity, component: 'jobmanager' | 'gateway', container: V1Container, nodes: PodPlacement): V1Deployment {
   const names = objectNames(id.cluster);
   const metadata = clusterMetadata(id, component === 'jobmanager' ? names.jobManager : names.gateway, component);
   return {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata,
     spec: { replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { ...componentSelector(id, component) } },
-      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([container], { volumes: [configVolume(id)] }) } },
+      template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([container], nodes, { volumes: [configVolume(id)] }) } },
   };
 }
 
@@ -56,7 +56,7 @@ export function sessionJobManagerDeployment(id: ClusterIdentity, spec: SessionCl
   const container = compose({ name: 'jobmanager', image: placement.image, args: ['jobmanager'] },
     withResources(spec.jobManager), withRestrictedSecurity, withEnv([]), withConfigMount,
     withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, '/config'));
-  return sessionDeployment(id, 'jobmanager', container);
+  return sessionDeployment(id, 'jobmanager', container, placement.nodes);
 }
 
 /** The gateway is sized like the JobManager: it plans every preview's statement, which is JobManager-sized work. */
@@ -64,7 +64,7 @@ export function gatewayDeployment(id: ClusterIdentity, spec: SessionClusterSpec,
   const container = compose({ name: 'gateway', image: placement.image, args: ['/opt/flink/bin/sql-gateway.sh', 'start-foreground'] },
     withResources(spec.jobManager), withRestrictedSecurity, withEnv([]), withConfigMount,
     withPorts({ gateway: PORTS.gateway }), withProbes(PORTS.gateway, '/v1/info'));
-  return sessionDeployment(id, 'gateway', container);
+  return sessionDeployment(id, 'gateway', container, placement.nodes);
 }
 
 export function gatewayService(id: ClusterIdentity): V1Service {
@@ -87,9 +87,9 @@ export function sessionClusterObjects(id: ClusterIdentity, spec: SessionClusterS
  * Deployment would bring it back. `restartPolicy: Never` for the same reason: a TaskManager that
  * died mid-preview must not rejoin the pool as if it were fresh. Its name is its Flink resource id.
  */
-export function poolTaskManagerPod(id: ClusterIdentity, template: PoolTaskManagerTemplate, taskManagerId: string): V1Pod {
+export function poolTaskManagerPod(id: ClusterIdentity, template: PoolTaskManagerTemplate, taskManagerId: string, nodes: PodPlacement = {}): V1Pod {
   return {
     apiVersion: 'v1', kind: 'Pod', metadata: clusterMetadata(id, taskManagerId, 'taskmanager', { [POOL]: 'idle' }),
-    spec: flinkPodSpec([taskManagerContainer(template.taskManager, template.image)], { restartPolicy: 'Never', volumes: [configVolume(id)] }),
+    spec: flinkPodSpec([taskManagerContainer(template.taskManager, template.image)], nodes, { restartPolicy: 'Never', volumes: [configVolume(id)] }),
   };
 }
