@@ -37,7 +37,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1',
       FLEET_S3_ENDPOINT: 'ftp://storage' }), /FLEET_S3_ENDPOINT: must be an http\(s\) URL/);
     const k8s = await kubernetesTestBed();
-    const runtime = createRuntime(parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
       FLEET_S3_ENDPOINT: 'http://192.0.2.9:7070', FLEET_S3_ACCESS_KEY_ID: 'fleet-key', FLEET_S3_SECRET_ACCESS_KEY: 'fleet-secret' }));
     const tenant = `s3-${randomBytes(3).toString('hex')}`;
     const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
@@ -52,7 +52,7 @@ describe('a worker configured for the kubernetes runtime', () => {
   });
 
   it('takes a pod placement as JSON and names what is wrong with a bad one', () => {
-    const base = { FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+    const base = { ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' };
     const placement = { nodeSelector: { pool: 'flink' }, tolerations: [{ key: 'pool', operator: 'Equal', value: 'flink', effect: 'NoSchedule' }] };
     assert.deepEqual(parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: JSON.stringify(placement) }).FLEET_POD_PLACEMENT, placement);
     assert.throws(() => parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: '{nodeSelector' }), /FLEET_POD_PLACEMENT: must be JSON/);
