@@ -149,11 +149,11 @@ describe('kubernetes manifest builders', () => {
   it('starts a SQL pipeline with Flink\'s SqlDriver on the script mounted from the ConfigMap', () => {
     const { objects } = application(sqlPipeline('acme', 'orders'));
     const jobManager = containers(objects).find((c) => c.name === 'jobmanager');
-    assert.deepEqual(jobManager?.args?.slice(0, 5), ['standalone-job', '--host', '$(POD_IP)', '--job-id', '0123456789abcdef0123456789abcdef']);
-    assert.deepEqual(jobManager?.args?.slice(5), ['--job-classname', 'org.apache.flink.table.runtime.application.SqlDriver',
-      '--scriptUri', 'file:///opt/flink/usrlib/pipeline.sql']);
+    assert.deepEqual(jobManager?.args?.slice(0, 4), ['standalone-job', '-Djobmanager.rpc.address=$(POD_IP)', '--job-id', '0123456789abcdef0123456789abcdef']);
+    assert.deepEqual(jobManager?.args?.slice(4), ['--job-classname', 'org.apache.flink.table.runtime.application.SqlDriver',
+      '--scriptUri', 'file:///opt/flink/fleet-sql/pipeline.sql']);
     assert.equal((objects[0] as V1ConfigMap).data?.['pipeline.sql'], 'INSERT INTO sink SELECT * FROM source;');
-    assert.deepEqual(jobManager?.volumeMounts?.find((m) => m.subPath === 'pipeline.sql')?.mountPath, '/opt/flink/usrlib/pipeline.sql');
+    assert.deepEqual(jobManager?.volumeMounts?.find((m) => m.name === 'sql-script'), { name: 'sql-script', mountPath: '/opt/flink/fleet-sql', readOnly: true });
   });
 
   it('points every Flink container at the mounted config through FLINK_CONF_DIR', () => {

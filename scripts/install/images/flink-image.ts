@@ -54,11 +54,18 @@ export function flinkHomeListing(flinkHome: string): string[] {
   return entries;
 }
 
+/**
+ * Folders the image adds to FLINK_HOME. No usrlib: when it exists, standalone application mode looks
+ * for the entry class only in the jars inside it, so a SQL pipeline (SqlDriver lives in lib/) would
+ * fail with "No JAR with manifest attribute for entry class" (seen on the real node).
+ */
+const CREATED_DIRS = ['artifacts', 'log', join('plugins', S3_PLUGIN.pluginDir)];
+
 /** Everything the image is made of, in the order the tag hashes it. */
 export function flinkImageInputs(entrypoint: string, flinkHomeFiles: readonly string[]): string[] {
   return [
     ...mmdebstrapArgs('<output>'), entrypoint, JSON.stringify(FLINK_CONTAINER), CONFIG_EDITS.join(' '),
-    `${S3_PLUGIN.artifactId}:${VERSIONS.flink} in plugins/${S3_PLUGIN.pluginDir}`, ...flinkHomeFiles,
+    `${S3_PLUGIN.artifactId}:${VERSIONS.flink} in plugins/${S3_PLUGIN.pluginDir}`, `created ${CREATED_DIRS.join(' ')}`, ...flinkHomeFiles,
   ];
 }
 
@@ -77,7 +84,7 @@ export function flinkImage(tools: Toolchain): CachedImage {
 function stageFlinkHome(tools: Toolchain, stage: string): void {
   const home = join(stage, 'opt', 'flink');
   cpSync(tools.flinkHome, home, { recursive: true, filter: (source) => !source.endsWith('.flink-fleet-complete') });
-  for (const dir of ['usrlib', 'artifacts', 'log', join('plugins', S3_PLUGIN.pluginDir)]) mkdirSync(join(home, dir), { recursive: true });
+  for (const dir of CREATED_DIRS) mkdirSync(join(home, dir), { recursive: true });
   const jarName = `${S3_PLUGIN.artifactId}-${VERSIONS.flink}.jar`;
   copyFileSync(mavenJar(tools, S3_PLUGIN.artifactId, 'flink image'), join(home, 'opt', jarName));
   // A hard link is stored once in the layer.

@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Service, V1Volume } from '@kubernetes/client-node';
 import type { ApplicationClusterSpec } from '../../types';
 import {
-  ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, type PodPlacement, USRLIB_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
+  ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, type PodPlacement, SQL_SCRIPT_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
   withRestrictedSecurity,
 } from './container';
 import { applicationFlinkOptions, CONFIG_FILE, configFiles, LOG4J_FILE, SQL_SCRIPT_FILE } from './flink-config';
@@ -17,7 +17,7 @@ import { allowWithinCluster } from './tenant';
  * and a restarted JobManager pod runs the same job again, recovered through Kubernetes HA. Pure.
  */
 export const SQL_DRIVER = 'org.apache.flink.table.runtime.application.SqlDriver';
-const USRLIB_VOLUME = 'usrlib';
+const SQL_SCRIPT_VOLUME = 'sql-script';
 const ARTIFACTS_VOLUME = 'artifacts';
 
 export interface ClusterPlacement {
@@ -36,10 +36,15 @@ export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClust
   };
 }
 
-/** `standalone-job` is the official image's entrypoint command for this mode; `--host` makes the HA leader address the pod's IP. */
+/**
+ * `standalone-job` is the official image's entrypoint command for this mode. The pod's IP becomes the
+ * HA leader address by a dynamic property: Flink 2 dropped 1.x's `--host`, and its parser stops at an
+ * unknown option, taking it and everything after (the job class, the job id) as the job's own
+ * arguments (seen on the real node: "No JAR with manifest attribute for entry class").
+ */
 export function jobManagerArgs(spec: ApplicationClusterSpec): string[] {
-  const common = ['standalone-job', '--host', '$(POD_IP)', '--job-id', spec.jobId];
-  if (spec.job.kind === 'sql') return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${USRLIB_DIR}/${SQL_SCRIPT_FILE}`];
+  const common = ['standalone-job', '-Djobmanager.rpc.address=$(POD_IP)', '--job-id', spec.jobId];
+  if (spec.job.kind === 'sql') return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${SQL_SCRIPT_DIR}/${SQL_SCRIPT_FILE}`];
   return [...common, '--jars', spec.job.jarUri, '--job-classname', spec.job.entryClass, ...spec.job.args];
 }
 
@@ -49,14 +54,13 @@ export function configVolume(id: ClusterIdentity): V1Volume {
 
 function jobManagerVolumes(id: ClusterIdentity, spec: ApplicationClusterSpec): V1Volume[] {
   const script: V1Volume[] = spec.job.kind === 'sql'
-    ? [{ name: USRLIB_VOLUME, configMap: { name: objectNames(id.cluster).config, items: [{ key: SQL_SCRIPT_FILE, path: SQL_SCRIPT_FILE }] } }]
+    ? [{ name: SQL_SCRIPT_VOLUME, configMap: { name: objectNames(id.cluster).config, items: [{ key: SQL_SCRIPT_FILE, path: SQL_SCRIPT_FILE }] } }]
     : [];
   return [configVolume(id), ...script, { name: ARTIFACTS_VOLUME, emptyDir: {} }];
 }
 
 function jobManagerContainer(spec: ApplicationClusterSpec, placement: ClusterPlacement): V1Container {
-  // One file by subPath: a mount of the whole usrlib would hide the jars a custom image keeps there.
-  const script = { name: USRLIB_VOLUME, mountPath: `${USRLIB_DIR}/${SQL_SCRIPT_FILE}`, subPath: SQL_SCRIPT_FILE, readOnly: true };
+  const script = { name: SQL_SCRIPT_VOLUME, mountPath: SQL_SCRIPT_DIR, readOnly: true };
   const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [script] : [])];
   return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec), volumeMounts: mounts },
     withResources(spec.jobManager), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withStorageCredentials(placement.objectStorage), withConfigMount,

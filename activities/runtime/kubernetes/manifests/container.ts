@@ -14,7 +14,12 @@ export const FLINK_UID = 9999;
  * Flink's scripts read FLINK_CONF_DIR instead, so the fleet's config stays exactly as rendered.
  */
 export const CONF_DIR = '/opt/flink/fleet-conf';
-export const USRLIB_DIR = '/opt/flink/usrlib';
+/**
+ * Not usrlib: when that folder exists, standalone application mode looks for the entry class in the
+ * jars inside it only, and SqlDriver lives in Flink's lib (seen on the real node: "No JAR with
+ * manifest attribute for entry class"). A folder of the fleet's own holds nothing but the script.
+ */
+export const SQL_SCRIPT_DIR = '/opt/flink/fleet-sql';
 /** Where standalone application mode downloads `--jars` URIs to (`user.artifacts.base-dir`). */
 export const ARTIFACTS_DIR = '/opt/flink/artifacts';
 export const CONFIG_VOLUME = 'flink-config';
