@@ -142,7 +142,7 @@ describe('the worker manifests in deploy/', () => {
     }
   });
 
-  it('does not let the worker adopt, delete or relabel into another tenant an object that is not its own, while it may still change its own', async () => {
+  it('does not let the worker adopt, delete or relabel into another tenant an object that is not its own, nor another Flink\'s HA data, while it may still change its own', async () => {
     const bed = new RuntimeUnderTest(k8s, { kubeConfig: asWorker(k8s.kubeConfig) });
     const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
     const worker = KubernetesObjectApi.makeApiClient(asWorker(k8s.kubeConfig));
@@ -176,6 +176,19 @@ describe('the worker manifests in deploy/', () => {
       const kept = await core.readNamespacedConfigMap({ name: 'the-fleets', namespace });
       assert.deepEqual([kept.metadata?.labels?.['flink-fleet/tenant'], kept.data], [tenant, { step: 'changed' }]);
       await worker.delete(own);
+
+      // Flink's HA ConfigMaps carry Flink's labels, not the fleet's: the worker may delete them in a tenant's namespace only.
+      const highAvailability = { name: 'some-job-cluster-config-map', labels: { 'configmap-type': 'high-availability', type: 'flink-native-kubernetes' } };
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: highAvailability } });
+      try {
+        await assert.rejects(worker.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: highAvailability.name, namespace: 'default' } }),
+          forbiddenBecause(notAdopted));
+      } finally {
+        // Gone already if the worker could delete it: the assertion above says so, not this 404.
+        await core.deleteNamespacedConfigMap({ name: highAvailability.name, namespace: 'default' }).catch(() => undefined);
+      }
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: highAvailability } });
+      await worker.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: highAvailability.name, namespace } });
     } finally {
       await bed.cleanUp();
     }
