@@ -44,6 +44,10 @@ const configSchema = z.object({
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
+  // The SQL inspector's compiled classes and Flink's full Table planner jar; the installer's cache when
+  // unset. An image sets both (deploy/Dockerfile), as it has no cache.
+  FLEET_SQL_INSPECTOR_CLASSES: z.string().min(1).optional(),
+  FLEET_FLINK_TABLE_PLANNER_JAR: z.string().min(1).optional(),
   FLEET_METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { message: 'must be one of trace, debug, info, warn, error' }).default('info'),
 }).superRefine((config, ctx) => {

@@ -7,7 +7,7 @@ import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
 import { createLogger, temporalLogger } from './logger';
 import { createRuntime } from './runtime';
 import { checkSearchAttributes } from './search-attributes-check';
-import { createSqlInspector } from './sql-inspector';
+import { createSqlInspector, sqlInspectorInstall } from './sql-inspector';
 
 /**
  * Runs a worker until SIGTERM/SIGINT (the SDK's own handlers shut it down gracefully). `extras` are
@@ -31,7 +31,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
   const runtime = createRuntime(config);
-  const sqlInspector = createSqlInspector(config.FLINK_HOME);
+  const sqlInspector = createSqlInspector(sqlInspectorInstall(config));
   const worker = await createFleetWorker({
     connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, ...extras,
   });

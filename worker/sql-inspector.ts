@@ -1,11 +1,34 @@
-import { inspectorClasspath } from '../activities/sql-inspector/classpath';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { classesDir, inspectorClasspath, SQL_INSPECTOR_MAIN, type SqlInspectorLocation } from '../activities/sql-inspector/classpath';
 import { SqlInspector } from '../activities/sql-inspector/inspector';
 import { toolchain } from '../scripts/toolchain';
+import type { WorkerConfig } from './config';
 
-/** The inspector of a worker whose Flink lives at `flinkHome`; its classes and the planner jar are where the installer put them. */
-export function createSqlInspector(flinkHome: string): SqlInspector {
+/** Where a worker finds its SQL inspector: the image's folders when its variables name them, else the installer's cache. */
+export interface SqlInspectorInstall {
+  readonly flinkHome: string;
+  readonly classes: string;
+  readonly plannerJar: string;
+}
+
+/** Pure: what the worker's variables say, with the installer's cache where they say nothing. */
+export function sqlInspectorInstall(config: Pick<WorkerConfig, 'FLINK_HOME' | 'FLEET_SQL_INSPECTOR_CLASSES' | 'FLEET_FLINK_TABLE_PLANNER_JAR'>): SqlInspectorInstall {
   const tools = toolchain();
-  return new SqlInspector({ classpath: inspectorClasspath({ flinkHome, plannerJar: tools.flinkTablePlannerJar, builds: tools.sqlInspectorBuilds }) });
+  const plannerJar = config.FLEET_FLINK_TABLE_PLANNER_JAR ?? tools.flinkTablePlannerJar;
+  const location: SqlInspectorLocation = { flinkHome: config.FLINK_HOME, plannerJar, builds: tools.sqlInspectorBuilds };
+  return { flinkHome: config.FLINK_HOME, plannerJar, classes: config.FLEET_SQL_INSPECTOR_CLASSES ?? classesDir(location) };
+}
+
+/**
+ * The inspector of a worker. Refuses at start what would otherwise refuse every statement later: a
+ * worker whose inspector is missing cannot check any SQL.
+ */
+export function createSqlInspector(install: SqlInspectorInstall): SqlInspector {
+  const main = join(install.classes, ...SQL_INSPECTOR_MAIN.split('.')) + '.class';
+  if (!existsSync(main)) throw new Error(`the SQL inspector is not built: no ${main} (set FLEET_SQL_INSPECTOR_CLASSES, or run npm run install-deps)`);
+  if (!existsSync(install.plannerJar)) throw new Error(`Flink's Table planner is missing: no ${install.plannerJar} (set FLEET_FLINK_TABLE_PLANNER_JAR, or run npm run install-deps)`);
+  return new SqlInspector({ classpath: inspectorClasspath({ flinkHome: install.flinkHome, plannerJar: install.plannerJar, builds: '' }, install.classes) });
 }
 
 let shared: SqlInspector | undefined;
@@ -15,6 +38,6 @@ let shared: SqlInspector | undefined;
  * it). It exits with the process: its stdin closes then.
  */
 export function sharedSqlInspector(): SqlInspector {
-  shared ??= createSqlInspector(toolchain().flinkHome);
+  shared ??= createSqlInspector(sqlInspectorInstall({ FLINK_HOME: toolchain().flinkHome }));
   return shared;
 }

@@ -16,6 +16,11 @@ export interface ProcessResources {
   readonly cpu: number;
   /** The container limit and Flink's `*.memory.process.size`. */
   readonly memoryMb: number;
+  /**
+   * Local disk: logs, downloaded jars, RocksDB's working files, spills. The kubernetes runtime requests
+   * and limits it (a per-role default when absent); the local runtime cannot enforce it, as with cpu.
+   */
+  readonly ephemeralStorageMb?: number;
 }
 
 export type JobArtifact =

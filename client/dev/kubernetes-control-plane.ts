@@ -191,8 +191,9 @@ function kwokArgs(layout: Layout): string[] {
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', '--node-ip=127.0.0.1', '--cidr=10.0.0.0/16'];
 }
 
-function fakeNode(name: string, cpu: string, memory: string, tiny: boolean): V1Node {
-  const resources = { cpu, memory, pods: '110' };
+function fakeNode(name: string, cpu: string, memory: string, disk: string, tiny: boolean): V1Node {
+  // A node that reports no ephemeral-storage has none to the scheduler, and every Flink pod asks for some.
+  const resources = { cpu, memory, 'ephemeral-storage': disk, pods: '110' };
   return {
     metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' },
       labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok',
@@ -204,7 +205,7 @@ function fakeNode(name: string, cpu: string, memory: string, tiny: boolean): V1N
 
 async function createNodes(kubeConfig: KubeConfig, kwok: Component): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const nodes = [...ROOMY_NODES.map((name) => fakeNode(name, '16', '64Gi', false)), fakeNode(TINY_NODE, '500m', '512Mi', true)];
+  const nodes = [...ROOMY_NODES.map((name) => fakeNode(name, '16', '64Gi', '500Gi', false)), fakeNode(TINY_NODE, '500m', '512Mi', '10Gi', true)];
   for (const body of nodes) await core.createNode({ body });
   // kwok's node-initialize stage marks them Ready; until then the scheduler skips them.
   await waitReady(kwok, async () => {
@@ -278,7 +279,7 @@ async function stopComponents(components: readonly Component[]): Promise<void> {
 
 /**
  * Starts a real control plane on loopback: etcd, kube-apiserver, kube-controller-manager,
- * kube-scheduler and kwok with three roomy fake nodes (16 CPU, 64Gi) and one tiny tainted one
+ * kube-scheduler and kwok with three roomy fake nodes (16 CPU, 64Gi, 500Gi of disk) and one tiny tainted one
  * (500m, 512Mi). On any failure it stops what it started and names the component with its log.
  */
 export async function startKubernetes(options: KubernetesTestBedOptions = {}): Promise<KubernetesTestBed> {

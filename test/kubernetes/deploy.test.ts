@@ -28,6 +28,26 @@ function asWorker(admin: KubeConfig): KubeConfig {
   return impersonating;
 }
 
+/** A new admission policy takes a moment to be loaded by the API server: until then the worker's create succeeds. */
+async function thePolicyRefusesAnUnlabelledCreate(worker: KubernetesObjectApi, namespace: string): Promise<string> {
+  const stranger = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-the-fleets', namespace } };
+  return waitUntil('the admission policy to refuse an unlabelled ConfigMap', async () => {
+    try {
+      await worker.create(stranger);
+      await worker.delete(stranger);
+      return undefined;
+    } catch (error) {
+      return error instanceof ApiException && error.code === 403 ? String(error.body) : undefined;
+    }
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+}
+
+/** Refused by the admission policy (not by RBAC, which allows every verb used here), with this message. */
+function forbiddenBecause(message: RegExp): (error: unknown) => boolean {
+  return (error: unknown) => error instanceof ApiException && error.code === 403
+    && /ValidatingAdmissionPolicy 'flink-fleet-worker-scope' with binding 'flink-fleet-worker-scope' denied request/.test(String(error.body)) && message.test(String(error.body));
+}
+
 describe('the worker manifests in deploy/', () => {
   let k8s: KubernetesTestBed;
   let objects: KubernetesObjectApi;
@@ -107,17 +127,7 @@ describe('the worker manifests in deploy/', () => {
       assert.ok(await k8s.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'flink-fleet-storage', namespace }));
       await assert.rejects(worker.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'flink-fleet-storage', namespace } }),
         (error: unknown) => error instanceof ApiException && error.code === 403);
-      const stranger = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-the-fleets', namespace } };
-      // A new admission policy takes a moment to be loaded by the API server.
-      const refusal = await waitUntil('the admission policy to refuse an unlabelled ConfigMap', async () => {
-        try {
-          await worker.create(stranger);
-          await worker.delete(stranger);
-          return undefined;
-        } catch (error) {
-          return error instanceof ApiException && error.code === 403 ? String(error.body) : undefined;
-        }
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      const refusal = await thePolicyRefusesAnUnlabelledCreate(worker, namespace);
       assert.match(refusal, /writes only objects labelled app\.kubernetes\.io\/managed-by=flink-fleet/);
       const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'someone-elses' } } });
@@ -130,5 +140,67 @@ describe('the worker manifests in deploy/', () => {
     } finally {
       await bed.cleanUp();
     }
+  });
+
+  it('does not let the worker adopt, delete or relabel into another tenant an object that is not its own, nor another Flink\'s HA data, while it may still change its own', async () => {
+    const bed = new RuntimeUnderTest(k8s, { kubeConfig: asWorker(k8s.kubeConfig) });
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    const worker = KubernetesObjectApi.makeApiClient(asWorker(k8s.kubeConfig));
+    try {
+      const { tenant, namespace } = await bed.tenant();
+      await thePolicyRefusesAnUnlabelledCreate(worker, namespace);
+      const fleetLabels = { 'app.kubernetes.io/managed-by': 'flink-fleet', 'flink-fleet/tenant': tenant };
+      const notAdopted = /changes or deletes only objects that were already labelled app\.kubernetes\.io\/managed-by=flink-fleet/;
+
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'someone-elses' }, data: { owner: 'someone' } } });
+      try {
+        const adopted = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'default', labels: fleetLabels } };
+        await assert.rejects(worker.patch(adopted, undefined, undefined, 'flink-fleet', true, PatchStrategy.ServerSideApply), forbiddenBecause(notAdopted));
+        await assert.rejects(worker.patch(adopted, undefined, undefined, 'flink-fleet', undefined, PatchStrategy.MergePatch), forbiddenBecause(notAdopted));
+        await assert.rejects(worker.replace({ ...adopted, data: { owner: 'flink-fleet' } }), forbiddenBecause(notAdopted));
+        await assert.rejects(worker.delete(adopted), forbiddenBecause(notAdopted));
+        const untouched = await core.readNamespacedConfigMap({ name: 'someone-elses', namespace: 'default' });
+        assert.deepEqual([untouched.metadata?.labels, untouched.data], [undefined, { owner: 'someone' }]);
+      } finally {
+        await core.deleteNamespacedConfigMap({ name: 'someone-elses', namespace: 'default' });
+      }
+
+      const own = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'the-fleets', namespace, labels: fleetLabels }, data: { step: 'created' } };
+      await worker.patch(own, undefined, undefined, 'flink-fleet', true, PatchStrategy.ServerSideApply);
+      await worker.patch({ ...own, data: { step: 'changed' } }, undefined, undefined, 'flink-fleet', true, PatchStrategy.ServerSideApply);
+      const moved = { ...own, metadata: { ...own.metadata, labels: { ...fleetLabels, 'flink-fleet/tenant': `${tenant}2` } } };
+      const notMoved = /cannot move an object to another tenant: its flink-fleet\/tenant label may not change/;
+      await assert.rejects(worker.patch(moved, undefined, undefined, 'flink-fleet', true, PatchStrategy.ServerSideApply), forbiddenBecause(notMoved));
+      const unlabelled = { ...own, metadata: { ...own.metadata, labels: { 'app.kubernetes.io/managed-by': 'flink-fleet' } } };
+      await assert.rejects(worker.replace(unlabelled), forbiddenBecause(notMoved));
+      const kept = await core.readNamespacedConfigMap({ name: 'the-fleets', namespace });
+      assert.deepEqual([kept.metadata?.labels?.['flink-fleet/tenant'], kept.data], [tenant, { step: 'changed' }]);
+      await worker.delete(own);
+
+      // Flink's HA ConfigMaps carry Flink's labels, not the fleet's: the worker may delete them in a tenant's namespace only.
+      const highAvailability = { name: 'some-job-cluster-config-map', labels: { 'configmap-type': 'high-availability', type: 'flink-native-kubernetes' } };
+      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: highAvailability } });
+      try {
+        await assert.rejects(worker.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: highAvailability.name, namespace: 'default' } }),
+          forbiddenBecause(notAdopted));
+      } finally {
+        // Gone already if the worker could delete it: the assertion above says so, not this 404.
+        await core.deleteNamespacedConfigMap({ name: highAvailability.name, namespace: 'default' }).catch(() => undefined);
+      }
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: highAvailability } });
+      await worker.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: highAvailability.name, namespace } });
+    } finally {
+      await bed.cleanUp();
+    }
+  });
+
+  it('loads the admission policy with no expression the API server\'s type check warns about', async () => {
+    type Checked = KubernetesObject & { status?: { typeChecking?: { expressionWarnings?: Array<{ fieldRef: string; warning: string }> } } };
+    const reference = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'flink-fleet-worker-scope' } };
+    const checked = await waitUntil('the policy type-checked', async () => {
+      const policy = await objects.read(reference) as Checked;
+      return policy.status?.typeChecking ? policy.status.typeChecking : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    assert.deepEqual(checked.expressionWarnings ?? [], []);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1PodSpec, V1Service } from '@kubernetes/client-node';
 import { applicationClusterObjects, taskManagerCount } from '../../activities/runtime/kubernetes/manifests/application';
 import { APP_NAME, CLUSTER, COMPONENT, MANAGED_BY, TENANT, type ClusterIdentity } from '../../activities/runtime/kubernetes/manifests/labels';
+import { DEFAULT_TENANT_PLAN, tenantLimitRange, tenantQuota } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { STORAGE_SECRET, storageSecret, type ObjectStorage } from '../../activities/runtime/kubernetes/manifests/storage';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from '../../activities/runtime/kubernetes/manifests/session';
 import { clusterName, isDns1123Label } from '../../activities/names';
@@ -85,10 +86,10 @@ describe('kubernetes manifest builders', () => {
         assert.deepEqual(build().objects, objects);
       });
 
-      it('sets equal CPU and memory requests and limits on every container', () => {
+      it('sets equal CPU, memory and ephemeral-storage requests and limits on every container', () => {
         for (const container of containers(objects)) {
           const { requests, limits } = container.resources ?? {};
-          assert.ok(requests?.cpu && requests.memory, `${container.name} requests`);
+          assert.deepEqual(Object.keys(requests ?? {}), ['cpu', 'memory', 'ephemeral-storage'], `${container.name} requests`);
           assert.deepEqual(requests, limits, `${container.name}`);
         }
       });
@@ -220,5 +221,35 @@ describe('kubernetes manifest builders', () => {
     assert.equal(pod.spec.restartPolicy, 'Never');
     assert.ok(pod.spec.containers[0]?.args?.includes('-Dtaskmanager.resource-id=$(POD_NAME)'));
     assert.equal(flinkOption(objects[0] as V1ConfigMap, 'taskmanager.numberOfTaskSlots'), '1');
+  });
+
+  describe('local disk (ephemeral storage)', () => {
+    const disk = (objects: readonly KubernetesObject[]) => containers(objects).map((c) => [c.name, c.resources?.limits?.['ephemeral-storage']]);
+
+    it('gives each Flink role its default when the spec names none: 2 GiB to a JobManager or gateway, 4 GiB to a TaskManager', () => {
+      assert.deepEqual(disk(application(sqlPipeline('acme', 'orders')).objects), [['jobmanager', '2048Mi'], ['taskmanager', '4096Mi']]);
+      assert.deepEqual(disk(session().objects), [['jobmanager', '2048Mi'], ['gateway', '2048Mi'], ['taskmanager', '4096Mi']]);
+    });
+
+    it('takes the spec\'s own, pool TaskManagers included (through the template their session cluster records)', () => {
+      const spec = sqlPipeline('acme', 'orders', { jobManager: { cpu: 1, memoryMb: 1024, ephemeralStorageMb: 1024 },
+        taskManager: { cpu: 1, memoryMb: 1024, ephemeralStorageMb: 20_480 } });
+      assert.deepEqual(disk(application(spec).objects), [['jobmanager', '1024Mi'], ['taskmanager', '20480Mi']]);
+      const id = identity('acme', 'previews');
+      const { root } = sessionClusterObjects(id, { ...sessionCluster('acme', 'previews'), taskManager: { cpu: 1, memoryMb: 1024, ephemeralStorageMb: 8192 } }, placement);
+      const template = poolTaskManagerTemplate(root);
+      assert.ok(template);
+      assert.deepEqual(disk([poolTaskManagerPod(id, template, 'tm-1')]), [['taskmanager', '8192Mi']]);
+    });
+
+    it('puts the tenant plan\'s disk in its quota (requests and limits) and its LimitRange (largest container, default)', () => {
+      const plan = { ...DEFAULT_TENANT_PLAN, ephemeralStorageMb: 10_240, maxContainer: { ...DEFAULT_TENANT_PLAN.maxContainer, ephemeralStorageMb: 5120 },
+        defaultContainerEphemeralStorageMb: 256 };
+      const hard = tenantQuota('flink-fleet-acme', 'acme', plan).spec?.hard ?? {};
+      assert.deepEqual([hard['requests.ephemeral-storage'], hard['limits.ephemeral-storage']], ['10240Mi', '10240Mi']);
+      const [limits] = tenantLimitRange('flink-fleet-acme', 'acme', plan).spec?.limits ?? [];
+      assert.deepEqual([limits?.max?.['ephemeral-storage'], limits?._default?.['ephemeral-storage'], limits?.defaultRequest?.['ephemeral-storage']],
+        ['5120Mi', '256Mi', '256Mi']);
+    });
   });
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { clusterName } from '../../activities/names';
 import { objectNames } from '../../activities/runtime/kubernetes/manifests/labels';
+import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { ClusterStartFailed } from '../../activities/runtime/types';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sessionCluster, sqlPipeline } from './fixtures';
@@ -79,7 +80,8 @@ describe('the kubernetes runtime against a real API server', () => {
   });
 
   it('surfaces a quota refusal half-way through a create, or of a pool TaskManager, as QuotaExceeded within seconds, leaving nothing of it', async () => {
-    const quotaBed = new RuntimeUnderTest(k8s, { tenantPlan: { cpu: 3, memoryMb: 8192, pods: 10, maxContainer: { cpu: 2, memoryMb: 4096 } } });
+    const quotaBed = new RuntimeUnderTest(k8s, { tenantPlan: { ...DEFAULT_TENANT_PLAN, cpu: 3, memoryMb: 8192, pods: 10,
+      maxContainer: { ...DEFAULT_TENANT_PLAN.maxContainer, cpu: 2, memoryMb: 4096 } } });
     try {
       const { tenant, namespace } = await quotaBed.tenant();
       const small = { jobManager: { cpu: 1, memoryMb: 1024 }, taskManager: { cpu: 1, memoryMb: 1024 } };
@@ -108,6 +110,40 @@ describe('the kubernetes runtime against a real API server', () => {
     } finally {
       await quotaBed.cleanUp();
     }
+  });
+
+  it('counts every Flink container\'s local disk against the tenant\'s quota: a TaskManager that would go past it is QuotaExceeded', async () => {
+    // Cores and memory to spare; disk for one cluster of default size (a 2 GiB JobManager, a 4 GiB TaskManager) and a third of another.
+    const diskBed = new RuntimeUnderTest(k8s, { tenantPlan: { ...DEFAULT_TENANT_PLAN, ephemeralStorageMb: 8192,
+      maxContainer: { ...DEFAULT_TENANT_PLAN.maxContainer, ephemeralStorageMb: 8192 } } });
+    try {
+      const { tenant, namespace } = await diskBed.tenant();
+      await diskBed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'first'));
+      const failure = await diskBed.runtime.deployApplicationCluster(sqlPipeline(tenant, 'second'))
+        .then(() => assert.fail('the second cluster started'), (error: unknown) => error);
+      assert.ok(failure instanceof ClusterStartFailed, String(failure));
+      assert.equal(failure.type, 'QuotaExceeded', failure.message);
+      assert.match(failure.message, /exceeded quota: flink-fleet-quota, requested: limits\.ephemeral-storage=4Gi,requests\.ephemeral-storage=4Gi/);
+      assert.equal((await diskBed.clusterObjects(namespace, clusterName(tenant, 'second'))).size, 0);
+      assert.equal((await diskBed.runtime.observe({ tenant, name: 'first' })).health, 'running');
+    } finally {
+      await diskBed.cleanUp();
+    }
+  });
+
+  it('gives a container the fleet did not make the plan\'s default disk, and refuses one larger than the plan\'s largest', async () => {
+    const { namespace } = await bed.tenant();
+    const restricted = { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+    const pod = (name: string, limits?: Record<string, string>): V1Pod => ({ metadata: { name },
+      spec: { containers: [{ name: 'c', image: 'busybox', securityContext: restricted, ...(limits ? { resources: { limits, requests: limits } } : {}) }] } });
+    const defaulted = await core.createNamespacedPod({ namespace, body: pod('no-resources'), dryRun: 'All' });
+    // The default plan: 1 GiB by default, 32 GiB at most (the API server writes 1024Mi as 1Gi).
+    const { limits, requests } = defaulted.spec?.containers[0]?.resources ?? {};
+    assert.deepEqual([limits?.['ephemeral-storage'], requests?.['ephemeral-storage']], ['1Gi', '1Gi']);
+    const huge = { cpu: '1', memory: '1Gi', 'ephemeral-storage': '32769Mi' };
+    await assert.rejects(core.createNamespacedPod({ namespace, body: pod('huge-disk', huge), dryRun: 'All' }),
+      (error: unknown) => error instanceof ApiException && error.code === 403
+        && /maximum ephemeral-storage usage per Container is 32Gi/.test(String(error.body)));
   });
 
   it('kills a pool TaskManager for good, while an application cluster\'s deleted pods come back', async () => {
@@ -170,7 +206,8 @@ describe('the kubernetes runtime against a real API server', () => {
   });
 
   it('reports a JobManager no node can hold as Unschedulable once the grace period is over, and leaves nothing', async () => {
-    const roomy = { tenantPlan: { cpu: 100, memoryMb: 65_536, pods: 10, maxContainer: { cpu: 32, memoryMb: 4096 } }, unschedulableGraceMs: 1_000 };
+    const roomy = { tenantPlan: { ...DEFAULT_TENANT_PLAN, cpu: 100, memoryMb: 65_536, pods: 10,
+      maxContainer: { ...DEFAULT_TENANT_PLAN.maxContainer, cpu: 32, memoryMb: 4096 } }, unschedulableGraceMs: 1_000 };
     const unschedulableBed = new RuntimeUnderTest(k8s, roomy);
     try {
       const { tenant, namespace } = await unschedulableBed.tenant();

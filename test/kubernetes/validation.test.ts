@@ -23,6 +23,12 @@ describe('kubernetes spec validation, before any API call', () => {
     ['negative cores', sqlPipeline('acme', 'orders', { taskManager: { cpu: -1, memoryMb: 1024 } }), /^taskManager\.cpu: must be more than 0 cores/],
     ['zero memory', sqlPipeline('acme', 'orders', { jobManager: { cpu: 1, memoryMb: 0 } }), /^jobManager\.memoryMb: must be a whole number of at least 768 MB/],
     ['an absurd container', sqlPipeline('acme', 'orders', { taskManager: { cpu: 1, memoryMb: 10_000_000 } }), /^taskManager\.memoryMb: must be at most 32768 MB/],
+    ['a container with more disk than the plan\'s largest', sqlPipeline('acme', 'orders', { taskManager: { cpu: 1, memoryMb: 1024, ephemeralStorageMb: 40_000 } }),
+      /^taskManager\.ephemeralStorageMb: must be at most 32768 MB \(the tenant's largest container\)/],
+    ['too little disk for a JVM\'s logs', sqlPipeline('acme', 'orders', { jobManager: { cpu: 1, memoryMb: 1024, ephemeralStorageMb: 100 } }),
+      /^jobManager\.ephemeralStorageMb: must be a whole number of at least 512 MB/],
+    ['more disk than the quota in all', sqlPipeline('acme', 'orders', { parallelism: 16, taskManager: { cpu: 0.5, memoryMb: 1024, ephemeralStorageMb: 16_384 } }),
+      /^resources: the cluster needs 264192 MB of ephemeral storage, more than the tenant's quota of 131072 MB/],
     ['more than the quota in all', sqlPipeline('acme', 'orders', { parallelism: 64, taskManager: { cpu: 1, memoryMb: 2048 } }),
       /^resources: the cluster needs 64\.5 cores, more than the tenant's quota of 16/],
     ['an image name with spaces', sqlPipeline('acme', 'orders'), /^image: must be a container image reference/, 'flink 2.3'],
@@ -31,6 +37,12 @@ describe('kubernetes spec validation, before any API call', () => {
     ['a secret env var with a bad name', sqlPipeline('acme', 'orders', { secretEnv: [{ env: 'MY-VAR', secretName: 's', key: 'k' }] }),
       /^secretEnv\[0\]\.env: must be an environment variable name/],
   ];
+  it('refuses a role\'s default disk when the plan\'s largest container is smaller, saying it was the default', () => {
+    const plan = { ...DEFAULT_TENANT_PLAN, maxContainer: { ...DEFAULT_TENANT_PLAN.maxContainer, ephemeralStorageMb: 3072 } };
+    assert.deepEqual(applicationSpecProblems(sqlPipeline('acme', 'orders'), IMAGE, plan, 51),
+      ["taskManager.ephemeralStorageMb: the taskmanager's default of 4096 MB is more than the tenant's largest container (3072 MB); set one of at most 3072 MB"]);
+  });
+
   for (const [what, spec, rule, image] of bad) {
     it(`rejects ${what}, naming the field and the rule`, () => {
       const found = problems(spec, image);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
-import { isWithinTenantStorage, tenantStoragePrefixOf, tenantStorageProblems } from '../../activities/pipeline/tenant-storage';
+import { tenantStoragePrefixOf, tenantStorageProblems } from '../../activities/pipeline/tenant-storage';
+import { isStrictlyInside } from '../../workflows/storage-prefix';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { applicationFlinkOptions } from '../../activities/runtime/kubernetes/manifests/flink-config';
 import { localClusterOptions } from '../../activities/runtime/local/cluster-config';
@@ -14,11 +15,11 @@ const LOCAL = 'file:///var/fleet/storage/acme/';
 
 describe('a URI within a tenant\'s storage', () => {
   it('is accepted when it lies under the tenant\'s prefix', () => {
-    assert.equal(isWithinTenantStorage('s3://bucket/fleet/acme/acme--orders/savepoints/savepoint-1', S3), true);
-    assert.equal(isWithinTenantStorage('file:///var/fleet/storage/acme/acme--orders/checkpoints/j/chk-3', LOCAL), true);
+    assert.equal(isStrictlyInside('s3://bucket/fleet/acme/acme--orders/savepoints/savepoint-1', S3), true);
+    assert.equal(isStrictlyInside('file:///var/fleet/storage/acme/acme--orders/checkpoints/j/chk-3', LOCAL), true);
     // Flink reports local savepoints as file:/path, with one slash.
-    assert.equal(isWithinTenantStorage('file:/var/fleet/storage/acme/acme--orders/savepoints/savepoint-1', LOCAL), true);
-    assert.equal(isWithinTenantStorage('S3://bucket/fleet/acme/x', S3), true);
+    assert.equal(isStrictlyInside('file:/var/fleet/storage/acme/acme--orders/savepoints/savepoint-1', LOCAL), true);
+    assert.equal(isStrictlyInside('S3://bucket/fleet/acme/x', S3), true);
   });
 
   for (const [what, uri, prefix] of [
@@ -39,7 +40,7 @@ describe('a URI within a tenant\'s storage', () => {
     ['no scheme', '/var/fleet/storage/acme/x', LOCAL],
   ] as const) {
     it(`is refused for ${what}`, () => {
-      assert.equal(isWithinTenantStorage(uri, prefix), false);
+      assert.equal(isStrictlyInside(uri, prefix), false);
     });
   }
 
@@ -65,7 +66,7 @@ describe('the storage the fleet itself writes a tenant\'s state to', () => {
     const prefix = tenantStoragePrefixOf(runtime, 'acme');
     assert.equal(prefix, 's3://bucket/fleet/acme/');
     const options = applicationFlinkOptions({ tenant: 'acme', name: 'orders', cluster, namespace: 'flink-fleet-acme' }, spec, runtime.storageUri(spec));
-    for (const key of DIRS) assert.ok(isWithinTenantStorage(String(options[key]), prefix), `${key}: ${String(options[key])}`);
+    for (const key of DIRS) assert.ok(isStrictlyInside(String(options[key]), prefix), `${key}: ${String(options[key])}`);
   });
 
   it('lies inside the tenant\'s prefix on the local runtime: checkpoints and savepoints', () => {
@@ -74,7 +75,7 @@ describe('the storage the fleet itself writes a tenant\'s state to', () => {
     assert.equal(prefix, 'file:///var/fleet/storage/acme/');
     const record = { tenant: 'acme', name: 'orders', cluster, kind: 'application' as const, createdAt: '', ports: { rest: 1, rpc: 2 } };
     const options = localClusterOptions(record, { ...clusterLayout('/var/fleet', cluster), storage: clusterStorageDir('/var/fleet', 'acme', cluster) }, spec);
-    for (const key of DIRS.slice(0, 2)) assert.ok(isWithinTenantStorage(String(options[key]), prefix), `${key}: ${String(options[key])}`);
-    assert.ok(isWithinTenantStorage(runtime.storageUri(spec), prefix));
+    for (const key of DIRS.slice(0, 2)) assert.ok(isStrictlyInside(String(options[key]), prefix), `${key}: ${String(options[key])}`);
+    assert.ok(isStrictlyInside(runtime.storageUri(spec), prefix));
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { SqlInspector } from '../../activities/sql-inspector/inspector';
 import { toolchain } from '../../scripts/toolchain';
-import { createSqlInspector } from '../../worker/sql-inspector';
+import { createSqlInspector, sqlInspectorInstall } from '../../worker/sql-inspector';
 import { InvalidPreviewError, previewScriptFrom } from '../../workflows/preview/policy';
 import { ALLOWED_SCRIPTS, hostileScripts } from './hostile-scripts';
 
@@ -12,7 +12,7 @@ import { ALLOWED_SCRIPTS, hostileScripts } from './hostile-scripts';
 describe('the preview policy on Flink\'s own reading of hostile scripts (red team)', () => {
   let inspector: SqlInspector;
   before(() => {
-    inspector = createSqlInspector(toolchain().flinkHome);
+    inspector = createSqlInspector(sqlInspectorInstall({ FLINK_HOME: toolchain().flinkHome }));
   });
   after(async () => {
     await inspector.close();

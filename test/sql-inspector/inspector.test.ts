@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { inspectorClasspath } from '../../activities/sql-inspector/classpath';
 import { SqlInspectionTimeout, SqlInspector } from '../../activities/sql-inspector/inspector';
 import { toolchain } from '../../scripts/toolchain';
-import { createSqlInspector } from '../../worker/sql-inspector';
+import { createSqlInspector, sqlInspectorInstall } from '../../worker/sql-inspector';
 
 /** The inspector JVMs this test process started (its own children), by pid. */
 function inspectorPids(): number[] {
@@ -21,7 +21,7 @@ describe('the SQL inspector client and its JVM', () => {
   const ownPids = (): number[] => inspectorPids().filter((pid) => !others.has(pid));
   beforeEach(() => {
     others = new Set(inspectorPids());
-    inspector = createSqlInspector(toolchain().flinkHome);
+    inspector = createSqlInspector(sqlInspectorInstall({ FLINK_HOME: toolchain().flinkHome }));
   });
   afterEach(async () => {
     await inspector.close();

@@ -33,6 +33,9 @@ const resources = (defaults: { cpu: number; memoryMb: number }) => z.object({
   cpu: z.number().positive('must be more than 0 cores').max(16, 'must be at most 16 cores'),
   memoryMb: z.number().int('must be a whole number of MB').min(768, 'must be at least 768 MB (Flink cannot start a JVM in less)')
     .max(32_768, 'must be at most 32768 MB'),
+  // Local disk (kubernetes; the local runtime ignores it, as it does cpu). Absent: a per-role default.
+  ephemeralStorageMb: z.number().int('must be a whole number of MB').min(512, 'must be at least 512 MB (logs and the blob cache need it)')
+    .max(65_536, 'must be at most 65536 MB').optional(),
 }).strict().default(defaults);
 
 const sqlJob = z.object({

@@ -1,5 +1,5 @@
 import { describeInspectionError, describeStatement, type InspectedStatement, type SqlInspection, type TableUse } from '../sql/inspection';
-import { pathWithin } from '../sql/storage-path';
+import { isStrictlyInside } from '../storage-prefix';
 import { ALLOWED_FLINK_OPTIONS } from './spec';
 
 /**
@@ -53,7 +53,8 @@ function tableRefusal(use: TableUse, storagePrefix: string): string | undefined 
   if (use.connector === null && use.role !== 'created') return `it ${use.role === 'sink' ? 'writes' : 'reads'} ${use.table} in a way the fleet cannot check`;
   if (use.connector?.toLowerCase() !== 'filesystem') return undefined;
   const path = use.options.path;
-  if (path !== undefined && pathWithin(path, storagePrefix)) return undefined;
+  // Flink reads a path without a scheme from its default filesystem: the local one, on either runtime.
+  if (path !== undefined && isStrictlyInside(path.startsWith('/') ? `file://${path}` : path, storagePrefix)) return undefined;
   return `table ${use.table} uses filesystem path '${path ?? ''}' outside the pipeline's own storage ${storagePrefix}`;
 }
 

@@ -2,6 +2,8 @@ import { isDns1123Label } from '../../names';
 import type { ApplicationClusterSpec, ProcessResources, SecretEnv, SessionClusterSpec } from '../types';
 import { InvalidClusterSpec } from './errors';
 import { taskManagerCount } from './manifests/application';
+import { ephemeralStorageMb } from './manifests/container';
+import type { Component } from './manifests/labels';
 import type { TenantPlan } from './manifests/tenant';
 
 /**
@@ -9,6 +11,7 @@ import type { TenantPlan } from './manifests/tenant';
  * returns the problems (field: rule), and `assertValid` turns them into one typed error.
  */
 export const MIN_MEMORY_MB = 768; // Flink cannot fit its JVM overhead and metaspace in less
+export const MIN_EPHEMERAL_STORAGE_MB = 512; // logs and the blob cache of a JVM that does nothing yet
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const JOB_ID = /^[0-9a-f]{32}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -27,13 +30,24 @@ function nameProblems(spec: { tenant: string; name: string }, tenantMax: number)
   return [...tenantProblems(spec.tenant, tenantMax), ...name];
 }
 
-function resourceProblems(field: string, resources: ProcessResources, plan: TenantPlan): Problems {
+/** One container: what it asks for, and as what (which default disk it gets). */
+type Process = readonly [ProcessResources, Component];
+
+function resourceProblems(field: string, [resources, role]: Process, plan: TenantPlan): Problems {
   const problems: Problems = [];
   const { cpu, memoryMb } = resources;
+  const disk = ephemeralStorageMb(resources, role);
   if (!Number.isFinite(cpu) || cpu <= 0) problems.push(`${field}.cpu: must be more than 0 cores`);
   else if (cpu > plan.maxContainer.cpu) problems.push(`${field}.cpu: must be at most ${plan.maxContainer.cpu} cores (the tenant's largest container)`);
   if (!Number.isInteger(memoryMb) || memoryMb < MIN_MEMORY_MB) problems.push(`${field}.memoryMb: must be a whole number of at least ${MIN_MEMORY_MB} MB`);
   else if (memoryMb > plan.maxContainer.memoryMb) problems.push(`${field}.memoryMb: must be at most ${plan.maxContainer.memoryMb} MB (the tenant's largest container)`);
+  if (!Number.isInteger(disk) || disk < MIN_EPHEMERAL_STORAGE_MB) problems.push(`${field}.ephemeralStorageMb: must be a whole number of at least ${MIN_EPHEMERAL_STORAGE_MB} MB`);
+  else if (disk > plan.maxContainer.ephemeralStorageMb) {
+    const max = plan.maxContainer.ephemeralStorageMb;
+    problems.push(resources.ephemeralStorageMb === undefined
+      ? `${field}.ephemeralStorageMb: the ${role}'s default of ${disk} MB is more than the tenant's largest container (${max} MB); set one of at most ${max} MB`
+      : `${field}.ephemeralStorageMb: must be at most ${max} MB (the tenant's largest container)`);
+  }
   return problems;
 }
 
@@ -50,12 +64,14 @@ function secretEnvProblems(secretEnv: readonly SecretEnv[]): Problems {
 }
 
 /** All of a cluster at once against the tenant's plan: a cluster larger than the quota can never start. */
-function totalProblems(processes: readonly ProcessResources[], plan: TenantPlan): Problems {
-  const cpu = processes.reduce((sum, p) => sum + p.cpu, 0);
-  const memoryMb = processes.reduce((sum, p) => sum + p.memoryMb, 0);
+function totalProblems(processes: readonly Process[], plan: TenantPlan): Problems {
+  const cpu = processes.reduce((sum, [p]) => sum + p.cpu, 0);
+  const memoryMb = processes.reduce((sum, [p]) => sum + p.memoryMb, 0);
+  const disk = processes.reduce((sum, [p, role]) => sum + ephemeralStorageMb(p, role), 0);
   return [
     ...(cpu > plan.cpu ? [`resources: the cluster needs ${cpu} cores, more than the tenant's quota of ${plan.cpu}`] : []),
     ...(memoryMb > plan.memoryMb ? [`resources: the cluster needs ${memoryMb} MB, more than the tenant's quota of ${plan.memoryMb} MB`] : []),
+    ...(disk > plan.ephemeralStorageMb ? [`resources: the cluster needs ${disk} MB of ephemeral storage, more than the tenant's quota of ${plan.ephemeralStorageMb} MB`] : []),
     ...(processes.length > plan.pods ? [`parallelism: the cluster needs ${processes.length} pods, more than the tenant's quota of ${plan.pods}`] : []),
   ];
 }
@@ -69,21 +85,23 @@ export function applicationSpecProblems(spec: ApplicationClusterSpec, image: str
     ...nameProblems(spec, tenantMax), ...imageProblems(image),
     ...(JOB_ID.test(spec.jobId) ? [] : ['jobId: must be 32 lowercase hex characters']),
     ...intProblems('parallelism', spec.parallelism, 1, 1024), ...intProblems('slotsPerTaskManager', spec.slotsPerTaskManager, 1, 64),
-    ...resourceProblems('jobManager', spec.jobManager, plan), ...resourceProblems('taskManager', spec.taskManager, plan),
+    ...resourceProblems('jobManager', [spec.jobManager, 'jobmanager'], plan), ...resourceProblems('taskManager', [spec.taskManager, 'taskmanager'], plan),
     ...secretEnvProblems(spec.secretEnv ?? []),
     ...(spec.job.kind === 'jar' && !JAR_URI.test(spec.job.jarUri) ? ['job.jarUri: must be a file:// (inside the tenant\'s storage) or https:// URI'] : []),
     ...(spec.job.kind === 'sql' && spec.job.script.trim() === '' ? ['job.script: must not be empty'] : []),
   ];
   if (problems.length > 0) return problems;
-  const taskManagers = Array.from({ length: taskManagerCount(spec) }, () => spec.taskManager);
-  return totalProblems([spec.jobManager, ...taskManagers], plan);
+  const taskManagers = Array.from({ length: taskManagerCount(spec) }, (): Process => [spec.taskManager, 'taskmanager']);
+  return totalProblems([[spec.jobManager, 'jobmanager'], ...taskManagers], plan);
 }
 
 export function sessionSpecProblems(spec: SessionClusterSpec, image: string, plan: TenantPlan, tenantMax: number): Problems {
   const problems = [...nameProblems(spec, tenantMax), ...imageProblems(image),
-    ...resourceProblems('jobManager', spec.jobManager, plan), ...resourceProblems('taskManager', spec.taskManager, plan)];
+    ...resourceProblems('jobManager', [spec.jobManager, 'jobmanager'], plan),
+    ...resourceProblems('taskManager', [spec.taskManager, 'taskmanager'], plan)];
   // The JobManager, the gateway (sized like it) and at least one pool TaskManager.
-  return problems.length > 0 ? problems : totalProblems([spec.jobManager, spec.jobManager, spec.taskManager], plan);
+  return problems.length > 0 ? problems
+    : totalProblems([[spec.jobManager, 'jobmanager'], [spec.jobManager, 'gateway'], [spec.taskManager, 'taskmanager']], plan);
 }
 
 export function taskManagerIdProblems(taskManagerId: string): Problems {

@@ -63,7 +63,7 @@ function jobManagerContainer(spec: ApplicationClusterSpec, placement: ClusterPla
   const script = { name: SQL_SCRIPT_VOLUME, mountPath: SQL_SCRIPT_DIR, readOnly: true };
   const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [script] : [])];
   return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec), volumeMounts: mounts },
-    withResources(spec.jobManager), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withStorageCredentials(placement.objectStorage), withConfigMount,
+    withResources(spec.jobManager, 'jobmanager'), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withStorageCredentials(placement.objectStorage), withConfigMount,
     withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, '/config'));
 }
 
@@ -86,7 +86,7 @@ export function taskManagerCount(spec: Pick<ApplicationClusterSpec, 'parallelism
 
 export function taskManagerContainer(resources: ApplicationClusterSpec['taskManager'], image: string, secretEnv: ApplicationClusterSpec['secretEnv'] = []): V1Container {
   return compose({ name: 'taskmanager', image, args: ['taskmanager', '-Dtaskmanager.host=$(POD_IP)', '-Dtaskmanager.resource-id=$(POD_NAME)'] },
-    withResources(resources), withRestrictedSecurity, withEnv(secretEnv), withConfigMount,
+    withResources(resources, 'taskmanager'), withRestrictedSecurity, withEnv(secretEnv), withConfigMount,
     // TaskManagers serve no REST API: their probes watch the RPC port they register with.
     withPorts({ rpc: PORTS.taskManagerRpc }), withProbes(PORTS.taskManagerRpc));
 }

@@ -1,5 +1,6 @@
 import type { V1Container, V1EnvVar, V1PodSpec, V1Probe, V1Toleration } from '@kubernetes/client-node';
 import type { ProcessResources, SecretEnv } from '../../types';
+import type { Component } from './labels';
 
 /**
  * One aspect of a Flink container or pod per function, after Flink's own `KubernetesStepDecorator`s:
@@ -31,11 +32,24 @@ export function compose(container: V1Container, ...steps: readonly ContainerStep
 }
 
 /**
+ * Local disk of a container whose spec names none. A TaskManager keeps RocksDB's working files and
+ * spills there; a JobManager (and the gateway, sized like it) only logs, blobs and downloaded jars.
+ */
+export const DEFAULT_EPHEMERAL_STORAGE_MB: Readonly<Record<Component, number>> = { jobmanager: 2048, gateway: 2048, taskmanager: 4096 };
+
+export function ephemeralStorageMb(resources: ProcessResources, role: Component): number {
+  return resources.ephemeralStorageMb ?? DEFAULT_EPHEMERAL_STORAGE_MB[role];
+}
+
+/**
  * Requests equal limits: a JVM sized by `*.memory.process.size` uses all of it, so a lower request
  * only invites the scheduler to overcommit the node and the kernel to OOM-kill the process later.
+ * Likewise for disk: the kubelet evicts a pod that writes past its limit, so the scheduler and the
+ * tenant's quota reserve all of it up front.
  */
-export function withResources(resources: ProcessResources): ContainerStep {
-  const quantities = { cpu: `${Math.round(resources.cpu * 1000)}m`, memory: `${resources.memoryMb}Mi` };
+export function withResources(resources: ProcessResources, role: Component): ContainerStep {
+  const quantities = { cpu: `${Math.round(resources.cpu * 1000)}m`, memory: `${resources.memoryMb}Mi`,
+    'ephemeral-storage': `${ephemeralStorageMb(resources, role)}Mi` };
   return (container) => ({ ...container, resources: { requests: { ...quantities }, limits: { ...quantities } } });
 }
 

@@ -24,7 +24,8 @@ export interface PoolTaskManagerTemplate {
 
 export function sessionConfigMap(id: ClusterIdentity, spec: SessionClusterSpec, placement: ClusterPlacement): V1ConfigMap {
   const metadata = clusterMetadata(id, objectNames(id.cluster).config, 'jobmanager', { [CLUSTER_KIND]: 'session' });
-  const template: PoolTaskManagerTemplate = { image: placement.image, taskManager: { cpu: spec.taskManager.cpu, memoryMb: spec.taskManager.memoryMb } };
+  const { cpu, memoryMb, ephemeralStorageMb } = spec.taskManager;
+  const template: PoolTaskManagerTemplate = { image: placement.image, taskManager: { cpu, memoryMb, ...(ephemeralStorageMb === undefined ? {} : { ephemeralStorageMb }) } };
   return { apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { ...metadata, annotations: { [NAME_ANNOTATION]: id.name, [POOL_TASK_MANAGER_ANNOTATION]: JSON.stringify(template) } },
     data: configFiles(sessionFlinkOptions(id, spec, placement.storageUri)) };
@@ -38,8 +39,9 @@ export function poolTaskManagerTemplate(root: V1ConfigMap): PoolTaskManagerTempl
   if (typeof parsed !== 'object' || parsed === null || !('image' in parsed) || !('taskManager' in parsed)) return undefined;
   const { image, taskManager } = parsed;
   if (typeof image !== 'string' || typeof taskManager !== 'object' || taskManager === null) return undefined;
-  const { cpu, memoryMb } = taskManager as Record<string, unknown>;
-  return typeof cpu === 'number' && typeof memoryMb === 'number' ? { image, taskManager: { cpu, memoryMb } } : undefined;
+  const { cpu, memoryMb, ephemeralStorageMb } = taskManager as Record<string, unknown>;
+  if (typeof cpu !== 'number' || typeof memoryMb !== 'number') return undefined;
+  return { image, taskManager: { cpu, memoryMb, ...(typeof ephemeralStorageMb === 'number' ? { ephemeralStorageMb } : {}) } };
 }
 
 function sessionDeployment(id: ClusterIdentity, component: 'jobmanager' | 'gateway', container: V1Container, nodes: PodPlacement): V1Deployment {
@@ -54,7 +56,7 @@ function sessionDeployment(id: ClusterIdentity, component: 'jobmanager' | 'gatew
 
 export function sessionJobManagerDeployment(id: ClusterIdentity, spec: SessionClusterSpec, placement: ClusterPlacement): V1Deployment {
   const container = compose({ name: 'jobmanager', image: placement.image, args: ['jobmanager'] },
-    withResources(spec.jobManager), withRestrictedSecurity, withEnv([]), withConfigMount,
+    withResources(spec.jobManager, 'jobmanager'), withRestrictedSecurity, withEnv([]), withConfigMount,
     withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, '/config'));
   return sessionDeployment(id, 'jobmanager', container, placement.nodes);
 }
@@ -62,7 +64,7 @@ export function sessionJobManagerDeployment(id: ClusterIdentity, spec: SessionCl
 /** The gateway is sized like the JobManager: it plans every preview's statement, which is JobManager-sized work. */
 export function gatewayDeployment(id: ClusterIdentity, spec: SessionClusterSpec, placement: ClusterPlacement): V1Deployment {
   const container = compose({ name: 'gateway', image: placement.image, args: ['/opt/flink/bin/sql-gateway.sh', 'start-foreground'] },
-    withResources(spec.jobManager), withRestrictedSecurity, withEnv([]), withConfigMount,
+    withResources(spec.jobManager, 'gateway'), withRestrictedSecurity, withEnv([]), withConfigMount,
     withPorts({ gateway: PORTS.gateway }), withProbes(PORTS.gateway, '/v1/info'));
   return sessionDeployment(id, 'gateway', container, placement.nodes);
 }

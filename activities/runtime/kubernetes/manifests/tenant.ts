@@ -11,12 +11,17 @@ export interface TenantPlan {
   /** Cores, summed over every container of the tenant (requests and limits alike). */
   readonly cpu: number;
   readonly memoryMb: number;
+  /** Node-local disk (logs, jars, RocksDB's files, spills): unbounded, one tenant could fill a node's disk and get its neighbours evicted. */
+  readonly ephemeralStorageMb: number;
   readonly pods: number;
   /** The largest container the tenant may run. */
-  readonly maxContainer: { readonly cpu: number; readonly memoryMb: number };
+  readonly maxContainer: { readonly cpu: number; readonly memoryMb: number; readonly ephemeralStorageMb: number };
+  /** The disk of a container that names none (never one of the fleet's, which all do): the LimitRange's default. */
+  readonly defaultContainerEphemeralStorageMb: number;
 }
 
-export const DEFAULT_TENANT_PLAN: TenantPlan = { cpu: 16, memoryMb: 64 * 1024, pods: 64, maxContainer: { cpu: 8, memoryMb: 32 * 1024 } };
+export const DEFAULT_TENANT_PLAN: TenantPlan = { cpu: 16, memoryMb: 64 * 1024, ephemeralStorageMb: 128 * 1024, pods: 64,
+  maxContainer: { cpu: 8, memoryMb: 32 * 1024, ephemeralStorageMb: 32 * 1024 }, defaultContainerEphemeralStorageMb: 1024 };
 
 export const TENANT_OBJECT_NAMES = { quota: 'flink-fleet-quota', limits: 'flink-fleet-limits', denyIngress: 'flink-fleet-default-deny-ingress',
   allowWorker: 'flink-fleet-allow-worker' } as const;
@@ -32,21 +37,22 @@ const cpu = (cores: number): string => `${Math.round(cores * 1000)}m`;
 const memory = (mb: number): string => `${mb}Mi`;
 
 export function tenantQuota(namespace: string, tenant: string, plan: TenantPlan): V1ResourceQuota {
-  const compute = { cpu: cpu(plan.cpu), memory: memory(plan.memoryMb) };
+  const compute = { cpu: cpu(plan.cpu), memory: memory(plan.memoryMb), disk: memory(plan.ephemeralStorageMb) };
   return {
     apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: TENANT_OBJECT_NAMES.quota, namespace, labels: tenantLabels(tenant) },
     spec: { hard: { 'requests.cpu': compute.cpu, 'limits.cpu': compute.cpu, 'requests.memory': compute.memory, 'limits.memory': compute.memory,
-      pods: String(plan.pods) } },
+      'requests.ephemeral-storage': compute.disk, 'limits.ephemeral-storage': compute.disk, pods: String(plan.pods) } },
   };
 }
 
 /** Defaults only matter for containers the fleet did not make: every container it makes sets its own.
  * (`_default`, `_from`: the client's model names, serialized as `default` and `from`.) */
 export function tenantLimitRange(namespace: string, tenant: string, plan: TenantPlan): V1LimitRange {
-  const max = { cpu: cpu(plan.maxContainer.cpu), memory: memory(plan.maxContainer.memoryMb) };
+  const max = { cpu: cpu(plan.maxContainer.cpu), memory: memory(plan.maxContainer.memoryMb), 'ephemeral-storage': memory(plan.maxContainer.ephemeralStorageMb) };
+  const defaults = { cpu: '500m', memory: '512Mi', 'ephemeral-storage': memory(plan.defaultContainerEphemeralStorageMb) };
   return {
     apiVersion: 'v1', kind: 'LimitRange', metadata: { name: TENANT_OBJECT_NAMES.limits, namespace, labels: tenantLabels(tenant) },
-    spec: { limits: [{ type: 'Container', max, _default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '500m', memory: '512Mi' } }] },
+    spec: { limits: [{ type: 'Container', max, _default: { ...defaults }, defaultRequest: { ...defaults } }] },
   };
 }
 
