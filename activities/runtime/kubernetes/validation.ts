@@ -1,7 +1,7 @@
 import { isDns1123Label } from '../../names';
 import type { ApplicationClusterSpec, ProcessResources, SecretEnv, SessionClusterSpec } from '../types';
 import { InvalidClusterSpec } from './errors';
-import { taskManagerCount } from './manifests/application';
+import { taskManagerCount } from '../scaling';
 import type { TenantPlan } from './manifests/tenant';
 
 /**
