@@ -34,3 +34,9 @@ export interface StopJobInput extends PipelineRef {
   readonly savepoint: boolean;
   readonly drain: boolean;
 }
+
+export interface RescaleJobInput {
+  /** The spec at the new parallelism: the TaskManagers it needs are what the cluster gets. */
+  readonly spec: PipelineSpec;
+  readonly jobId: string;
+}

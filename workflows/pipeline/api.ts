@@ -10,6 +10,18 @@ export interface StopRequest {
   readonly drain: boolean;
 }
 
+/** A new parallelism for the running job: within the spec's bounds (1..64) and the tenant's plan. */
+export interface RescaleRequest {
+  readonly parallelism: number;
+}
+
+export interface RescaleResult {
+  /** The same job as before: a rescale never redeploys. */
+  readonly jobId: string;
+  readonly previousParallelism: number;
+  readonly parallelism: number;
+}
+
 /** Carried across continue-as-new: what the next run needs to pick up a job that is running. */
 export interface CarriedPipelineState {
   readonly jobId: string;
@@ -44,6 +56,10 @@ export interface PipelineStatus {
   readonly phase: Phase;
   readonly jobId?: string;
   readonly restarts: number;
+  /** What the job runs at, as of its deployment or its last completed rescale. */
+  readonly parallelism: number;
+  /** What a rescale in progress is taking it to; `parallelism` when none is. */
+  readonly targetParallelism: number;
   readonly lastSavepoint?: string;
   readonly startedAt: string;
   readonly failure?: string;
@@ -52,3 +68,4 @@ export interface PipelineStatus {
 export const stopSignal = defineSignal<[StopRequest]>('stop');
 export const stopUpdate = defineUpdate<PipelineResult, [StopRequest]>('stop');
 export const statusQuery = defineQuery<PipelineStatus>('status');
+export const rescaleUpdate = defineUpdate<RescaleResult, [RescaleRequest]>('rescale');

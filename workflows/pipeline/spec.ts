@@ -57,11 +57,13 @@ const secretEnv = z.object({
   key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key'),
 }).strict();
 
+const parallelism = z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64');
+
 export const pipelineSpecSchema = z.object({
   tenant: tenantName,
   name: dnsLabel(40),
   job: z.discriminatedUnion('kind', [sqlJob, jarJob]),
-  parallelism: z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(1),
+  parallelism: parallelism.default(1),
   slotsPerTaskManager: z.number().int('must be a whole number').min(1, 'must be at least 1').max(8, 'must be at most 8').default(1),
   jobManager: resources({ cpu: 1, memoryMb: 1024 }),
   taskManager: resources({ cpu: 1, memoryMb: 1024 }),
@@ -113,6 +115,12 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
   const parsed = pipelineSpecSchema.safeParse(input);
   if (!parsed.success) throw new InvalidSpecError(parsed.error.issues.map(describeIssue));
   return parsed.data;
+}
+
+/** A rescale's parallelism judged by the spec's own rule: `parallelism: <rule>`, or undefined when it is valid. */
+export function parallelismProblem(value: unknown): string | undefined {
+  const parsed = parallelism.safeParse(value);
+  return parsed.success ? undefined : `parallelism: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`;
 }
 
 export function pipelineKind(spec: Pick<PipelineSpec, 'job'>): 'pipeline' | 'connection' {

@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log,
+  ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log,
   proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
@@ -8,10 +8,12 @@ import type { createSqlInspectorActivities } from '../../activities/sql-inspecto
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import type { JobWatchResult, PipelineRef } from './activity-types';
 import {
-  statusQuery, stopSignal, stopUpdate, type CarriedPipelineState, type FinalPhase, type PipelineResult, type PipelineStatus,
+  rescaleUpdate, statusQuery, stopSignal, stopUpdate, type CarriedPipelineState, type FinalPhase, type PipelineResult, type PipelineStatus,
   type RunPipelineInput, type StopRequest,
 } from './api';
+import { applicationFailureOf } from './failures';
 import { restartAllowed, transition, type Phase } from './phases';
+import { rescale, validateRescale } from './rescale';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
 import { InvalidSqlError, pipelineScriptFrom } from './sql-policy';
 
@@ -48,6 +50,8 @@ interface Lifecycle {
   startedAt: number;
   failure?: string;
   stopRequest?: StopRequest;
+  /** The parallelism a rescale in progress is taking the job to. */
+  rescaling?: number;
   result?: PipelineResult;
 }
 
@@ -60,8 +64,8 @@ function setPhase(life: Lifecycle, to: Phase): void {
 function status(life: Lifecycle): PipelineStatus {
   return {
     tenant: life.ref.tenant, name: life.ref.name, kind: pipelineKind(life.spec), phase: life.phase, jobId: life.jobId,
-    restarts: life.restartTimes.length, lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(),
-    failure: life.failure,
+    restarts: life.restartTimes.length, parallelism: life.spec.parallelism, targetParallelism: life.rescaling ?? life.spec.parallelism,
+    lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(), failure: life.failure,
   };
 }
 
@@ -94,6 +98,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     await condition(() => life.result !== undefined);
     return life.result as PipelineResult;
   }, { validator: (request) => validateStopRequest(request) });
+  setHandler(rescaleUpdate, (request) => rescale(life, request), { validator: (request) => validateRescale(life, request) });
   upsertSearchAttributes([
     { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: life.phase },
   ]);
@@ -163,14 +168,6 @@ async function refuse(life: Lifecycle, failure: ApplicationFailure): Promise<nev
   throw failure;
 }
 
-/**
- * An activity's typed failure (InvalidSql, FlinkJobFailed...) arrives wrapped in an ActivityFailure;
- * the workflow fails with the typed failure itself, so callers can branch on its type.
- */
-function applicationFailureOf(error: unknown): unknown {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error;
-}
-
 function validateStopRequest(request: StopRequest): void {
   if (typeof request?.savepoint !== 'boolean' || typeof request.drain !== 'boolean') {
     throw new Error('stop takes { savepoint: boolean, drain: boolean }');
@@ -198,7 +195,11 @@ async function live(life: Lifecycle, input: RunPipelineInput): Promise<string | 
   let quietWatches = 0;
   for (;;) {
     const outcome = await watchUntilStopOrChange(life, input.watchBoundSeconds ?? DEFAULT_WATCH_BOUND_SECONDS);
-    if (outcome === 'stop') return stop(life);
+    if (outcome === 'stop') {
+      // A savepoint taken while Flink moves the job between parallelisms would fail.
+      await condition(() => life.rescaling === undefined);
+      return stop(life);
+    }
     if (outcome.state === 'RUNNING') {
       quietWatches += 1;
       if (shouldContinueAsNew(quietWatches, input)) throw new ContinueAsNewSignal(carry(life));
