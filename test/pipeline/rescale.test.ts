@@ -118,6 +118,29 @@ describe('rescaling a running pipeline in place', () => {
     assert.deepEqual(await bed.runtime.listClusters(), [], `${cluster} is gone`);
   });
 
+  it('carries the new parallelism into the next run when it continues as new, even with the rescale still in flight', async () => {
+    const name = 'carried';
+    const { env } = temporalTestBed();
+    await bed.withWorker(async () => {
+      // A new run after every quiet second: the rescale (seconds of TaskManager start and Flink's rescale) spans several.
+      const handle = await env.client.workflow.start('runPipeline', {
+        taskQueue: bed.taskQueue, workflowId: pipelineWorkflowId(TENANT, name),
+        args: [{ spec: sqlPipeline(TENANT, name), watchBoundSeconds: 1, continueAsNewAfterWatches: 1 }],
+      });
+      const { jobId } = await statusWhen(bed, name, 'Running', (s) => s.phase === 'Running');
+      await bed.client.rescalePipeline(TENANT, name, 2);
+      const { runId } = await env.client.workflow.getHandle(pipelineWorkflowId(TENANT, name)).describe();
+      await waitUntil('a run after the rescale', async () => {
+        const now = await env.client.workflow.getHandle(pipelineWorkflowId(TENANT, name)).describe();
+        return now.runId !== runId ? true : undefined;
+      }, { timeoutMs: 60_000 });
+      const carried = await bed.client.getPipeline(TENANT, name);
+      assert.notEqual((await env.client.workflow.getHandle(pipelineWorkflowId(TENANT, name)).describe()).runId, handle.firstExecutionRunId);
+      assert.deepEqual([carried.phase, carried.jobId, carried.parallelism, carried.targetParallelism], ['Running', jobId, 2, 2]);
+      await bed.client.stopPipeline(TENANT, name, { savepoint: false, drain: false, wait: true });
+    });
+  });
+
   it('rescales through the CLI with --json, exiting 2 for a parallelism out of bounds and 1 for a pipeline that has stopped', async () => {
     const name = 'cli-elastic';
     const cli = (args: string[]) => runCli(['--address', temporalTestBed().server.address, '--task-queue', bed.taskQueue, ...args]);

@@ -113,7 +113,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   try {
     savepointPath = await live(life, input);
   } catch (error) {
-    if (error instanceof ContinueAsNewSignal) return continueWith({ ...input, spec: life.spec }, error.carried);
+    if (error instanceof ContinueAsNewSignal) return continueWith(life, input);
     failed = error;
   }
   // The compensation: whatever happened above (a stop, the job's end, a failure, a cancel from the
@@ -175,14 +175,15 @@ function validateStopRequest(request: StopRequest): void {
 }
 
 class ContinueAsNewSignal extends Error {
-  constructor(readonly carried: CarriedPipelineState) {
+  constructor() {
     super('continue as new');
   }
 }
 
-async function continueWith(input: RunPipelineInput, carried: CarriedPipelineState): Promise<never> {
+/** What the next run gets is read once the handlers are done: a rescale still in flight changes the spec. */
+async function continueWith(life: Lifecycle, input: RunPipelineInput): Promise<never> {
   await condition(allHandlersFinished);
-  return continueAsNew<(input: RunPipelineInput) => Promise<PipelineResult>>({ ...input, carried });
+  return continueAsNew<(input: RunPipelineInput) => Promise<PipelineResult>>({ ...input, spec: life.spec, carried: carry(life) });
 }
 
 /** Runs the job until it ends or is stopped; returns the savepoint taken when stopping, if any. */
@@ -202,7 +203,7 @@ async function live(life: Lifecycle, input: RunPipelineInput): Promise<string | 
     }
     if (outcome.state === 'RUNNING') {
       quietWatches += 1;
-      if (shouldContinueAsNew(quietWatches, input)) throw new ContinueAsNewSignal(carry(life));
+      if (shouldContinueAsNew(quietWatches, input)) throw new ContinueAsNewSignal();
       continue;
     }
     if (outcome.state === 'FINISHED' || outcome.state === 'CANCELED') return undefined;
