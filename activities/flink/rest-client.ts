@@ -3,8 +3,8 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { FlinkRequestError, FlinkResponseInvalid, FlinkUnreachable, isAlreadyTerminal, isDuplicateSubmission, networkFailure, parseErrorBody, type JavaCause } from './errors';
 import {
-  clusterOverview, jarRunJobId, jobCheckpoints, jobDetails, jobExceptions, jobList, jobResourceRequirements, matchTaskManagers, resourceRequirementsBody,
-  savepointStatus, taskManagerDetails, taskManagerList, triggerId, uploadedJarId, vertexLocations, type ClusterOverview, type JobCheckpoints, type JobDetails,
+  aggregatedMetrics, clusterOverview, jarRunJobId, jobCheckpoints, jobDetails, jobExceptions, jobList, jobResourceRequirements, matchTaskManagers, resourceRequirementsBody,
+  savepointStatus, taskManagerDetails, taskManagerList, triggerId, uploadedJarId, vertexLocations, type AggregatedMetric, type ClusterOverview, type JobCheckpoints, type JobDetails,
   type JobExceptions, type JobResourceRequirements, type JobSummary, type SavepointStatus, type TaskManagerDetails, type TaskManagerSummary,
 } from './rest-types';
 
@@ -218,6 +218,12 @@ export class FlinkRestClient {
     } catch (error) {
       if (!isAlreadyTerminal(error)) throw error;
     }
+  }
+
+  /** Metrics of one vertex over its subtasks, by name: `busyTimeMsPerSecond`, `backPressuredTimeMsPerSecond`... */
+  vertexMetrics(jobId: string, vertexId: string, names: readonly string[]): Promise<Readonly<Record<string, AggregatedMetric>>> {
+    const query = `get=${names.map(encodeURIComponent).join(',')}&agg=avg,max`;
+    return this.http.request('GET', `${jobPath(jobId)}/vertices/${encodeURIComponent(vertexId)}/subtasks/metrics?${query}`, aggregatedMetrics);
   }
 
   /** What the adaptive scheduler may run each vertex at; only jobs under that scheduler have any. */

@@ -131,6 +131,18 @@ export function resourceRequirementsBody(requirements: JobResourceRequirements):
   return Object.fromEntries(Object.entries(requirements).map(([vertex, bounds]) => [vertex, { parallelism: bounds }]));
 }
 
+/** One metric of a vertex aggregated over its subtasks; absent where Flink has none (a source's busy time is NaN). */
+export interface AggregatedMetric {
+  readonly avg?: number;
+  readonly max?: number;
+}
+
+/** Flink writes NaN as the string "NaN". */
+const metricValue = z.union([z.number(), z.string()]).transform((v) => (Number.isFinite(Number(v)) ? Number(v) : undefined));
+
+export const aggregatedMetrics: z.ZodType<Readonly<Record<string, AggregatedMetric>>> = z.array(z.object({ id: z.string(), avg: metricValue, max: metricValue }))
+  .transform((metrics) => Object.fromEntries(metrics.map(({ id, avg, max }) => [id, { avg, max }])));
+
 export interface JobFailure {
   readonly timestamp: number;
   /** The root cause's first line, e.g. `ConnectException: Connection refused`. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
-  DeployPipelineInput, JobWatchResult, PipelineRef, RescaleJobInput, StopJobInput, WatchJobInput,
+  DeployPipelineInput, JobLoad, JobWatchResult, PipelineRef, RescaleJobInput, StopJobInput, WatchJobInput,
 } from '../../workflows/pipeline/activity-types';
 import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
@@ -15,6 +15,8 @@ import { tenantStoragePrefixOf, tenantStorageProblems } from './tenant-storage';
 
 const POLL_MS = 1_000;
 const WATCH_POLL_MS = 2_000;
+const BUSY = 'busyTimeMsPerSecond';
+const BACK_PRESSURED = 'backPressuredTimeMsPerSecond';
 
 /**
  * The activities of runPipeline over one runtime. Each is idempotent: a retry after a worker crash
@@ -189,6 +191,22 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
           await pollPause(POLL_MS, { target, vertices: job.vertices.map((v) => `${v.name}: ${v.parallelism} ${v.status}`) });
         }
         await scaleTaskManagers(cluster, client, input.jobId);
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
+    },
+
+    /** Busy and back-pressured time per vertex, as Flink measures them over the last seconds. An observation: it decides nothing. */
+    async observeJobLoad(input: PipelineRef & { jobId: string }): Promise<JobLoad> {
+      const client = await restClient(input);
+      try {
+        const job = await runningJob(client, input.jobId);
+        const vertices = await Promise.all(job.vertices.map(async (vertex) => {
+          const metrics = await client.vertexMetrics(input.jobId, vertex.id, [BUSY, BACK_PRESSURED]);
+          const share = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+          return { name: vertex.name, busy: share(metrics[BUSY]?.avg), backPressured: share(metrics[BACK_PRESSURED]?.max) ?? 0 };
+        }));
+        return { jobId: input.jobId, parallelism: currentParallelism(job.vertices), vertices };
       } catch (error) {
         throw classifyFlinkError(error);
       }

@@ -141,6 +141,29 @@ describe('rescaling a running pipeline in place', () => {
     });
   });
 
+  it('lets an autoscaler policy scale an idle pipeline down by its own load, with the decision and its reason in the status and the Temporal UI', async () => {
+    const name = 'autoscaled';
+    // 20 rows a second keep the sink nearly idle: two quiet looks in a row ask for the policy's minimum.
+    const autoscaler = { minParallelism: 1, maxParallelism: 2, intervalSeconds: 5, window: 2, stabilizationSeconds: 0 };
+    await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline(TENANT, name, { parallelism: 2, autoscaler }));
+      const { jobId } = await statusWhen(bed, name, 'Running', (s) => s.phase === 'Running');
+      const scaled = await statusWhen(bed, name, 'a rescale by the autoscaler', (s) => (s.autoscaler?.rescales.length ?? 0) > 0);
+      assert.deepEqual([scaled.jobId, scaled.parallelism, scaled.targetParallelism], [jobId, 1, 1]);
+      const [decision] = scaled.autoscaler?.rescales ?? [];
+      assert.ok(decision);
+      assert.deepEqual([decision.from, decision.to, decision.outcome], [2, 1, 'done']);
+      assert.match(decision.reason, /^underloaded: sink\[2\]: Writer \d+% busy, nothing back-pressured, in each of the last 2 looks \(target 70%\)$/);
+      const flink = await clusterNow(bed, name, jobId as string);
+      assert.deepEqual(flink.vertexParallelism, [1, 1]);
+      assert.equal(flink.taskManagerProcesses.length, 1);
+      const { currentDetails } = await temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId(TENANT, name))
+        .query<{ currentDetails: string }>('__temporal_workflow_metadata');
+      assert.ok(currentDetails.includes(`2 → 1, ${decision.reason} (done)`), currentDetails);
+      await bed.client.stopPipeline(TENANT, name, { savepoint: false, drain: false, wait: true });
+    });
+  });
+
   it('rescales through the CLI with --json, exiting 2 for a parallelism out of bounds and 1 for a pipeline that has stopped', async () => {
     const name = 'cli-elastic';
     const cli = (args: string[]) => runCli(['--address', temporalTestBed().server.address, '--task-queue', bed.taskQueue, ...args]);

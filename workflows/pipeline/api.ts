@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AutoscalerDecision, AutoscalerState } from './autoscaler';
 import type { Phase } from './phases';
 import type { PipelineSpecInput } from './spec';
 
@@ -28,6 +29,7 @@ export interface CarriedPipelineState {
   readonly restartTimes: readonly number[];
   readonly lastSavepoint?: string;
   readonly startedAt: number;
+  readonly autoscaler?: AutoscalerState;
 }
 
 export interface RunPipelineInput {
@@ -60,6 +62,8 @@ export interface PipelineStatus {
   readonly parallelism: number;
   /** What a rescale in progress is taking it to; `parallelism` when none is. */
   readonly targetParallelism: number;
+  /** With an autoscaler policy: its latest decision and the rescales it made, each with its reason. */
+  readonly autoscaler?: { readonly lastDecision?: AutoscalerDecision; readonly rescales: readonly (AutoscalerDecision & { outcome: string })[] };
   readonly lastSavepoint?: string;
   readonly startedAt: string;
   readonly failure?: string;

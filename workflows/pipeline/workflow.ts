@@ -13,6 +13,8 @@ import {
 } from './api';
 import { applicationFailureOf } from './failures';
 import { restartAllowed, transition, type Phase } from './phases';
+import { newAutoscalerState, type AutoscalerState } from './autoscaler';
+import { startAutoscaler } from './autoscaling';
 import { rescale, validateRescale } from './rescale';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
 import { InvalidSqlError, pipelineScriptFrom } from './sql-policy';
@@ -52,6 +54,7 @@ interface Lifecycle {
   stopRequest?: StopRequest;
   /** The parallelism a rescale in progress is taking the job to. */
   rescaling?: number;
+  readonly autoscaler: AutoscalerState;
   result?: PipelineResult;
 }
 
@@ -66,6 +69,7 @@ function status(life: Lifecycle): PipelineStatus {
     tenant: life.ref.tenant, name: life.ref.name, kind: pipelineKind(life.spec), phase: life.phase, jobId: life.jobId,
     restarts: life.restartTimes.length, parallelism: life.spec.parallelism, targetParallelism: life.rescaling ?? life.spec.parallelism,
     lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(), failure: life.failure,
+    ...(life.spec.autoscaler ? { autoscaler: { lastDecision: life.autoscaler.lastDecision, rescales: life.autoscaler.rescales } } : {}),
   };
 }
 
@@ -88,6 +92,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     spec, ref: { tenant: spec.tenant, name: spec.name }, phase: input.carried ? 'Running' : 'Validating',
     jobId: input.carried?.jobId, restartTimes: [...(input.carried?.restartTimes ?? [])],
     lastSavepoint: input.carried?.lastSavepoint, startedAt: input.carried?.startedAt ?? Date.now(),
+    autoscaler: input.carried?.autoscaler ?? newAutoscalerState(),
   };
   setHandler(statusQuery, () => status(life));
   setHandler(stopSignal, (request) => {
@@ -110,12 +115,16 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   }
   let savepointPath: string | undefined;
   let failed: unknown;
+  let continuing = false;
+  const autoscaler = startAutoscaler(life, life.spec.autoscaler, life.autoscaler);
   try {
     savepointPath = await live(life, input);
   } catch (error) {
-    if (error instanceof ContinueAsNewSignal) return continueWith(life, input);
-    failed = error;
+    if (error instanceof ContinueAsNewSignal) continuing = true;
+    else failed = error;
   }
+  await autoscaler.stop();
+  if (continuing) return continueWith(life, input);
   // The compensation: whatever happened above (a stop, the job's end, a failure, a cancel from the
   // UI), the cluster goes, in a scope that a cancellation cannot interrupt.
   await CancellationScope.nonCancellable(async () => {
@@ -271,6 +280,8 @@ function shouldContinueAsNew(quietWatches: number, input: RunPipelineInput): boo
 }
 
 function carry(life: Lifecycle): CarriedPipelineState {
-  return { jobId: life.jobId as string, restartTimes: life.restartTimes, lastSavepoint: life.lastSavepoint, startedAt: life.startedAt };
+  return {
+    jobId: life.jobId as string, restartTimes: life.restartTimes, lastSavepoint: life.lastSavepoint, startedAt: life.startedAt, autoscaler: life.autoscaler,
+  };
 }
 
