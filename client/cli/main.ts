@@ -22,6 +22,7 @@ Examples:
   flink-fleet dev up                                   # Temporal + UI on :7233/:8233, a worker, the preview pool
   flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait
   flink-fleet preview --tenant acme --file try.sql --max-rows 10
+  flink-fleet pipeline rescale --tenant acme --name orders --parallelism 4
   flink-fleet pipeline stop --tenant acme --name orders --savepoint
   flink-fleet --json pipeline list --tenant acme
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the flag or field).`)
