@@ -1,5 +1,5 @@
 /** Errors a caller of FleetClient can branch on by `type`, with messages a person can act on. */
-export type FleetErrorType = 'InvalidSpec' | 'AlreadyRunning' | 'NotFound';
+export type FleetErrorType = 'InvalidSpec' | 'AlreadyRunning' | 'NotFound' | 'NotRunning' | 'RescaleInProgress' | 'RescaleFailed';
 
 export class FleetError extends Error {
   constructor(readonly type: FleetErrorType, message: string) {

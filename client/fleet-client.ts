@@ -1,14 +1,17 @@
 import {
-  Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionInfo,
+  Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionInfo,
 } from '@temporalio/client';
-import { statusQuery, stopSignal, stopUpdate, type PipelineResult, type PipelineStatus, type StopRequest } from '../workflows/pipeline/api';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  rescaleUpdate, statusQuery, stopSignal, stopUpdate, type PipelineResult, type PipelineStatus, type RescaleResult, type StopRequest,
+} from '../workflows/pipeline/api';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, pipelineWorkflowId, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import type { PoolConfigInput, PoolStats } from '../workflows/pool/api';
 import { DEFAULT_POOL } from '../workflows/preview/request';
 import { fleetDataConverter } from './codec/data-converter';
 import type { CodecKeyRing } from './codec/keys';
-import { FleetError } from './errors';
+import { FleetError, type FleetErrorType } from './errors';
 import { poolStats, resizePool, startPool, stopPool } from './pool';
 import { startPreview, type PreviewOptions, type PreviewStream } from './preview';
 import type { TemporalConnectionSecurity } from './temporal-connection';
@@ -42,6 +45,15 @@ function summarize(execution: WorkflowExecutionInfo): PipelineSummary {
     state: execution.typedSearchAttributes.get(FleetJobState),
     execution: execution.status.name,
   };
+}
+
+/** How the rescale Update's refusals reach a caller; whatever else failed it (the runtime, Flink) is a RescaleFailed. */
+const RESCALE_REFUSALS: readonly FleetErrorType[] = ['InvalidSpec', 'NotRunning', 'RescaleInProgress'];
+
+function rescaleError(error: WorkflowUpdateFailedError): FleetError {
+  const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  const type = RESCALE_REFUSALS.find((refusal) => refusal === cause?.type) ?? 'RescaleFailed';
+  return new FleetError(type, cause?.message ?? error.message);
 }
 
 /** Quotes a value for a visibility query; tenants and states are validated words, but be safe. */
@@ -102,6 +114,25 @@ export class FleetClient {
       await handle.signal(stopSignal, stop);
       return undefined;
     });
+  }
+
+  /**
+   * Through the `rescale` Update: the same job, on the same cluster, at a new parallelism; resolves
+   * once Flink runs it there. A pipeline that is not Running, or a parallelism outside 1..64 or the
+   * tenant's plan, is refused and changes nothing.
+   */
+  async rescalePipeline(tenant: string, name: string, parallelism: number): Promise<RescaleResult> {
+    const handle = this.temporal.workflow.getHandle(pipelineWorkflowId(tenant, name));
+    try {
+      return await handle.executeUpdate(rescaleUpdate, { args: [{ parallelism }] });
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) throw rescaleError(error);
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // A pipeline that has ended still has its workflow: say how it ended rather than that it is unknown.
+      const ended = await this.notFoundAsFleetError(tenant, name, () => handle.describe());
+      const phase = ended.typedSearchAttributes.get(FleetJobState) ?? ended.status.name;
+      throw new FleetError('NotRunning', `pipeline ${tenant}/${name} is ${phase}, not Running: only a running job can be rescaled`);
+    }
   }
 
   async getPipeline(tenant: string, name: string): Promise<PipelineStatus> {

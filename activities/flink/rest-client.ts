@@ -3,9 +3,9 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { FlinkRequestError, FlinkResponseInvalid, FlinkUnreachable, isAlreadyTerminal, isDuplicateSubmission, networkFailure, parseErrorBody, type JavaCause } from './errors';
 import {
-  clusterOverview, jarRunJobId, jobCheckpoints, jobDetails, jobExceptions, jobList, matchTaskManagers, savepointStatus, taskManagerDetails,
-  taskManagerList, triggerId, uploadedJarId, vertexLocations, type ClusterOverview, type JobCheckpoints, type JobDetails, type JobExceptions,
-  type JobSummary, type SavepointStatus, type TaskManagerDetails, type TaskManagerSummary,
+  aggregatedMetrics, clusterOverview, jarRunJobId, jobCheckpoints, jobDetails, jobExceptions, jobList, jobResourceRequirements, matchTaskManagers, resourceRequirementsBody,
+  savepointStatus, taskManagerDetails, taskManagerList, triggerId, uploadedJarId, vertexLocations, type AggregatedMetric, type ClusterOverview, type JobCheckpoints, type JobDetails,
+  type JobExceptions, type JobResourceRequirements, type JobSummary, type SavepointStatus, type TaskManagerDetails, type TaskManagerSummary,
 } from './rest-types';
 
 /** How a request reaches Flink: the global fetch, or one that carries credentials of a proxy on the way. */
@@ -218,6 +218,25 @@ export class FlinkRestClient {
     } catch (error) {
       if (!isAlreadyTerminal(error)) throw error;
     }
+  }
+
+  /** Metrics of one vertex over its subtasks, by name: `busyTimeMsPerSecond`, `backPressuredTimeMsPerSecond`... */
+  vertexMetrics(jobId: string, vertexId: string, names: readonly string[]): Promise<Readonly<Record<string, AggregatedMetric>>> {
+    const query = `get=${names.map(encodeURIComponent).join(',')}&agg=avg,max`;
+    return this.http.request('GET', `${jobPath(jobId)}/vertices/${encodeURIComponent(vertexId)}/subtasks/metrics?${query}`, aggregatedMetrics);
+  }
+
+  /** What the adaptive scheduler may run each vertex at; only jobs under that scheduler have any. */
+  resourceRequirements(jobId: string): Promise<JobResourceRequirements> {
+    return this.http.request('GET', `${jobPath(jobId)}/resource-requirements`, jobResourceRequirements);
+  }
+
+  /**
+   * Declares new bounds; the adaptive scheduler rescales the running job within them, from its
+   * latest checkpoint, once the slots are there. The same declaration twice is harmless.
+   */
+  async setResourceRequirements(jobId: string, requirements: JobResourceRequirements): Promise<void> {
+    await this.http.request('PUT', `${jobPath(jobId)}/resource-requirements`, accepted, { body: resourceRequirementsBody(requirements) });
   }
 
   checkpoints(jobId: string): Promise<JobCheckpoints> {

@@ -89,6 +89,8 @@ export interface JobVertex {
   readonly id: string;
   readonly name: string;
   readonly parallelism: number;
+  /** The most it can ever run at: its state is split into this many key groups when the job first starts. */
+  readonly maxParallelism: number;
   /** The vertex's execution state: CREATED, SCHEDULED, DEPLOYING, INITIALIZING, RUNNING, FINISHED... */
   readonly status: string;
 }
@@ -105,10 +107,41 @@ export interface JobDetails {
 
 export const jobDetails: z.ZodType<JobDetails> = z.object({
   jid: z.string(), name: z.string(), state: z.enum(JOB_STATES), 'start-time': timestamp, 'end-time': timestamp, duration: z.number(),
-  vertices: z.array(z.object({ id: z.string(), name: z.string(), parallelism: z.number(), status: z.string() })),
+  vertices: z.array(z.object({ id: z.string(), name: z.string(), parallelism: z.number(), maxParallelism: z.number(), status: z.string() })),
 }).transform((j) => ({
   id: j.jid, name: j.name, state: j.state, startTime: j['start-time'], endTime: j['end-time'], durationMs: j.duration, vertices: j.vertices,
 }));
+
+/** The parallelism range the adaptive scheduler may run one job vertex at (FLIP-291). */
+export interface ParallelismBounds {
+  readonly lowerBound: number;
+  readonly upperBound: number;
+}
+
+/** By job vertex id. */
+export type JobResourceRequirements = Readonly<Record<string, ParallelismBounds>>;
+
+const parallelismBounds = z.object({ lowerBound: z.number().int(), upperBound: z.number().int() });
+
+export const jobResourceRequirements: z.ZodType<JobResourceRequirements> = z.record(z.string(), z.object({ parallelism: parallelismBounds }))
+  .transform((byVertex) => Object.fromEntries(Object.entries(byVertex).map(([vertex, { parallelism }]) => [vertex, parallelism])));
+
+/** The body `PUT /jobs/:id/resource-requirements` takes: what `GET` answers, before our transform. */
+export function resourceRequirementsBody(requirements: JobResourceRequirements): Record<string, { parallelism: ParallelismBounds }> {
+  return Object.fromEntries(Object.entries(requirements).map(([vertex, bounds]) => [vertex, { parallelism: bounds }]));
+}
+
+/** One metric of a vertex aggregated over its subtasks; absent where Flink has none (a source's busy time is NaN). */
+export interface AggregatedMetric {
+  readonly avg?: number;
+  readonly max?: number;
+}
+
+/** Flink writes NaN as the string "NaN". */
+const metricValue = z.union([z.number(), z.string()]).transform((v) => (Number.isFinite(Number(v)) ? Number(v) : undefined));
+
+export const aggregatedMetrics: z.ZodType<Readonly<Record<string, AggregatedMetric>>> = z.array(z.object({ id: z.string(), avg: metricValue, max: metricValue }))
+  .transform((metrics) => Object.fromEntries(metrics.map(({ id, avg, max }) => [id, { avg, max }])));
 
 export interface JobFailure {
   readonly timestamp: number;

@@ -2,18 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
-  DeployPipelineInput, JobWatchResult, PipelineRef, StopJobInput, WatchJobInput,
+  DeployPipelineInput, JobLoad, JobWatchResult, PipelineRef, RescaleJobInput, StopJobInput, WatchJobInput,
 } from '../../workflows/pipeline/activity-types';
 import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
-import { TERMINAL_JOB_STATES, type JobState } from '../flink/rest-types';
+import { TERMINAL_JOB_STATES, type JobDetails, type JobState } from '../flink/rest-types';
 import { pollPause, withHeartbeat } from '../heartbeat';
-import { ClusterStartFailed, type FlinkRuntime } from '../runtime/types';
+import { ClusterStartFailed, type ApplicationClusterSpec, type FlinkRuntime } from '../runtime/types';
 import { applicationClusterSpec } from './cluster-spec';
+import { currentParallelism, requirementsAt, runsAt } from './rescale-plan';
 import { tenantStoragePrefixOf, tenantStorageProblems } from './tenant-storage';
 
 const POLL_MS = 1_000;
 const WATCH_POLL_MS = 2_000;
+const BUSY = 'busyTimeMsPerSecond';
+const BACK_PRESSURED = 'backPressuredTimeMsPerSecond';
 
 /**
  * The activities of runPipeline over one runtime. Each is idempotent: a retry after a worker crash
@@ -40,6 +43,23 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
     } catch (error) {
       if (flinkErrorType(error) === FlinkErrorType.JobNotFound || flinkErrorType(error) === FlinkErrorType.NotFound) return undefined;
       throw classifyFlinkError(error);
+    }
+  }
+
+  /** The job, unless it has ended: an ended job has nothing left to rescale. */
+  async function runningJob(client: FlinkRestClient, jobId: string): Promise<JobDetails> {
+    const job = await client.job(jobId);
+    if (TERMINAL_JOB_STATES.includes(job.state)) throw ApplicationFailure.nonRetryable(`job ${jobId} is ${job.state}: there is nothing to rescale`, 'NotRunning');
+    return job;
+  }
+
+  /** A count beyond the tenant's plan is refused by the runtime before it changes anything, and no retry changes that. */
+  async function scaleTaskManagers(cluster: ApplicationClusterSpec, client: FlinkRestClient, jobId: string): Promise<void> {
+    try {
+      await withHeartbeat(async () => runtime.scaleTaskManagers(cluster, await client.jobTaskManagers(jobId)));
+    } catch (error) {
+      if (error instanceof ClusterStartFailed) throw ApplicationFailure.nonRetryable(error.reason, error.type);
+      throw error;
     }
   }
 
@@ -144,6 +164,49 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
           if (status.state === 'FAILED') throw ApplicationFailure.retryable(`the savepoint failed: ${status.cause}`, 'SavepointFailed');
           await pollPause(POLL_MS, { triggerId });
         }
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
+    },
+
+    /**
+     * The running job at `spec.parallelism` on the cluster it runs on: TaskManagers for the larger of
+     * the old and new parallelism first, then the new bounds to Flink's adaptive scheduler, which
+     * rescales from the latest checkpoint; once every vertex runs at the new parallelism, the
+     * TaskManagers it no longer needs go (idle ones first). Every step finds what an earlier attempt
+     * did, so a retry after a crash completes the rescale instead of repeating it.
+     */
+    async rescaleJob(input: RescaleJobInput): Promise<void> {
+      const ref = { tenant: input.spec.tenant, name: input.spec.name };
+      const client = await restClient(ref);
+      const cluster = applicationClusterSpec({ spec: input.spec, jobId: input.jobId });
+      const target = input.spec.parallelism;
+      try {
+        const running = await runningJob(client, input.jobId);
+        await scaleTaskManagers({ ...cluster, parallelism: Math.max(currentParallelism(running.vertices), target) }, client, input.jobId);
+        await client.setResourceRequirements(input.jobId, requirementsAt(running.vertices, target));
+        for (;;) {
+          const job = await runningJob(client, input.jobId);
+          if (runsAt(job.vertices, target)) break;
+          await pollPause(POLL_MS, { target, vertices: job.vertices.map((v) => `${v.name}: ${v.parallelism} ${v.status}`) });
+        }
+        await scaleTaskManagers(cluster, client, input.jobId);
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
+    },
+
+    /** Busy and back-pressured time per vertex, as Flink measures them over the last seconds. An observation: it decides nothing. */
+    async observeJobLoad(input: PipelineRef & { jobId: string }): Promise<JobLoad> {
+      const client = await restClient(input);
+      try {
+        const job = await runningJob(client, input.jobId);
+        const vertices = await Promise.all(job.vertices.map(async (vertex) => {
+          const metrics = await client.vertexMetrics(input.jobId, vertex.id, [BUSY, BACK_PRESSURED]);
+          const share = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+          return { name: vertex.name, busy: share(metrics[BUSY]?.avg), backPressured: share(metrics[BACK_PRESSURED]?.max) ?? 0 };
+        }));
+        return { jobId: input.jobId, parallelism: currentParallelism(job.vertices), vertices };
       } catch (error) {
         throw classifyFlinkError(error);
       }

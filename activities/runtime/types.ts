@@ -122,6 +122,15 @@ export interface FlinkRuntime {
   addTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void>;
   /** Kills one TaskManager; killing one that is gone succeeds. */
   killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void>;
+  /**
+   * Gives an application cluster the TaskManagers its spec's parallelism needs
+   * (`ceil(parallelism / slotsPerTaskManager)`): starts the missing ones, removes the surplus (those
+   * running none of the job's subtasks first, see `surplusTaskManagers`), and leaves the JobManager and
+   * its job alone. A count beyond the tenant's plan is refused (ClusterStartFailed) before anything
+   * changes. Idempotent.
+   * @param busy the Flink resource ids of the TaskManagers the job's subtasks run on.
+   */
+  scaleTaskManagers(spec: ApplicationClusterSpec, busy: readonly string[]): Promise<void>;
   /** Removes every process and object of the cluster; safe to repeat. */
   deleteCluster(cluster: ClusterRef): Promise<void>;
   observe(cluster: ClusterRef): Promise<ClusterObservation>;

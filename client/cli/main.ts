@@ -24,6 +24,7 @@ Examples:
   flink-fleet dev up                                   # Temporal + UI on :7233/:8233, a worker, the preview pool
   flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait
   flink-fleet preview --tenant acme --file try.sql --max-rows 10
+  flink-fleet pipeline rescale --tenant acme --name orders --parallelism 4
   flink-fleet pipeline stop --tenant acme --name orders --savepoint
   flink-fleet --json pipeline list --tenant acme
 TLS and API key: TEMPORAL_TLS, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY(_FILE) (see README).

@@ -36,10 +36,14 @@ async function waitUntilRunning(context: CommandContext, tenant: string, name: s
   }
 }
 
+function parallelismText({ parallelism, targetParallelism }: PipelineStatus): string {
+  return targetParallelism === parallelism ? String(parallelism) : `${parallelism}, rescaling to ${targetParallelism}`;
+}
+
 function statusText(status: PipelineStatus, link: string): string {
   return table([
     ['pipeline', `${status.tenant}/${status.name} (${status.kind})`], ['phase', status.phase], ['job', status.jobId ?? '-'],
-    ['restarts', String(status.restarts)], ['last savepoint', status.lastSavepoint ?? '-'], ['started', status.startedAt],
+    ['restarts', String(status.restarts)], ['parallelism', parallelismText(status)], ['last savepoint', status.lastSavepoint ?? '-'], ['started', status.startedAt],
     ...(status.failure ? [['failure', status.failure]] : []), ['temporal ui', link],
   ], ['', '']).split('\n').slice(1).join('\n');
 }
@@ -75,6 +79,17 @@ export function pipelineCommand(run: Run): Command {
       const result = await (await context.client()).stopPipeline(flags.tenant, flags.name, { savepoint: flags.savepoint ?? false, drain: flags.drain ?? false, wait: true });
       const link = uiLink(context.flags.uiUrl, context.flags.namespace, pipelineWorkflowId(flags.tenant, flags.name));
       context.out.result({ ...result, ui: link }, () => `${result?.finalState ?? 'stopped'}${result?.savepointPath ? `, savepoint ${result.savepointPath}` : ''}\n${link}`);
+  }));
+  pipeline.command('rescale')
+    .description('change a running pipeline\'s parallelism in place: the same job on the same cluster (and wait until Flink runs it so)')
+    .requiredOption('--tenant <tenant>', 'the tenant').requiredOption('--name <name>', 'the pipeline\'s name')
+    .requiredOption('--parallelism <n>', 'the new parallelism (1 to 64, within the tenant\'s plan)', positiveInt)
+    .addHelpText('after', '\nExample:\n  flink-fleet pipeline rescale --tenant acme --name orders --parallelism 4')
+    .action((flags: { tenant: string; name: string; parallelism: number }) => run(async (context) => {
+      context.out.progress(`rescaling ${pipelineWorkflowId(flags.tenant, flags.name)} to parallelism ${flags.parallelism}...`);
+      const result = await (await context.client()).rescalePipeline(flags.tenant, flags.name, flags.parallelism);
+      const link = uiLink(context.flags.uiUrl, context.flags.namespace, pipelineWorkflowId(flags.tenant, flags.name));
+      context.out.result({ ...result, ui: link }, () => `parallelism ${result.previousParallelism} -> ${result.parallelism}, job ${result.jobId}\n${link}`);
   }));
   pipeline.command('status')
     .description('the phase, job and restarts of a pipeline')

@@ -71,6 +71,11 @@ export class KubernetesWithLocalFlink implements FlinkRuntime {
     await this.flink.killTaskManager(cluster, taskManagerId);
   }
 
+  async scaleTaskManagers(spec: ApplicationClusterSpec, busy: readonly string[]): Promise<void> {
+    await this.kubernetes.scaleTaskManagers(spec, busy);
+    await this.flink.scaleTaskManagers(spec, busy);
+  }
+
   async deleteCluster(cluster: ClusterRef): Promise<void> {
     await this.kubernetes.deleteCluster(cluster);
     await this.flink.deleteCluster(cluster);

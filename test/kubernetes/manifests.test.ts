@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1PodSpec, V1Service } from '@kubernetes/client-node';
-import { applicationClusterObjects, taskManagerCount } from '../../activities/runtime/kubernetes/manifests/application';
+import { applicationClusterObjects, surplusTaskManagerMark } from '../../activities/runtime/kubernetes/manifests/application';
+import { taskManagerCount } from '../../activities/runtime/scaling';
 import { APP_NAME, CLUSTER, COMPONENT, MANAGED_BY, TENANT, type ClusterIdentity } from '../../activities/runtime/kubernetes/manifests/labels';
 import { DEFAULT_TENANT_PLAN, tenantLimitRange, tenantQuota } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { STORAGE_SECRET, storageSecret, type ObjectStorage } from '../../activities/runtime/kubernetes/manifests/storage';
@@ -143,8 +144,18 @@ describe('kubernetes manifest builders', () => {
     assert.equal(flinkOption(config, 'high-availability.type'), 'kubernetes');
     assert.equal(flinkOption(config, 'high-availability.storageDir'), 's3://fleet/state/c/ha');
     assert.equal(flinkOption(config, 'kubernetes.cluster-id'), clusterName('acme', 'wide'));
+    // What lets a rescale change the running job's parallelism without a new cluster.
+    assert.equal(flinkOption(config, 'jobmanager.scheduler'), 'adaptive');
     assert.deepEqual(objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind ?? '')).map((o) => o.kind),
       ['ServiceAccount', 'Role', 'RoleBinding']);
+  });
+
+  it('marks a surplus TaskManager pod with the lowest deletion cost, so its Deployment removes it first when it shrinks', () => {
+    const id = identity('acme', 'wide');
+    assert.deepEqual(surplusTaskManagerMark(id, 'acme--wide--taskmanager-7f9c-x2'), {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'acme--wide--taskmanager-7f9c-x2', namespace: 'flink-fleet-acme', annotations: { 'controller.kubernetes.io/pod-deletion-cost': '-1000' } },
+    });
   });
 
   it('starts a SQL pipeline with Flink\'s SqlDriver on the script mounted from the ConfigMap', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiException, CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicy, type V1Pod } from '@kubernetes/client-node';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { clusterName } from '../../activities/names';
@@ -22,12 +22,14 @@ describe('the kubernetes runtime against a real API server', () => {
   let bed: RuntimeUnderTest;
   let core: CoreV1Api;
   let networking: NetworkingV1Api;
+  let apps: AppsV1Api;
 
   before(async () => {
     k8s = await kubernetesTestBed();
     bed = new RuntimeUnderTest(k8s);
     core = k8s.kubeConfig.makeApiClient(CoreV1Api);
     networking = k8s.kubeConfig.makeApiClient(NetworkingV1Api);
+    apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
   });
 
   afterEach(async () => {
@@ -176,6 +178,35 @@ describe('the kubernetes runtime against a real API server', () => {
     await bed.runtime.deleteCluster(session);
     await bed.runtime.deleteCluster(pipeline);
     for (const name of ['previews', 'orders']) assert.equal((await bed.clusterObjects(namespace, clusterName(tenant, name))).size, 0, name);
+  });
+
+  it('scales an application cluster\'s TaskManagers for a rescale, removing first the pods the job runs no task on, and refuses more than the plan holds', async () => {
+    const { tenant, namespace } = await bed.tenant();
+    const spec = sqlPipeline(tenant, 'elastic');
+    await bed.runtime.deployApplicationCluster(spec);
+    const taskManagers = `flink-fleet/cluster=${clusterName(tenant, 'elastic')},flink-fleet/component=taskmanager`;
+    const runningTaskManagers = (count: number) => waitUntil(`${count} TaskManager pods running`, async () => {
+      const pods = await podsOf(namespace, taskManagers);
+      return pods.length === count && pods.every((p) => p.status?.phase === 'Running') ? pods.map((p) => p.metadata?.name ?? '').sort() : undefined;
+    }, WAIT);
+    const replicas = async () => (await apps.readNamespacedDeployment({ name: objectNames(clusterName(tenant, 'elastic')).taskManager, namespace })).spec?.replicas;
+    const [first] = await runningTaskManagers(1);
+
+    await bed.runtime.scaleTaskManagers({ ...spec, parallelism: 3 }, [first as string]);
+    const three = await runningTaskManagers(3);
+    assert.ok(three.includes(first as string), 'the TaskManager that was there stays');
+    // Say the job now runs on a new pod only: left alone, the ReplicaSet would remove the newest pods first.
+    const busy = three.filter((name) => name !== first).at(-1) as string;
+    await bed.runtime.scaleTaskManagers(spec, [busy]);
+    assert.deepEqual(await runningTaskManagers(1), [busy]);
+    assert.equal(await replicas(), 1);
+
+    const refused = await bed.runtime.scaleTaskManagers({ ...spec, parallelism: 40 }, [busy]).then(() => assert.fail('accepted'), (error: unknown) => error);
+    assert.ok(refused instanceof ClusterStartFailed);
+    assert.equal(refused.type, 'InvalidSpec');
+    assert.match(refused.message, /resources: the cluster needs 20\.5 cores, more than the tenant's quota of 16/);
+    assert.equal(await replicas(), 1, 'a refused scale changes nothing');
+    await bed.runtime.deleteCluster(spec);
   });
 
   it('isolates tenants with NetworkPolicies: deny by default, open within a cluster and to the worker\'s namespace only', async () => {

@@ -1,3 +1,4 @@
+import type { VertexLoad } from './autoscaler';
 import type { PipelineSpec } from './spec';
 
 /**
@@ -33,4 +34,17 @@ export interface StopJobInput extends PipelineRef {
   readonly jobId: string;
   readonly savepoint: boolean;
   readonly drain: boolean;
+}
+
+export interface RescaleJobInput {
+  /** The spec at the new parallelism: the TaskManagers it needs are what the cluster gets. */
+  readonly spec: PipelineSpec;
+  readonly jobId: string;
+}
+
+/** One look at a running job's load, as the autoscaler reads it (see workflows/pipeline/autoscaler.ts). */
+export interface JobLoad {
+  readonly jobId: string;
+  readonly parallelism: number;
+  readonly vertices: readonly VertexLoad[];
 }

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AutoscalerDecision, AutoscalerState } from './autoscaler';
 import type { Phase } from './phases';
 import type { PipelineSpecInput } from './spec';
 
@@ -10,12 +11,25 @@ export interface StopRequest {
   readonly drain: boolean;
 }
 
+/** A new parallelism for the running job: within the spec's bounds (1..64) and the tenant's plan. */
+export interface RescaleRequest {
+  readonly parallelism: number;
+}
+
+export interface RescaleResult {
+  /** The same job as before: a rescale never redeploys. */
+  readonly jobId: string;
+  readonly previousParallelism: number;
+  readonly parallelism: number;
+}
+
 /** Carried across continue-as-new: what the next run needs to pick up a job that is running. */
 export interface CarriedPipelineState {
   readonly jobId: string;
   readonly restartTimes: readonly number[];
   readonly lastSavepoint?: string;
   readonly startedAt: number;
+  readonly autoscaler?: AutoscalerState;
 }
 
 export interface RunPipelineInput {
@@ -44,6 +58,12 @@ export interface PipelineStatus {
   readonly phase: Phase;
   readonly jobId?: string;
   readonly restarts: number;
+  /** What the job runs at, as of its deployment or its last completed rescale. */
+  readonly parallelism: number;
+  /** What a rescale in progress is taking it to; `parallelism` when none is. */
+  readonly targetParallelism: number;
+  /** With an autoscaler policy: its latest decision and the rescales it made, each with its reason. */
+  readonly autoscaler?: { readonly lastDecision?: AutoscalerDecision; readonly rescales: readonly (AutoscalerDecision & { outcome: string })[] };
   readonly lastSavepoint?: string;
   readonly startedAt: string;
   readonly failure?: string;
@@ -52,3 +72,4 @@ export interface PipelineStatus {
 export const stopSignal = defineSignal<[StopRequest]>('stop');
 export const stopUpdate = defineUpdate<PipelineResult, [StopRequest]>('stop');
 export const statusQuery = defineQuery<PipelineStatus>('status');
+export const rescaleUpdate = defineUpdate<RescaleResult, [RescaleRequest]>('rescale');

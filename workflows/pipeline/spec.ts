@@ -60,11 +60,30 @@ const secretEnv = z.object({
   key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key'),
 }).strict();
 
+const parallelism = z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64');
+
+/**
+ * An optional policy that rescales the job by its own load (workflows/pipeline/autoscaler.ts): within
+ * min..max, aiming its busiest vertex at the target utilization, judged over `window` looks taken
+ * every `intervalSeconds`, and not again for `stabilizationSeconds` after a rescale.
+ */
+const autoscaler = z.object({
+  minParallelism: parallelism.default(1),
+  maxParallelism: parallelism,
+  targetUtilization: z.number().min(0.1, 'must be at least 0.1').max(0.9, 'must be at most 0.9').default(0.7),
+  intervalSeconds: z.number().int('must be a whole number').min(5, 'must be at least 5').max(3600, 'must be at most 3600').default(60),
+  window: z.number().int('must be a whole number').min(1, 'must be at least 1').max(60, 'must be at most 60').default(5),
+  stabilizationSeconds: z.number().int('must be a whole number').min(0, 'must be at least 0').max(86_400, 'must be at most 86400').default(300),
+}).strict().refine((policy) => policy.minParallelism <= policy.maxParallelism, { message: 'minParallelism must not exceed maxParallelism', path: ['minParallelism'] });
+
+export type AutoscalerPolicy = z.output<typeof autoscaler>;
+
 export const pipelineSpecSchema = z.object({
   tenant: tenantName,
   name: dnsLabel(40),
   job: z.discriminatedUnion('kind', [sqlJob, jarJob]),
-  parallelism: z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(1),
+  parallelism: parallelism.default(1),
+  autoscaler: autoscaler.optional(),
   slotsPerTaskManager: z.number().int('must be a whole number').min(1, 'must be at least 1').max(8, 'must be at most 8').default(1),
   jobManager: resources({ cpu: 1, memoryMb: 1024 }),
   taskManager: resources({ cpu: 1, memoryMb: 1024 }),
@@ -116,6 +135,12 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
   const parsed = pipelineSpecSchema.safeParse(input);
   if (!parsed.success) throw new InvalidSpecError(parsed.error.issues.map(describeIssue));
   return parsed.data;
+}
+
+/** A rescale's parallelism judged by the spec's own rule: `parallelism: <rule>`, or undefined when it is valid. */
+export function parallelismProblem(value: unknown): string | undefined {
+  const parsed = parallelism.safeParse(value);
+  return parsed.success ? undefined : `parallelism: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`;
 }
 
 export function pipelineKind(spec: Pick<PipelineSpec, 'job'>): 'pipeline' | 'connection' {

@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log,
+  ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log,
   proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
@@ -8,10 +8,14 @@ import type { createSqlInspectorActivities } from '../../activities/sql-inspecto
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import type { JobWatchResult, PipelineRef } from './activity-types';
 import {
-  statusQuery, stopSignal, stopUpdate, type CarriedPipelineState, type FinalPhase, type PipelineResult, type PipelineStatus,
+  rescaleUpdate, statusQuery, stopSignal, stopUpdate, type CarriedPipelineState, type FinalPhase, type PipelineResult, type PipelineStatus,
   type RunPipelineInput, type StopRequest,
 } from './api';
+import { applicationFailureOf } from './failures';
 import { restartAllowed, transition, type Phase } from './phases';
+import { newAutoscalerState, type AutoscalerState } from './autoscaler';
+import { startAutoscaler } from './autoscaling';
+import { rescale, validateRescale } from './rescale';
 import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
 import { InvalidSqlError, pipelineScriptFrom } from './sql-policy';
 
@@ -48,6 +52,9 @@ interface Lifecycle {
   startedAt: number;
   failure?: string;
   stopRequest?: StopRequest;
+  /** The parallelism a rescale in progress is taking the job to. */
+  rescaling?: number;
+  readonly autoscaler: AutoscalerState;
   result?: PipelineResult;
 }
 
@@ -60,8 +67,9 @@ function setPhase(life: Lifecycle, to: Phase): void {
 function status(life: Lifecycle): PipelineStatus {
   return {
     tenant: life.ref.tenant, name: life.ref.name, kind: pipelineKind(life.spec), phase: life.phase, jobId: life.jobId,
-    restarts: life.restartTimes.length, lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(),
-    failure: life.failure,
+    restarts: life.restartTimes.length, parallelism: life.spec.parallelism, targetParallelism: life.rescaling ?? life.spec.parallelism,
+    lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(), failure: life.failure,
+    ...(life.spec.autoscaler ? { autoscaler: { lastDecision: life.autoscaler.lastDecision, rescales: life.autoscaler.rescales } } : {}),
   };
 }
 
@@ -84,6 +92,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     spec, ref: { tenant: spec.tenant, name: spec.name }, phase: input.carried ? 'Running' : 'Validating',
     jobId: input.carried?.jobId, restartTimes: [...(input.carried?.restartTimes ?? [])],
     lastSavepoint: input.carried?.lastSavepoint, startedAt: input.carried?.startedAt ?? Date.now(),
+    autoscaler: input.carried?.autoscaler ?? newAutoscalerState(),
   };
   setHandler(statusQuery, () => status(life));
   setHandler(stopSignal, (request) => {
@@ -94,6 +103,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     await condition(() => life.result !== undefined);
     return life.result as PipelineResult;
   }, { validator: (request) => validateStopRequest(request) });
+  setHandler(rescaleUpdate, (request) => rescale(life, request), { validator: (request) => validateRescale(life, request) });
   upsertSearchAttributes([
     { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: life.phase },
   ]);
@@ -105,12 +115,16 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   }
   let savepointPath: string | undefined;
   let failed: unknown;
+  let continuing = false;
+  const autoscaler = startAutoscaler(life, life.spec.autoscaler, life.autoscaler);
   try {
     savepointPath = await live(life, input);
   } catch (error) {
-    if (error instanceof ContinueAsNewSignal) return continueWith({ ...input, spec: life.spec }, error.carried);
-    failed = error;
+    if (error instanceof ContinueAsNewSignal) continuing = true;
+    else failed = error;
   }
+  await autoscaler.stop();
+  if (continuing) return continueWith(life, input);
   // The compensation: whatever happened above (a stop, the job's end, a failure, a cancel from the
   // UI), the cluster goes, in a scope that a cancellation cannot interrupt.
   await CancellationScope.nonCancellable(async () => {
@@ -163,14 +177,6 @@ async function refuse(life: Lifecycle, failure: ApplicationFailure): Promise<nev
   throw failure;
 }
 
-/**
- * An activity's typed failure (InvalidSql, FlinkJobFailed...) arrives wrapped in an ActivityFailure;
- * the workflow fails with the typed failure itself, so callers can branch on its type.
- */
-function applicationFailureOf(error: unknown): unknown {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error;
-}
-
 function validateStopRequest(request: StopRequest): void {
   if (typeof request?.savepoint !== 'boolean' || typeof request.drain !== 'boolean') {
     throw new Error('stop takes { savepoint: boolean, drain: boolean }');
@@ -178,14 +184,15 @@ function validateStopRequest(request: StopRequest): void {
 }
 
 class ContinueAsNewSignal extends Error {
-  constructor(readonly carried: CarriedPipelineState) {
+  constructor() {
     super('continue as new');
   }
 }
 
-async function continueWith(input: RunPipelineInput, carried: CarriedPipelineState): Promise<never> {
+/** What the next run gets is read once the handlers are done: a rescale still in flight changes the spec. */
+async function continueWith(life: Lifecycle, input: RunPipelineInput): Promise<never> {
   await condition(allHandlersFinished);
-  return continueAsNew<(input: RunPipelineInput) => Promise<PipelineResult>>({ ...input, carried });
+  return continueAsNew<(input: RunPipelineInput) => Promise<PipelineResult>>({ ...input, spec: life.spec, carried: carry(life) });
 }
 
 /** Runs the job until it ends or is stopped; returns the savepoint taken when stopping, if any. */
@@ -198,10 +205,14 @@ async function live(life: Lifecycle, input: RunPipelineInput): Promise<string | 
   let quietWatches = 0;
   for (;;) {
     const outcome = await watchUntilStopOrChange(life, input.watchBoundSeconds ?? DEFAULT_WATCH_BOUND_SECONDS);
-    if (outcome === 'stop') return stop(life);
+    if (outcome === 'stop') {
+      // A savepoint taken while Flink moves the job between parallelisms would fail.
+      await condition(() => life.rescaling === undefined);
+      return stop(life);
+    }
     if (outcome.state === 'RUNNING') {
       quietWatches += 1;
-      if (shouldContinueAsNew(quietWatches, input)) throw new ContinueAsNewSignal(carry(life));
+      if (shouldContinueAsNew(quietWatches, input)) throw new ContinueAsNewSignal();
       continue;
     }
     if (outcome.state === 'FINISHED' || outcome.state === 'CANCELED') return undefined;
@@ -269,6 +280,8 @@ function shouldContinueAsNew(quietWatches: number, input: RunPipelineInput): boo
 }
 
 function carry(life: Lifecycle): CarriedPipelineState {
-  return { jobId: life.jobId as string, restartTimes: life.restartTimes, lastSavepoint: life.lastSavepoint, startedAt: life.startedAt };
+  return {
+    jobId: life.jobId as string, restartTimes: life.restartTimes, lastSavepoint: life.lastSavepoint, startedAt: life.startedAt, autoscaler: life.autoscaler,
+  };
 }
 

@@ -55,6 +55,15 @@ export class KubernetesObjects {
     }
   }
 
+  /** A JSON merge patch: for a few fields of an object the fleet did not apply itself (a Deployment's pod). */
+  async mergePatch<T extends KubernetesObject>(cluster: string, patch: T): Promise<T> {
+    try {
+      return await this.objects.patch(patch, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+    } catch (error) {
+      throw refusal(cluster, patch, error);
+    }
+  }
+
   async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubernetesObject[]> {
     const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
     return list.items.map((item) => ({ ...item, apiVersion, kind }));

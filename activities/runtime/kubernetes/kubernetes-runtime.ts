@@ -11,8 +11,8 @@ import { KubernetesObjects } from './api';
 import { apiServerTransport } from './api-server-transport';
 import { deleteClusterObjects } from './cleanup';
 import { clusterEndpoints, type RestAccess } from './endpoints';
-import { applicationClusterObjects, type ClusterPlacement } from './manifests/application';
-import { CLUSTER, CLUSTER_KIND, clusterSelector, MANAGED_BY_SELECTOR, NAME_ANNOTATION, objectNames, TENANT, type ClusterIdentity } from './manifests/labels';
+import { applicationClusterObjects, surplusTaskManagerMark, taskManagerDeployment, type ClusterPlacement } from './manifests/application';
+import { CLUSTER, CLUSTER_KIND, clusterSelector, COMPONENT, MANAGED_BY_SELECTOR, NAME_ANNOTATION, objectNames, TENANT, type ClusterIdentity } from './manifests/labels';
 import { ownedBy, ownerReference } from './manifests/objects';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from './manifests/session';
 import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantPlan } from './manifests/tenant';
@@ -21,6 +21,7 @@ import { storageSecret, type ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
 import { applicationSpecProblems, assertValid, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
 import { waitUntilReady } from './wait';
+import { surplusTaskManagers, taskManagerCount } from '../scaling';
 
 /** The official image for the Flink version the fleet is built against; a spec's `image` overrides it. */
 export const DEFAULT_FLINK_IMAGE = 'flink:2.3.0-java17';
@@ -95,6 +96,25 @@ export class KubernetesRuntime implements FlinkRuntime {
     assertValid(id.cluster, sessionSpecProblems(spec, placement.image, this.plan, this.longestTenant));
     await this.create(id, sessionClusterObjects(id, spec, placement));
     return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, true);
+  }
+
+  /**
+   * The TaskManager Deployment's replicas follow the spec's parallelism; when they shrink, the pods
+   * the job runs no task on are marked to go first (their pod name is their Flink resource id). Does
+   * not wait for pods: the job's own rescale says when new TaskManagers have registered.
+   */
+  async scaleTaskManagers(spec: ApplicationClusterSpec, busy: readonly string[]): Promise<void> {
+    const id = this.identity(spec);
+    const placement = this.placement(id, spec.image);
+    assertValid(id.cluster, applicationSpecProblems(spec, placement.image, this.plan, this.longestTenant));
+    const root = await this.root(id);
+    if (!root) throw new Error(`application cluster ${id.cluster} does not exist in ${id.namespace}`);
+    const pods = (await this.api.list('v1', 'Pod', id.namespace, `${clusterSelector(id.cluster)},${COMPONENT}=taskmanager`) as V1Pod[])
+      .filter((pod) => !pod.metadata?.deletionTimestamp)
+      .sort((a, b) => new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime());
+    const surplus = surplusTaskManagers(pods.map((pod) => pod.metadata?.name ?? ''), busy, taskManagerCount(spec));
+    for (const pod of surplus) await this.api.mergePatch(id.cluster, surplusTaskManagerMark(id, pod));
+    await this.api.apply(id.cluster, ownedBy<V1Deployment>(ownerReference(root))(taskManagerDeployment(id, spec, placement)));
   }
 
   /** Does not wait for the pod: the pool sees the TaskManager register with the JobManager. */

@@ -1,9 +1,9 @@
 import { isDns1123Label } from '../../names';
 import type { ApplicationClusterSpec, ProcessResources, SecretEnv, SessionClusterSpec } from '../types';
 import { InvalidClusterSpec } from './errors';
-import { taskManagerCount } from './manifests/application';
 import { ephemeralStorageMb } from './manifests/container';
 import type { Component } from './manifests/labels';
+import { taskManagerCount } from '../scaling';
 import type { TenantPlan } from './manifests/tenant';
 
 /**

@@ -41,9 +41,12 @@ export function localClusterOptions(
  * What makes an application cluster observable and restartable by the workflow rather than by Flink
  * alone: the JobManager stays up after the job ends so its final state can be read (as the Flink
  * Kubernetes Operator does), a job that fails at submission is reported as a FAILED job instead of a
- * vanished JobManager, and retained checkpoints survive a failure or cancel for a redeploy.
+ * vanished JobManager, and retained checkpoints survive a failure or cancel for a redeploy. The
+ * adaptive scheduler lets a rescale change the running job's parallelism in place
+ * (`PUT /jobs/:id/resource-requirements`) instead of through a savepoint and a new cluster.
  */
 export const APPLICATION_OPTIONS: FlinkOptions = {
+  'jobmanager.scheduler': 'adaptive',
   'execution.shutdown-on-application-finish': false,
   'execution.submit-failed-job-on-application-error': true,
   'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',

@@ -6,13 +6,14 @@ import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
 } from '../types';
+import { surplusTaskManagers, taskManagerCount } from '../scaling';
 import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
 import {
   clusterLayout, clusterStorageDir, listRecords, readRecord, storageRoot, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord,
   type TenantClusterLayout,
 } from './layout';
 import { freePort } from './ports';
-import { forgetPid, isRunning, lastLines, listPids, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
+import { forgetPid, isRetiring, isRunning, lastLines, listPids, markRetiring, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
 import { startupFailureFromLog } from './startup-failure';
 import { waitUntil } from './wait';
 
@@ -65,9 +66,22 @@ export class LocalRuntime implements FlinkRuntime {
         'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
         ...(spec.restoreFrom ? { 'execution.state-recovery.path': spec.restoreFrom } : {}) });
       this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec, layout));
-      const taskManagers = Math.ceil(spec.parallelism / spec.slotsPerTaskManager);
-      for (let i = 1; i <= taskManagers; i++) this.startOnce(layout, 'taskmanager', `taskmanager-${i}`, [`-Dtaskmanager.resource-id=${record.cluster}-taskmanager-${i}`]);
+      this.startTaskManagers(layout, record, taskManagerCount(spec));
       return this.waitForEndpoints(record, layout);
+    });
+  }
+
+  /** No plan limits one machine; the adaptive scheduler finds the new TaskManagers as they register. */
+  async scaleTaskManagers(spec: ApplicationClusterSpec, busy: readonly string[]): Promise<void> {
+    await this.locked(spec, async (layout) => {
+      const record = readRecord(layout);
+      if (record?.kind !== 'application') throw new Error(`application cluster ${layout.dir} does not exist`);
+      const count = taskManagerCount(spec);
+      this.startTaskManagers(layout, record, count);
+      const running = this.taskManagerNames(layout);
+      const resourceId = (name: string): string => `${record.cluster}-${name}`;
+      const surplus = surplusTaskManagers(running.map(resourceId), busy, count);
+      for (const name of running.filter((n) => surplus.includes(resourceId(n)))) await this.killTaskManager(spec, name);
     });
   }
 
@@ -91,7 +105,10 @@ export class LocalRuntime implements FlinkRuntime {
   async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
     const layout = this.layout(cluster);
     const pid = readPid(layout.dir, taskManagerId);
-    if (pid !== undefined && isRunning(pid, layout.dir)) await stopProcess(pid, 3_000);
+    if (pid === undefined) return;
+    // A watch that looks between the kill and the forgetting would call the cluster failed.
+    markRetiring(layout.dir, taskManagerId);
+    if (isRunning(pid, layout.dir)) await stopProcess(pid, 3_000);
     forgetPid(layout.dir, taskManagerId);
   }
 
@@ -108,7 +125,7 @@ export class LocalRuntime implements FlinkRuntime {
     const record = readRecord(layout);
     const name = clusterName(cluster.tenant, cluster.name);
     if (!record) return { cluster: name, health: 'missing', processes: [] };
-    const processes = [...listPids(layout.dir)].map(([processName, pid]) => ({
+    const processes = [...listPids(layout.dir)].filter(([processName]) => !isRetiring(layout.dir, processName)).map(([processName, pid]) => ({
       name: processName, role: processName === JOB_MANAGER || processName === GATEWAY ? processName : 'taskmanager', alive: isRunning(pid, layout.dir),
     }));
     const endpoints = this.endpoints(record);
@@ -197,6 +214,23 @@ export class LocalRuntime implements FlinkRuntime {
   private startOnce(layout: ClusterLayout, role: FlinkRole, name: string, args: string[] = []): void {
     if (readPid(layout.dir, name) !== undefined) return;
     startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args });
+  }
+
+  /** `taskmanager-<i>`, in the order they were numbered: the oldest first. */
+  private taskManagerNames(layout: ClusterLayout): string[] {
+    return [...listPids(layout.dir).keys()].map((name) => /^taskmanager-(\d+)$/.exec(name)).filter((m) => m !== null)
+      .sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[0]);
+  }
+
+  /** Starts TaskManagers under the lowest free numbers until `count` exist; a rescale's retry starts none twice. */
+  private startTaskManagers(layout: ClusterLayout, record: ClusterRecord, count: number): void {
+    const existing = new Set(this.taskManagerNames(layout));
+    for (let i = 1; existing.size < count; i++) {
+      const name = `taskmanager-${i}`;
+      if (existing.has(name)) continue;
+      this.startOnce(layout, 'taskmanager', name, [`-Dtaskmanager.resource-id=${record.cluster}-${name}`]);
+      existing.add(name);
+    }
   }
 
   private endpoints(record: ClusterRecord): ClusterEndpoints {

@@ -79,8 +79,21 @@ export function readPid(clusterDir: string, name: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/**
+ * Marks a process as being stopped on purpose, before it is signalled: until its pid file is gone
+ * it may be seen dead, and that is no failure. The pid file stays, so cleanup still finds it.
+ */
+export function markRetiring(clusterDir: string, name: string): void {
+  writeFileSync(join(clusterPaths(clusterDir).pids, `${name}.retiring`), '');
+}
+
+export function isRetiring(clusterDir: string, name: string): boolean {
+  return existsSync(join(clusterPaths(clusterDir).pids, `${name}.retiring`));
+}
+
 export function forgetPid(clusterDir: string, name: string): void {
   rmSync(pidFile(clusterDir, name), { force: true });
+  rmSync(join(clusterPaths(clusterDir).pids, `${name}.retiring`), { force: true });
 }
 
 /** Our pid files, by process name. */

@@ -1,4 +1,5 @@
-import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Service, V1Volume } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Pod, V1Service, V1Volume } from '@kubernetes/client-node';
+import { taskManagerCount } from '../../scaling';
 import type { ApplicationClusterSpec } from '../../types';
 import {
   ARTIFACTS_DIR, compose, CONFIG_VOLUME, flinkPodSpec, PORTS, type PodPlacement, SQL_SCRIPT_DIR, withConfigMount, withEnv, withPorts, withProbes, withResources,
@@ -80,10 +81,6 @@ export function jobManagerDeployment(id: ClusterIdentity, spec: ApplicationClust
   };
 }
 
-export function taskManagerCount(spec: Pick<ApplicationClusterSpec, 'parallelism' | 'slotsPerTaskManager'>): number {
-  return Math.ceil(spec.parallelism / spec.slotsPerTaskManager);
-}
-
 export function taskManagerContainer(resources: ApplicationClusterSpec['taskManager'], image: string, secretEnv: ApplicationClusterSpec['secretEnv'] = []): V1Container {
   return compose({ name: 'taskmanager', image, args: ['taskmanager', '-Dtaskmanager.host=$(POD_IP)', '-Dtaskmanager.resource-id=$(POD_NAME)'] },
     withResources(resources, 'taskmanager'), withRestrictedSecurity, withEnv(secretEnv), withConfigMount,
@@ -101,6 +98,17 @@ export function taskManagerDeployment(id: ClusterIdentity, spec: ApplicationClus
         { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: [configVolume(id)] }) },
     },
   };
+}
+
+/**
+ * Kubernetes' own way to choose which pods a Deployment loses when it shrinks: the ReplicaSet
+ * controller removes the ready pods of the lowest deletion cost first.
+ */
+export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+/** Marks a TaskManager pod to go first when its Deployment shrinks: one the job runs no task on. */
+export function surplusTaskManagerMark(id: ClusterIdentity, podName: string): V1Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace: id.namespace, annotations: { [POD_DELETION_COST]: '-1000' } } };
 }
 
 export function jobManagerService(id: ClusterIdentity, extraPorts: Readonly<Record<string, number>> = {}): V1Service {
