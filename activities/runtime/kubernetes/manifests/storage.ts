@@ -16,9 +16,14 @@ export interface ObjectStorage {
 
 export const STORAGE_SECRET = 'flink-fleet-storage';
 
-/** flink-s3-fs-hadoop maps `s3.*` to Hadoop's `fs.s3a.*`. */
+/**
+ * flink-s3-fs-hadoop maps `s3.*` to Hadoop's `fs.s3a.*`. Directory markers are kept (Hadoop 3.4's
+ * default, not the plugin's 3.3): a store backed by a file system, as the test bed's gateway is,
+ * refuses to delete a marker that is a non-empty folder, and S3A then retried every file creation
+ * with backoff, which took the JobManager two minutes to create its HA folders (seen on the real node).
+ */
 export function objectStorageOptions(storage: ObjectStorage): FlinkOptions {
-  return storage.endpoint ? { 's3.endpoint': storage.endpoint, 's3.path.style.access': true } : {};
+  return storage.endpoint ? { 's3.endpoint': storage.endpoint, 's3.path.style.access': true, 's3.directory.marker.retention': 'keep' } : {};
 }
 
 /** The variables of the AWS SDK's default chain, which Hadoop's S3A consults: nothing lands in the ConfigMap. */
