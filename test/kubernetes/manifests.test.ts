@@ -142,7 +142,8 @@ describe('kubernetes manifest builders', () => {
     assert.equal(taskManagerCount(spec), 3);
     const config = objects[0] as V1ConfigMap;
     assert.equal(flinkOption(config, 'high-availability.type'), 'kubernetes');
-    assert.equal(flinkOption(config, 'high-availability.storageDir'), 's3://fleet/state/c/ha');
+    // Per deployment (job id): a later cluster of the same name must not find this one's finished results.
+    assert.equal(flinkOption(config, 'high-availability.storageDir'), 's3://fleet/state/c/ha/0123456789abcdef0123456789abcdef');
     assert.equal(flinkOption(config, 'kubernetes.cluster-id'), clusterName('acme', 'wide'));
     // What lets a rescale change the running job's parallelism without a new cluster.
     assert.equal(flinkOption(config, 'jobmanager.scheduler'), 'adaptive');

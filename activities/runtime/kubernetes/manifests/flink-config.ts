@@ -49,9 +49,11 @@ function storageOptions(storageUri: string): FlinkOptions {
  * Kubernetes HA keeps the leader and the checkpoint pointers in ConfigMaps labelled with the
  * cluster id, so a restarted JobManager pod resumes the job from its latest checkpoint by itself.
  */
-export function haOptions(id: ClusterIdentity, storageUri: string): FlinkOptions {
+export function haOptions(id: ClusterIdentity, storageUri: string, jobId: string): FlinkOptions {
   return {
-    'high-availability.type': 'kubernetes', 'high-availability.storageDir': `${storageUri}/ha`,
+    // Per job id, i.e. per deployment: the job and application result stores outlive the cluster, and
+    // a new cluster of the same name that found them took its new job as already finished (seen on the real node).
+    'high-availability.type': 'kubernetes', 'high-availability.storageDir': `${storageUri}/ha/${jobId}`,
     'kubernetes.cluster-id': id.cluster, 'kubernetes.namespace': id.namespace,
   };
 }
@@ -59,7 +61,7 @@ export function haOptions(id: ClusterIdentity, storageUri: string): FlinkOptions
 export function applicationFlinkOptions(id: ClusterIdentity, spec: ApplicationClusterSpec, storageUri: string, objectStorage: ObjectStorage = {}): FlinkOptions {
   return {
     ...BASE_OPTIONS, ...APPLICATION_OPTIONS, ...spec.flinkOptions,
-    ...memoryOptions(spec.jobManager, spec.taskManager), ...networkOptions(id), ...storageOptions(storageUri), ...objectStorageOptions(objectStorage), ...haOptions(id, storageUri),
+    ...memoryOptions(spec.jobManager, spec.taskManager), ...networkOptions(id), ...storageOptions(storageUri), ...objectStorageOptions(objectStorage), ...haOptions(id, storageUri, spec.jobId),
     'parallelism.default': spec.parallelism,
     'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
     'user.artifacts.base-dir': ARTIFACTS_DIR,

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { FlinkRestClient } from '../../activities/flink/rest-client';
+import { clusterName } from '../../activities/names';
+import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
+import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
+import { flinkImage } from '../../scripts/install/images/flink-image';
+import { toolchain } from '../../scripts/toolchain';
+import type { PipelineStatus } from '../../workflows/pipeline/api';
+import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { kubernetesTestBedWithImage } from '../harness/global';
+import { trackProcess } from '../harness/processes';
+import { newStateDir } from '../harness/state';
+import { sqlPipeline } from '../pipeline/fixtures';
+
+/** Two cores in all: half a core each leaves room for a second cluster and the control plane. */
+const SMALL = { jobManager: { cpu: 0.5, memoryMb: 1024 }, taskManager: { cpu: 0.5, memoryMb: 1024 } };
+
+/**
+ * No seam: the kubernetes runtime, through Temporal, on a node that runs containers. Flink runs in
+ * pods of the fleet's own image, keeps its state on S3 (the test bed's gateway), and the worker
+ * reaches its REST API through the API server's service proxy, as a worker outside the cluster does.
+ */
+describe('runPipeline on the real node: Flink in pods, state on S3', function () {
+  this.timeout(900_000);
+  let k8s: KubernetesWithRealNode;
+  let s3: S3Gateway;
+  let bed: FleetTestBed;
+  let runtime: KubernetesRuntime;
+  const tenant = `rn${Date.now().toString(36)}`;
+
+  before(async () => {
+    k8s = await kubernetesTestBedWithImage(flinkImage(toolchain()));
+    // On the node's address, so pods reach it through the bridge as they would a cloud endpoint.
+    s3 = await startS3Gateway({ dataDir: newStateDir('s3'), host: k8s.node.address, buckets: ['fleet'] });
+    trackProcess(s3.pid, 'S3 gateway', 'file');
+  });
+
+  after(async () => {
+    await s3?.stop();
+  });
+
+  beforeEach(() => {
+    bed = fleetTestBed('real-node', () => {
+      runtime = new KubernetesRuntime({
+        kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
+        defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root },
+        podPlacement: ON_REAL_NODE, pollIntervalMs: 500,
+      });
+      return runtime;
+    });
+  });
+
+  afterEach(async () => {
+    await bed.cleanUp();
+    await k8s.assertNoManagedObjectsLeft([runtime.namespaceOf(tenant)], { selector: CLUSTER, graceMs: 120_000 });
+  });
+
+  async function running(name: string): Promise<PipelineStatus> {
+    return waitUntil(`${name} to run`, async () => {
+      const status = await bed.client.getPipeline(tenant, name);
+      if (status.phase === 'Failed' || status.phase === 'Stopped') throw new Error(`${name} ended: ${status.failure ?? status.phase}`);
+      return status.phase === 'Running' ? status : undefined;
+    }, { timeoutMs: 600_000, intervalMs: 1_000 });
+  }
+
+  function rest(name: string): Promise<FlinkRestClient> {
+    return runtime.observe({ tenant, name }).then((observed) => {
+      assert.ok(observed.endpoints, `${name} has no endpoints`);
+      return new FlinkRestClient(observed.endpoints.restUrl, { transport: runtime.flinkTransport, timeoutMs: 10_000 });
+    });
+  }
+
+  /** `chk-N` folders holding a `_metadata`: checkpoints Flink completed, as the gateway stored them. */
+  function completedCheckpoints(jobId: string): string[] {
+    const dir = s3.objectPath(`${runtime.storageUri({ tenant, name: 'orders' })}/checkpoints/${jobId}`);
+    return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('chk-') && existsSync(join(dir, d, '_metadata'))) : [];
+  }
+
+  it('starts a SQL pipeline in pods, checkpoints to S3, stops with a savepoint on S3, restarts from it, and leaves no object', async () => {
+    const spec = sqlPipeline(tenant, 'orders', SMALL);
+    const namespace = runtime.namespaceOf(tenant);
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    const apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
+    const first = await bed.withWorker(async () => {
+      await bed.client.startPipeline(spec);
+      const status = await running('orders');
+      assert.ok(status.jobId);
+      // Flink's own word, through the API server's proxy: the job runs on a TaskManager in a pod of the real node.
+      const client = await rest('orders');
+      assert.equal((await client.job(status.jobId)).state, 'RUNNING');
+      const [taskManager] = await client.taskManagers();
+      assert.ok(taskManager, 'no TaskManager registered');
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector: `${CLUSTER}=${clusterName(tenant, 'orders')}` })).items;
+      assert.deepEqual(pods.map((p: V1Pod) => p.spec?.nodeName), pods.map(() => k8s.node.name));
+      assert.ok(pods.some((p) => p.metadata?.name === taskManager.id), `TaskManager ${taskManager.id} is not one of the pods`);
+      await waitUntil('a checkpoint on S3', async () => (completedCheckpoints(status.jobId ?? '').length > 0 ? true : undefined), { timeoutMs: 120_000 });
+      return { jobId: status.jobId, result: await bed.client.stopPipeline(tenant, 'orders', { savepoint: true, drain: false, wait: true }) };
+    });
+    assert.equal(first.result?.finalState, 'Stopped');
+    const savepoint = first.result?.savepointPath ?? '';
+    assert.match(savepoint, new RegExp(`^s3://fleet/state/${tenant}/.*/savepoints/savepoint-`));
+    assert.ok(existsSync(join(s3.objectPath(savepoint), '_metadata')), `no _metadata under ${savepoint} on the gateway`);
+    assert.deepEqual((await apps.listNamespacedDeployment({ namespace, labelSelector: CLUSTER })).items.map((d) => d.metadata?.name), []);
+
+    const second = await bed.withWorker(async () => {
+      await bed.client.startPipeline({ ...spec, restoreFrom: savepoint });
+      const status = await running('orders');
+      const checkpoints = await (await rest('orders')).checkpoints(status.jobId ?? '');
+      return { checkpoints, result: await bed.client.stopPipeline(tenant, 'orders', { savepoint: false, drain: false, wait: true }) };
+    });
+    assert.equal(second.checkpoints.restored?.externalPath, savepoint);
+    assert.equal(second.result?.finalState, 'Stopped');
+  });
+});
