@@ -12,7 +12,8 @@ import { pauseImage } from '../../scripts/install/images/pause';
 import { toolchain } from '../../scripts/toolchain';
 import { ensureCodecKeyFile } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
-import { startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
+import { ON_REAL_NODE, startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
+import { startS3Gateway, type S3Credentials } from './s3-gateway';
 import { startTemporalDevServer } from './temporal-dev-server';
 
 /**
@@ -51,6 +52,10 @@ export interface DevKubernetes {
   readonly nodeDir: string;
   /** In start order; stopped in reverse. */
   readonly pids: readonly number[];
+  /** Where Flink's pods keep checkpoints, savepoints and HA state: the S3 gateway on the node's address. */
+  readonly s3: { readonly endpoint: string; readonly credentialsFile: string };
+  /** The Flink image loaded into the node, which the worker's clusters run. */
+  readonly flinkImage: string;
 }
 
 export interface DevStack {
@@ -67,6 +72,9 @@ export interface DevStack {
   readonly codecKeyFile: string;
   readonly codecServer: DevCodecServer;
 }
+
+/** The dev stack's one bucket; each cluster has its folder in it (`<bucket>/flink-fleet/<tenant>/<cluster>`). */
+const DEV_BUCKET = 'fleet';
 
 export function defaultDevDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.FLEET_DEV_DIR ?? join(homedir(), '.local', 'state', 'flink-fleet', 'dev');
@@ -94,28 +102,38 @@ function workerEnvironment(address: string, runtimeStateDir: string, codecKeyFil
     FLINK_HOME: toolchain().flinkHome, FLEET_CODEC_KEY_FILE: codecKeyFile,
   };
   if (!kubernetes) return { ...common, FLEET_RUNTIME: 'local' };
-  // Object storage would hold checkpoints on a real cluster; kwok's pods write nothing, so a path will do.
-  return { ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: `file://${join(runtimeStateDir, 'storage')}` };
+  const s3 = JSON.parse(readFileSync(kubernetes.s3.credentialsFile, 'utf8')) as S3Credentials;
+  return {
+    ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: `s3://${DEV_BUCKET}/flink-fleet`,
+    FLEET_S3_ENDPOINT: kubernetes.s3.endpoint, FLEET_S3_ACCESS_KEY_ID: s3.accessKeyId, FLEET_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    FLEET_FLINK_IMAGE: kubernetes.flinkImage, FLEET_POD_PLACEMENT: JSON.stringify(ON_REAL_NODE),
+  };
 }
 
 async function startDevKubernetes(dir: string): Promise<DevKubernetes> {
   const dataDir = join(dir, 'kubernetes');
   const testBed = await startKubernetesWithRealNode({ dataDir, detached: true, log: () => undefined, sandboxImage: pauseImage(toolchain()) });
+  const flink = flinkImage(toolchain());
   try {
     // No registry here: the Flink image the worker's pods run is loaded from the installer's cache.
-    const flink = flinkImage(toolchain());
-    if (existsSync(flink.archive)) await testBed.node.importImage(flink.archive);
+    await testBed.node.importImage(flink.archive);
+    // Outside the node's folder, so savepoints outlive `dev down` as they would outlive a cluster.
+    const s3 = await startS3Gateway({ dataDir: join(dir, 's3'), host: testBed.node.address, buckets: [DEV_BUCKET], detached: true });
+    const credentialsFile = join(dir, 's3-credentials.json');
+    writeFileSync(credentialsFile, JSON.stringify(s3.root), { mode: 0o600 });
+    return { server: testBed.server, kubeconfig: testBed.kubeconfigPath, dataDir, nodeDir: testBed.node.dir, pids: [...testBed.pids(), s3.pid],
+      s3: { endpoint: s3.endpoint, credentialsFile }, flinkImage: flink.reference };
   } catch (error) {
     await testBed.stop();
     throw error;
   }
-  return { server: testBed.server, kubeconfig: testBed.kubeconfigPath, dataDir, nodeDir: testBed.node.dir, pids: testBed.pids() };
 }
 
 /** The node first, while the apiserver can still tell its kubelet to tear the pods down. */
 async function stopDevKubernetes(kubernetes: DevKubernetes): Promise<void> {
   await stopRealNode(kubernetes.nodeDir);
   for (const pid of [...kubernetes.pids].reverse()) await stopProcess(pid, 10_000);
+  rmSync(kubernetes.s3.credentialsFile, { force: true });
   rmSync(kubernetes.dataDir, { recursive: true, force: true });
 }
 
