@@ -10,6 +10,7 @@ import { FlinkRestClient } from '../flink/rest-client';
 import { TERMINAL_JOB_STATES } from '../flink/rest-types';
 import { pollPause, withHeartbeat } from '../heartbeat';
 import { taskManagersOfJob } from '../preview/job-location';
+import { poolObservation } from './observation';
 import type { ClusterHealth, ClusterRef, FlinkRuntime } from '../runtime/types';
 
 /** Registration is what makes a TaskManager usable; polled often, since a cold preview waits for it. */
@@ -103,10 +104,10 @@ export function createPoolActivities(runtime: FlinkRuntime) {
       try {
         const alive = observed.processes.filter((p) => p.role === 'taskmanager' && p.alive).map((p) => p.name);
         const registered = (await client.taskManagers()).map((t) => t.id);
-        const unknown = [...new Set([...alive, ...registered])].filter((id) => !input.known.includes(id));
         const goneClaims: string[] = [];
         for (const claim of input.claims) if (!(await isRunning(claim.previewWorkflowId))) goneClaims.push(claim.claimId);
-        return { sessionCluster: observed.health, checked: input.ready, alive, unknown, orphans: await orphanedTaskManagers(client), goneClaims };
+        const orphaned = await orphanedTaskManagers(client);
+        return { sessionCluster: observed.health, ...poolObservation({ known: input.known, ready: input.ready, alive, registered, orphaned, goneClaims }) };
       } catch (error) {
         throw classifyFlinkError(error);
       }
