@@ -10,7 +10,7 @@ import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { runCli } from '../harness/cli';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
-import { phasesOf } from '../harness/history';
+import { completedActivitiesOf, phasesOf } from '../harness/history';
 import { sqlPipeline } from './fixtures';
 
 const TENANT = 'acme';
@@ -139,6 +139,36 @@ describe('rescaling a running pipeline in place', () => {
       assert.deepEqual([carried.phase, carried.jobId, carried.parallelism, carried.targetParallelism], ['Running', jobId, 2, 2]);
       await bed.client.stopPipeline(TENANT, name, { savepoint: false, drain: false, wait: true });
     });
+  });
+
+  it('serves a stop that arrives while a run waits for a rescale to hand over to the next run, in that run', async () => {
+    const name = 'stopped-at-handover';
+    const { env } = temporalTestBed();
+    await bed.withWorker(async () => {
+      await env.client.workflow.start('runPipeline', {
+        taskQueue: bed.taskQueue, workflowId: pipelineWorkflowId(TENANT, name),
+        args: [{ spec: sqlPipeline(TENANT, name), watchBoundSeconds: 1, continueAsNewAfterWatches: 1 }],
+      });
+      const { jobId } = await statusWhen(bed, name, 'Running', (s) => s.phase === 'Running');
+      const rescaled = bed.client.rescalePipeline(TENANT, name, 2);
+      // The window: a run whose watch came back quiet (so it is done) but which still runs, because the
+      // rescale it accepted is in flight.
+      const handingOver = await waitUntil('a run waiting for its rescale to hand over', async () => {
+        const { runId, status } = await env.client.workflow.getHandle(pipelineWorkflowId(TENANT, name)).describe();
+        if (status.name !== 'RUNNING') return undefined;
+        const done = (await completedActivitiesOf(env.client.workflow.getHandle(pipelineWorkflowId(TENANT, name), runId))).map((a) => a.activity);
+        const rescaling = (await bed.client.getPipeline(TENANT, name)).targetParallelism === 2;
+        return rescaling && done.includes('watchJob') && !done.includes('rescaleJob') ? runId : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 100 });
+
+      const result = await bed.client.stopPipeline(TENANT, name, { savepoint: true, drain: false, wait: true });
+      assert.equal(result?.finalState, 'Stopped');
+      assert.ok(result?.savepointPath, 'the stop took its savepoint');
+      assert.deepEqual(await rescaled, { jobId, previousParallelism: 1, parallelism: 2 });
+      const last = await env.client.workflow.getHandle(pipelineWorkflowId(TENANT, name)).describe();
+      assert.equal(last.runId, handingOver, 'the run that held the stop served it');
+    });
+    assert.deepEqual(await bed.runtime.listClusters(), []);
   });
 
   it('lets an autoscaler policy scale an idle pipeline down by its own load, with the decision and its reason in the status and the Temporal UI', async () => {

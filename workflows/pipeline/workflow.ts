@@ -124,7 +124,17 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     else failed = error;
   }
   await autoscaler.stop();
-  if (continuing) return continueWith(life, input);
+  if (continuing) {
+    await condition(() => life.stopRequest !== undefined || allHandlersFinished());
+    if (!life.stopRequest) return continueWith(life, input);
+    // A stop that came while this run waited to hand over (a rescale still in flight) is this run's
+    // to serve: the next run would never hear of it, and a stop Update's caller waits on this run.
+    try {
+      savepointPath = await live(life, input);
+    } catch (error) {
+      failed = error;
+    }
+  }
   // The compensation: whatever happened above (a stop, the job's end, a failure, a cancel from the
   // UI), the cluster goes, in a scope that a cancellation cannot interrupt.
   await CancellationScope.nonCancellable(async () => {
@@ -190,8 +200,7 @@ class ContinueAsNewSignal extends Error {
 }
 
 /** What the next run gets is read once the handlers are done: a rescale still in flight changes the spec. */
-async function continueWith(life: Lifecycle, input: RunPipelineInput): Promise<never> {
-  await condition(allHandlersFinished);
+function continueWith(life: Lifecycle, input: RunPipelineInput): Promise<never> {
   return continueAsNew<(input: RunPipelineInput) => Promise<PipelineResult>>({ ...input, spec: life.spec, carried: carry(life) });
 }
 
