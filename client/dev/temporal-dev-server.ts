@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort } from '../../activities/runtime/local/ports';
@@ -35,13 +35,36 @@ function typeFlag(type: string): string {
   return type.charAt(0) + type.slice(1).toLowerCase();
 }
 
+/** Tries before giving up when a port taken between freePort() and the server's bind is the only problem. */
+const PORT_ATTEMPTS = 3;
+
 /**
  * Starts `temporal server start-dev` on loopback with the fleet's search attributes registered, and
  * waits until a client can list them. Detached, so a CLI that starts it may exit and leave it up.
+ *
+ * A free port is only free when asked: on a shared machine another process can bind it before the
+ * server does (seen while several test runs started at once), and the server then dies at once. With
+ * no port given, that one failure is retried on a new port.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   mkdirSync(options.stateDir, { recursive: true });
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, options.port ?? (await freePort()));
+    } catch (error) {
+      if (!(error instanceof PortTaken)) throw error;
+      if (options.port !== undefined || attempt >= PORT_ATTEMPTS) throw error.failure;
+    }
+  }
+}
+
+class PortTaken extends Error {
+  constructor(readonly failure: unknown) {
+    super('a port the server needed was taken');
+  }
+}
+
+async function startOnce(options: TemporalDevServerOptions, port: number): Promise<TemporalDevServer> {
   const logFile = join(options.stateDir, 'temporal.log');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port),
     '--db-filename', join(options.stateDir, 'temporal.sqlite'), '--log-level', 'warn',
@@ -50,11 +73,14 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ? ['--headless']
     : ['--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch',
       ...(options.uiCodecEndpoint === undefined ? [] : ['--ui-codec-endpoint', options.uiCodecEndpoint])]));
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const out = openSync(logFile, 'a');
   const child = spawn(options.binary, args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   if (child.pid === undefined) throw new Error(`could not start ${options.binary}`);
   const pid = child.pid;
+  let exited: string | undefined;
+  child.on('exit', (code, signal) => { exited = `exited (${signal ?? `code ${code}`})`; });
   child.unref();
   const address = `127.0.0.1:${port}`;
   const server: TemporalDevServer = {
@@ -65,9 +91,12 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     stop: () => stopProcess(pid),
   };
   try {
-    await waitUntil('Temporal dev server', () => searchAttributesRegistered(address), { timeoutMs: READY_TIMEOUT_MS, logFile });
+    await waitUntil('Temporal dev server', () => searchAttributesRegistered(address), { timeoutMs: READY_TIMEOUT_MS, logFile, hopeless: () => exited });
   } catch (error) {
     await server.stop();
+    if (exited !== undefined && readFileSync(logFile).subarray(logStart).includes(": bind: address already in use")) {
+      throw new PortTaken(error);
+    }
     throw error;
   }
   return server;

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import { fleetDataConverter } from '../../client/codec/data-converter';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { startTemporalDevServer } from '../../client/dev/temporal-dev-server';
+import { toolchain } from '../../scripts/toolchain';
 import { FLEET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { temporalTestBed } from '../harness/global';
+import { newStateDir } from '../harness/state';
 
 describe('the Temporal dev server of the test run', () => {
   it('has the fleet search attributes registered as Keyword', async () => {
@@ -22,5 +27,19 @@ describe('the Temporal dev server of the test run', () => {
       taskQueue, workflowId: `test/echo/${taskQueue}`, args: ['hello fleet'],
     }));
     assert.equal(result, 'hello fleet');
+  });
+
+  it('fails at once, naming the taken address, when the port it was given is taken (and does not try another)', async () => {
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as { port: number };
+    try {
+      await assert.rejects(
+        startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(newStateDir('temporal-port'), 'temporal'), port }),
+        (error: Error) => /Temporal dev server exited/.test(error.message) && error.message.includes(`127.0.0.1:${port}: bind: address already in use`),
+      );
+    } finally {
+      squatter.close();
+    }
   });
 });
