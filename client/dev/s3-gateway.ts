@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../../activities/runtime/local/ports';
 import { stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import type { S3Credentials } from '../../activities/storage/s3-credentials';
 import { toolchain } from '../../scripts/toolchain';
 
 export interface S3GatewayOptions {
@@ -19,10 +20,7 @@ export interface S3GatewayOptions {
   readonly detached?: boolean;
 }
 
-export interface S3Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
+export type { S3Credentials } from '../../activities/storage/s3-credentials';
 
 export interface S3Gateway {
   /** `http://host:port`, what Flink's `s3.endpoint` takes (with path-style access). */

@@ -1,21 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startS3Gateway, type S3Credentials, type S3Gateway } from '../../client/dev/s3-gateway';
+import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
+import { s3 } from './s3-curl';
 import { isRunning } from '../../activities/runtime/local/processes';
 import { trackProcess } from '../harness/processes';
 import { newStateDir } from '../harness/state';
-
-/** curl signs AWS Signature V4 itself: an S3 client that is not ours, so the gateway is judged by a stranger. */
-function s3(gateway: S3Gateway, credentials: S3Credentials, method: string, path: string, upload?: string): { status: number; body: string } {
-  const args = ['-s', '-X', method, '-w', '\n%{http_code}', '--aws-sigv4', 'aws:amz:us-east-1:s3',
-    '--user', `${credentials.accessKeyId}:${credentials.secretAccessKey}`, '-H', 'x-amz-content-sha256: UNSIGNED-PAYLOAD',
-    ...(upload ? ['-T', upload] : []), `${gateway.endpoint}${path}`];
-  const result = spawnSync('curl', args, { encoding: 'utf8' });
-  const lines = result.stdout.trimEnd().split('\n');
-  return { status: Number(lines.pop()), body: lines.join('\n') };
-}
 
 describe('the S3 gateway of the test bed', function () {
   this.timeout(60_000);
