@@ -24,10 +24,20 @@ export interface TemporalTestBed {
   stop(): Promise<void>;
 }
 
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+function testLogLevel(level: string | undefined): (typeof LOG_LEVELS)[number] {
+  if (level === undefined) return 'ERROR';
+  const known = LOG_LEVELS.find((l) => l === level.toUpperCase());
+  if (!known) throw new Error(`FLEET_TEST_LOG_LEVEL=${level}: must be one of ${LOG_LEVELS.join(', ')}`);
+  return known;
+}
+
 export async function startTemporal(): Promise<TemporalTestBed> {
   // The SDK's own INFO and WARN lines (worker state, every expected activity failure with its stack)
-  // drown the test output; tests assert on outcomes instead.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // drown the test output; tests assert on outcomes instead. FLEET_TEST_LOG_LEVEL=WARN shows the
+  // workflows' own warnings (a pool's kills and their reasons, say) when a test needs explaining.
+  Runtime.install({ logger: new DefaultLogger(testLogLevel(process.env.FLEET_TEST_LOG_LEVEL)) });
   const stateDir = newStateDir('temporal');
   const codecKeyFile = join(stateDir, 'codec-keys');
   ensureCodecKeyFile(codecKeyFile, 'test-run');

@@ -157,10 +157,18 @@ export interface PoolObservation {
   readonly goneClaims: readonly string[];
 }
 
-export function reconcile(state: PoolState, observed: PoolObservation): void {
+/** What one reconcile doomed, by reason: for the log, since each is a TaskManager killed. */
+export interface Reconciled {
+  readonly dead: readonly string[];
+  readonly orphans: readonly string[];
+  readonly unknown: readonly string[];
+}
+
+export function reconcile(state: PoolState, observed: PoolObservation): Reconciled {
   const dead = state.ready.filter((id) => observed.checked.includes(id) && !observed.alive.includes(id));
   state.claims = state.claims.filter((c) => !observed.goneClaims.includes(c.claimId));
   retire(state, [...dead, ...observed.orphans, ...observed.unknown]);
+  return { dead, orphans: observed.orphans, unknown: observed.unknown };
 }
 
 export function poolStats(state: PoolState): PoolStats {

@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, proxyActivities, setHandler,
+  ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log, proxyActivities, setHandler,
   upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
@@ -143,7 +143,10 @@ function track(pool: Pool, work: Promise<void>): void {
 function startTaskManager(pool: Pool, id: string): void {
   track(pool, startPoolTaskManager({ ...pool.ref, taskManagerId: id }).then(
     () => markReady(pool.state, id),
-    () => markStartFailed(pool.state, id),
+    (error: unknown) => {
+      log.warn('pool TaskManager failed to start; it is killed', { pool: pool.config.sessionCluster, taskManager: id, error: String(error) });
+      markStartFailed(pool.state, id);
+    },
   ));
 }
 
@@ -174,7 +177,10 @@ async function reconcileOnce(pool: Pool): Promise<void> {
     await ensureSessionCluster({ ...pool.ref, jobManager: pool.config.jobManager, taskManager: pool.config.taskManager });
     return;
   }
-  reconcile(state, observed);
+  const doomed = reconcile(state, observed);
+  if (doomed.dead.length + doomed.orphans.length + doomed.unknown.length > 0) {
+    log.warn('pool TaskManagers to kill', { pool: pool.config.sessionCluster, ...doomed });
+  }
 }
 
 function quiet(pool: Pool): boolean {
