@@ -48,7 +48,3 @@ export function sampleValue(samples: readonly Sample[], name: string, labels: Re
   return (found[0] as Sample).value;
 }
 
-/** The metric families a scrape exposes: a histogram's `_bucket`, `_sum` and `_count` series, and its name. */
-export function exposedNames(samples: readonly Sample[]): Set<string> {
-  return new Set(samples.map((s) => s.name));
-}
