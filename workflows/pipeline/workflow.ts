@@ -132,7 +132,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   await CancellationScope.nonCancellable(async () => {
     if (life.phase !== 'CleaningUp') setPhase(life, 'CleaningUp');
     await deletePipelineCluster(life.ref);
-    countClusterDeleted(life.ref.tenant, 'application');
+    // A pipeline that failed before its first deploy had no cluster: the delete found nothing.
+    if (life.jobId !== undefined) countClusterDeleted(life.ref.tenant, 'application');
   });
   // A cancel from the UI is an operator's stop; anything else that went wrong is a failure.
   const cancelled = failed !== undefined && isCancellation(failed);
