@@ -4,10 +4,15 @@ import { ensureJanitorSchedule } from '../client/janitor-schedule';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { WorkerConfig } from './config';
 import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
+import { startPipelineCensus } from '../client/pipeline-census';
+import { FLEET_HISTOGRAM_BUCKETS } from '../workflows/metric-names';
 import { createLogger, temporalLogger } from './logger';
 import { createRuntime } from './runtime';
 import { checkSearchAttributes } from './search-attributes-check';
 import { createSqlInspector, sqlInspectorInstall } from './sql-inspector';
+
+/** How fresh the pipelines-by-phase gauge is: one visibility list per interval and worker. */
+const CENSUS_INTERVAL_MS = 10_000;
 
 /**
  * Runs a worker until SIGTERM/SIGINT (the SDK's own handlers shut it down gracefully). `extras` are
@@ -19,15 +24,19 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     logger: temporalLogger(logger),
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
-      ...(config.FLEET_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.FLEET_METRICS_PORT}` } } } : {}),
+      ...(config.FLEET_METRICS_PORT ? {
+        metrics: { prometheus: { bindAddress: `127.0.0.1:${config.FLEET_METRICS_PORT}`, histogramBucketOverrides: { ...FLEET_HISTOGRAM_BUCKETS } } },
+      } : {}),
     },
   });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: fleetDataConverter(config.codecKeys) });
   try {
     await checkSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
-    await ensureJanitorSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: fleetDataConverter(config.codecKeys) }), config.FLEET_TASK_QUEUE);
-  } finally {
+    await ensureJanitorSchedule(client, config.FLEET_TASK_QUEUE);
+  } catch (error) {
     await clientConnection.close();
+    throw error;
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
   const runtime = createRuntime(config);
@@ -36,10 +45,16 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, ...extras,
   });
   logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id }, 'worker started');
+  const census = config.FLEET_METRICS_PORT ? startPipelineCensus({
+    client, taskQueue: config.FLEET_TASK_QUEUE, meter: Runtime.instance().metricMeter, intervalMs: CENSUS_INTERVAL_MS,
+    onError: (error) => logger.warn({ err: error }, 'pipeline census failed; the next one is in a moment'),
+  }) : undefined;
   try {
     // The SDK installs SIGTERM/SIGINT handlers that shut the worker down gracefully; run() resolves then.
     await worker.run();
   } finally {
+    await census?.stop();
+    await clientConnection.close();
     await sqlInspector.close();
   }
   await connection.close();

@@ -1,5 +1,6 @@
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { createJanitorActivities } from '../../activities/janitor/activities';
+import { countLeakedCluster } from '../metrics';
 import type { CollectOrphansInput, OrphanCluster } from './types';
 
 const { findOrphanClusters, deleteOrphanCluster } = proxyActivities<ReturnType<typeof createJanitorActivities>>({
@@ -15,6 +16,7 @@ export async function collectOrphanClusters(input: CollectOrphansInput): Promise
   const orphans = await findOrphanClusters(input);
   for (const orphan of orphans) {
     await deleteOrphanCluster(orphan);
+    countLeakedCluster(orphan.tenant);
     log.info('deleted orphan cluster', { tenant: orphan.tenant, cluster: orphan.cluster, owner: orphan.owner });
   }
   return { deleted: orphans };

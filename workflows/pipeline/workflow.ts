@@ -5,6 +5,7 @@ import {
 import type { RetryPolicy } from '@temporalio/common';
 import type { createPipelineActivities } from '../../activities/pipeline/activities';
 import type { createSqlInspectorActivities } from '../../activities/sql-inspector/activities';
+import { countClusterCreated, countClusterDeleted, countPipelineRestart, countPipelineStarted, recordTimeToRunning } from '../metrics';
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import type { JobWatchResult, PipelineRef } from './activity-types';
 import {
@@ -107,6 +108,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   upsertSearchAttributes([
     { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: life.phase },
   ]);
+  if (!input.carried) countPipelineStarted(spec.tenant);
 
   if (life.phase === 'Validating' && spec.job.kind === 'sql') {
     const inspected = await inspectedScript(spec.tenant, spec.name, spec.job.script);
@@ -140,6 +142,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   await CancellationScope.nonCancellable(async () => {
     if (life.phase !== 'CleaningUp') setPhase(life, 'CleaningUp');
     await deletePipelineCluster(life.ref);
+    // A pipeline that failed before its first deploy had no cluster: the delete found nothing.
+    if (life.jobId !== undefined) countClusterDeleted(life.ref.tenant, 'application');
   });
   // A cancel from the UI is an operator's stop; anything else that went wrong is a failure.
   const cancelled = failed !== undefined && isCancellation(failed);
@@ -233,9 +237,13 @@ async function deploy(life: Lifecycle, restoreFrom: string | undefined): Promise
   setPhase(life, 'Deploying');
   life.jobId = newJobId();
   await deployPipelineCluster({ spec: life.spec, jobId: life.jobId, restoreFrom });
+  countClusterCreated(life.ref.tenant, 'application');
   setPhase(life, 'Starting');
   await awaitJobRunning({ ...life.ref, jobId: life.jobId });
   setPhase(life, 'Running');
+  // A restart is timed from its own beginning, the time its restart was recorded.
+  const lastRestart = life.restartTimes.at(-1);
+  recordTimeToRunning(life.ref.tenant, lastRestart === undefined ? 'start' : 'restart', Date.now() - (lastRestart ?? life.startedAt));
 }
 
 async function watchUntilStopOrChange(life: Lifecycle, boundSeconds: number): Promise<JobWatchResult | 'stop'> {
@@ -277,8 +285,10 @@ async function restart(life: Lifecycle, outcome: JobWatchResult): Promise<void> 
   }
   setPhase(life, 'Restarting');
   life.restartTimes.push(Date.now());
+  countPipelineRestart(life.ref.tenant);
   const checkpoint = await latestCheckpoint({ ...life.ref, jobId: life.jobId as string });
   await deletePipelineCluster(life.ref);
+  countClusterDeleted(life.ref.tenant, 'application');
   await deploy(life, checkpoint ?? life.lastSavepoint ?? life.spec.restoreFrom);
 }
 

@@ -9,7 +9,9 @@ import {
   claimUpdate, FLEET_TENANT, releaseSignal, resizeUpdate, sessionClusterRef, statsQuery, type ClaimGrant, type ClaimRequest,
   type MaintainIdlePoolInput, type PoolConfig,
 } from './api';
+import { countClusterCreated, countClusterDeleted } from '../metrics';
 import { checkResize, InvalidPoolConfigError, parsePoolConfig } from './config';
+import { clearPoolGauges, publishPoolMetrics, type PublishedClaims } from './metrics';
 import {
   abandonClaim, emptyPool, grantOf, grantWaiting, markKilled, markReady, markStartFailed, markStarting, poolStats, reconcile, release,
   requestClaim, retire, startsNeeded, surplus, type PoolState,
@@ -35,6 +37,7 @@ interface Pool {
   readonly killing: Set<string>;
   /** Set by every handler and completion, so the loop acts at once instead of at the next reconcile. */
   poked: boolean;
+  readonly publishedClaims: PublishedClaims;
 }
 
 function validate(config: unknown): PoolConfig {
@@ -61,7 +64,7 @@ export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<vo
   const config = validate(input.config);
   const pool: Pool = {
     config, ref: sessionClusterRef(config.sessionCluster), state: input.carried ?? emptyPool(config.target),
-    inFlight: 0, killing: new Set(), poked: true,
+    inFlight: 0, killing: new Set(), poked: true, publishedClaims: { hits: input.carried?.hits ?? 0, misses: input.carried?.misses ?? 0 },
   };
   const poke = (): void => {
     pool.poked = true;
@@ -80,6 +83,8 @@ export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<vo
   upsertSearchAttributes([{ key: FleetTenant, value: FLEET_TENANT }, { key: FleetKind, value: 'pool' }]);
   try {
     await ensureSessionCluster({ ...pool.ref, jobManager: config.jobManager, taskManager: config.taskManager });
+    // A later run ensures the cluster its first run created.
+    if (!input.carried) countClusterCreated(pool.ref.tenant, 'session');
     // Starts carried over from the previous run: addTaskManager is idempotent per id, so this waits for them.
     for (const id of pool.state.starting) startTaskManager(pool, id);
     await maintain(pool, input);
@@ -87,6 +92,8 @@ export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<vo
     if (!isCancellation(error)) throw error;
     // Cancelled: the pool goes, and its session cluster with it.
     await CancellationScope.nonCancellable(() => deleteSessionCluster(pool.ref));
+    countClusterDeleted(pool.ref.tenant, 'session');
+    clearPoolGauges(config.sessionCluster);
     throw error;
   }
 }
@@ -106,6 +113,7 @@ async function maintain(pool: Pool, input: MaintainIdlePoolInput): Promise<never
   let reconciles = 0;
   for (;;) {
     act(pool);
+    publishPoolMetrics(pool.config.sessionCluster, poolStats(pool.state), pool.publishedClaims);
     const poked = await condition(() => pool.poked, `${pool.config.reconcileSeconds} seconds`);
     pool.poked = false;
     if (poked) continue;
@@ -174,7 +182,9 @@ async function reconcileOnce(pool: Pool): Promise<void> {
     state.ready = [];
     state.starting = [];
     await deleteSessionCluster(pool.ref);
+    countClusterDeleted(pool.ref.tenant, 'session');
     await ensureSessionCluster({ ...pool.ref, jobManager: pool.config.jobManager, taskManager: pool.config.taskManager });
+    countClusterCreated(pool.ref.tenant, 'session');
     return;
   }
   const doomed = reconcile(state, observed);

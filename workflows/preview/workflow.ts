@@ -6,6 +6,7 @@ import type { RetryPolicy } from '@temporalio/common';
 import type { createPreviewActivities } from '../../activities/preview/activities';
 import type { createSqlInspectorActivities } from '../../activities/sql-inspector/activities';
 import { poolWorkflowId, releaseSignal, sessionClusterRef } from '../pool/api';
+import { recordPreviewFirstRow } from '../metrics';
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import {
   progressSignal, rowsQuery, type PreviewColumn, type PreviewProgress, type PreviewResult, type PreviewRow, type RowsPage, type StoppedBecause,
@@ -134,6 +135,7 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
   await CancellationScope.nonCancellable(() => stopAndRelease(run, claimId, workflowId));
   run.done = true;
   upsertSearchAttributes([{ key: FleetJobState, value: stoppedBecause }]);
+  if (run.firstRowMs !== undefined) recordPreviewFirstRow(request.tenant, run.firstRowMs);
   await condition(allHandlersFinished);
   return {
     columns: run.columns, rows: run.rows, stoppedBecause, truncated: run.tally.truncated, error,
