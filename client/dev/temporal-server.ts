@@ -70,8 +70,13 @@ async function registerNamespace(address: string, namespace: string): Promise<vo
     }
     // The frontend's namespace cache learns of a new namespace within seconds.
     await waitUntil(`namespace ${namespace}`, async () => (await connection.workflowService.describeNamespace({ namespace })) && true, { timeoutMs: 60_000, intervalMs: 500 });
-    const searchAttributes = Object.fromEntries(FLEET_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]));
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+    // Only the missing ones: adding one that exists is an error, and this runs again after a failure.
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = FLEET_SEARCH_ATTRIBUTES.filter((key) => !(key.name in customAttributes));
+    if (missing.length > 0) {
+      const searchAttributes = Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]));
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+    }
   } finally {
     await connection.close();
   }
