@@ -2,6 +2,9 @@
 export const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 export type TemporalService = (typeof TEMPORAL_SERVICES)[number];
 
+/** Temporal's SQL stores keep a member's membership port in a smallint column. */
+export const MAX_MEMBERSHIP_PORT = 32_767;
+
 export interface ServicePorts {
   readonly grpc: number;
   readonly membership: number;
@@ -35,6 +38,11 @@ function sqlStore(input: TemporalServerConfigInput, databaseName: string, maxCon
  * nothing in a value can start a YAML construct.
  */
 export function renderTemporalServerConfig(input: TemporalServerConfigInput): string {
+  const tooHigh = TEMPORAL_SERVICES.filter((service) => input.ports[service].membership > MAX_MEMBERSHIP_PORT);
+  if (tooHigh.length > 0) {
+    // The server would start, fail to record its membership in PostgreSQL and exit.
+    throw new RangeError(`membership ports of ${tooHigh.join(', ')} are above ${MAX_MEMBERSHIP_PORT}, which Temporal's SQL stores cannot hold`);
+  }
   const services = Object.fromEntries(TEMPORAL_SERVICES.map((service) => [service, {
     rpc: { grpcPort: input.ports[service].grpc, membershipPort: input.ports[service].membership, bindOnIP: '127.0.0.1' },
   }]));

@@ -54,4 +54,9 @@ describe('the production Temporal server\'s config', () => {
     assert.equal(config.dynamicConfigClient.filepath, '/state/dynamic-config.yaml');
     assert.deepEqual(JSON.parse(renderTemporalDynamicConfig()), { 'system.forceSearchAttributesCacheRefreshOnRead': [{ value: true, constraints: {} }] });
   });
+
+  it('refuses a membership port above 32767, which PostgreSQL\'s smallint column would refuse at start', () => {
+    const input = { ...INPUT, ports: { ...INPUT.ports, history: { grpc: 17234, membership: 40000 } } };
+    assert.throws(() => renderTemporalServerConfig(input), { name: 'RangeError', message: /membership ports of history are above 32767/ });
+  });
 });
