@@ -8,6 +8,7 @@ import { installKubernetesNode } from './install/kubernetes-node';
 import { installS3Gateway } from './install/s3-gateway';
 import { installSqlInspector } from './install/sql-inspector';
 import { installTemporal } from './install/temporal';
+import { installTemporalServer } from './install/temporal-server';
 import { requireCommand } from './install/steps';
 
 /** Idempotent: a second run finds every stamp and downloads nothing. */
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   requireCommand('javac', ['-version'], 'install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless)');
   const tools = toolchain();
   await installTemporal(tools);
+  await installTemporalServer(tools);
   await installFlink(tools);
   await installSqlInspector(tools);
   await installKubernetes(tools);

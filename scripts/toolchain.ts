@@ -14,6 +14,7 @@ export const VERSIONS = {
   cniPlugins: '1.10.0',
   coredns: '1.15.0',
   versitygw: '1.8.0',
+  temporalServer: '1.32.2',
 } as const;
 
 /** The cache lives outside the work tree so that a second clone on the same machine reuses it. */
@@ -46,6 +47,10 @@ export interface Toolchain {
   readonly kubernetesBin: string;
   /** Versity's S3 gateway over a folder: the object storage of the test bed and the dev stack. */
   readonly s3GatewayBinary: string;
+  /** temporal-server and temporal-sql-tool, built from go.temporal.io/server: the production server of the test bed. */
+  readonly temporalServerBin: string;
+  /** The server's PostgreSQL schemas (persistence and visibility), copied from the same module. */
+  readonly temporalServerSchema: string;
   /** Container images built without a container engine, as OCI archives, one folder per image tag. */
   readonly images: string;
 }
@@ -70,6 +75,8 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
     s3GatewayBinary: join(root, `versitygw-${VERSIONS.versitygw}`, 'bin', 'versitygw'),
+    temporalServerBin: join(root, `temporal-server-${VERSIONS.temporalServer}`, 'bin'),
+    temporalServerSchema: join(root, `temporal-server-${VERSIONS.temporalServer}`, 'schema', 'postgresql', 'v12'),
     images: join(root, 'images'),
   };
 }

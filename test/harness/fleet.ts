@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import type { FlinkRuntime } from '../../activities/runtime/types';
 import { FleetClient } from '../../client/fleet-client';
@@ -23,20 +24,33 @@ export function localTestRuntime(stateDir: string): LocalRuntime {
   return new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir });
 }
 
+/** The Temporal a fleet test bed runs on: the run's dev server unless a test brings another. */
+export interface FleetTemporal {
+  /** Encrypts with the run's codec keys. */
+  readonly client: Client;
+  readonly nativeConnection: NativeConnection;
+  readonly namespace: string;
+}
+
+function devServer(): FleetTemporal {
+  const { env } = temporalTestBed();
+  return { client: env.client, nativeConnection: env.nativeConnection, namespace: env.namespace ?? 'default' };
+}
+
 /**
- * A fleet on the run's Temporal server with its own task queue and state folder, on the local
- * runtime unless the test brings another one built over that folder.
+ * A fleet on the run's Temporal server (or `temporal`) with its own task queue and state folder, on
+ * the local runtime unless the test brings another one built over that folder.
  */
-export function fleetTestBed(label: string, runtimeFor: (stateDir: string) => FlinkRuntime = localTestRuntime): FleetTestBed {
-  const { env, workflowBundle, codecKeys } = temporalTestBed();
+export function fleetTestBed(label: string, runtimeFor: (stateDir: string) => FlinkRuntime = localTestRuntime, temporal: FleetTemporal = devServer()): FleetTestBed {
+  const { workflowBundle, codecKeys } = temporalTestBed();
   const taskQueue = `${label}-${randomUUID().slice(0, 8)}`;
   const stateDir = newStateDir(label);
   const runtime = runtimeFor(stateDir);
-  const client = new FleetClient(env.client, taskQueue);
+  const client = new FleetClient(temporal.client, taskQueue);
   return {
     client, runtime, taskQueue, stateDir,
     async withWorker<T>(body: () => Promise<T>): Promise<T> {
-      const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, runtime, workflowBundle, codecKeys });
+      const worker: Worker = await createFleetWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, runtime, workflowBundle, codecKeys });
       return worker.runUntil(body);
     },
     async cleanUp() {

@@ -8,6 +8,7 @@ import { endFileScope, liveProcesses, scopeDir, trackProcess, watchFlinkProcesse
 import { assertSharedClusterIdle } from './shared-cluster-check';
 import { removeTestRunRoot, testRunRoot } from './state';
 import { startTemporal, type TemporalTestBed } from './temporal';
+import { stopProductionTemporal } from './production-temporal';
 
 /**
  * Run-wide components, started once (mocha global fixtures) because they take seconds to start and
@@ -79,6 +80,7 @@ async function stopSharedComponents(): Promise<void> {
   temporal = undefined;
   if (flink) await (await flink.catch(() => undefined))?.stop();
   if (k8s) await (await k8s.catch(() => undefined))?.stop();
+  await stopProductionTemporal();
   await server?.stop();
 }
 
