@@ -64,12 +64,17 @@ Exit codes: 0 success, 1 failure, 2 bad input (the message names the flag or fie
   return root;
 }
 
-/** Bad flags exit 2 with commander's message naming the flag; help and version exit 0. */
+/** Bad flags exit 2 with commander's message naming the flag and the value; help and version exit 0. */
 export async function main(argv: string[]): Promise<void> {
+  const root = program();
   try {
-    await program().parseAsync(argv);
+    await root.parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    // Commander has printed the message for people; a --json caller reads stdout, as for any other error.
+    if (process.exitCode === EXIT.badInput && root.opts<GlobalFlags>().json) {
+      process.stdout.write(`${JSON.stringify({ error: { type: 'UsageError', message: error.message.replace(/^error: /, '') } })}\n`);
+    }
   }
 }

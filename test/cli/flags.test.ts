@@ -149,6 +149,12 @@ describe('every CLI flag with a bad value exits 2 naming the flag and the value,
     assert.ok(await temporal.seen() > 0, 'the CLI connected to the recorder');
   });
 
+  it('with --json, says the same on stdout as an error object', async () => {
+    const { code, stdout } = await cliAt(['--json', ...start, '--sql', 'missing.sql']);
+    assert.equal(code, 2);
+    assert.deepEqual(JSON.parse(stdout), { error: { type: 'UsageError', message: "option '--sql <file>' argument 'missing.sql' is invalid. cannot read missing.sql: ENOENT" } });
+  });
+
   for (const [name, { args, message, env }] of Object.entries(cases)) {
     it(name, async () => {
       const before = await temporal.seen();
