@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   rescaleUpdate, statusQuery, stopSignal, stopUpdate, type PipelineResult, type PipelineStatus, type RescaleResult, type StopRequest,
 } from '../workflows/pipeline/api';
-import { InvalidSpecError, parsePipelineSpec, pipelineKind, pipelineWorkflowId, type PipelineSpecInput } from '../workflows/pipeline/spec';
+import { pipelineKind, pipelineWorkflowId, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import type { PoolConfigInput, PoolStats } from '../workflows/pool/api';
 import { DEFAULT_POOL } from '../workflows/preview/request';
@@ -14,9 +14,11 @@ import type { CodecKeyRing } from './codec/keys';
 import { FleetError, type FleetErrorType } from './errors';
 import { poolStats, resizePool, startPool, stopPool } from './pool';
 import { startPreview, type PreviewOptions, type PreviewStream } from './preview';
+import { checkPipelineSpec } from './spec-checks';
+import { DEFAULT_TASK_QUEUE } from './task-queue';
 import type { TemporalConnectionSecurity } from './temporal-connection';
 
-export const DEFAULT_TASK_QUEUE = 'flink-fleet';
+export { DEFAULT_TASK_QUEUE };
 
 export interface FleetClientOptions {
   readonly address?: string;
@@ -77,13 +79,7 @@ export class FleetClient {
 
   /** Starts `pipeline/<tenant>/<name>`; a second start while it runs is refused, never a second cluster. */
   async startPipeline(input: PipelineSpecInput): Promise<{ workflowId: string; runId: string }> {
-    let spec;
-    try {
-      spec = parsePipelineSpec(input);
-    } catch (error) {
-      if (error instanceof InvalidSpecError) throw new FleetError('InvalidSpec', error.message);
-      throw error;
-    }
+    const spec = checkPipelineSpec(input);
     const workflowId = pipelineWorkflowId(spec.tenant, spec.name);
     try {
       const handle = await this.temporal.workflow.start('runPipeline', {

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { rowsQuery, type PreviewColumn, type PreviewResult, type PreviewRow } from '../workflows/preview/api';
-import { InvalidPreviewError } from '../workflows/preview/policy';
-import { parsePreviewRequest, previewWorkflowId, type PreviewRequestInput } from '../workflows/preview/request';
+import { previewWorkflowId, type PreviewRequestInput } from '../workflows/preview/request';
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import { FleetError } from './errors';
+import { checkPreviewRequest } from './spec-checks';
 
 export type PreviewOptions = Omit<PreviewRequestInput, 'tenant' | 'sql'> & {
   /** How often the iterator asks the workflow for new rows (default 50 ms). */
@@ -31,12 +31,7 @@ const DEFAULT_POLL_MS = 50;
 export async function startPreview(temporal: Client, taskQueue: string, tenant: string, sql: string, options: PreviewOptions = {}): Promise<PreviewStream> {
   const { pollIntervalMs = DEFAULT_POLL_MS, ...rest } = options;
   const input: PreviewRequestInput = { ...rest, tenant, sql };
-  try {
-    parsePreviewRequest(input);
-  } catch (error) {
-    if (error instanceof InvalidPreviewError) throw new FleetError('InvalidSpec', error.message);
-    throw error;
-  }
+  checkPreviewRequest(input);
   const workflowId = previewWorkflowId(tenant, crypto.randomUUID());
   const handle = await temporal.workflow.start('preview', {
     taskQueue, workflowId, args: [input],

@@ -1,6 +1,6 @@
 import { codecKeysFrom, requireCodecKeys, type CodecKeyRing } from '../codec/keys';
-import { defaultDevDir, readDevStack } from '../dev/stack';
-import { FleetClient } from '../fleet-client';
+import { defaultDevDir, readDevStack } from '../dev/stack-file';
+import type { FleetClient } from '../fleet-client';
 import { parseTemporalConnectionSecurity } from '../temporal-connection';
 import { output, type Output } from './output';
 
@@ -38,6 +38,16 @@ export function cliCodecKeys(flags: Pick<GlobalFlags, 'address' | 'codecKeyFile'
   return requireCodecKeys(explicit);
 }
 
+/**
+ * The Temporal client is loaded on first use (a second of CPU that a command refused at its flags, or
+ * one that never connects, should not pay). A require, since tsx hands `import()` to Node's ESM
+ * loader, which cannot resolve this repo's TypeScript paths.
+ */
+export function loadFleetClient(): typeof FleetClient {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../fleet-client') as { FleetClient: typeof FleetClient }).FleetClient;
+}
+
 export function commandContext(flags: GlobalFlags): CommandContext {
   let connected: Promise<FleetClient> | undefined;
   let keys: CodecKeyRing | undefined;
@@ -47,7 +57,7 @@ export function commandContext(flags: GlobalFlags): CommandContext {
     out: output(flags.json ?? false),
     codecKeys,
     client() {
-      connected ??= Promise.resolve().then(() => FleetClient.connect({
+      connected ??= Promise.resolve().then(() => loadFleetClient().connect({
         address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue,
         codecKeys: codecKeys(), security: parseTemporalConnectionSecurity(process.env),
       }));

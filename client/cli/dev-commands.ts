@@ -1,47 +1,66 @@
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import { requireCodecKeys } from '../codec/keys';
-import { devDown, devStackHealth, devUp, defaultDevDir, readDevStack, type DevStack } from '../dev/stack';
-import { FleetClient } from '../fleet-client';
+import {
+  defaultDevDir, devStackHealth, devStackLogs, devStackStatus, localClusters, logTail, readDevStack, type DevStack,
+} from '../dev/stack-file';
+import type * as StackControl from '../dev/stack';
+import type { FleetClient } from '../fleet-client';
+import { loadFleetClient } from './context';
 import type { Run } from './pipeline-commands';
-import { positiveInt } from './options';
-import { table } from './output';
+import { clusterName, directory, nonNegativeInt, port } from './options';
+import { table, UsageError } from './output';
 
 interface UpFlags { dir: string; port: number; uiPort: number; codecPort?: number; poolTarget: number; kubernetes?: boolean }
 
 /** The stack's own key and no TLS: it is on loopback, whatever the shell holds for another Temporal. */
 function devStackClient(stack: DevStack, taskQueue: string): Promise<FleetClient> {
-  return FleetClient.connect({ address: stack.address, taskQueue, codecKeys: requireCodecKeys({ FLEET_CODEC_KEY_FILE: stack.codecKeyFile }) });
+  return loadFleetClient().connect({ address: stack.address, taskQueue, codecKeys: requireCodecKeys({ FLEET_CODEC_KEY_FILE: stack.codecKeyFile }) });
 }
 
-export function devCommand(run: Run): Command {
-  const dev = new Command('dev').description('the local stack: Temporal dev server with its UI, a worker on the local runtime, the preview pool');
-  dev.command('up')
-    .description('start the stack (safe to run twice)')
-    .option('--dir <dir>', 'state and logs', defaultDevDir())
-    .option('--port <port>', 'Temporal frontend port', positiveInt, 7233)
-    .option('--ui-port <port>', 'Temporal UI port', positiveInt, 8233)
-    .option('--codec-port <port>', 'codec server port, for the UI (default: a free one)', positiveInt)
-    .option('--pool-target <n>', 'idle preview TaskManagers to keep', positiveInt, 1)
+/**
+ * Starting and stopping bring in the runtimes and the installers' paths: loaded only by the commands
+ * that do either (a require: tsx hands `import()` to Node's ESM loader, which cannot resolve our paths).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stackControl = (): typeof StackControl => require('../dev/stack') as typeof StackControl;
+
+const rows = (entries: (readonly string[])[]): string => table(entries, ['', '']).split('\n').slice(1).join('\n');
+
+function upCommand(run: Run): Command {
+  return new Command('up')
+    .description('start the stack, or only what of it died (safe to run twice: running pieces and clusters are left alone)')
+    .option('--dir <dir>', 'state and logs', directory, defaultDevDir())
+    .option('--port <port>', 'Temporal frontend port', port, 7233)
+    .option('--ui-port <port>', 'Temporal UI port', port, 8233)
+    .option('--codec-port <port>', 'codec server port, for the UI (default: a free one)', port)
+    .option('--pool-target <n>', 'idle preview TaskManagers to keep', nonNegativeInt, 1)
     .option('--kubernetes', 'also a real Kubernetes control plane with kwok nodes and one real node (root), and the worker on the kubernetes runtime')
     .addHelpText('after', '\nExamples:\n  flink-fleet dev up && flink-fleet pipeline list\n  flink-fleet dev up --kubernetes   # then: kubectl --kubeconfig <printed path> get all -A')
     .action((flags: UpFlags) => run(async (context) => {
-      context.out.progress(`starting the Temporal dev server${flags.kubernetes ? ', the Kubernetes control plane and node' : ''} and a worker...`);
-      const { stack, alreadyUp } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort, codecPort: flags.codecPort, kubernetes: flags.kubernetes });
+      context.out.progress(`starting the Temporal dev server${flags.kubernetes ? ', the Kubernetes control plane and node' : ''} and a worker, or what of them died...`);
+      const { devUp } = stackControl();
+      const { stack, alreadyUp, restarted } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort, codecPort: flags.codecPort, kubernetes: flags.kubernetes });
       // The worker's pods still land on kwok nodes, which run no Flink: a pool there could never register a TaskManager.
       if (!stack.kubernetes) {
         const client = await devStackClient(stack, context.flags.taskQueue);
         await client.startPool({ sessionCluster: DEFAULT_POOL, target: flags.poolTarget }).finally(() => client.close());
       }
-      context.out.result({ ...stack, alreadyUp }, () => table([
+      const status = alreadyUp ? 'already up' : restarted.length > 0 ? `restarted ${restarted.join(', ')}` : 'started';
+      context.out.result({ ...stack, alreadyUp, restarted }, () => rows([
         ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
         ...(stack.kubernetes ? [['kubeconfig', stack.kubernetes.kubeconfig], ['kubernetes', `${stack.kubernetes.server} (a real node runs the pods that select it; kwok nodes run none)`]] : []),
-        ['codec server', stack.codecServer.url], ['payload keys', stack.codecKeyFile], ['worker log', stack.workerLog], ['state', stack.dir], ['status', alreadyUp ? 'already up' : 'started'],
-      ], ['', '']).split('\n').slice(1).join('\n'));
+        ['codec server', stack.codecServer.url], ['payload keys', stack.codecKeyFile], ['worker log', stack.workerLog], ['state', stack.dir], ['status', status],
+      ]));
     }));
-  dev.command('down')
+}
+
+function downCommand(run: Run): Command {
+  return new Command('down')
     .description('stop the preview pool, the worker, every local Flink cluster, and the server')
-    .option('--dir <dir>', 'state and logs', defaultDevDir())
+    .option('--dir <dir>', 'state and logs', directory, defaultDevDir())
     .action((flags: { dir: string }) => run(async (context) => {
       const stack = readDevStack(flags.dir);
       if (stack?.runtime === 'local' && devStackHealth(stack).temporal && devStackHealth(stack).worker) {
@@ -49,23 +68,72 @@ export function devCommand(run: Run): Command {
         // The pool's own cleanup deletes its session cluster; errors here only mean there was none.
         await client.stopPool(DEFAULT_POOL).catch(() => undefined).finally(() => client.close());
       }
+      const { devDown } = stackControl();
       const down = await devDown(flags.dir);
       context.out.result({ stopped: down !== undefined, deletedClusters: down?.deletedClusters ?? [] }, () => (down
         ? `stopped${down.deletedClusters.length > 0 ? `; deleted clusters still running: ${down.deletedClusters.join(', ')}` : ''}`
         : 'nothing was running'));
     }));
-  dev.command('status')
-    .description('whether the stack runs, and where')
-    .option('--dir <dir>', 'state and logs', defaultDevDir())
+}
+
+const COMPONENT_NAMES = { temporal: 'temporal', worker: 'worker', codecServer: 'codec server', kubernetes: 'kubernetes' } as const;
+
+function statusCommand(run: Run): Command {
+  return new Command('status')
+    .description('what of the stack runs, and for what died, the end of its log; exits 1 unless all runs')
+    .option('--dir <dir>', 'state and logs', directory, defaultDevDir())
     .action((flags: { dir: string }) => run(async (context) => {
       const stack = readDevStack(flags.dir);
-      const health = stack ? devStackHealth(stack) : { temporal: false, worker: false, codecServer: false };
-      const running = health.temporal && health.worker && health.codecServer && health.kubernetes !== false;
-      context.out.result({ running, ...health, stack }, () => (stack
-        ? table([['temporal', `${stack.address} (${health.temporal ? 'up' : 'down'})`], ['worker', `${health.worker ? 'up' : 'down'} (${stack.runtime} runtime)`], ['codec server', `${stack.codecServer.url} (${health.codecServer ? 'up' : 'down'})`],
-          ...(health.kubernetes === undefined ? [] : [['kubernetes', health.kubernetes ? 'up' : 'down']]), ['temporal ui', stack.uiUrl]], ['', '']).split('\n').slice(1).join('\n')
-        : 'not running'));
+      if (!stack) {
+        context.out.result({ running: false, components: [], clusters: [], stack }, () => 'not running');
+        process.exitCode = 1;
+        return;
+      }
+      const components = devStackStatus(stack);
+      const clusters = stack.runtime === 'local' ? localClusters(stack.runtimeStateDir) : [];
+      const running = components.every((component) => component.running);
+      context.out.result({ running, components, clusters, stack }, () => [
+        rows([
+          ...components.map((c) => [COMPONENT_NAMES[c.component], `${c.running ? 'up' : 'DEAD'} (pid ${c.pids.join(', ')})`]),
+          ...clusters.map((c) => [`cluster ${c.cluster}`, `${c.kind}: ${c.processes.map((p) => `${p.name} ${p.running ? 'up' : 'DEAD'}`).join(', ') || 'no processes'}`]),
+          ['address', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
+        ]),
+        ...components.filter((c) => !c.running).map((c) => `\n${COMPONENT_NAMES[c.component]} died; its log (${c.log}) ends:\n${(c.lastLines ?? []).join('\n')}`),
+      ].join('\n'));
       if (!running) process.exitCode = 1;
     }));
-  return dev;
+}
+
+/** Flink's own logs of one local cluster: the JobManager's, the gateway's and each TaskManager's. */
+function clusterLogFiles(clustersDir: string, cluster: string): string[] {
+  const logDir = join(clustersDir, cluster, 'log');
+  if (!existsSync(logDir)) {
+    const known = existsSync(clustersDir) ? readdirSync(clustersDir) : [];
+    throw new Error(`no cluster ${cluster} in ${clustersDir}${known.length > 0 ? `; there are: ${known.join(', ')}` : ''}`);
+  }
+  return readdirSync(logDir).sort().map((file) => join(logDir, file));
+}
+
+function logsCommand(run: Run): Command {
+  return new Command('logs')
+    .description('print the end of a log: the worker\'s (the default), the Temporal server\'s, the codec server\'s, or a local cluster\'s')
+    .addArgument(new Argument('[what]', 'whose log').choices(['worker', 'temporal', 'codec-server', 'cluster']).default('worker'))
+    .addArgument(new Argument('[cluster]', 'with `cluster`: its name, as `dev status` lists it (e.g. acme--orders)').argParser(clusterName))
+    .option('--dir <dir>', 'state and logs', directory, defaultDevDir())
+    .option('--lines <n>', 'lines from the end of each log; 0 for all', nonNegativeInt, 100)
+    .addHelpText('after', '\nExamples:\n  flink-fleet dev logs\n  flink-fleet dev logs temporal --lines 20\n  flink-fleet dev logs cluster acme--orders')
+    .action((what: 'worker' | 'temporal' | 'codec-server' | 'cluster', cluster: string | undefined, flags: { dir: string; lines: number }) => run(async (context) => {
+      if ((what === 'cluster') !== (cluster !== undefined)) throw new UsageError(what === 'cluster' ? 'dev logs cluster needs the cluster\'s name' : `dev logs ${what} takes no name`);
+      const logs = devStackLogs(flags.dir);
+      const files = what === 'cluster' ? clusterLogFiles(logs.clusters, cluster as string) : [{ worker: logs.worker, temporal: logs.temporal, 'codec-server': logs.codecServer }[what]];
+      const missing = files.filter((file) => !existsSync(file));
+      if (missing.length === files.length) throw new Error(`no log at ${missing.join(', ')}: the stack in ${flags.dir} never ran it`);
+      const tails = files.map((file) => ({ file, lines: logTail(file, flags.lines) }));
+      context.out.result(tails, () => tails.map(({ file, lines }) => (tails.length > 1 ? `==> ${file} <==\n${lines.join('\n')}` : lines.join('\n'))).join('\n\n'));
+    }));
+}
+
+export function devCommand(run: Run): Command {
+  return new Command('dev').description('the local stack: Temporal dev server with its UI, a worker on the local runtime, the preview pool')
+    .addCommand(upCommand(run)).addCommand(downCommand(run)).addCommand(statusCommand(run)).addCommand(logsCommand(run));
 }

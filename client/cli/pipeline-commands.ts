@@ -4,7 +4,8 @@ import type { PipelineStatus } from '../../workflows/pipeline/api';
 import { PHASES } from '../../workflows/pipeline/phases';
 import { pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import type { CommandContext } from './context';
-import { fileText, positiveInt } from './options';
+import { checkPipelineSpec } from '../spec-checks';
+import { fileText, jarFile, javaClassName, parallelism, pipelineName, tenant } from './options';
 import { table, UsageError, uiLink } from './output';
 
 /** Runs one command's action with a connected context, mapping errors to exit codes (main.ts). */
@@ -14,13 +15,16 @@ interface StartFlags {
   tenant: string; name: string; sql?: string; jar?: string; class?: string; args?: string[]; parallelism?: number; wait?: boolean;
 }
 
+/** The flags' combination and the whole spec, checked before the command connects: `--sql` holds the script's text (options.ts). */
 function specFrom(flags: StartFlags): PipelineSpecInput {
   if ((flags.sql === undefined) === (flags.jar === undefined)) throw new UsageError('give exactly one of --sql FILE or --jar FILE');
   if (flags.jar !== undefined && !flags.class) throw new UsageError('--jar needs --class, the job\'s entry class');
   const job = flags.sql !== undefined
-    ? { kind: 'sql' as const, script: fileText(flags.sql) }
+    ? { kind: 'sql' as const, script: flags.sql }
     : { kind: 'jar' as const, jarUri: `file://${flags.jar}`, entryClass: flags.class as string, args: flags.args ?? [] };
-  return { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}) };
+  const spec = { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}) };
+  checkPipelineSpec(spec);
+  return spec;
 }
 
 /** Shows each phase as it changes until the pipeline runs or ends; waits longer than a second show progress. */
@@ -52,17 +56,18 @@ export function pipelineCommand(run: Run): Command {
   const pipeline = new Command('pipeline').description('start, stop, look at and list production jobs');
   pipeline.command('start')
     .description('start a SQL pipeline or a jar connection in its own application cluster')
-    .requiredOption('--tenant <tenant>', 'the tenant (a DNS-1123 label)')
-    .requiredOption('--name <name>', 'the pipeline\'s name (a DNS-1123 label)')
-    .option('--sql <file>', 'a SQL script: CREATE TABLE ... INSERT INTO ...')
-    .option('--jar <file>', 'a connector job\'s jar')
-    .option('--class <class>', 'the jar\'s entry class')
+    .requiredOption('--tenant <tenant>', 'the tenant (a DNS-1123 label)', tenant)
+    .requiredOption('--name <name>', 'the pipeline\'s name (a DNS-1123 label)', pipelineName)
+    .option('--sql <file>', 'a SQL script: CREATE TABLE ... INSERT INTO ...', fileText)
+    .option('--jar <file>', 'a connector job\'s jar, inside the tenant\'s storage', jarFile)
+    .option('--class <class>', 'the jar\'s entry class', javaClassName)
     .option('--args <arg...>', 'program arguments for the jar')
-    .option('--parallelism <n>', 'parallelism (default 1)', positiveInt)
+    .option('--parallelism <n>', 'parallelism, 1 to 64 (default 1)', parallelism)
     .option('--wait', 'wait until the job runs, showing each phase')
     .addHelpText('after', '\nExamples:\n  flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait\n  flink-fleet pipeline start --tenant acme --name wc --jar job.jar --class org.example.Job --args --input x')
     .action((flags: StartFlags) => run(async (context) => {
-      const { workflowId } = await (await context.client()).startPipeline(specFrom(flags));
+      const spec = specFrom(flags);
+      const { workflowId } = await (await context.client()).startPipeline(spec);
       const link = uiLink(context.flags.uiUrl, context.flags.namespace, workflowId);
       context.out.progress(`started ${workflowId}`);
       const status = flags.wait ? await waitUntilRunning(context, flags.tenant, flags.name) : undefined;
@@ -71,7 +76,7 @@ export function pipelineCommand(run: Run): Command {
   }));
   pipeline.command('stop')
     .description('stop a pipeline (and wait until it has stopped)')
-    .requiredOption('--tenant <tenant>', 'the tenant').requiredOption('--name <name>', 'the pipeline\'s name')
+    .requiredOption('--tenant <tenant>', 'the tenant', tenant).requiredOption('--name <name>', 'the pipeline\'s name', pipelineName)
     .option('--savepoint', 'take a savepoint first, to resume from later').option('--drain', 'fire event-time windows before stopping')
     .addHelpText('after', '\nExample:\n  flink-fleet pipeline stop --tenant acme --name orders --savepoint')
     .action((flags: { tenant: string; name: string; savepoint?: boolean; drain?: boolean }) => run(async (context) => {
@@ -82,8 +87,8 @@ export function pipelineCommand(run: Run): Command {
   }));
   pipeline.command('rescale')
     .description('change a running pipeline\'s parallelism in place: the same job on the same cluster (and wait until Flink runs it so)')
-    .requiredOption('--tenant <tenant>', 'the tenant').requiredOption('--name <name>', 'the pipeline\'s name')
-    .requiredOption('--parallelism <n>', 'the new parallelism (1 to 64, within the tenant\'s plan)', positiveInt)
+    .requiredOption('--tenant <tenant>', 'the tenant', tenant).requiredOption('--name <name>', 'the pipeline\'s name', pipelineName)
+    .requiredOption('--parallelism <n>', 'the new parallelism (1 to 64, within the tenant\'s plan)', parallelism)
     .addHelpText('after', '\nExample:\n  flink-fleet pipeline rescale --tenant acme --name orders --parallelism 4')
     .action((flags: { tenant: string; name: string; parallelism: number }) => run(async (context) => {
       context.out.progress(`rescaling ${pipelineWorkflowId(flags.tenant, flags.name)} to parallelism ${flags.parallelism}...`);
@@ -93,7 +98,7 @@ export function pipelineCommand(run: Run): Command {
   }));
   pipeline.command('status')
     .description('the phase, job and restarts of a pipeline')
-    .requiredOption('--tenant <tenant>', 'the tenant').requiredOption('--name <name>', 'the pipeline\'s name')
+    .requiredOption('--tenant <tenant>', 'the tenant', tenant).requiredOption('--name <name>', 'the pipeline\'s name', pipelineName)
     .action((flags: { tenant: string; name: string }) => run(async (context) => {
       const status = await (await context.client()).getPipeline(flags.tenant, flags.name);
       const link = uiLink(context.flags.uiUrl, context.flags.namespace, pipelineWorkflowId(flags.tenant, flags.name));
@@ -101,7 +106,7 @@ export function pipelineCommand(run: Run): Command {
   }));
   pipeline.command('list')
     .description('pipelines by tenant and phase, from Temporal\'s visibility store')
-    .option('--tenant <tenant>', 'only this tenant\'s')
+    .option('--tenant <tenant>', 'only this tenant\'s', tenant)
     .addOption(new Option('--state <phase>', 'only pipelines in this phase').choices(PHASES))
     .action((flags: { tenant?: string; state?: string }) => run(async (context) => {
       const pipelines = await (await context.client()).listPipelines(flags);

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type { PreviewColumn, PreviewRow } from '../../workflows/preview/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import type { Run } from './pipeline-commands';
-import { durationSeconds, fileText, positiveInt } from './options';
+import { checkPreviewRequest } from '../spec-checks';
+import { fileText, maxRows, nonEmpty, nonNegativeInt, poolName, previewTimeoutSeconds, tenant } from './options';
 import { table, UsageError, uiLink } from './output';
 
 /**
@@ -17,19 +18,20 @@ export function previewRowJson(row: PreviewRow, columns: readonly PreviewColumn[
 export function previewCommand(run: Run): Command {
   return new Command('preview')
     .description('run a SQL statement on live data for at most a few minutes, printing rows as they arrive')
-    .requiredOption('--tenant <tenant>', 'the tenant')
-    .option('--sql <sql>', 'the statements: any CREATE TEMPORARY TABLE/VIEW, then one SELECT')
-    .option('--file <file>', 'read the statements from a file')
-    .option('--max-rows <n>', 'stop after this many rows (default 30)', positiveInt)
-    .option('--timeout <duration>', 'stop after this long, e.g. 90s or 2m (default 2m)', durationSeconds)
-    .option('--pool <pool>', 'the idle pool to run on', DEFAULT_POOL)
+    .requiredOption('--tenant <tenant>', 'the tenant', tenant)
+    .option('--sql <sql>', 'the statements: any CREATE TEMPORARY TABLE/VIEW, then one SELECT', nonEmpty)
+    .option('--file <file>', 'read the statements from a file', fileText)
+    .option('--max-rows <n>', 'stop after this many rows, 1 to 10000 (default 30)', maxRows)
+    .option('--timeout <duration>', 'stop after this long, e.g. 90s or 2m, at most 10m (default 2m)', previewTimeoutSeconds)
+    .option('--pool <pool>', 'the idle pool to run on', poolName, DEFAULT_POOL)
     .addHelpText('after', `\nExamples:\n  flink-fleet preview --tenant acme --sql "CREATE TEMPORARY TABLE t (n INT) WITH ('connector'='datagen'); SELECT n FROM t" --max-rows 5\n  flink-fleet preview --tenant acme --file try.sql --timeout 30s --json`)
     .action((flags: { tenant: string; sql?: string; file?: string; maxRows?: number; timeout?: number; pool: string }) => run(async (context) => {
       if ((flags.sql === undefined) === (flags.file === undefined)) throw new UsageError('give exactly one of --sql "..." or --file FILE');
-      const sql = flags.sql ?? fileText(flags.file as string);
-      const stream = await (await context.client()).preview(flags.tenant, sql, {
-        pool: flags.pool, ...(flags.maxRows ? { maxRows: flags.maxRows } : {}), ...(flags.timeout ? { timeoutSeconds: flags.timeout } : {}),
-      });
+      // --file holds the file's text (options.ts); the whole request is checked before the command connects.
+      const sql = flags.sql ?? flags.file as string;
+      const options = { pool: flags.pool, ...(flags.maxRows ? { maxRows: flags.maxRows } : {}), ...(flags.timeout ? { timeoutSeconds: flags.timeout } : {}) };
+      checkPreviewRequest({ tenant: flags.tenant, sql, ...options });
+      const stream = await (await context.client()).preview(flags.tenant, sql, options);
       context.out.progress(`preview ${stream.workflowId}: waiting for rows...`);
       let printedHeader = false;
       for await (const row of stream) {
@@ -59,15 +61,15 @@ export function poolCommand(run: Run): Command {
   const pool = new Command('pool').description('the idle TaskManagers that previews run on');
   pool.command('stats')
     .description('idle, starting and busy TaskManagers; hits, misses and claim waits')
-    .option('--pool <pool>', 'the pool', DEFAULT_POOL)
+    .option('--pool <pool>', 'the pool', poolName, DEFAULT_POOL)
     .action((flags: { pool: string }) => run(async (context) => {
       const stats = await (await context.client()).poolStats(flags.pool);
       context.out.result(stats, () => table(Object.entries(stats).map(([key, value]) => [key, value]), ['STAT', 'VALUE']));
     }));
   pool.command('resize')
     .description('keep this many idle TaskManagers (up to the pool\'s maximum)')
-    .argument('<target>', 'idle TaskManagers to keep', positiveInt)
-    .option('--pool <pool>', 'the pool', DEFAULT_POOL)
+    .argument('<target>', 'idle TaskManagers to keep', nonNegativeInt)
+    .option('--pool <pool>', 'the pool', poolName, DEFAULT_POOL)
     .action((target: number, flags: { pool: string }) => run(async (context) => {
       const stats = await (await context.client()).resizePool(target, flags.pool);
       context.out.result(stats, () => `target ${stats.target}: ${stats.idle} idle, ${stats.starting} starting, ${stats.busy} busy`);

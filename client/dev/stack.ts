@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { freePort } from '../../activities/runtime/local/ports';
@@ -14,6 +13,9 @@ import { ensureCodecKeyFile } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
 import { ON_REAL_NODE, startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
 import { startS3Gateway, type S3Credentials } from './s3-gateway';
+import {
+  devStackHealth, healPlan, readDevStack, removeDevStackFile, writeDevStack, type DevCodecServer, type DevComponent, type DevKubernetes, type DevStack,
+} from './stack-file';
 import { startTemporalDevServer } from './temporal-dev-server';
 
 /**
@@ -34,63 +36,8 @@ export interface DevStackOptions {
   readonly codecPort?: number;
 }
 
-/** Decodes payloads for the dev server's UI, which is told its endpoint (token included) at start. */
-export interface DevCodecServer {
-  readonly pid: number;
-  /** Without the token, which is in `tokenFile`. */
-  readonly url: string;
-  readonly tokenFile: string;
-  readonly log: string;
-}
-
-/** kwok nodes run no containers; pods that select the real node (REAL_NODE_SELECTOR) run there. */
-export interface DevKubernetes {
-  readonly server: string;
-  readonly kubeconfig: string;
-  readonly dataDir: string;
-  /** The real node's folder: stopRealNode(nodeDir) drains it and puts the host back. */
-  readonly nodeDir: string;
-  /** In start order; stopped in reverse. */
-  readonly pids: readonly number[];
-  /** Where Flink's pods keep checkpoints, savepoints and HA state: the S3 gateway on the node's address. */
-  readonly s3: { readonly endpoint: string; readonly credentialsFile: string };
-  /** The Flink image loaded into the node, which the worker's clusters run. */
-  readonly flinkImage: string;
-}
-
-export interface DevStack {
-  readonly dir: string;
-  readonly address: string;
-  readonly uiUrl: string;
-  readonly temporalPid: number;
-  readonly workerPid: number;
-  readonly workerLog: string;
-  readonly runtimeStateDir: string;
-  readonly runtime: 'local' | 'kubernetes';
-  readonly kubernetes?: DevKubernetes;
-  /** The payload keys of this stack's worker and clients, made at the first `dev up` and kept with its database. */
-  readonly codecKeyFile: string;
-  readonly codecServer: DevCodecServer;
-}
-
 /** The dev stack's one bucket; each cluster has its folder in it (`<bucket>/flink-fleet/<tenant>/<cluster>`). */
 const DEV_BUCKET = 'fleet';
-
-export function defaultDevDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FLEET_DEV_DIR ?? join(homedir(), '.local', 'state', 'flink-fleet', 'dev');
-}
-
-const stackFile = (dir: string): string => join(dir, 'stack.json');
-
-export function readDevStack(dir: string): DevStack | undefined {
-  if (!existsSync(stackFile(dir))) return undefined;
-  return JSON.parse(readFileSync(stackFile(dir), 'utf8')) as DevStack;
-}
-
-export function devStackHealth(stack: DevStack): { temporal: boolean; worker: boolean; codecServer: boolean; kubernetes?: boolean } {
-  const kubernetes = stack.kubernetes ? { kubernetes: stack.kubernetes.pids.every((pid) => isRunning(pid)) } : {};
-  return { temporal: isRunning(stack.temporalPid), worker: isRunning(stack.workerPid), codecServer: isRunning(stack.codecServer.pid), ...kubernetes };
-}
 
 /** What the calling shell may hold for another Temporal: undefined drops it from a child's environment. */
 const FOREIGN_CONNECTION_SETTINGS = Object.fromEntries(['FLEET_CODEC_KEYS', 'TEMPORAL_TLS', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA',
@@ -185,12 +132,44 @@ async function workerReady(pid: number, log: string, since: number): Promise<voi
   }, { timeoutMs: 90_000, logFile: log, hopeless: () => (isRunning(pid) ? undefined : 'exited') });
 }
 
-export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack; alreadyUp: boolean }> {
+const portOf = (address: string): number => Number(/:(\d+)\/?$/.exec(address)?.[1]);
+
+/**
+ * Starts again what died, each as `dev up` first started it: the server on its own database file
+ * and ports (so workflows it held are still there), the worker with the same environment. What still
+ * runs (the other pieces, every Flink cluster) is left alone: a worker finds its clusters on disk.
+ */
+async function healDevStack(stack: DevStack, restart: readonly DevComponent[]): Promise<DevStack> {
+  let healed = stack;
+  if (restart.includes('codecServer')) {
+    const codecServer = await startDevCodecServer(stack.dir, stack.codecKeyFile, stack.uiUrl, portOf(stack.codecServer.url));
+    healed = { ...healed, codecServer: { pid: codecServer.pid, url: codecServer.url, tokenFile: codecServer.tokenFile, log: codecServer.log } };
+  }
+  if (restart.includes('temporal')) {
+    const server = await startTemporalDevServer({
+      binary: toolchain().temporalBinary, stateDir: join(stack.dir, 'temporal'), port: portOf(stack.address), uiPort: portOf(stack.uiUrl),
+      uiCodecEndpoint: `${healed.codecServer.url}/${ensureToken(healed.codecServer.tokenFile)}`,
+    });
+    healed = { ...healed, temporalPid: server.pid };
+  }
+  if (restart.includes('worker')) {
+    const logStart = existsSync(stack.workerLog) ? readFileSync(stack.workerLog, 'utf8').length : 0;
+    const worker = startWorker(stack.dir, workerEnvironment(stack.address, stack.runtimeStateDir, stack.codecKeyFile, stack.kubernetes));
+    healed = { ...healed, workerPid: worker.pid };
+    // Recorded before it is ready, so that `dev down` finds a worker that never becomes so.
+    writeDevStack(healed);
+    await workerReady(worker.pid, worker.log, logStart);
+  }
+  writeDevStack(healed);
+  return healed;
+}
+
+export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack; alreadyUp: boolean; restarted: DevComponent[] }> {
   const existing = readDevStack(options.dir);
   if (existing) {
-    const health = devStackHealth(existing);
-    const sameRuntime = existing.runtime === (options.kubernetes ? 'kubernetes' : 'local');
-    if (health.temporal && health.worker && health.codecServer && health.kubernetes !== false && sameRuntime) return { stack: existing, alreadyUp: true };
+    const plan = healPlan(devStackHealth(existing), options.kubernetes ? 'kubernetes' : 'local');
+    if (!plan.rebuild && plan.restart.length === 0) return { stack: existing, alreadyUp: true, restarted: [] };
+    if (!plan.rebuild) return { stack: await healDevStack(existing, plan.restart), alreadyUp: false, restarted: plan.restart };
     await devDown(options.dir);
   }
   mkdirSync(options.dir, { recursive: true });
@@ -226,14 +205,14 @@ export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack
     runtime: kubernetes ? 'kubernetes' : 'local', ...(kubernetes ? { kubernetes } : {}),
     codecKeyFile, codecServer: { pid: codecServer.pid, url: codecServer.url, tokenFile: codecServer.tokenFile, log: codecServer.log },
   };
-  writeFileSync(stackFile(options.dir), `${JSON.stringify(stack, null, 2)}\n`);
+  writeDevStack(stack);
   try {
     await workerReady(worker.pid, worker.log, logStart);
   } catch (error) {
     await devDown(options.dir);
     throw error;
   }
-  return { stack, alreadyUp: false };
+  return { stack, alreadyUp: false, restarted: [] };
 }
 
 /**
@@ -252,6 +231,6 @@ export async function devDown(dir: string): Promise<{ stack: DevStack; deletedCl
   if (stack.kubernetes) await stopDevKubernetes(stack.kubernetes);
   await stopProcess(stack.temporalPid, 10_000);
   await stopProcess(stack.codecServer.pid, 10_000);
-  rmSync(stackFile(dir), { force: true });
+  removeDevStackFile(dir);
   return { stack, deletedClusters: clusters.map((c) => c.cluster) };
 }

@@ -46,14 +46,15 @@ describe('the flink-fleet CLI', () => {
     });
 
     it('exits 2 naming the field for a spec the fleet refuses, and starts nothing', async () => {
-      const script = join(bed.stateDir, 'p.sql');
-      writeFileSync(script, DATAGEN_TO_BLACKHOLE);
+      // Every flag is fine on its own; the script is longer than a spec may hold.
+      const script = join(bed.stateDir, 'huge.sql');
+      writeFileSync(script, `${DATAGEN_TO_BLACKHOLE}\n-- ${'x'.repeat(256 * 1024)}\n`);
       // With a worker polling, anything started would have left a workflow (and perhaps a cluster) behind.
-      const { code, stdout, stderr } = await bed.withWorker(() => cli(bed, ['--json', 'pipeline', 'start', '--tenant', 'Bad_Tenant', '--name', 'x', '--sql', script]));
+      const { code, stdout, stderr } = await bed.withWorker(() => cli(bed, ['--json', 'pipeline', 'start', '--tenant', 'acme', '--name', 'huge', '--sql', script]));
       assert.equal(code, 2);
-      assert.match(stderr, /spec\.tenant: must be a DNS-1123 label/);
+      assert.match(stderr, /spec\.job\.script: must be at most 256 KiB/);
       assert.equal((JSON.parse(stdout) as { error: { type: string } }).error.type, 'InvalidSpec');
-      await assert.rejects(temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId('Bad_Tenant', 'x')).describe(), WorkflowNotFoundError);
+      await assert.rejects(temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId('acme', 'huge')).describe(), WorkflowNotFoundError);
       assert.deepEqual(await bed.runtime.listClusters(), []);
     });
 

@@ -1,21 +1,26 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning } from '../../activities/runtime/local/processes';
 import { REAL_NODE, TEST_INTERFACE } from '../../client/dev/kubernetes-node';
-import type { DevStack } from '../../client/dev/stack';
+import { logTail, type ComponentStatus, type DevComponent, type DevStack, type LocalClusterStatus } from '../../client/dev/stack-file';
+import { clusterName } from '../../activities/names';
+import { listPids } from '../../activities/runtime/local/processes';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { DATAGEN_TO_BLACKHOLE } from '../pipeline/fixtures';
 import { runCli as cli } from '../harness/cli';
 import { stopKubernetesTestBed } from '../harness/global';
 import { newStateDir } from '../harness/state';
 import { trackProcess } from '../harness/processes';
 
 /** `dev up` on free ports in a folder of the test run, so neither 7233 nor the user's stack is touched. */
-async function devUp(dir: string, extra: string[] = []): Promise<DevStack & { alreadyUp: boolean }> {
+async function devUp(dir: string, extra: string[] = []): Promise<DevStack & { alreadyUp: boolean; restarted: DevComponent[] }> {
   const ports = ['--port', String(await freePort()), '--ui-port', String(await freePort())];
   const up = await cli(['--json', 'dev', 'up', '--dir', dir, ...ports, ...extra]);
   assert.equal(up.code, 0, up.stderr);
-  const stack = JSON.parse(up.stdout) as DevStack & { alreadyUp: boolean };
+  const stack = JSON.parse(up.stdout) as DevStack & { alreadyUp: boolean; restarted: DevComponent[] };
   for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...(stack.kubernetes?.pids ?? [])]) trackProcess(pid, `dev stack process in ${dir}`);
   return stack;
 }
@@ -58,6 +63,84 @@ describe('flink-fleet dev', () => {
     const after = await cli(['dev', 'status', '--dir', dir]);
     assert.equal(after.code, 1);
     assert.match(after.stdout, /not running/);
+  });
+
+  it('heals: up again restarts only what died (the worker, then the server on its own database), status says what died and why, logs shows it', async function () {
+    // Three dev ups, a pipeline brought to Running and a server restart, on a shared machine.
+    this.timeout(15 * 60_000);
+    const dir = newStateDir('dev-heal');
+    const stack = await devUp(dir, ['--pool-target', '0']);
+    const address = ['--address', stack.address, '--codec-key-file', stack.codecKeyFile];
+    const script = join(dir, 'orders.sql');
+    writeFileSync(script, DATAGEN_TO_BLACKHOLE);
+    const started = await cli([...address, '--json', 'pipeline', 'start', '--tenant', 'heal', '--name', 'orders', '--sql', script, '--wait']);
+    assert.equal(started.code, 0, started.stderr);
+    const cluster = clusterName('heal', 'orders');
+    const clusterDir = join(stack.runtimeStateDir, 'clusters', cluster);
+    const clusterPids = [...listPids(clusterDir).values()];
+    assert.ok(clusterPids.length >= 2, 'a JobManager and a TaskManager');
+    const pipeline = async () => JSON.parse((await cli([...address, '--json', 'pipeline', 'status', '--tenant', 'heal', '--name', 'orders'])).stdout) as { phase: string; jobId: string; restarts: number };
+    const before = await pipeline();
+    assert.equal(before.phase, 'Running');
+    const status = async () => {
+      const run = await cli(['--json', 'dev', 'status', '--dir', dir]);
+      return { code: run.code, ...(JSON.parse(run.stdout) as { running: boolean; components: ComponentStatus[]; clusters: LocalClusterStatus[] }) };
+    };
+    const component = (components: ComponentStatus[], name: DevComponent) => components.find((c) => c.component === name);
+    const killed = async (pid: number) => {
+      process.kill(pid, 'SIGKILL');
+      await waitUntil(`pid ${pid} gone`, async () => (isRunning(pid) ? undefined : true), { timeoutMs: 30_000 });
+    };
+
+    await killed(stack.workerPid);
+    const workerDead = await status();
+    assert.equal(workerDead.code, 1);
+    assert.deepEqual(workerDead.components.map((c) => [c.component, c.running]), [['temporal', true], ['worker', false], ['codecServer', true]]);
+    assert.deepEqual(component(workerDead.components, 'worker')?.lastLines, logTail(stack.workerLog, 10), 'the end of the dead worker\'s log');
+    assert.ok((component(workerDead.components, 'worker')?.lastLines ?? []).length > 0);
+    assert.deepEqual(workerDead.clusters.find((c) => c.cluster === cluster)?.processes.every((p) => p.running), true, 'the cluster outlived its worker');
+    const people = await cli(['dev', 'status', '--dir', dir]);
+    assert.match(people.stdout, /^worker +DEAD \(pid \d+\)$/m);
+    assert.match(people.stdout, /worker died; its log \(.*worker\.log\) ends:\n/);
+
+    const workerHealed = await devUp(dir, ['--pool-target', '0']);
+    trackProcess(workerHealed.workerPid, `healed worker in ${dir}`);
+    assert.deepEqual(workerHealed.restarted, ['worker']);
+    assert.notEqual(workerHealed.workerPid, stack.workerPid);
+    assert.equal(workerHealed.temporalPid, stack.temporalPid, 'the server was left alone');
+    assert.equal(workerHealed.codecServer.pid, stack.codecServer.pid, 'the codec server was left alone');
+    assert.deepEqual([...listPids(clusterDir).values()], clusterPids, 'the cluster was left alone');
+    assert.ok(clusterPids.every((pid) => isRunning(pid)));
+    const afterWorker = await pipeline();
+    assert.deepEqual([afterWorker.phase, afterWorker.jobId, afterWorker.restarts], ['Running', before.jobId, 0]);
+    assert.equal((await status()).running, true);
+
+    const logs = await cli(['dev', 'logs', 'worker', '--dir', dir, '--lines', '3']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.deepEqual(logs.stdout.trimEnd().split('\n'), logTail(stack.workerLog, 3));
+    const all = await cli(['dev', 'logs', '--dir', dir, '--lines', '0']);
+    assert.equal((all.stdout.match(/"msg":"worker started"/g) ?? []).length, 2, 'the whole log: both workers started');
+    const clusterLogs = await cli(['dev', 'logs', 'cluster', cluster, '--dir', dir]);
+    assert.equal(clusterLogs.code, 0, clusterLogs.stderr);
+    assert.match(clusterLogs.stdout, new RegExp(`==> ${clusterDir}/log/jobmanager`));
+
+    await killed(stack.temporalPid);
+    const serverDead = await status();
+    assert.equal(component(serverDead.components, 'temporal')?.running, false);
+    assert.deepEqual(component(serverDead.components, 'temporal')?.lastLines, logTail(join(dir, 'temporal', 'temporal.log'), 10));
+    const serverHealed = await devUp(dir, ['--pool-target', '0']);
+    trackProcess(serverHealed.temporalPid, `healed server in ${dir}`);
+    trackProcess(serverHealed.workerPid, `worker in ${dir}`);
+    assert.ok(serverHealed.restarted.includes('temporal') && !serverHealed.restarted.includes('codecServer'), serverHealed.restarted.join());
+    assert.notEqual(serverHealed.temporalPid, stack.temporalPid);
+    assert.equal(serverHealed.address, stack.address);
+    assert.deepEqual([...listPids(clusterDir).values()], clusterPids, 'the cluster was left alone');
+    const afterServer = await pipeline();
+    assert.deepEqual([afterServer.phase, afterServer.jobId], ['Running', before.jobId], 'the workflow started before the server died is still there');
+
+    const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok(clusterPids.every((pid) => !isRunning(pid)));
   });
 
   it('with --kubernetes runs the real control plane, a real node and a worker on the kubernetes runtime, and stops them all', async () => {

@@ -10,7 +10,7 @@ export interface CliRun {
 }
 
 /** A Node.js program run to its end, with what it printed. */
-export function runNode(args: readonly string[], options: { cwd?: string } = {}): Promise<CliRun> {
+export function runNode(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     let stdout = '';
@@ -22,7 +22,7 @@ export function runNode(args: readonly string[], options: { cwd?: string } = {})
   });
 }
 
-/** The real `flink-fleet` binary, as a user runs it. */
-export function runCli(args: readonly string[]): Promise<CliRun> {
-  return runNode([BIN, ...args]);
+/** The real `flink-fleet` binary, as a user runs it; `env` replaces the test run's environment. */
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  return runNode([BIN, ...args], options);
 }

@@ -211,7 +211,8 @@ describe('rescaling a running pipeline in place', () => {
 
       const tooWide = await cli(['--json', 'pipeline', 'rescale', '--tenant', TENANT, '--name', name, '--parallelism', '65']);
       assert.equal(tooWide.code, 2);
-      assert.deepEqual(JSON.parse(tooWide.stdout), { error: { type: 'InvalidSpec', message: `invalid rescale of pipeline ${TENANT}/${name}: parallelism: must be at most 64` } });
+      // Refused at the flag, before the CLI connects (test/cli/flags.test.ts); the Update's own refusal is tested above.
+      assert.deepEqual(JSON.parse(tooWide.stdout), { error: { type: 'UsageError', message: "option '--parallelism <n>' argument '65' is invalid. must be at most 64" } });
 
       await bed.client.stopPipeline(TENANT, name, { savepoint: false, drain: false, wait: true });
       const stopped = await cli(['pipeline', 'rescale', '--tenant', TENANT, '--name', name, '--parallelism', '1']);
