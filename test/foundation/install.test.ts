@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INSTALL_STEPS } from '../../scripts/install/needs';
+import { installOnDemand } from '../../scripts/install/on-demand';
 import { cacheRoot } from '../../scripts/toolchain';
 
 const repo = join(__dirname, '..', '..');
@@ -59,6 +60,22 @@ describe('the install script', () => {
     assert.equal(status, 2);
     assert.equal(stdout, '');
     assert.equal(stderr, '[install] failed: unknown need "kubernets": choose from demo, kubernetes, images, ui, test, local, all\n');
+  });
+
+  it('installs on demand what a command asks for, through the same installer: a warm cache is found', async () => {
+    await installOnDemand(['demo', 'kubernetes']);
+  });
+
+  it('fails an on-demand install with the command that installs it by hand', async () => {
+    const path = pathWith(['python3', 'java', 'mvn', 'javac']);
+    try {
+      await assert.rejects(installOnDemand(['kubernetes'], { ...process.env, PATH: path }), {
+        name: 'InstallOnDemandFailed',
+        message: 'installing what kubernetes needs failed (exit code 1); run `npm run install-deps -- kubernetes` to see why and retry',
+      });
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
   });
 
   for (const [missing, present, hint] of [
