@@ -12,6 +12,8 @@ export interface FirstRunFigures {
   readonly install: InstallReport;
   readonly cacheMegabytes: number;
   readonly targetSeconds: number;
+  /** The 1-minute load average when the run started and when it ended: other work shares this machine. */
+  readonly loadAverage: readonly [start: number, end: number];
 }
 
 export function renderFirstRun(figures: FirstRunFigures): string {
@@ -38,6 +40,7 @@ export function renderFirstRun(figures: FirstRunFigures): string {
     '',
     `- The demo's needs (\`${figures.install.needs.join(' + ')}\`) left ${figures.cacheMegabytes} MB in the cache; nothing was built from Go and no browser was installed.`,
     '- npm\'s own cache (`~/.npm`) was warm: the packages came from it, not from the registry, so a new machine adds their download to `npm install`.',
-    '- The machine is shared: other work ran beside this measurement, so its figures are an upper bound rather than a best case.',
+    `- The machine is shared: its 1-minute load average was ${figures.loadAverage[0].toFixed(1)} when the run started and ${figures.loadAverage[1].toFixed(1)}`
+    + ` when it ended, on ${figures.machine.split(',')[0]}, so these figures are an upper bound rather than a best case.`,
   ].join('\n');
 }

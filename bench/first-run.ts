@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InstallReport } from '../scripts/install/report';
@@ -52,6 +52,7 @@ function timedNpm(args: string[], cwd: string, env: NodeJS.ProcessEnv, logFile: 
 
 async function main(): Promise<void> {
   for (const port of DEMO_PORTS) if (await portInUse(port)) throw new Error(`127.0.0.1:${port} is taken: stop that stack first (npx flink-fleet dev down)`);
+  const loadAtStart = loadavg()[0] ?? 0;
   const work = mkdtempSync(join(tmpdir(), 'flink-fleet-first-run-'));
   const clone = join(work, 'flink-fleet');
   const branch = git(['rev-parse', '--abbrev-ref', 'HEAD']);
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       install: JSON.parse(readFileSync(report, 'utf8')) as InstallReport,
       cacheMegabytes: Number.parseInt(du, 10),
       targetSeconds: TARGET_SECONDS,
+      loadAverage: [loadAtStart, loadavg()[0] ?? 0],
     });
     writeSection(join(REPO, 'bench', 'RESULTS.md'), 'first-run', markdown);
     process.stdout.write(`${markdown}\n`);
