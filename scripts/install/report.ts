@@ -21,7 +21,7 @@ export function summaryLine(report: InstallReport): string {
   const present = report.steps.filter((timing) => !timing.installed).map((timing) => timing.step);
   const needs = report.needs.join(' + ');
   if (installed.length === 0) {
-    return `[install] ${needs}: ${present.join(', ')} already installed in ${report.cache} (${formatDuration(report.seconds)})`;
+    return `[install] ${needs}: ${present.join(', ')} already installed (cache ${report.cache}, ${formatDuration(report.seconds)})`;
   }
   const breakdown = installed.map((timing) => `${timing.step} ${formatDuration(timing.seconds)}`).join(', ');
   const rest = present.length > 0 ? `; already installed: ${present.join(', ')}` : '';

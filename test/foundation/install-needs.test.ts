@@ -58,7 +58,7 @@ describe('the installer\'s lines', () => {
 
   it('sums a warm run up in one line naming every step it found', () => {
     const steps = [{ step: 'temporal', seconds: 0.1, installed: false }, { step: 'flink', seconds: 0.2, installed: false }] as const;
-    assert.equal(summaryLine({ needs: ['demo'], cache: '/c', seconds: 0.9, steps }), '[install] demo: temporal, flink already installed in /c (1 s)');
+    assert.equal(summaryLine({ needs: ['demo'], cache: '/c', seconds: 0.9, steps }), '[install] demo: temporal, flink already installed (cache /c, 1 s)');
   });
 
   it('breaks a cold run down by the steps that installed something', () => {
