@@ -26,8 +26,11 @@ function sizeOf(path: string): number {
 
 const { flag, prefix, spec, intervalMs, tty } = workerData as TickerData;
 const start = Date.now();
-while (Atomics.wait(flag, 0, 0, intervalMs) === 'timed-out') {
+function report(): void {
   const bytes = spec.bytes ? sizeOf(spec.bytes.dir) : undefined;
   const line = `${prefix}${progressLine(spec, (Date.now() - start) / 1000, bytes)}`;
   writeSync(1, tty ? `\r\x1b[K${line}` : `${line}\n`);
 }
+// The stage is named as it starts, so even a quick one says what it did; unless it is over already.
+if (Atomics.load(flag, 0) === 0) report();
+while (Atomics.wait(flag, 0, 0, intervalMs) === 'timed-out') report();
