@@ -97,7 +97,7 @@ function writeSecrets(dataDir: string, token: string): Layout {
 
 function startComponent(name: ControlPlaneBinary, args: string[], layout: Layout, detached: boolean): Component {
   const binary = controlPlaneBinary(toolchain(), name);
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run install-deps\` to build the control plane`);
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run install-deps -- kubernetes\` to build the control plane`);
   const logFile = join(layout.logs, `${name}.log`);
   const out = openSync(logFile, 'a');
   // Tests keep it attached, so a Ctrl-C in the terminal reaches the whole process group.

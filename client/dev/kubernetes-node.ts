@@ -80,7 +80,7 @@ function createTestInterface(): void {
 function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new RealNodeUnavailable('a real Kubernetes node needs root (containerd, the kubelet and iptables)');
   const kubelet = join(toolchain().kubernetesNodeBin, 'kubelet');
-  if (!existsSync(kubelet)) throw new RealNodeUnavailable(`${kubelet} is missing: run \`npm run install-deps\``);
+  if (!existsSync(kubelet)) throw new RealNodeUnavailable(`${kubelet} is missing: run \`npm run install-deps -- kubernetes\``);
 }
 
 

@@ -42,7 +42,7 @@ const READY_TIMEOUT_MS = 30_000;
  */
 export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gateway> {
   const binary = toolchain().s3GatewayBinary;
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run install-deps\` to build the S3 gateway`);
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`npm run install-deps -- kubernetes\` to build the S3 gateway`);
   const objects = join(options.dataDir, 'objects');
   const accounts = join(options.dataDir, 'accounts');
   for (const dir of [objects, accounts, ...options.buckets.map((bucket) => join(objects, bucket))]) mkdirSync(dir, { recursive: true });

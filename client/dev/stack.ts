@@ -8,6 +8,7 @@ import { isRunning, stopProcess } from '../../activities/runtime/local/processes
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { flinkImage } from '../../scripts/install/images/flink-image';
 import { pauseImage } from '../../scripts/install/images/pause';
+import { installOnDemand } from '../../scripts/install/on-demand';
 import { toolchain } from '../../scripts/toolchain';
 import { ensureCodecKeyFile } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
@@ -172,6 +173,8 @@ export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack
     if (!plan.rebuild) return { stack: await healDevStack(existing, plan.restart), alreadyUp: false, restarted: plan.restart };
     await devDown(options.dir);
   }
+  // A first run installs only what the local runtime needs; Kubernetes comes when it is asked for.
+  if (options.kubernetes) await installOnDemand(['demo', 'kubernetes']);
   mkdirSync(options.dir, { recursive: true });
   const codecKeyFile = join(options.dir, 'codec-keys');
   ensureCodecKeyFile(codecKeyFile, `dev-${randomBytes(4).toString('hex')}`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { MissingPrerequisite, run, say } from './steps';
+import { MissingPrerequisite, run } from './steps';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -8,14 +8,13 @@ export const CHROMIUM = '/usr/bin/chromium';
  * manager (a test tool's own browser download cannot reach this machine), so it needs root once.
  */
 export function installChromium(): void {
-  if (spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0) {
-    say('chromium', `already installed at ${CHROMIUM}`);
-    return;
-  }
+  if (spawnSync(CHROMIUM, ['--version'], { stdio: 'ignore' }).status === 0) return;
   if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new MissingPrerequisite('chromium', 'install Debian\'s chromium package (as root: apt-get install chromium)');
   }
-  say('chromium', 'installing Debian\'s chromium package with apt-get');
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['update', '-qq'], { progress: { component: 'chromium', label: 'apt-get update' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    progress: { component: 'chromium', label: 'installing Debian\'s chromium package with apt-get' },
+  });
 }

@@ -1,7 +1,7 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { VERSIONS, type Toolchain } from '../toolchain';
-import { ensureBuilt, InstallStepFailed, run, say } from './steps';
+import { ensureBuilt, InstallStepFailed, run } from './steps';
 
 const WHEELS = [`apache-flink==${VERSIONS.flink}`, `apache-flink-libraries==${VERSIONS.flink}`];
 
@@ -32,12 +32,17 @@ function downloadWheels(tools: Toolchain): { core: string; libraries: string } {
   let core = findWheel(tools.downloads, 'apache_flink');
   let libraries = findWheel(tools.downloads, 'apache_flink_libraries');
   if (!core || !libraries) {
-    say('flink', `downloading ${WHEELS.join(' and ')} from PyPI (about 330 MB)`);
-    mkdirSync(tools.downloads, { recursive: true });
+    // pip downloads into TMPDIR and then copies into -d: that folder's size is the download's progress.
+    const downloading = join(tools.downloads, '.downloading');
+    mkdirSync(downloading, { recursive: true });
     // The core wheel is CPython-specific only because of its optional Cython modules; bin/ and conf/
     // are the same in every build, so pin one platform and stay independent of the local Python.
     run('python3', ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:',
-      '--python-version', '3.11', '--platform', 'manylinux2014_x86_64', '-d', tools.downloads, ...WHEELS]);
+      '--python-version', '3.11', '--platform', 'manylinux2014_x86_64', '-d', tools.downloads, ...WHEELS], {
+      env: { ...process.env, TMPDIR: downloading },
+      progress: { component: 'flink', label: `downloading ${WHEELS.join(' and ')} from PyPI`, bytes: { dir: downloading, totalBytes: 330e6 } },
+    });
+    rmSync(downloading, { recursive: true, force: true });
     core = findWheel(tools.downloads, 'apache_flink');
     libraries = findWheel(tools.downloads, 'apache_flink_libraries');
   }
@@ -50,9 +55,11 @@ export function mavenJar(tools: Toolchain, artifactId: string, component = 'flin
   const coordinates = `org.apache.flink:${artifactId}:${VERSIONS.flink}`;
   const jar = join(tools.mavenRepository, 'org', 'apache', 'flink', artifactId, VERSIONS.flink, `${artifactId}-${VERSIONS.flink}.jar`);
   if (!existsSync(jar)) {
-    say(component, `fetching ${coordinates} from Maven Central`);
     run('mvn', ['--batch-mode', '--quiet', '-Dstyle.color=never', 'dependency:get', `-Dartifact=${coordinates}`, '-Dtransitive=false',
-      `-Dmaven.repo.local=${tools.mavenRepository}`]);
+      `-Dmaven.repo.local=${tools.mavenRepository}`], {
+      // Maven writes the jar's temporary file beside it.
+      progress: { component, label: `fetching ${coordinates} from Maven Central`, bytes: { dir: dirname(jar) } },
+    });
   }
   if (!existsSync(jar)) throw new InstallStepFailed(`maven did not produce ${jar}`);
   return jar;
@@ -61,14 +68,13 @@ export function mavenJar(tools: Toolchain, artifactId: string, component = 'flin
 export async function installFlink(tools: Toolchain): Promise<void> {
   await ensureBuilt('flink', tools.flinkHome, (home) => {
     const { core, libraries } = downloadWheels(tools);
-    say('flink', 'unpacking the wheels into a FLINK_HOME');
     run('python3', ['-c', EXTRACT, core, home, 'bin/', 'conf/']);
-    run('python3', ['-c', EXTRACT, libraries, home, 'lib/', 'opt/', 'plugins/', 'bin/bash-java-utils.jar']);
+    run('python3', ['-c', EXTRACT, libraries, home, 'lib/', 'opt/', 'plugins/', 'bin/bash-java-utils.jar'],
+      { progress: { component: 'flink', label: 'unpacking the wheels into a FLINK_HOME', bytes: { dir: home } } });
     // Zip archives drop the executable bits.
     for (const script of readdirSync(join(home, 'bin'))) chmodSync(join(home, 'bin', script), 0o755);
     copyFileSync(mavenJar(tools, 'flink-sql-gateway'), join(home, 'opt', `flink-sql-gateway-${VERSIONS.flink}.jar`));
     mkdirSync(join(home, 'examples'), { recursive: true });
     copyFileSync(mavenJar(tools, 'flink-examples-streaming'), tools.flinkExamplesJar);
   });
-  say('flink', `FLINK_HOME ${tools.flinkHome}`);
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { VERSIONS, type Toolchain } from '../toolchain';
 import { goEnvironment, kubernetesLdflags, MODULE_DIR } from './kubernetes';
-import { ensureBuilt, MissingPrerequisite, run, say } from './steps';
+import { ensureBuilt, MissingPrerequisite, run } from './steps';
 
 /** Built from the control plane's own module, so the kubelet and the apiserver are the same release. */
 const NODE_COMMANDS = ['kubelet', 'kube-proxy', 'kubectl'] as const;
@@ -39,42 +39,42 @@ function missingSystemPackages(): string[] {
 /** From Debian's archive like Chromium: these talk to the kernel and are the host's, not a cache's. */
 export function installNodeSystemPackages(): void {
   const missing = missingSystemPackages();
-  if (missing.length === 0) {
-    say('kubernetes node', `system packages present (${[...new Set(SYSTEM_PACKAGES.map(([, , pkg]) => pkg))].join(', ')})`);
-    return;
-  }
+  if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new MissingPrerequisite(missing.join(' '), `the real Kubernetes node needs them (as root: apt-get install ${missing.join(' ')})`);
   }
-  say('kubernetes node', `installing Debian's ${missing.join(', ')} with apt-get`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['update', '-qq'], { progress: { component: 'kubernetes node', label: 'apt-get update' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    progress: { component: 'kubernetes node', label: `installing Debian's ${missing.join(', ')} with apt-get` },
+  });
 }
 
 function buildNodeCommands(tools: Toolchain): void {
-  say('kubernetes node', `building ${NODE_COMMANDS.join(', ')} v${VERSIONS.kubernetes} (about a minute with the control plane's caches warm)`);
   const packages = NODE_COMMANDS.map((command) => `k8s.io/kubernetes/cmd/${command}`);
-  run('go', ['build', '-trimpath', `-ldflags=${kubernetesLdflags()}`, '-o', `${tools.kubernetesNodeBin}/`, ...packages],
-    { cwd: MODULE_DIR, env: goEnvironment(tools) });
+  run('go', ['build', '-trimpath', `-ldflags=${kubernetesLdflags()}`, '-o', `${tools.kubernetesNodeBin}/`, ...packages], {
+    cwd: MODULE_DIR, env: goEnvironment(tools),
+    // The estimate holds with the control plane's Go caches warm, as the `kubernetes` step leaves them.
+    progress: { component: 'kubernetes node', label: `building ${NODE_COMMANDS.join(', ')} v${VERSIONS.kubernetes}`, estimateSeconds: 60 },
+  });
 }
 
 /** `go install pkg@version` builds each tool against its own go.mod, as its releases are. */
-function goInstall(tools: Toolchain, bin: string, packages: string[]): void {
+function goInstall(tools: Toolchain, bin: string, packages: string[], progress: { component: string; label: string; estimateSeconds?: number }): void {
   const env = { ...goEnvironment(tools), GOFLAGS: '', GOBIN: bin };
-  run('go', ['install', '-trimpath', '-ldflags=-s -w', ...packages], { cwd: tools.goPath, env });
+  run('go', ['install', '-trimpath', '-ldflags=-s -w', ...packages], { cwd: tools.goPath, env, progress });
 }
 
 export async function installKubernetesNode(tools: Toolchain): Promise<void> {
   installNodeSystemPackages();
   await ensureBuilt('kubernetes node', dirname(tools.kubernetesNodeBin), () => {
     buildNodeCommands(tools);
-    say('cni plugins', `building ${CNI_PLUGINS.join(', ')} v${VERSIONS.cniPlugins}`);
-    goInstall(tools, tools.cniBin, CNI_PLUGINS.map((plugin) => `github.com/containernetworking/plugins/${CNI_PACKAGES[plugin]}@v${VERSIONS.cniPlugins}`));
+    goInstall(tools, tools.cniBin, CNI_PLUGINS.map((plugin) => `github.com/containernetworking/plugins/${CNI_PACKAGES[plugin]}@v${VERSIONS.cniPlugins}`),
+      { component: 'cni plugins', label: `building ${CNI_PLUGINS.join(', ')} v${VERSIONS.cniPlugins}` });
     // Its default plugin set includes `kubernetes`, which is all the node's cluster DNS needs.
-    say('coredns', `building coredns v${VERSIONS.coredns} (about 2 minutes cold)`);
-    goInstall(tools, tools.kubernetesNodeBin, [`github.com/coredns/coredns@v${VERSIONS.coredns}`]);
+    goInstall(tools, tools.kubernetesNodeBin, [`github.com/coredns/coredns@v${VERSIONS.coredns}`],
+      { component: 'coredns', label: `building coredns v${VERSIONS.coredns}`, estimateSeconds: 120 });
   });
-  say('kubernetes node', `binaries in ${tools.kubernetesNodeBin}, CNI plugins in ${tools.cniBin}`);
 }
 
 export function nodeBinary(tools: Toolchain, name: (typeof NODE_COMMANDS)[number] | 'coredns'): string {

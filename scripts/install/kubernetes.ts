@@ -58,17 +58,18 @@ export function kubernetesLdflags(): string {
 }
 
 function buildControlPlane(tools: Toolchain, bin: string): void {
-  say('kubernetes', `building etcd and ${KUBERNETES_COMMANDS.join(', ')} v${VERSIONS.kubernetes} (5 to 6 minutes cold on two cores, kwok included)`);
   const packages = KUBERNETES_COMMANDS.map((command) => `k8s.io/kubernetes/cmd/${command}`);
-  run('go', ['build', '-trimpath', `-ldflags=${kubernetesLdflags()}`, '-o', `${bin}/`, ...packages, './etcd'],
-    { cwd: MODULE_DIR, env: goEnvironment(tools) });
+  run('go', ['build', '-trimpath', `-ldflags=${kubernetesLdflags()}`, '-o', `${bin}/`, ...packages, './etcd'], {
+    cwd: MODULE_DIR, env: goEnvironment(tools),
+    progress: { component: 'kubernetes', label: `building etcd and ${KUBERNETES_COMMANDS.join(', ')} v${VERSIONS.kubernetes}`, estimateSeconds: 300 },
+  });
 }
 
 function buildKwok(tools: Toolchain, bin: string): void {
-  say('kwok', `building kwok v${VERSIONS.kwok}`);
   // `go install pkg@version` resolves kwok's own go.mod, not ours, and rejects -mod.
   const env = { ...goEnvironment(tools), GOFLAGS: '', GOBIN: bin };
-  run('go', ['install', '-trimpath', '-ldflags=-s -w', `sigs.k8s.io/kwok/cmd/kwok@v${VERSIONS.kwok}`], { cwd: tools.goPath, env });
+  run('go', ['install', '-trimpath', '-ldflags=-s -w', `sigs.k8s.io/kwok/cmd/kwok@v${VERSIONS.kwok}`],
+    { cwd: tools.goPath, env, progress: { component: 'kwok', label: `building kwok v${VERSIONS.kwok}`, estimateSeconds: 45 } });
 }
 
 function kwokModuleDir(tools: Toolchain): string {
@@ -97,5 +98,4 @@ export async function installKubernetes(tools: Toolchain): Promise<void> {
     buildKwok(tools, tools.kubernetesBin);
     writeKwokStages(tools);
   });
-  say('kubernetes', `binaries in ${tools.kubernetesBin}`);
 }

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { VERSIONS, type Toolchain } from '../toolchain';
 import { goEnvironment } from './kubernetes';
-import { ensureBuilt, run, say } from './steps';
+import { ensureBuilt, run } from './steps';
 
 /**
  * Versity's S3 gateway (Apache-2.0) serves a plain folder over the S3 API, with accounts and bucket
@@ -11,11 +11,10 @@ import { ensureBuilt, run, say } from './steps';
 export async function installS3Gateway(tools: Toolchain): Promise<void> {
   const bin = dirname(tools.s3GatewayBinary);
   await ensureBuilt('s3-gateway', dirname(bin), () => {
-    say('s3-gateway', `building versitygw v${VERSIONS.versitygw} (about a minute cold on two cores)`);
     // `go install pkg@version` resolves the gateway's own go.mod and rejects -mod.
     const env = { ...goEnvironment(tools), GOFLAGS: '', GOBIN: bin };
-    run('go', ['install', '-trimpath', '-ldflags=-s -w', `github.com/versity/versitygw/cmd/versitygw@v${VERSIONS.versitygw}`], { cwd: tools.goPath, env });
+    run('go', ['install', '-trimpath', '-ldflags=-s -w', `github.com/versity/versitygw/cmd/versitygw@v${VERSIONS.versitygw}`],
+      { cwd: tools.goPath, env, progress: { component: 's3-gateway', label: `building versitygw v${VERSIONS.versitygw}`, estimateSeconds: 60 } });
     run(tools.s3GatewayBinary, ['--version']);
   });
-  say('s3-gateway', `binary ${tools.s3GatewayBinary}`);
 }

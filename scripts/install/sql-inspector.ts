@@ -20,7 +20,7 @@ export async function installSqlInspector(tools: Toolchain): Promise<void> {
   const classes = classesDir(install);
   await ensureBuilt('sql-inspector', dirname(classes), () => {
     run('javac', ['-nowarn', '--release', '17', '-encoding', 'UTF-8', '-d', classes,
-      '-cp', inspectorClasspath(install, classes).slice(1).join(':'), ...javaSources()]);
+      '-cp', inspectorClasspath(install, classes).slice(1).join(':'), ...javaSources()], { progress: { component: 'sql-inspector', label: 'compiling' } });
     if (!existsSync(join(classes, 'io', 'flinkfleet', 'inspector', 'Main.class'))) throw new InstallStepFailed(`javac left no Main.class in ${classes}`);
   });
 }

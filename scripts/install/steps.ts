@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withProgress, type ProgressSpec } from './progress';
 
 /** Install output is for people watching a terminal, so it is plain lines, not JSON logs. */
 export function say(component: string, message: string): void {
@@ -30,8 +31,25 @@ export function requireCommand(command: string, versionArgs: string[], hint: str
   if (probe.error || probe.status !== 0) throw new MissingPrerequisite(command, hint);
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+let commandsRun = 0;
+
+/** How many commands the installer has run so far: a step that ran none found everything in the cache. */
+export function commandCount(): number {
+  return commandsRun;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** For a command that takes more than a few seconds: the component it works for and what to report. */
+  progress?: { component: string } & ProgressSpec;
+}
+
+export function run(command: string, args: string[], options: RunOptions = {}): void {
+  commandsRun += 1;
+  const { progress, ...spawnOptions } = options;
+  const spawn = (): ReturnType<typeof spawnSync> => spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...spawnOptions });
+  const result = progress ? withProgress(`[install] ${progress.component}: `, progress, spawn) : spawn();
   if (result.error) throw new InstallStepFailed(`${command} could not start: ${result.error.message}`);
   if (result.status !== 0) throw new InstallStepFailed(`${command} ${args.join(' ')} exited with ${result.status}`);
 }
@@ -44,10 +62,8 @@ const STAMP = '.flink-fleet-complete';
  */
 export async function ensureBuilt(component: string, dir: string, build: (dir: string) => Promise<void> | void): Promise<void> {
   const stamp = join(dir, STAMP);
-  if (existsSync(stamp)) {
-    say(component, `already installed at ${dir}`);
-    return;
-  }
+  // Silent: the installer sums up the steps it found in the cache in one line.
+  if (existsSync(stamp)) return;
   if (existsSync(dir)) {
     say(component, `removing an unfinished install at ${dir}`);
     rmSync(dir, { recursive: true, force: true });
@@ -56,5 +72,5 @@ export async function ensureBuilt(component: string, dir: string, build: (dir: s
   say(component, `installing into ${dir}`);
   await build(dir);
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  say(component, 'done');
+  say(component, `done, in ${dir}`);
 }

@@ -49,11 +49,13 @@ export async function installTemporalServer(tools: Toolchain): Promise<void> {
   installPostgres();
   const bin = tools.temporalServerBin;
   await ensureBuilt('temporal server', dirname(bin), () => {
-    say('temporal server', `building temporal-server and temporal-sql-tool v${VERSIONS.temporalServer} (several minutes cold on two cores)`);
     mkdirSync(tools.goPath, { recursive: true });
     const env = temporalGoEnvironment(tools, bin);
     run('go', ['install', '-trimpath', '-ldflags=-s -w',
-      `${MODULE}/cmd/server@v${VERSIONS.temporalServer}`, `${MODULE}/cmd/tools/sql@v${VERSIONS.temporalServer}`], { cwd: tools.goPath, env });
+      `${MODULE}/cmd/server@v${VERSIONS.temporalServer}`, `${MODULE}/cmd/tools/sql@v${VERSIONS.temporalServer}`], {
+      cwd: tools.goPath, env,
+      progress: { component: 'temporal-server', label: `building temporal-server and temporal-sql-tool v${VERSIONS.temporalServer}`, estimateSeconds: 900 },
+    });
     // `go install` names binaries after their folders; these are the names Temporal's docs use.
     renameSync(join(bin, 'server'), join(bin, 'temporal-server'));
     renameSync(join(bin, 'sql'), join(bin, 'temporal-sql-tool'));
@@ -62,5 +64,4 @@ export async function installTemporalServer(tools: Toolchain): Promise<void> {
     run('chmod', ['-R', 'u+w', tools.temporalServerSchema]);
     run(join(bin, 'temporal-server'), ['--version']);
   });
-  say('temporal server', `binaries in ${bin}`);
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/install/chromium';
+import { installOnDemand } from '../../scripts/install/on-demand';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { sqlPipeline } from '../pipeline/fixtures';
@@ -18,6 +19,8 @@ describe('the Temporal UI', () => {
   let browser: Browser;
   before(async () => {
     bed = fleetTestBed('ui');
+    // Run alone after a first run that installed only the demo's needs, the check brings its browser.
+    await installOnDemand(['ui']);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   });
   after(async () => {

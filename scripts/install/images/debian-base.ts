@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Toolchain } from '../../toolchain';
-import { ensureBuilt, InstallStepFailed, MissingPrerequisite, run, say } from '../steps';
+import { ensureBuilt, InstallStepFailed, MissingPrerequisite, run } from '../steps';
 import { OciLayout } from './oci-archive';
 import { contentTag, type Layer } from './oci';
 
@@ -61,9 +61,11 @@ export function ensureMmdebstrap(): void {
   if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new MissingPrerequisite('mmdebstrap', 'install Debian\'s mmdebstrap package (as root: apt-get install mmdebstrap); the Flink image\'s base is built with it');
   }
-  say('flink image', 'installing Debian\'s mmdebstrap package with apt-get');
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'mmdebstrap'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['update', '-qq'], { progress: { component: 'flink image', label: 'apt-get update' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'mmdebstrap'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    progress: { component: 'flink image', label: 'installing Debian\'s mmdebstrap package with apt-get' },
+  });
 }
 
 export async function installDebianBase(tools: Toolchain): Promise<CachedLayer> {
@@ -73,9 +75,10 @@ export async function installDebianBase(tools: Toolchain): Promise<CachedLayer> 
     if (process.getuid?.() !== 0) {
       throw new MissingPrerequisite('root', 'the Flink image\'s Debian base is built with mmdebstrap in root mode: run the installer as root');
     }
-    say('flink image base', `mmdebstrap ${DEBIAN_BASE.suite} with ${DEBIAN_BASE.packages.join(', ')} (about 45 s, a minute with the Flink layers)`);
     const tarFile = join(dir, 'rootfs.tar');
-    run('mmdebstrap', mmdebstrapArgs(tarFile));
+    run('mmdebstrap', mmdebstrapArgs(tarFile), {
+      progress: { component: 'flink image base', label: `mmdebstrap ${DEBIAN_BASE.suite} with ${DEBIAN_BASE.packages.join(', ')}`, estimateSeconds: 45, bytes: { dir } },
+    });
     const layout = new OciLayout(join(dir, 'layout'));
     const layer = await layout.addLayer(tarFile);
     rmSync(tarFile);

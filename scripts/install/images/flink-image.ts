@@ -115,7 +115,9 @@ async function buildFlinkImage(tools: Toolchain, image: CachedImage): Promise<vo
 
 export async function installFlinkImage(tools: Toolchain): Promise<CachedImage> {
   const image = flinkImage(tools);
-  await ensureBuilt('flink image', image.dir, () => buildFlinkImage(tools, image));
-  say('flink image', `${image.reference} in ${image.archive} (${Math.round(statSync(image.archive).size / 1e6)} MB)`);
+  await ensureBuilt('flink image', image.dir, async () => {
+    await buildFlinkImage(tools, image);
+    say('flink image', `${image.reference} (${Math.round(statSync(image.archive).size / 1e6)} MB)`);
+  });
   return image;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Toolchain } from '../../toolchain';
-import { ensureBuilt, requireCommand, run, say } from '../steps';
+import { ensureBuilt, requireCommand, run } from '../steps';
 import { OciLayout, tarDirectory } from './oci-archive';
 import { contentTag, referenceString } from './oci';
 
@@ -47,6 +47,5 @@ export async function installPauseImage(tools: Toolchain): Promise<CachedImage> 
   const image = pauseImage(tools);
   const tag = image.reference.slice(REPOSITORY.length + 1);
   await ensureBuilt('pause image', image.dir, () => buildPauseImage(image, tag));
-  say('pause image', `${image.reference} in ${image.archive}`);
   return image;
 }
