@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { fleetDataConverter } from '../client/codec/data-converter';
 import { ensureJanitorSchedule } from '../client/janitor-schedule';
+import { tracingFromEnvironment } from '../client/tracing';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { WorkerConfig } from './config';
 import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
@@ -15,6 +16,7 @@ import { createSqlInspector, sqlInspectorInstall } from './sql-inspector';
  */
 export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOptions, 'workflowBundle' | 'interceptors'> = {}): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
+  const tracing = tracingFromEnvironment(process.env, 'flink-fleet-worker');
   Runtime.install({
     logger: temporalLogger(logger),
     telemetryOptions: {
@@ -33,14 +35,15 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
   const runtime = createRuntime(config);
   const sqlInspector = createSqlInspector(sqlInspectorInstall(config));
   const worker = await createFleetWorker({
-    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, ...extras,
+    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, tracing, ...extras,
   });
-  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id }, 'worker started');
+  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id, tracing: tracing.enabled }, 'worker started');
   try {
     // The SDK installs SIGTERM/SIGINT handlers that shut the worker down gracefully; run() resolves then.
     await worker.run();
   } finally {
     await sqlInspector.close();
+    await tracing.shutdown();
   }
   await connection.close();
   logger.info('worker stopped');

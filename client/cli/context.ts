@@ -2,6 +2,7 @@ import { codecKeysFrom, requireCodecKeys, type CodecKeyRing } from '../codec/key
 import { defaultDevDir, readDevStack } from '../dev/stack';
 import { FleetClient } from '../fleet-client';
 import { parseTemporalConnectionSecurity } from '../temporal-connection';
+import { tracingClientInterceptors, tracingFromEnvironment, type FleetTracing } from '../tracing';
 import { output, type Output } from './output';
 
 /** The flags every command shares (see main.ts), with environment defaults. */
@@ -40,6 +41,8 @@ export function cliCodecKeys(flags: Pick<GlobalFlags, 'address' | 'codecKeyFile'
 
 export function commandContext(flags: GlobalFlags): CommandContext {
   let connected: Promise<FleetClient> | undefined;
+  // Started with the first connection: `worker`, which never asks for a client, traces on its own.
+  let tracing: FleetTracing | undefined;
   let keys: CodecKeyRing | undefined;
   const codecKeys = (): CodecKeyRing => (keys ??= cliCodecKeys(flags));
   return {
@@ -47,14 +50,18 @@ export function commandContext(flags: GlobalFlags): CommandContext {
     out: output(flags.json ?? false),
     codecKeys,
     client() {
-      connected ??= Promise.resolve().then(() => FleetClient.connect({
-        address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue,
-        codecKeys: codecKeys(), security: parseTemporalConnectionSecurity(process.env),
-      }));
+      connected ??= Promise.resolve().then(() => {
+        tracing = tracingFromEnvironment(process.env, 'flink-fleet-cli');
+        return FleetClient.connect({
+          address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue,
+          codecKeys: codecKeys(), security: parseTemporalConnectionSecurity(process.env), interceptors: tracingClientInterceptors(tracing),
+        });
+      });
       return connected;
     },
     async close() {
       if (connected) await (await connected.catch(() => undefined))?.close();
+      await tracing?.shutdown();
     },
   };
 }
