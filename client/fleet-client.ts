@@ -1,5 +1,5 @@
 import {
-  Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionInfo,
+  Client, Connection, type ClientInterceptors, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -28,6 +28,8 @@ export interface FleetClientOptions {
   readonly codecKeys: CodecKeyRing;
   /** TLS and API key, from parseTemporalConnectionSecurity. */
   readonly security?: TemporalConnectionSecurity;
+  /** From tracingClientInterceptors: a StartWorkflow span per start when the process traces. */
+  readonly interceptors?: ClientInterceptors;
 }
 
 export interface PipelineSummary {
@@ -70,7 +72,9 @@ export class FleetClient {
   static async connect(options: FleetClientOptions): Promise<FleetClient> {
     const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233', ...options.security });
     const dataConverter = fleetDataConverter(options.codecKeys);
-    return new FleetClient(new Client({ connection, namespace: options.namespace ?? 'default', dataConverter }), options.taskQueue);
+    return new FleetClient(new Client({
+      connection, namespace: options.namespace ?? 'default', dataConverter, ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    }), options.taskQueue);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,12 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fleetDataConverter } from '../client/codec/data-converter';
 import type { CodecKeyRing } from '../client/codec/keys';
+import type { FleetTracing } from '../client/tracing';
 import type { FlinkRuntime } from '../activities/runtime/types';
 import type { SqlInspector } from '../activities/sql-inspector/inspector';
 import { createActivities } from './activities';
 import { sharedSqlInspector } from './sql-inspector';
+import { workerTracingOptions } from './tracing';
 
 export interface FleetWorkerOptions {
   readonly connection: NativeConnection;
@@ -22,6 +24,23 @@ export interface FleetWorkerOptions {
   readonly interceptors?: WorkerOptions['interceptors'];
   /** Whoever creates one closes it; without one, the worker uses its process's shared inspector. */
   readonly sqlInspector?: SqlInspector;
+  /** When enabled: activity and workflow spans; a pre-built bundle must include TRACING_WORKFLOW_INTERCEPTORS. */
+  readonly tracing?: FleetTracing;
+}
+
+/** The caller's interceptors plus tracing's (the workflow modules only count when the worker bundles), and tracing's sink. */
+function tracedOptions(options: FleetWorkerOptions): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const tracing = options.tracing && workerTracingOptions(options.tracing);
+  if (!tracing) return options.interceptors ? { interceptors: options.interceptors } : {};
+  const own = options.interceptors ?? {};
+  return {
+    interceptors: {
+      ...own,
+      activity: [...tracing.interceptors.activity, ...(own.activity ?? [])],
+      ...(options.workflowBundle ? {} : { workflowModules: [...tracing.interceptors.workflowModules, ...(own.workflowModules ?? [])] }),
+    },
+    sinks: tracing.sinks,
+  };
 }
 
 export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> {
@@ -32,7 +51,7 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     dataConverter: fleetDataConverter(options.codecKeys),
     activities: createActivities(options.runtime, options.sqlInspector ?? sharedSqlInspector()),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...tracedOptions(options),
     // Graceful shutdown: activities get this long to finish (or notice cancellation) on SIGTERM.
     shutdownGraceTime: '20 seconds',
   });

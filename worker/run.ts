@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { fleetDataConverter } from '../client/codec/data-converter';
 import { ensureJanitorSchedule } from '../client/janitor-schedule';
+import { tracingFromEnvironment } from '../client/tracing';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { WorkerConfig } from './config';
 import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
@@ -20,6 +21,7 @@ const CENSUS_INTERVAL_MS = 10_000;
  */
 export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOptions, 'workflowBundle' | 'interceptors'> = {}): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
+  const tracing = tracingFromEnvironment(process.env, 'flink-fleet-worker');
   Runtime.install({
     logger: temporalLogger(logger),
     telemetryOptions: {
@@ -42,9 +44,9 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
   const runtime = createRuntime(config);
   const sqlInspector = createSqlInspector(sqlInspectorInstall(config));
   const worker = await createFleetWorker({
-    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, ...extras,
+    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, tracing, ...extras,
   });
-  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id }, 'worker started');
+  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id, tracing: tracing.enabled }, 'worker started');
   const census = config.FLEET_METRICS_PORT ? startPipelineCensus({
     client, taskQueue: config.FLEET_TASK_QUEUE, meter: Runtime.instance().metricMeter, intervalMs: CENSUS_INTERVAL_MS,
     onError: (error) => logger.warn({ err: error }, 'pipeline census failed; the next one is in a moment'),
@@ -56,6 +58,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     await census?.stop();
     await clientConnection.close();
     await sqlInspector.close();
+    await tracing.shutdown();
   }
   await connection.close();
   logger.info('worker stopped');

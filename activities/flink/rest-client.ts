@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { Attributes } from '@opentelemetry/api';
 import { z } from 'zod';
+import { inClientSpan } from '../tracing';
 import { FlinkRequestError, FlinkResponseInvalid, FlinkUnreachable, isAlreadyTerminal, isDuplicateSubmission, networkFailure, parseErrorBody, type JavaCause } from './errors';
 import {
   aggregatedMetrics, clusterOverview, jarRunJobId, jobCheckpoints, jobDetails, jobExceptions, jobList, jobResourceRequirements, matchTaskManagers, resourceRequirementsBody,
@@ -48,6 +50,26 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.slice(0, 3).map((issue) => `${['$', ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ');
 }
 
+function answerOf<T>(method: string, url: string, status: number, text: string, schema: z.ZodType<T>, parse?: (text: string) => unknown): T {
+  if (status < 200 || status >= 300) throw new FlinkRequestError(method, url, status, errorCauses(text));
+  const json = parseJson(text, parse);
+  if (json === undefined) throw new FlinkResponseInvalid(method, url, status, `not JSON: ${text.slice(0, 200)}`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new FlinkResponseInvalid(method, url, status, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** OpenTelemetry's HTTP client attributes; the JobManager's paths carry job ids, so they stay out of the span's name. */
+function flinkSpanAttributes(method: string, url: string): Attributes {
+  const parsed = URL.parse(url);
+  // A URL that does not parse fails in send, as FlinkUnreachable; the span records that failure.
+  if (!parsed) return { 'http.request.method': method, 'url.full': url };
+  return {
+    'http.request.method': method, 'url.full': url, 'url.path': parsed.pathname,
+    'server.address': parsed.hostname, 'server.port': Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80),
+  };
+}
+
 /**
  * JSON over Flink's REST conventions (the JobManager's and the SQL Gateway's are the same), with
  * the global fetch. Every failure becomes a FlinkRequestError, FlinkUnreachable or
@@ -64,15 +86,13 @@ export class FlinkHttp {
     this.transport = options.transport ?? fetch;
   }
 
-  async request<T>(method: string, path: string, schema: z.ZodType<T>, options: RequestOptions = {}): Promise<T> {
+  request<T>(method: string, path: string, schema: z.ZodType<T>, options: RequestOptions = {}): Promise<T> {
     const url = `${this.baseUrl}${path}`;
-    const { status, text } = await this.send(method, url, options);
-    if (status < 200 || status >= 300) throw new FlinkRequestError(method, url, status, errorCauses(text));
-    const json = parseJson(text, options.parse);
-    if (json === undefined) throw new FlinkResponseInvalid(method, url, status, `not JSON: ${text.slice(0, 200)}`);
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new FlinkResponseInvalid(method, url, status, describeIssues(parsed.error));
-    return parsed.data;
+    return inClientSpan(`Flink ${method}`, flinkSpanAttributes(method, url), async (span) => {
+      const { status, text } = await this.send(method, url, options);
+      span.setAttribute('http.response.status_code', status);
+      return answerOf(method, url, status, text, schema, options.parse);
+    });
   }
 
   private async send(method: string, url: string, options: RequestOptions): Promise<{ status: number; text: string }> {

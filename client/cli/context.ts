@@ -2,6 +2,7 @@ import { codecKeysFrom, requireCodecKeys, type CodecKeyRing } from '../codec/key
 import { defaultDevDir, readDevStack } from '../dev/stack-file';
 import type { FleetClient } from '../fleet-client';
 import { parseTemporalConnectionSecurity } from '../temporal-connection';
+import { tracingClientInterceptors, tracingFromEnvironment, type FleetTracing } from '../tracing';
 import { output, type Output } from './output';
 
 /** The flags every command shares (see main.ts), with environment defaults. */
@@ -50,6 +51,8 @@ export function loadFleetClient(): typeof FleetClient {
 
 export function commandContext(flags: GlobalFlags): CommandContext {
   let connected: Promise<FleetClient> | undefined;
+  // Started with the first connection: `worker`, which never asks for a client, traces on its own.
+  let tracing: FleetTracing | undefined;
   let keys: CodecKeyRing | undefined;
   const codecKeys = (): CodecKeyRing => (keys ??= cliCodecKeys(flags));
   return {
@@ -57,14 +60,18 @@ export function commandContext(flags: GlobalFlags): CommandContext {
     out: output(flags.json ?? false),
     codecKeys,
     client() {
-      connected ??= Promise.resolve().then(() => loadFleetClient().connect({
-        address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue,
-        codecKeys: codecKeys(), security: parseTemporalConnectionSecurity(process.env),
-      }));
+      connected ??= Promise.resolve().then(() => {
+        tracing = tracingFromEnvironment(process.env, 'flink-fleet-cli');
+        return loadFleetClient().connect({
+          address: flags.address, namespace: flags.namespace, taskQueue: flags.taskQueue,
+          codecKeys: codecKeys(), security: parseTemporalConnectionSecurity(process.env), interceptors: tracingClientInterceptors(tracing),
+        });
+      });
       return connected;
     },
     async close() {
       if (connected) await (await connected.catch(() => undefined))?.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { InvalidCodecKeys } from '../codec/keys';
 import { FleetError } from '../errors';
 import { InvalidConnectionConfig } from '../temporal-connection';
+import { InvalidTracingConfig } from '../tracing';
 
 /** Exit codes the CLI promises: 0 success, 1 failure, 2 bad input (a flag or a field). */
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
@@ -30,7 +31,7 @@ export function output(json: boolean): Output {
 }
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError || error instanceof InvalidCodecKeys || error instanceof InvalidConnectionConfig) return EXIT.badInput;
+  if (error instanceof UsageError || error instanceof InvalidCodecKeys || error instanceof InvalidConnectionConfig || error instanceof InvalidTracingConfig) return EXIT.badInput;
   if (error instanceof FleetError && error.type === 'InvalidSpec') return EXIT.badInput;
   return EXIT.failure;
 }

@@ -1,6 +1,8 @@
 import {
   ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject,
 } from '@kubernetes/client-node';
+import type { Attributes } from '@opentelemetry/api';
+import { inClientSpan } from '../../tracing';
 import { startFailed, StartFailure } from './errors';
 import { FIELD_MANAGER } from './manifests/labels';
 import { describeObject } from './manifests/objects';
@@ -36,6 +38,15 @@ function refusal(cluster: string, object: KubernetesObject, error: unknown): Err
   return error;
 }
 
+/** A span per API call, named by verb and kind (object names carry tenants' names, so they are attributes). */
+function kubernetesCall<T>(verb: string, object: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }, call: () => Promise<T>, extra: Attributes = {}): Promise<T> {
+  const { apiVersion = 'v1', kind = '', metadata: { name, namespace } = {} } = object;
+  return inClientSpan(`Kubernetes ${verb} ${kind}`, {
+    'k8s.verb': verb, 'k8s.api_version': apiVersion, 'k8s.kind': kind,
+    ...(namespace === undefined ? {} : { 'k8s.namespace.name': namespace }), ...(name === undefined ? {} : { 'k8s.object.name': name }), ...extra,
+  }, call);
+}
+
 export class KubernetesObjects {
   private readonly objects: KubernetesObjectApi;
 
@@ -49,7 +60,7 @@ export class KubernetesObjects {
    */
   async apply<T extends KubernetesObject>(cluster: string, object: T): Promise<T> {
     try {
-      return await this.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      return await kubernetesCall('apply', object, () => this.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
     } catch (error) {
       throw refusal(cluster, object, error);
     }
@@ -58,21 +69,22 @@ export class KubernetesObjects {
   /** A JSON merge patch: for a few fields of an object the fleet did not apply itself (a Deployment's pod). */
   async mergePatch<T extends KubernetesObject>(cluster: string, patch: T): Promise<T> {
     try {
-      return await this.objects.patch(patch, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+      return await kubernetesCall('patch', patch, () => this.objects.patch(patch, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
     } catch (error) {
       throw refusal(cluster, patch, error);
     }
   }
 
   async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubernetesObject[]> {
-    const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+    const list = await kubernetesCall('list', { apiVersion, kind, metadata: { namespace } },
+      () => this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector), { 'k8s.label_selector': labelSelector });
     return list.items.map((item) => ({ ...item, apiVersion, kind }));
   }
 
   async read<T extends KubernetesObject>(object: T): Promise<T | undefined> {
     const { apiVersion = 'v1', kind = '', metadata: { name = '', namespace } = {} } = object;
     try {
-      return await this.objects.read<T>({ apiVersion, kind, metadata: { name, namespace } });
+      return await kubernetesCall('get', object, () => this.objects.read<T>({ apiVersion, kind, metadata: { name, namespace } }));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -82,7 +94,7 @@ export class KubernetesObjects {
   /** Foreground: the object disappears only after its dependents, so "gone" means all of it is gone. */
   async delete(object: KubernetesObject): Promise<void> {
     try {
-      await this.objects.delete(object, undefined, undefined, undefined, undefined, 'Foreground');
+      await kubernetesCall('delete', object, () => this.objects.delete(object, undefined, undefined, undefined, undefined, 'Foreground'));
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
