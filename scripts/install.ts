@@ -1,6 +1,7 @@
 import { toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
+import { installHelm } from './install/helm';
 import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   await installKubernetes(tools);
   await installKubernetesNode(tools);
   await installS3Gateway(tools);
+  await installHelm(tools);
   await installPauseImage(tools);
   // After Flink: the image carries the FLINK_HOME installed above.
   await installFlinkImage(tools);

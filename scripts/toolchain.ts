@@ -14,6 +14,7 @@ export const VERSIONS = {
   cniPlugins: '1.10.0',
   coredns: '1.15.0',
   versitygw: '1.8.0',
+  helm: '3.22.0',
 } as const;
 
 /** The cache lives outside the work tree so that a second clone on the same machine reuses it. */
