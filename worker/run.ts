@@ -19,7 +19,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     logger: temporalLogger(logger),
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
-      ...(config.FLEET_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.FLEET_METRICS_PORT}` } } } : {}),
+      ...(config.FLEET_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `${config.FLEET_METRICS_HOST}:${config.FLEET_METRICS_PORT}` } } } : {}),
     },
   });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
