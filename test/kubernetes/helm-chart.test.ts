@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ApiException, AppsV1Api, CoreV1Api, dumpYaml, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, dumpYaml, RbacAuthorizationV1Api, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { toolchain } from '../../scripts/toolchain';
-import { renderChart } from '../deploy/chart';
+import { CHART_DIR } from '../../scripts/plain-manifests';
+import { helm, renderChart } from '../deploy/chart';
 import { kubernetesTestBed } from '../harness/global';
 
 interface KubectlRun { status: number | null; stdout: string; stderr: string }
@@ -79,5 +80,30 @@ describe('the Helm chart against the real API server', () => {
     container.securityContext = { ...container.securityContext, allowPrivilegeEscalation: true };
     const { stderr } = dryRunApply(k8s, dumpYaml(deployment));
     assert.match(stderr, /would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+  });
+
+  it('installs as a Helm release that makes its own namespace, and uninstalls leaving none of its objects', async () => {
+    // kwok's nodes run no container, so this shows the chart installs and goes away, not a running worker.
+    const release = `fleet-helm-${randomBytes(3).toString('hex')}`;
+    const installed = `${release}-ns`;
+    const kubeconfig = `--kubeconfig=${k8s.kubeconfigPath}`;
+    const install = helm(['install', release, CHART_DIR, kubeconfig, '--namespace=default', `--set=namespace.name=${installed}`, '--set=replicas=1']);
+    assert.equal(install.status, 0, install.stderr);
+    const apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
+    const rbac = k8s.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      assert.equal((await apps.readNamespacedDeployment({ name: 'flink-fleet-worker', namespace: installed })).spec?.replicas, 1);
+      assert.equal((await core.readNamespace({ name: installed })).metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+      assert.deepEqual((await rbac.readClusterRoleBinding({ name: 'flink-fleet-worker' })).subjects?.map((subject) => subject.namespace), [installed]);
+    } finally {
+      const uninstall = helm(['uninstall', release, kubeconfig, '--namespace=default', '--wait', '--timeout=2m']);
+      assert.equal(uninstall.status, 0, uninstall.stderr);
+    }
+    const gone = (error: unknown) => error instanceof ApiException && error.code === 404;
+    await assert.rejects(rbac.readClusterRole({ name: 'flink-fleet-worker' }), gone);
+    await assert.rejects(apps.readNamespacedDeployment({ name: 'flink-fleet-worker', namespace: installed }), gone);
+    const left = await core.readNamespace({ name: installed }).catch((error: unknown) => (gone(error) ? undefined : Promise.reject(error)));
+    assert.ok(left === undefined || left.metadata?.deletionTimestamp !== undefined, 'the namespace is gone or going');
   });
 });
