@@ -41,6 +41,7 @@ describe('the install script', () => {
     assert.match(stdout, /sql-inspector: already installed/);
     assert.match(stdout, /kubernetes: already installed/);
     assert.match(stdout, /kubernetes node: already installed/);
+    assert.match(stdout, /helm: already installed/);
     assert.match(stdout, /pause image: already installed/);
     assert.match(stdout, /flink image: already installed/);
     assert.match(stdout, /chromium: already installed/);
