@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { toolchain, type Toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
+import { installHelm } from './install/helm';
 import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
@@ -27,6 +28,7 @@ const INSTALLERS: Record<InstallStep, (tools: Toolchain) => Promise<unknown>> = 
   kubernetes: installKubernetes,
   'kubernetes-node': installKubernetesNode,
   's3-gateway': installS3Gateway,
+  helm: installHelm,
   'pause-image': installPauseImage,
   'flink-image': installFlinkImage,
   chromium: () => Promise.resolve(installChromium()),

@@ -15,6 +15,7 @@ export const VERSIONS = {
   coredns: '1.15.0',
   versitygw: '1.8.0',
   temporalServer: '1.32.2',
+  helm: '3.22.0',
 } as const;
 
 /** The cache lives outside the work tree so that a second clone on the same machine reuses it. */

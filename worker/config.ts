@@ -49,6 +49,8 @@ const configSchema = z.object({
   FLEET_SQL_INSPECTOR_CLASSES: z.string().min(1).optional(),
   FLEET_FLINK_TABLE_PLANNER_JAR: z.string().min(1).optional(),
   FLEET_METRICS_PORT: port.optional(),
+  // Loopback unless a pod's kubelet (probes) and Prometheus must reach it on the pod's address: 0.0.0.0 there.
+  FLEET_METRICS_HOST: z.ipv4({ message: 'must be an IPv4 address such as 127.0.0.1 or 0.0.0.0' }).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { message: 'must be one of trace, debug, info, warn, error' }).default('info'),
 }).superRefine((config, ctx) => {
   if (config.FLEET_RUNTIME !== 'kubernetes') return;

@@ -27,7 +27,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
       ...(config.FLEET_METRICS_PORT ? {
-        metrics: { prometheus: { bindAddress: `127.0.0.1:${config.FLEET_METRICS_PORT}`, histogramBucketOverrides: { ...FLEET_HISTOGRAM_BUCKETS } } },
+        metrics: { prometheus: { bindAddress: `${config.FLEET_METRICS_HOST}:${config.FLEET_METRICS_PORT}`, histogramBucketOverrides: { ...FLEET_HISTOGRAM_BUCKETS } } },
       } : {}),
     },
   });

@@ -15,7 +15,8 @@ export const INSTALL_STEPS = [
   'kubernetes',
   'kubernetes-node',
   's3-gateway',
-  // scripts/install/helm.ts belongs here, in the `kubernetes` need below (issue 18, part 2).
+  // The worker's chart is linted, rendered and installed on the test bed.
+  'helm',
   'pause-image',
   'flink-image',
   'chromium',
@@ -41,6 +42,7 @@ export const STEP_RULES: Readonly<Record<InstallStep, StepRule>> = {
   kubernetes: { after: [], prerequisites: ['go'] },
   'kubernetes-node': { after: [], prerequisites: ['go'] },
   's3-gateway': { after: [], prerequisites: ['go'] },
+  helm: { after: [], prerequisites: ['go'] },
   'pause-image': { after: [], prerequisites: [] },
   'flink-image': { after: ['flink'], prerequisites: ['mvn'] },
   chromium: { after: [], prerequisites: [] },
@@ -50,7 +52,7 @@ export const NEEDS = {
   /** `npm run demo` and `flink-fleet dev up`: the local runtime. */
   demo: ['temporal', 'flink', 'sql-inspector'],
   /** `flink-fleet dev up --kubernetes`: the control plane, the real node, its S3 and its images. */
-  kubernetes: ['kubernetes', 'kubernetes-node', 's3-gateway', 'pause-image', 'flink-image'],
+  kubernetes: ['kubernetes', 'kubernetes-node', 's3-gateway', 'helm', 'pause-image', 'flink-image'],
   images: ['pause-image', 'flink-image'],
   /** The tests that run the fleet on a production-like Temporal server (PostgreSQL) rather than the dev server. */
   'production-temporal': ['temporal-server'],

@@ -59,7 +59,7 @@ describe('the install script', () => {
     const { status, stdout, stderr } = runInstaller({ ...process.env, PATH: '/nonexistent' }, ['demo', 'kubernets']);
     assert.equal(status, 2);
     assert.equal(stdout, '');
-    assert.equal(stderr, '[install] failed: unknown need "kubernets": choose from demo, kubernetes, images, ui, test, local, all\n');
+    assert.equal(stderr, '[install] failed: unknown need "kubernets": choose from demo, kubernetes, images, production-temporal, ui, test, local, all\n');
   });
 
   it('installs on demand what a command asks for, through the same installer: a warm cache is found', async () => {

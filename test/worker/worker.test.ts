@@ -30,11 +30,12 @@ describe('the worker configuration', () => {
   });
 
   it('names every variable that is wrong and the rule it broke', () => {
-    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'mesos', TEMPORAL_ADDRESS: 'nohost', FLEET_METRICS_PORT: '99999' }), (error: unknown) => {
+    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'mesos', TEMPORAL_ADDRESS: 'nohost', FLEET_METRICS_PORT: '99999', FLEET_METRICS_HOST: 'all' }), (error: unknown) => {
       assert.ok(error instanceof InvalidWorkerConfig);
       assert.match(error.message, /FLEET_RUNTIME: must be/);
       assert.match(error.message, /TEMPORAL_ADDRESS: must be host:port/);
       assert.match(error.message, /FLEET_METRICS_PORT: must be a port number/);
+      assert.match(error.message, /FLEET_METRICS_HOST: must be an IPv4 address/);
       assert.match(error.message, /no payload encryption key/);
       return true;
     });
@@ -52,13 +53,15 @@ describe('the worker process', () => {
     assert.match(lines[0] ?? '', /^flink-fleet worker: invalid worker configuration: FLEET_RUNTIME: must be 'local'/);
   });
 
-  it('serves Prometheus metrics and shuts down gracefully on SIGTERM', async () => {
+  it('serves Prometheus metrics on the address it is given and shuts down gracefully on SIGTERM', async () => {
     const stateDir = newStateDir('worker');
     const port = await freePort();
     const logFile = join(stateDir, 'worker.log');
-    const worker = startWorkerProcess({ taskQueue: 'metrics', stateDir, logFile, env: { FLEET_METRICS_PORT: String(port), LOG_LEVEL: 'info' } });
+    // 127.0.0.2 and not the default: only a worker that binds where FLEET_METRICS_HOST says answers there.
+    const env = { FLEET_METRICS_PORT: String(port), FLEET_METRICS_HOST: '127.0.0.2', LOG_LEVEL: 'info' };
+    const worker = startWorkerProcess({ taskQueue: 'metrics', stateDir, logFile, env });
     const metrics = await waitUntil('worker metrics', async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const response = await fetch(`http://127.0.0.2:${port}/metrics`);
       const text = await response.text();
       return text.includes('temporal_') ? text : undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
