@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { VERSIONS, type Toolchain } from '../toolchain';
 import { goEnvironment } from './kubernetes';
-import { ensureBuilt, run, say } from './steps';
+import { ensureBuilt, run } from './steps';
 
 /** Helm's Kubernetes libraries (k8s.io/* v0.37) are Kubernetes 1.37's; `helm template` and `helm lint` assume that version. */
 const HELM_KUBERNETES_MINOR = '37';
