@@ -31,6 +31,8 @@ const configSchema = z.object({
   FLEET_S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   FLEET_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   FLEET_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** `versity`: the S3 keys are the gateway's root, and each tenant gets an account confined to its folder. */
+  FLEET_S3_TENANT_ACCOUNTS: z.enum(['versity']).optional(),
   FLEET_FLINK_IMAGE: z.string().min(1).optional(),
   // JSON: {"nodeSelector": {...}, "tolerations": [...]}, the node pool Flink's pods run on.
   FLEET_POD_PLACEMENT: z.string().transform((text, ctx) => {
@@ -57,6 +59,9 @@ const configSchema = z.object({
   if (!config.FLEET_STORAGE_URI) ctx.addIssue({ code: 'custom', path: ['FLEET_STORAGE_URI'], message: 'is required with FLEET_RUNTIME=kubernetes: where checkpoints and savepoints go, e.g. s3://bucket/flink-fleet' });
   if (Boolean(config.FLEET_S3_ACCESS_KEY_ID) !== Boolean(config.FLEET_S3_SECRET_ACCESS_KEY)) {
     ctx.addIssue({ code: 'custom', path: ['FLEET_S3_SECRET_ACCESS_KEY'], message: 'FLEET_S3_ACCESS_KEY_ID and FLEET_S3_SECRET_ACCESS_KEY go together' });
+  }
+  if (config.FLEET_S3_TENANT_ACCOUNTS && !(config.FLEET_S3_ENDPOINT && config.FLEET_S3_ACCESS_KEY_ID)) {
+    ctx.addIssue({ code: 'custom', path: ['FLEET_S3_TENANT_ACCOUNTS'], message: 'needs FLEET_S3_ENDPOINT and the gateway\'s admin keys in FLEET_S3_ACCESS_KEY_ID and FLEET_S3_SECRET_ACCESS_KEY' });
   }
   if (!config.FLEET_KUBECONFIG && !config.KUBERNETES_SERVICE_HOST) {
     ctx.addIssue({ code: 'custom', path: ['FLEET_KUBECONFIG'], message: 'is required with FLEET_RUNTIME=kubernetes outside a Kubernetes pod' });

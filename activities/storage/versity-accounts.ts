@@ -32,6 +32,7 @@ export class VersityTenantAccounts {
     const credentials = tenantCredentials(this.admin.secretAccessKey, tenant);
     await this.ensureAccount(credentials);
     const prefix = tenantPrefixOf(tenantStorageUri);
+    await this.ensureFolder(prefix);
     const write = this.policyWrites.then(() => this.ensureStatements(tenant, prefix));
     this.policyWrites = write.catch(() => undefined);
     await write;
@@ -48,6 +49,16 @@ export class VersityTenantAccounts {
     const updated = await this.call('PATCH', `/update-user?access=${encodeURIComponent(credentials.accessKeyId)}`,
       `<MutableProps><Secret>${credentials.secretAccessKey}</Secret><Role>user</Role></MutableProps>`);
     if (updated.status >= 300) throw await this.failure('update the tenant account', updated);
+  }
+
+  /**
+   * Hadoop's S3A creates a folder by walking up until it finds one that exists, listing each parent;
+   * the tenant may not list above its own folder, so its folder must exist before its first pod: a
+   * directory marker, the empty object S3A itself writes for a folder.
+   */
+  private async ensureFolder(prefix: ReturnType<typeof tenantPrefixOf>): Promise<void> {
+    const marker = await this.call('PUT', `/${prefix.bucket}/${prefix.keyPrefix}`, '');
+    if (marker.status >= 300) throw await this.failure(`create the folder ${prefix.keyPrefix} in bucket ${prefix.bucket}`, marker);
   }
 
   private async ensureStatements(tenant: string, prefix: ReturnType<typeof tenantPrefixOf>): Promise<void> {

@@ -53,7 +53,7 @@ function workerEnvironment(address: string, runtimeStateDir: string, codecKeyFil
   const s3 = JSON.parse(readFileSync(kubernetes.s3.credentialsFile, 'utf8')) as S3Credentials;
   return {
     ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: `s3://${DEV_BUCKET}/flink-fleet`,
-    FLEET_S3_ENDPOINT: kubernetes.s3.endpoint, FLEET_S3_ACCESS_KEY_ID: s3.accessKeyId, FLEET_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    FLEET_S3_ENDPOINT: kubernetes.s3.endpoint, FLEET_S3_ACCESS_KEY_ID: s3.accessKeyId, FLEET_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, FLEET_S3_TENANT_ACCOUNTS: 'versity',
     FLEET_FLINK_IMAGE: kubernetes.flinkImage, FLEET_POD_PLACEMENT: JSON.stringify(ON_REAL_NODE),
   };
 }

@@ -6,7 +6,9 @@ import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { clusterName } from '../../activities/names';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
+import { STORAGE_SECRET } from '../../activities/runtime/kubernetes/manifests/storage';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import { tenantAccessKeyId } from '../../activities/storage/tenant-access-policy';
 import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
 import { flinkImage } from '../../scripts/install/images/flink-image';
@@ -49,7 +51,7 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
     bed = fleetTestBed('real-node', () => {
       runtime = new KubernetesRuntime({
         kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
-        defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root },
+        defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root, tenantAccounts: 'versity' },
         podPlacement: ON_REAL_NODE, pollIntervalMs: 500,
       });
       return runtime;
@@ -100,6 +102,9 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
       assert.deepEqual(pods.map((p: V1Pod) => p.spec?.nodeName), pods.map(() => k8s.node.name));
       assert.ok(pods.some((p) => p.metadata?.name === taskManager.id), `TaskManager ${taskManager.id} is not one of the pods`);
       await waitUntil('a checkpoint on S3', async () => (completedCheckpoints(status.jobId ?? '').length > 0 ? true : undefined), { timeoutMs: 120_000 });
+      // Written with the tenant's own key, which reaches nothing but the tenant's folder (test/storage/tenant-accounts.test.ts).
+      const { data } = await core.readNamespacedSecret({ name: STORAGE_SECRET, namespace });
+      assert.equal(Buffer.from(data?.AWS_ACCESS_KEY_ID ?? '', 'base64').toString(), tenantAccessKeyId(tenant));
       return { jobId: status.jobId, result: await bed.client.stopPipeline(tenant, 'orders', { savepoint: true, drain: false, wait: true }) };
     });
     assert.equal(first.result?.finalState, 'Stopped');

@@ -76,6 +76,9 @@ describe('per-tenant storage credentials on the S3 gateway', function () {
     assert.equal(listing.status, 200, listing.body);
     assert.match(listing.body, /<Key>state\/acme\/pipe\/chk-1\/_metadata<\/Key>/);
     for (const parent of ['/fleet/state', '/fleet/state/acme']) assert.equal(s3(gateway, acme, 'HEAD', parent).status, 404, parent);
+    // Its folder exists (a marker), so S3A, which lists its way up to a folder that exists, stops there.
+    const folder = s3(gateway, acme, 'GET', '/fleet?delimiter=%2F&list-type=2&max-keys=2&prefix=state%2Facme%2F');
+    assert.match(folder.body, /<Key>state\/acme\/<\/Key>/);
   });
 
   it('is idempotent: the same credentials again, and the other tenants\' and foreign statements kept', async () => {

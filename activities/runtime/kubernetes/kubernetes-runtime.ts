@@ -2,7 +2,9 @@ import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Deployment, V1Pod, V1
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlinkRequestError, FlinkUnreachable } from '../../flink/errors';
 import { FlinkRestClient, type FlinkTransport } from '../../flink/rest-client';
-import { clusterName, clusterStorageUri } from '../../names';
+import { clusterName, clusterStorageUri, tenantStoragePrefix } from '../../names';
+import type { S3Credentials } from '../../storage/s3-credentials';
+import { VersityTenantAccounts } from '../../storage/versity-accounts';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
   type FlinkRuntime, type SessionClusterSpec,
@@ -57,13 +59,25 @@ export class KubernetesRuntime implements FlinkRuntime {
   private readonly api: KubernetesObjects;
   private readonly plan: TenantPlan;
   private readonly prefix: string;
+  private readonly tenantAccounts?: VersityTenantAccounts;
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
     this.api = new KubernetesObjects(options.kubeConfig);
     this.plan = options.tenantPlan ?? DEFAULT_TENANT_PLAN;
     this.prefix = options.namespacePrefix ?? 'flink-fleet-';
+    const storage = options.objectStorage;
+    if (storage?.tenantAccounts === 'versity') {
+      if (!storage.endpoint || !storage.credentials) throw new Error('per-tenant storage accounts need the gateway\'s endpoint and admin credentials');
+      this.tenantAccounts = new VersityTenantAccounts(storage.endpoint, storage.credentials);
+    }
     // A `kubectl proxy` URL needs no credentials; the API server itself does.
     if (options.restAccess.mode === 'api-proxy' && options.restAccess.server.startsWith('https:')) this.flinkTransport = apiServerTransport(options.kubeConfig);
+  }
+
+  /** The tenant's own account when the fleet makes one per tenant, else the shared credentials, else none (the pods' identity). */
+  private async storageCredentials(tenant: string): Promise<S3Credentials | undefined> {
+    if (this.tenantAccounts) return this.tenantAccounts.ensure(tenant, tenantStoragePrefix(this.options.storageUri, tenant));
+    return this.options.objectStorage?.credentials;
   }
 
   namespaceOf(tenant: string): string {
@@ -77,7 +91,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     assertValid(namespace, [...tenantProblems(tenant, this.longestTenant), ...workerNamespace]);
     await this.api.apply(namespace, tenantNamespace(namespace, tenant));
     for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
-    const credentials = this.options.objectStorage?.credentials;
+    const credentials = await this.storageCredentials(tenant);
     if (credentials) await this.api.apply(namespace, storageSecret(namespace, tenant, credentials));
     await this.quotaCounted(namespace);
   }

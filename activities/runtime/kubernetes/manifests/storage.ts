@@ -10,8 +10,14 @@ import { tenantLabels } from './labels';
 export interface ObjectStorage {
   /** An S3-compatible endpoint that is not AWS's (a gateway, MinIO, Ceph): addressed path-style, since its buckets have no DNS names. */
   readonly endpoint?: string;
-  /** Given to every tenant's pods through a Secret in the tenant's namespace. */
+  /** Given to every tenant's pods through a Secret in the tenant's namespace (unless `tenantAccounts`). */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * `versity`: `credentials` are the gateway's root, which makes each tenant an account of its own
+   * that reaches only the tenant's folder; the tenant's pods get that account. The cloud equivalent
+   * is a role per tenant, bound to the tenant's service account by workload identity.
+   */
+  readonly tenantAccounts?: 'versity';
 }
 
 export const STORAGE_SECRET = 'flink-fleet-storage';
