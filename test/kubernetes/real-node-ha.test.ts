@@ -21,9 +21,9 @@ const SMALL = { jobManager: { cpu: 0.5, memoryMb: 1024 }, taskManager: { cpu: 0.
 
 /**
  * Pods die: a node drains, the kernel kills one for memory. On the real node, a JobManager pod
- * deleted at once is replaced by its Deployment and Flink's Kubernetes HA resumes the same job from
- * its latest checkpoint, with no redeploy by the workflow; a TaskManager pod deleted at once makes the
- * job restart from its latest checkpoint on the pod its Deployment brings up instead.
+ * deleted at once or evicted is replaced by its Deployment and Flink's Kubernetes HA resumes the same
+ * job from its latest checkpoint, with no redeploy by the workflow; a TaskManager pod deleted at once
+ * makes the job restart from its latest checkpoint on the pod its Deployment brings up instead.
  */
 describe('a running pipeline on the real node survives its pods being killed', function () {
   this.timeout(1_200_000);
@@ -52,7 +52,7 @@ describe('a running pipeline on the real node survives its pods being killed', f
     await s3?.stop();
   });
 
-  it('recovers the same job from its checkpoint after its JobManager pod is killed, restarts it after a TaskManager pod is killed, and still stops with a savepoint', async () => {
+  it('recovers the same job from its checkpoint after its JobManager pod is killed or evicted, restarts it after a TaskManager pod is killed, and still stops with a savepoint', async () => {
     const namespace = runtime.namespaceOf(tenant);
     const cluster = clusterName(tenant, 'orders');
     const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
@@ -86,21 +86,39 @@ describe('a running pipeline on the real node survives its pods being killed', f
         return job?.state === 'RUNNING' && restored && !restored.isSavepoint && restored.id >= after ? restored : undefined;
       }, { timeoutMs: 600_000, intervalMs: 2_000 });
 
-      // The JobManager pod, deleted at once: its Deployment starts another, and HA gives it the same job back.
-      const [jobManager] = await pods('jobmanager');
-      assert.ok(jobManager, 'no JobManager pod');
-      await kill(jobManager);
-      const afterJobManager = await recovered('the job to be recovered by a new JobManager', checkpointed.id);
-      const [newJobManager] = await pods('jobmanager');
-      assert.ok(newJobManager && newJobManager.metadata?.uid !== jobManager.metadata?.uid, 'the JobManager pod was not replaced');
-      assert.deepEqual((await rest.jobs()).map((j) => j.id), [jobId], 'the new JobManager runs the same job, and only it');
-      assert.deepEqual(await deploymentUids(), deployments, 'the workflow redeployed the cluster instead of letting HA recover it');
-      const afterKill = await bed.client.getPipeline(tenant, 'orders');
-      assert.deepEqual([afterKill.phase, afterKill.jobId, afterKill.restarts], ['Running', jobId, 0]);
+      /** A newer checkpoint than `id` completed: a restore after this must start from beyond `id`. */
+      const checkpointAfter = (id: number): Promise<true> => waitUntil(`a checkpoint after ${id}`,
+        async () => (((await rest.checkpoints(jobId)).latestCheckpoint?.id ?? 0) > id ? true : undefined), { timeoutMs: 180_000, intervalMs: 1_000 });
+
+      /** Its Deployment brings a new JobManager pod, HA gives it the same job back, and the workflow never redeployed. */
+      const jobManagerReplaced = async (how: string, remove: (pod: V1Pod) => Promise<void>, after: number): Promise<RestoredCheckpoint> => {
+        const [jobManager] = await pods('jobmanager');
+        assert.ok(jobManager, 'no JobManager pod');
+        await remove(jobManager);
+        const restored = await recovered(`the job to be recovered by a new JobManager after it was ${how}`, after);
+        const [replacement] = await pods('jobmanager');
+        assert.ok(replacement && replacement.metadata?.uid !== jobManager.metadata?.uid, `the JobManager pod ${how} was not replaced`);
+        // Its readiness probe asks Flink's REST for the job: the pod is Ready once HA gave the job back.
+        await waitUntil(`the new JobManager pod to be Ready`, async () => ((await core.readNamespacedPod({ name: replacement.metadata?.name ?? '', namespace }))
+          .status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined), { timeoutMs: 120_000, intervalMs: 1_000 });
+        assert.deepEqual((await rest.jobs()).map((j) => j.id), [jobId], 'the new JobManager runs the same job, and only it');
+        assert.deepEqual(await deploymentUids(), deployments, 'the workflow redeployed the cluster instead of letting HA recover it');
+        const status = await bed.client.getPipeline(tenant, 'orders');
+        assert.deepEqual([status.phase, status.jobId, status.restarts], ['Running', jobId, 0]);
+        return restored;
+      };
+
+      // Deleted at once, as `kubectl delete pod --grace-period=0 --force` does.
+      const afterKill = await jobManagerReplaced('deleted at once', kill, checkpointed.id);
+      // Evicted, as a node drain does: the JobManager gets its SIGTERM and grace period, and its old pod lingers while the new one starts.
+      await checkpointAfter(afterKill.id);
+      const afterJobManager = await jobManagerReplaced('evicted', async (pod) => {
+        const name = pod.metadata?.name ?? '';
+        await core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
+      }, afterKill.id + 1);
 
       // A TaskManager pod, deleted at once: the job restarts from a newer checkpoint on its replacement.
-      await waitUntil('a checkpoint of the recovered job', async () => ((await rest.checkpoints(jobId)).latestCheckpoint?.id ?? 0) > afterJobManager.id ? true : undefined,
-        { timeoutMs: 180_000, intervalMs: 1_000 });
+      await checkpointAfter(afterJobManager.id);
       const [taskManager] = await pods('taskmanager');
       assert.ok(taskManager, 'no TaskManager pod');
       await kill(taskManager);
