@@ -4,7 +4,6 @@ import { FlinkRestClient } from '../../activities/flink/rest-client';
 import type { RestoredCheckpoint } from '../../activities/flink/rest-types';
 import { clusterName } from '../../activities/names';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
-import { flinkHaConfigMapSelector } from '../../activities/runtime/kubernetes/manifests/ha';
 import { CLUSTER, COMPONENT } from '../../activities/runtime/kubernetes/manifests/labels';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
@@ -134,7 +133,8 @@ describe('a running pipeline on the real node survives its pods being killed', f
     assert.equal(result?.finalState, 'Stopped');
     assert.match(result?.savepointPath ?? '', new RegExp(`^s3://fleet/state/${tenant}/.*/savepoints/savepoint-`));
     await k8s.assertNoManagedObjectsLeft([namespace], { selector: `${CLUSTER}=${cluster}`, graceMs: 120_000 });
-    assert.deepEqual((await core.listNamespacedConfigMap({ namespace, labelSelector: flinkHaConfigMapSelector(cluster) })).items.map((c) => c.metadata?.name), []);
+    // Flink's own HA ConfigMaps, by the one label every version of them carries.
+    assert.deepEqual((await core.listNamespacedConfigMap({ namespace, labelSelector: `app=${cluster}` })).items.map((c) => c.metadata?.name), []);
     assert.deepEqual((await core.listNamespacedPod({ namespace, labelSelector: `${CLUSTER}=${cluster}` })).items.map((p) => p.metadata?.name), []);
   });
 });
