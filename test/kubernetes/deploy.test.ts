@@ -189,6 +189,10 @@ describe('the worker manifests in deploy/', () => {
       }
       await core.createNamespacedConfigMap({ namespace, body: { metadata: highAvailability } });
       await worker.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: highAvailability.name, namespace } });
+      // Flink 2.3's own, as it labelled it on the real node: no configmap-type.
+      const flink23 = { name: 'orders-cluster-config-map', labels: { app: 'orders', type: 'flink-native-kubernetes' } };
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: flink23 } });
+      await worker.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: flink23.name, namespace } });
     } finally {
       await bed.cleanUp();
     }

@@ -169,6 +169,16 @@ describe('kubernetes manifest builders', () => {
     assert.deepEqual(jobManager?.volumeMounts?.find((m) => m.name === 'sql-script'), { name: 'sql-script', mountPath: '/opt/flink/fleet-sql', readOnly: true });
   });
 
+  it('makes an application JobManager ready only once its REST API lists the job, and a session JobManager once its REST API answers', () => {
+    for (const spec of [sqlPipeline('acme', 'orders'), jarConnection('globex', long)]) {
+      const jobManager = containers(application(spec).objects).find((c) => c.name === 'jobmanager');
+      assert.deepEqual(jobManager?.readinessProbe?.httpGet, { path: `/jobs/${spec.jobId}`, port: 8081 });
+      assert.deepEqual(jobManager?.livenessProbe?.tcpSocket, { port: 8081 }, 'liveness stays a TCP check: a JobManager without its job yet is not dead');
+    }
+    const sessionJobManager = containers(session().objects).find((c) => c.name === 'jobmanager');
+    assert.deepEqual(sessionJobManager?.readinessProbe?.httpGet, { path: '/config', port: 8081 });
+  });
+
   it('points every Flink container at the mounted config through FLINK_CONF_DIR', () => {
     for (const { objects } of builds.map((build) => build())) {
       for (const container of containers(objects)) {

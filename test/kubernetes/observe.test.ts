@@ -43,6 +43,31 @@ describe('observing a cluster from its objects', () => {
     assert.match(observed.reason ?? '', /the jobmanager pod jm is CrashLoopBackOff: back-off 40s/);
   });
 
+  it('is running while a deleted or evicted JobManager pod is being replaced by its Deployment, and shows it dead', () => {
+    const deleting: V1Pod = { ...pod('jm-old', 'jobmanager'), metadata: { ...pod('jm-old', 'jobmanager').metadata, deletionTimestamp: new Date() } };
+    const evicted = pod('jm-evicted', 'jobmanager', { phase: 'Failed', reason: 'Evicted' });
+    const tm = pod('tm', 'taskmanager');
+    for (const pods of [[deleting, tm], [deleting, pod('jm-new', 'jobmanager', { phase: 'Pending' }), tm], [evicted, tm]]) {
+      const observed = observe({ ...application, pods });
+      assert.equal(observed.health, 'running', pods.map((p) => p.metadata?.name).join(', '));
+      assert.equal(observed.processes.find((p) => p.role === 'jobmanager')?.alive, false);
+    }
+  });
+
+  it('has failed when its JobManager\'s replacement crash-loops while the old pod is still being deleted', () => {
+    const deleting: V1Pod = { ...pod('jm-old', 'jobmanager'), metadata: { ...pod('jm-old', 'jobmanager').metadata, deletionTimestamp: new Date() } };
+    const observed = observe({ ...application, pods: [deleting, pod('jm-new', 'jobmanager', crashLooping), pod('tm', 'taskmanager')] });
+    assert.equal(observed.health, 'failed');
+    assert.match(observed.reason ?? '', /the jobmanager pod jm-new is CrashLoopBackOff/);
+  });
+
+  it('has failed when its JobManager Deployment is being deleted', () => {
+    const leaving: V1Deployment = { metadata: { ...deployment('jobmanager').metadata, deletionTimestamp: new Date() } };
+    const observed = observe({ root: root('application'), deployments: [leaving, deployment('taskmanager')], pods: [pod('tm', 'taskmanager')] });
+    assert.equal(observed.health, 'failed');
+    assert.equal(observed.reason, 'the jobmanager Deployment is being deleted');
+  });
+
   it('has failed when a session cluster lost its gateway Deployment', () => {
     const observed = observe({ root: root('session'), deployments: [deployment('jobmanager')], pods: [pod('jm', 'jobmanager')] });
     assert.equal(observed.health, 'failed');

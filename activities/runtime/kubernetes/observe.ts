@@ -30,12 +30,23 @@ function deathOf(pod: V1Pod): string {
   return waiting ? `is ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` : `is ${pod.status?.phase ?? 'in an unknown phase'}`;
 }
 
+/**
+ * A pod being deleted or evicted is no longer counted by its ReplicaSet, which creates the replacement
+ * at once: until it exists, the cluster is waiting for it, not failed (with Kubernetes HA the new
+ * JobManager resumes the job by itself).
+ */
+function replaced(pod: V1Pod): boolean {
+  return Boolean(pod.metadata?.deletionTimestamp) || pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded';
+}
+
 /** The JobManager and the gateway cannot be replaced by Flink itself: without one alive the cluster has failed. */
 function coreFailure(kind: string, objects: ClusterObjects): string | undefined {
   const core: Component[] = kind === 'session' ? ['jobmanager', 'gateway'] : ['jobmanager'];
   for (const component of core) {
-    if (!objects.deployments.some((d) => d.metadata?.labels?.[COMPONENT] === component)) return `the ${component} Deployment is missing`;
-    const pods = objects.pods.filter((p) => role(p) === component);
+    const deployment = objects.deployments.find((d) => d.metadata?.labels?.[COMPONENT] === component);
+    if (!deployment) return `the ${component} Deployment is missing`;
+    if (deployment.metadata?.deletionTimestamp) return `the ${component} Deployment is being deleted`;
+    const pods = objects.pods.filter((p) => role(p) === component && !replaced(p));
     if (pods.length > 0 && !pods.some(isAlive)) return `the ${component} pod ${pods[0]?.metadata?.name} ${deathOf(pods[0] as V1Pod)}`;
   }
   return undefined;

@@ -3,8 +3,10 @@ import { StartFailure, type StartFailureType } from './errors';
 
 /**
  * Why a cluster is not ready yet, read from what Kubernetes reports: Deployment conditions, pod and
- * container status, and Events. Pure, so every verdict is unit-tested without a cluster. kwok runs
- * no Flink, so readiness is the Deployments' availability, never a Flink REST answer.
+ * container status, and Events. Pure, so every verdict is unit-tested without a cluster. Readiness is
+ * the Deployments' availability, which the pods' readiness probes make Flink's own answer: a
+ * JobManager's REST lists its job (an application cluster) or answers (a session cluster), a
+ * gateway answers. kwok marks pods ready without probing them.
  */
 export interface ClusterState {
   readonly deployments: readonly V1Deployment[];

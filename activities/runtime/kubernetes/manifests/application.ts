@@ -60,12 +60,21 @@ function jobManagerVolumes(id: ClusterIdentity, spec: ApplicationClusterSpec): V
   return [configVolume(id), ...script, { name: ARTIFACTS_VOLUME, emptyDir: {} }];
 }
 
+/**
+ * Ready means Flink's REST lists the cluster's job (any state: a failed start is listed too, and its
+ * failure is the workflow's to read), not only that the REST port answers: the Deployment is
+ * available, and the Service routes to the pod, once the job is submitted or recovered through HA.
+ */
+export function jobManagerReadinessPath(spec: ApplicationClusterSpec): string {
+  return `/jobs/${spec.jobId}`;
+}
+
 function jobManagerContainer(spec: ApplicationClusterSpec, placement: ClusterPlacement): V1Container {
   const script = { name: SQL_SCRIPT_VOLUME, mountPath: SQL_SCRIPT_DIR, readOnly: true };
   const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [script] : [])];
   return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec), volumeMounts: mounts },
     withResources(spec.jobManager, 'jobmanager'), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withStorageCredentials(placement.objectStorage), withConfigMount,
-    withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, '/config'));
+    withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, jobManagerReadinessPath(spec)));
 }
 
 /** Recreate, not RollingUpdate: two JobManagers of one job at once would both try to run it. */

@@ -33,7 +33,11 @@ export function haRoleBinding(id: ClusterIdentity): V1RoleBinding {
   };
 }
 
-/** Flink labels the HA ConfigMaps it creates itself; they carry no owner, so cleanup selects them by this. */
+/**
+ * Flink labels the HA ConfigMaps it creates itself; they carry no owner, so cleanup selects them by
+ * this. Flink 2.3's `<cluster id>-cluster-config-map` carries only `app` and `type` (seen on the real
+ * node), not the `configmap-type=high-availability` of older versions, which this selects as well.
+ */
 export function flinkHaConfigMapSelector(cluster: string): string {
-  return `app=${cluster},configmap-type=high-availability`;
+  return `app=${cluster},type=flink-native-kubernetes`;
 }
