@@ -103,11 +103,10 @@ export function createPoolActivities(runtime: FlinkRuntime) {
       const client = new FlinkRestClient(observed.endpoints.restUrl, { transport: runtime.flinkTransport });
       try {
         const alive = observed.processes.filter((p) => p.role === 'taskmanager' && p.alive).map((p) => p.name);
-        const registered = (await client.taskManagers()).map((t) => t.id);
         const goneClaims: string[] = [];
         for (const claim of input.claims) if (!(await isRunning(claim.previewWorkflowId))) goneClaims.push(claim.claimId);
         const orphaned = await orphanedTaskManagers(client);
-        return { sessionCluster: observed.health, ...poolObservation({ known: input.known, ready: input.ready, alive, registered, orphaned, goneClaims }) };
+        return { sessionCluster: observed.health, ...poolObservation({ known: input.known, ready: input.ready, alive, orphaned, goneClaims }) };
       } catch (error) {
         throw classifyFlinkError(error);
       }

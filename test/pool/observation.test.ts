@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { poolObservation } from '../../activities/pool/observation';
 
-const none = { known: [], ready: [], alive: [], registered: [], orphaned: [], goneClaims: [] };
+const none = { known: [], ready: [], alive: [], orphaned: [], goneClaims: [] };
 
 describe('what one look at the session cluster tells the pool', () => {
-  it('calls a live TaskManager outside the books unknown, whether or not it registered yet', () => {
-    const seen = poolObservation({ ...none, known: ['a'], ready: ['a'], alive: ['a', 'x', 'y'], registered: ['a', 'x'] });
+  it('calls a live TaskManager outside the books unknown', () => {
+    const seen = poolObservation({ ...none, known: ['a'], ready: ['a'], alive: ['a', 'x', 'y'] });
     assert.deepEqual(seen.unknown, ['x', 'y']);
   });
 
-  it('does not bring back a TaskManager it killed that the JobManager still lists until its heartbeat times out', () => {
-    const seen = poolObservation({ ...none, known: ['b'], ready: ['b'], alive: ['b'], registered: ['b', 'killed'] });
+  it('does not bring back a TaskManager it killed and forgot: its process is gone, whatever the JobManager still lists', () => {
+    const seen = poolObservation({ ...none, known: ['b'], ready: ['b'], alive: ['b'] });
     assert.deepEqual(seen.unknown, []);
   });
 
