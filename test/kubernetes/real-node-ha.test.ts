@@ -3,17 +3,13 @@ import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import type { RestoredCheckpoint } from '../../activities/flink/rest-types';
 import { clusterName } from '../../activities/names';
-import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER, COMPONENT } from '../../activities/runtime/kubernetes/manifests/labels';
 import { waitUntil } from '../../activities/runtime/local/wait';
-import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
-import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
-import { flinkImage } from '../../scripts/install/images/flink-image';
-import { toolchain } from '../../scripts/toolchain';
+import type { KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
+import type { S3Gateway } from '../../client/dev/s3-gateway';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { kubernetesTestBedWithImage } from '../harness/global';
-import { trackProcess } from '../harness/processes';
-import { newStateDir } from '../harness/state';
+import { realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
 import { sqlPipeline } from '../pipeline/fixtures';
 
 const SMALL = { jobManager: { cpu: 0.5, memoryMb: 1024 }, taskManager: { cpu: 0.5, memoryMb: 1024 } };
@@ -33,15 +29,9 @@ describe('a running pipeline on the real node survives its pods being killed', f
   const tenant = `ha${Date.now().toString(36)}`;
 
   before(async () => {
-    k8s = await kubernetesTestBedWithImage(flinkImage(toolchain()));
-    s3 = await startS3Gateway({ dataDir: newStateDir('s3'), host: k8s.node.address, buckets: ['fleet'] });
-    trackProcess(s3.pid, 'S3 gateway', 'file');
+    ({ k8s, s3 } = await startRealNodeFlink());
     bed = fleetTestBed('real-node-ha', () => {
-      runtime = new KubernetesRuntime({
-        kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
-        defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root },
-        podPlacement: ON_REAL_NODE, pollIntervalMs: 500,
-      });
+      runtime = realNodeRuntime({ k8s, s3 });
       return runtime;
     });
   });

@@ -4,20 +4,16 @@ import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { clusterName } from '../../activities/names';
-import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
 import { STORAGE_SECRET } from '../../activities/runtime/kubernetes/manifests/storage';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { tenantAccessKeyId } from '../../activities/storage/tenant-access-policy';
-import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
-import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
-import { flinkImage } from '../../scripts/install/images/flink-image';
-import { toolchain } from '../../scripts/toolchain';
+import type { KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
+import type { S3Gateway } from '../../client/dev/s3-gateway';
 import type { PipelineStatus } from '../../workflows/pipeline/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { kubernetesTestBedWithImage } from '../harness/global';
-import { trackProcess } from '../harness/processes';
-import { newStateDir } from '../harness/state';
+import { realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
 import { sqlPipeline } from '../pipeline/fixtures';
 
 /** Two cores in all: half a core each leaves room for a second cluster and the control plane. */
@@ -37,10 +33,7 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
   const tenant = `rn${Date.now().toString(36)}`;
 
   before(async () => {
-    k8s = await kubernetesTestBedWithImage(flinkImage(toolchain()));
-    // On the node's address, so pods reach it through the bridge as they would a cloud endpoint.
-    s3 = await startS3Gateway({ dataDir: newStateDir('s3'), host: k8s.node.address, buckets: ['fleet'] });
-    trackProcess(s3.pid, 'S3 gateway', 'file');
+    ({ k8s, s3 } = await startRealNodeFlink());
   });
 
   after(async () => {
@@ -49,11 +42,7 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
 
   beforeEach(() => {
     bed = fleetTestBed('real-node', () => {
-      runtime = new KubernetesRuntime({
-        kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
-        defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root, tenantAccounts: 'versity' },
-        podPlacement: ON_REAL_NODE, pollIntervalMs: 500,
-      });
+      runtime = realNodeRuntime({ k8s, s3 }, { tenantAccounts: 'versity' });
       return runtime;
     });
   });

@@ -4,18 +4,14 @@ import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
 import { clusterName } from '../../activities/names';
-import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
 import { waitUntil } from '../../activities/runtime/local/wait';
-import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
-import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
-import { flinkImage } from '../../scripts/install/images/flink-image';
-import { toolchain } from '../../scripts/toolchain';
+import type { KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
+import type { S3Gateway } from '../../client/dev/s3-gateway';
 import { FLEET_TENANT, sessionClusterRef } from '../../workflows/pool/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { kubernetesTestBedWithImage } from '../harness/global';
-import { trackProcess } from '../harness/processes';
-import { newStateDir } from '../harness/state';
+import { realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
 import { poolFixture } from '../preview/pool-fixture';
 
 const NUMBERS = "CREATE TEMPORARY TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '1000000')";
@@ -37,15 +33,9 @@ describe('preview and the idle pool on the real node: session cluster and TaskMa
   const pool = `rnpool-${randomUUID().slice(0, 6)}`;
 
   before(async () => {
-    k8s = await kubernetesTestBedWithImage(flinkImage(toolchain()));
-    s3 = await startS3Gateway({ dataDir: newStateDir('s3'), host: k8s.node.address, buckets: ['fleet'] });
-    trackProcess(s3.pid, 'S3 gateway', 'file');
+    ({ k8s, s3 } = await startRealNodeFlink());
     bed = fleetTestBed('real-node-pool', () => {
-      runtime = new KubernetesRuntime({
-        kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
-        defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root },
-        podPlacement: ON_REAL_NODE, pollIntervalMs: 500,
-      });
+      runtime = realNodeRuntime({ k8s, s3 });
       return runtime;
     });
   });

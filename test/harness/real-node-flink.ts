@@ -1,0 +1,35 @@
+import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
+import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
+import { flinkImage } from '../../scripts/install/images/flink-image';
+import { toolchain } from '../../scripts/toolchain';
+import { kubernetesTestBedWithImage } from './global';
+import { trackProcess } from './processes';
+import { newStateDir } from './state';
+
+/** The run's Kubernetes with the real node and the fleet's Flink image on it, plus an S3 gateway of the test's own. */
+export interface RealNodeFlink {
+  readonly k8s: KubernetesWithRealNode;
+  /** On the node's address, so pods reach it through the bridge as they would a cloud endpoint. */
+  readonly s3: S3Gateway;
+}
+
+export async function startRealNodeFlink(): Promise<RealNodeFlink> {
+  const k8s = await kubernetesTestBedWithImage(flinkImage(toolchain()));
+  const s3 = await startS3Gateway({ dataDir: newStateDir('s3'), host: k8s.node.address, buckets: ['fleet'] });
+  trackProcess(s3.pid, 'S3 gateway', 'file');
+  return { k8s, s3 };
+}
+
+/**
+ * The runtime as a worker outside the cluster runs it: Flink's REST through the API server's proxy,
+ * pods of the fleet's image placed on the real node, state on the gateway. `tenantAccounts` gives
+ * each tenant's pods an account of their own instead of the gateway's root.
+ */
+export function realNodeRuntime({ k8s, s3 }: RealNodeFlink, options: { tenantAccounts?: 'versity' } = {}): KubernetesRuntime {
+  return new KubernetesRuntime({
+    kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
+    defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root, ...options },
+    podPlacement: ON_REAL_NODE, pollIntervalMs: 500,
+  });
+}
