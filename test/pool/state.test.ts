@@ -63,6 +63,16 @@ describe('the idle pool\'s books', () => {
     assert.deepEqual([state.doomed, state.killed], [[], 2]);
   });
 
+  it('counts a used TaskManager once when a reconcile found it dead before the preview\'s release came', () => {
+    const state = poolWith(['a', 'b']);
+    requestClaim(state, claim('c1'), 0);
+    // The preview killed a itself; the pool looked before its release signal arrived.
+    reconcile(state, { ...quiet, checked: ['a', 'b'], alive: ['b'] });
+    markKilled(state, ['a']);
+    release(state, 'c1', ['a']);
+    assert.deepEqual([state.ready, state.doomed, state.killed], [['b'], [], 1]);
+  });
+
   it('gives the capacity back when a preview ends without its job running anywhere', () => {
     const state = poolWith(['a']);
     requestClaim(state, claim('c1'), 0);

@@ -100,10 +100,15 @@ export function retire(state: PoolState, ids: readonly string[]): void {
   state.doomed.push(...fresh);
 }
 
-/** The preview ended: its claim goes and the TaskManagers its job ran on are doomed, known or not. */
+/**
+ * The preview ended: its claim goes and the TaskManagers its job ran on are doomed, if still in the
+ * books. The preview kills them itself before it tells the pool, so a reconcile in between may have
+ * found one dead and had it killed and counted already: dooming it again counted it twice. One the
+ * books do not hold but that still lives is found by the next reconcile as unknown.
+ */
 export function release(state: PoolState, claimId: string, usedTaskManagers: readonly string[]): void {
   abandonClaim(state, claimId);
-  retire(state, usedTaskManagers);
+  retire(state, usedTaskManagers.filter((id) => state.ready.includes(id) || state.starting.includes(id)));
 }
 
 /** How many TaskManagers to start now: enough for the target idle, every granted and every waiting claim. */
