@@ -38,7 +38,12 @@ describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink t
       await waitUntil('the pipeline to run', async () => ((await bed.client.getPipeline(tenant, 'orders')).phase === 'Running' ? true : undefined), { timeoutMs: 150_000, intervalMs: 500 });
       const deployments = (await apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED })).items;
       assert.deepEqual(deployments.map((d) => d.metadata?.labels?.['flink-fleet/component']).sort(), ['jobmanager', 'taskmanager']);
-      assert.ok(deployments.every((d) => d.metadata?.labels?.['flink-fleet/tenant'] === tenant && d.status?.readyReplicas === 1));
+      assert.ok(deployments.every((d) => d.metadata?.labels?.['flink-fleet/tenant'] === tenant));
+      // Running is Flink's job state (here through the seam); the Deployment controller writes readiness on its own schedule.
+      await waitUntil('both Deployments to be ready', async () => {
+        const now = (await apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED })).items;
+        return now.length === 2 && now.every((d) => d.status?.readyReplicas === 1) ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 250 });
       const services = (await core.listNamespacedService({ namespace, labelSelector: MANAGED })).items;
       assert.equal(services.length, 1);
       const namespaceObject = await core.readNamespace({ name: namespace });
