@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { requireCodecKeys, type CodecKeyRing } from '../client/codec/keys';
+import { DEFAULT_JANITOR_GRACE_SECONDS } from '../client/janitor-schedule';
 import { parseTemporalConnectionSecurity, type TemporalConnectionSecurity } from '../client/temporal-connection';
 import { toolchain } from '../scripts/toolchain';
 
@@ -44,6 +45,7 @@ const configSchema = z.object({
     }
   }).pipe(podPlacement).optional(),
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
+  FLEET_JANITOR_GRACE_SECONDS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(DEFAULT_JANITOR_GRACE_SECONDS),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
   // The SQL inspector's compiled classes and Flink's full Table planner jar; the installer's cache when

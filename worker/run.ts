@@ -35,7 +35,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: fleetDataConverter(config.codecKeys) });
   try {
     await checkSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE);
-    await ensureJanitorSchedule(client, config.FLEET_TASK_QUEUE);
+    await ensureJanitorSchedule(client, config.FLEET_TASK_QUEUE, config.FLEET_JANITOR_GRACE_SECONDS);
   } catch (error) {
     await clientConnection.close();
     throw error;

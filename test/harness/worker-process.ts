@@ -58,11 +58,11 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
 }
 
 /** Worker processes for one test bed, each logging to a file of its own in the bed's folder. */
-export function workerProcesses(bed: { taskQueue: string; stateDir: string }): { start(): WorkerProcess; stopAll(): Promise<void> } {
+export function workerProcesses(bed: { taskQueue: string; stateDir: string }): { start(env?: NodeJS.ProcessEnv): WorkerProcess; stopAll(): Promise<void> } {
   const started: WorkerProcess[] = [];
   return {
-    start() {
-      const worker = startWorkerProcess({ taskQueue: bed.taskQueue, stateDir: bed.stateDir, logFile: join(bed.stateDir, `worker-${started.length}.log`) });
+    start(env) {
+      const worker = startWorkerProcess({ taskQueue: bed.taskQueue, stateDir: bed.stateDir, env, logFile: join(bed.stateDir, `worker-${started.length}.log`) });
       started.push(worker);
       return worker;
     },

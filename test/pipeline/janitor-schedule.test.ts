@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ScheduleNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { clusterName } from '../../activities/names';
 import { waitUntil } from '../../activities/runtime/local/wait';
-import { ensureJanitorSchedule } from '../../client/janitor-schedule';
+import { DEFAULT_JANITOR_GRACE_SECONDS, ensureJanitorSchedule } from '../../client/janitor-schedule';
 import { janitorScheduleId, type OrphanCluster } from '../../workflows/janitor/types';
 import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
@@ -10,8 +10,8 @@ import { temporalTestBed } from '../harness/global';
 import { workerProcesses } from '../harness/worker-process';
 import { sqlPipeline } from './fixtures';
 
-/** What the worker's schedule passes the janitor (client/janitor-schedule.ts): younger clusters are spared. */
-const GRACE_MS = 120_000;
+/** The grace period the worker of the deletion test gives its schedule: younger clusters are spared. */
+const GRACE_MS = 10_000;
 
 async function running(bed: FleetTestBed, name: string): Promise<void> {
   await waitUntil(`acme/${name} to run`, async () => ((await bed.client.getPipeline('acme', name)).phase === 'Running' ? true : undefined),
@@ -41,15 +41,21 @@ describe('the janitor, run by the schedule its worker creates', () => {
     await bed.cleanUp();
   });
 
-  it('is created once per task queue at worker start, and a second creation for the same queue changes nothing', async () => {
+  it('is created once per task queue at worker start; a second creation changes nothing but another grace period', async () => {
     workers.start();
     const created = await waitUntil('the janitor schedule', () => schedule().describe().catch(() => undefined), { timeoutMs: 60_000, intervalMs: 500 });
     assert.equal(created.action.type, 'startWorkflow');
     assert.equal(created.action.workflowType, 'collectOrphanClusters');
     assert.equal(created.action.taskQueue, bed.taskQueue);
-    assert.deepEqual(created.action.args, [{ graceSeconds: GRACE_MS / 1_000 }]);
+    assert.deepEqual(created.action.args, [{ graceSeconds: DEFAULT_JANITOR_GRACE_SECONDS }]);
     await ensureJanitorSchedule(temporalTestBed().env.client, bed.taskQueue);
-    assert.equal((await schedule().describe()).info.createdAt.getTime(), created.info.createdAt.getTime());
+    const again = await schedule().describe();
+    assert.equal(again.info.createdAt.getTime(), created.info.createdAt.getTime());
+    assert.equal(again.info.lastUpdatedAt?.getTime(), created.info.lastUpdatedAt?.getTime());
+    await ensureJanitorSchedule(temporalTestBed().env.client, bed.taskQueue, 30);
+    const updated = await schedule().describe();
+    assert.equal(updated.info.createdAt.getTime(), created.info.createdAt.getTime());
+    assert.deepEqual(updated.action.type === 'startWorkflow' ? updated.action.args : undefined, [{ graceSeconds: 30 }]);
     // Another fleet in the same namespace gets a janitor of its own.
     await ensureJanitorSchedule(temporalTestBed().env.client, `${bed.taskQueue}-other`);
     const other = await schedule(`${bed.taskQueue}-other`).describe();
@@ -60,7 +66,7 @@ describe('the janitor, run by the schedule its worker creates', () => {
   it('deletes, when triggered, the cluster of a terminated pipeline and spares a running pipeline\'s', async function () {
     this.timeout(480_000);
     const { env } = temporalTestBed();
-    workers.start();
+    workers.start({ FLEET_JANITOR_GRACE_SECONDS: String(GRACE_MS / 1_000) });
     await waitUntil('the janitor schedule', () => schedule().describe().catch(() => undefined), { timeoutMs: 60_000, intervalMs: 500 });
     await bed.client.startPipeline(sqlPipeline('acme', 'orphan'));
     await bed.client.startPipeline(sqlPipeline('acme', 'kept'));
