@@ -76,10 +76,10 @@ interface Ports { etcdClient: number; etcdPeer: number; apiserver: number; contr
 
 interface Layout { dataDir: string; logs: string; certs: string; serviceAccountKey: string; tokenFile: string; kubeconfig: string }
 
-/** Kernel-chosen free ports, distinct from each other: a taken port is never tried. */
+/** Free ports, distinct from each other. */
 async function pickPorts(): Promise<Ports> {
   const ports = new Set<number>();
-  while (ports.size < 5) ports.add(await freePort());
+  while (ports.size < 5) await freePort({ taken: ports });
   const [etcdClient = 0, etcdPeer = 0, apiserver = 0, controllerManager = 0, scheduler = 0] = [...ports];
   return { etcdClient, etcdPeer, apiserver, controllerManager, scheduler };
 }

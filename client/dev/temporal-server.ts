@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -35,34 +34,10 @@ export interface TemporalServer {
 const DATABASES = { persistence: 'temporal', visibility: 'temporal_visibility' } as const;
 const READY_TIMEOUT_MS = 180_000;
 
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * A free port at or below MAX_MEMBERSHIP_PORT. The kernel's free ports (freePort()) are ephemeral
- * ones, above 32767 on Linux, so they are tried at random below the ephemeral range instead.
- */
-async function freeMembershipPort(taken: Set<number>): Promise<number> {
-  const lowest = 20_000;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = lowest + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - lowest + 1));
-    if (!taken.has(port) && await bindable(port)) {
-      taken.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free port between ${lowest} and ${MAX_MEMBERSHIP_PORT} for Temporal's membership`);
-}
-
 async function servicePorts(): Promise<Record<TemporalService, ServicePorts>> {
   const entries: [TemporalService, ServicePorts][] = [];
   const taken = new Set<number>();
-  for (const service of TEMPORAL_SERVICES) entries.push([service, { grpc: await freePort(), membership: await freeMembershipPort(taken) }]);
+  for (const service of TEMPORAL_SERVICES) entries.push([service, { grpc: await freePort({ taken }), membership: await freePort({ max: MAX_MEMBERSHIP_PORT, taken }) }]);
   return Object.fromEntries(entries) as Record<TemporalService, ServicePorts>;
 }
 

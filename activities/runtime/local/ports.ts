@@ -1,18 +1,49 @@
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+const LOWEST = 10_000;
+/** Below Kubernetes' NodePort range (30000-32767), which kube-proxy on a test node routes on every local address. */
+const HIGHEST = 29_999;
+const ATTEMPTS = 200;
+
 /**
- * Asks the kernel for a free loopback port. Another process could take it before Flink binds it;
- * on one machine with our own allocations that window has not mattered, and a bind failure shows
- * up as a readiness timeout with the log attached.
+ * The kernel's ephemeral range (32768-60999 by default): every outgoing connection takes its local
+ * port from it. A port asked of the kernel (listen on 0) and released for a component to bind was
+ * taken under load by one of those connections before the component bound it, and it failed with
+ * "address already in use". Below that range only another listener can take a port.
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function ephemeralLow(): number {
+  try {
+    const low = Number.parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0] ?? '', 10);
+    return Number.isInteger(low) ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+export function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free loopback port for a process we are about to start, drawn at random below the ephemeral and
+ * NodePort ranges, and at most `max`. Random, so that two starts at once rarely draw the same one;
+ * a port in `taken` (handed out, not yet bound) is never drawn.
+ */
+export async function freePort(options: { max?: number; taken?: Set<number> } = {}): Promise<number> {
+  const highest = Math.min(ephemeralLow() - 1, HIGHEST, options.max ?? HIGHEST);
+  if (highest - LOWEST < 1_000) throw new Error(`fewer than 1000 ports between ${LOWEST} and ${highest}, below the kernel's ephemeral range`);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const port = randomInt(LOWEST, highest + 1);
+    if (!options.taken?.has(port) && await bindable(port)) {
+      options.taken?.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${LOWEST} and ${highest} after ${ATTEMPTS} tries`);
 }
