@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { claimUpdate, type ClaimGrant } from '../../workflows/pool/api';
+import { claimUpdate, releaseSignal, type ClaimGrant } from '../../workflows/pool/api';
 import type { ClaimInput, PreviewQueryInput, PreviewQueryOutcome, StopPreviewInput } from '../../workflows/preview/activity-types';
 import { classifyFlinkError } from '../flink/errors';
 import { withHeartbeat } from '../heartbeat';
@@ -11,6 +11,15 @@ import { SqlGatewayClient } from '../flink/sql-gateway-client';
 import type { ClusterRef, FlinkRuntime } from '../runtime/types';
 import { taskManagersOfJob } from './job-location';
 import { runPreviewQuery, type PreviewEndpoints } from './query';
+
+/** The pool's `release` signal; a pool that is gone has nothing to release. */
+async function releaseToPool(input: StopPreviewInput, taskManagerIds: string[]): Promise<void> {
+  try {
+    await Context.current().client.workflow.getHandle(input.poolWorkflowId).signal(releaseSignal, { claimId: input.claimId, taskManagerIds });
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+}
 
 /** The activities of preview over one runtime. */
 export function createPreviewActivities(runtime: FlinkRuntime) {
@@ -45,15 +54,18 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
     },
 
     /**
-     * Finds every job of the preview, asks where they ran, then cancels them and closes the sessions.
-     * Returns the TaskManagers, already killed; the pool replaces them.
+     * Finds every job of the preview and where they ran, releases those TaskManagers to the pool, kills
+     * them, then cancels the jobs and closes the sessions. Returns the TaskManagers, already killed.
      */
     async stopPreview(input: StopPreviewInput): Promise<string[]> {
       const { rest, gateway } = await endpoints(input);
       try {
         const jobs = previewJobs(await rest.jobs(), input);
-        const taskManagers = new Set<string>();
+        const taskManagers = new Set<string>(input.taskManagerIds);
         for (const job of jobs) for (const id of await taskManagersOfJob(rest, job.id)) taskManagers.add(id);
+        // Released before they die: a pool that found them dead while the claim still held its capacity
+        // started a TaskManager too many for it, and killed and counted it as surplus later.
+        await releaseToPool(input, [...taskManagers]);
         // Killed before the jobs are cancelled: a cancel frees the slot, and Flink would give it to the next job.
         await Promise.all([...taskManagers].map((id) => runtime.killTaskManager(input, id)));
         for (const job of jobs.filter((j) => !TERMINAL_JOB_STATES.includes(j.state))) await rest.cancelJob(job.id);

@@ -27,4 +27,9 @@ export interface StopPreviewInput extends ClusterRef {
   readonly workflowId: string;
   readonly sessions: readonly string[];
   readonly jobIds: readonly string[];
+  /** Where the TaskManagers are released, under the preview's claim, before they are killed. */
+  readonly poolWorkflowId: string;
+  readonly claimId: string;
+  /** The TaskManagers the query saw its job on; the JobManager may name more. */
+  readonly taskManagerIds: readonly string[];
 }

@@ -181,10 +181,13 @@ async function stopAndRelease(run: PreviewRun, claimId: string, workflowId: stri
   const { pool } = run.request;
   if (run.claimMs !== undefined || run.sessions.length > 0) {
     // If even this fails, the pool's reconcile finds the job by its name once this workflow has ended.
-    const ranOn = await stopPreview({ ...sessionClusterRef(pool), workflowId, sessions: run.sessions, jobIds: run.jobIds }).catch(() => []);
+    const ranOn = await stopPreview({
+      ...sessionClusterRef(pool), workflowId, sessions: run.sessions, jobIds: run.jobIds, poolWorkflowId: poolWorkflowId(pool), claimId, taskManagerIds: [...run.taskManagerIds],
+    }).catch(() => []);
     for (const id of ranOn) run.taskManagerIds.add(id);
   }
-  // Also after a failed claim: the pool may have granted it before the failure reached us.
+  // Also after a failed claim (the pool may have granted it before the failure reached us) or a failed
+  // stop; after stopPreview released the claim, this second release changes nothing.
   await getExternalWorkflowHandle(poolWorkflowId(pool)).signal(releaseSignal, { claimId, taskManagerIds: [...run.taskManagerIds] })
     .catch(() => undefined);
 }
