@@ -40,10 +40,16 @@ describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink t
       assert.deepEqual(deployments.map((d) => d.metadata?.labels?.['flink-fleet/component']).sort(), ['jobmanager', 'taskmanager']);
       assert.ok(deployments.every((d) => d.metadata?.labels?.['flink-fleet/tenant'] === tenant));
       // Running is Flink's job state (here through the seam); the Deployment controller writes readiness on its own schedule.
+      let seen = '';
       await waitUntil('both Deployments to be ready', async () => {
         const now = (await apps.listNamespacedDeployment({ namespace, labelSelector: MANAGED })).items;
+        const pods = (await core.listNamespacedPod({ namespace, labelSelector: MANAGED })).items;
+        seen = [...now.map((d) => `${d.metadata?.name}: ${JSON.stringify(d.status)}`),
+          ...pods.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName}: ${p.status?.phase} ${JSON.stringify(p.status?.conditions)}`)].join('\n');
         return now.length === 2 && now.every((d) => d.status?.readyReplicas === 1) ? true : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 250 });
+      }, { timeoutMs: 60_000, intervalMs: 250 }).catch((error: unknown) => {
+        throw new Error(`${String(error)}; last seen:\n${seen}`);
+      });
       const services = (await core.listNamespacedService({ namespace, labelSelector: MANAGED })).items;
       assert.equal(services.length, 1);
       const namespaceObject = await core.readNamespace({ name: namespace });
