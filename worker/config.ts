@@ -6,12 +6,14 @@ import { requireCodecKeys, type CodecKeyRing } from '../client/codec/keys';
 import { DEFAULT_JANITOR_GRACE_SECONDS } from '../client/janitor-schedule';
 import { parseTemporalConnectionSecurity, type TemporalConnectionSecurity } from '../client/temporal-connection';
 import { toolchain } from '../scripts/toolchain';
+import type { WorkerSizing } from './fleet-worker';
 
 /**
  * The worker is configured by environment variables only (twelve-factor; a Deployment sets them from
  * a ConfigMap). Parsed once at start; a bad value stops the worker with the variable's name.
  */
 const port = z.coerce.number().int('must be a whole number').min(1, 'must be a port number').max(65_535, 'must be a port number');
+const count = (min: number, max: number) => z.coerce.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 const toleration = z.object({
   key: z.string().optional(), operator: z.enum(['Exists', 'Equal']).optional(), value: z.string().optional(),
@@ -55,8 +57,20 @@ const configSchema = z.object({
   FLEET_METRICS_PORT: port.optional(),
   // Loopback unless a pod's kubelet (probes) and Prometheus must reach it on the pod's address: 0.0.0.0 there.
   FLEET_METRICS_HOST: z.ipv4({ message: 'must be an IPv4 address such as 127.0.0.1 or 0.0.0.0' }).default('127.0.0.1'),
+  // Sizing (README, "Sizing a worker"): every running pipeline holds one activity slot for its watch.
+  // The defaults are the SDK's, written here so that the fleet's choice is visible and documented.
+  FLEET_MAX_CONCURRENT_ACTIVITIES: count(1, 100_000).default(100),
+  // The SDK refuses fewer than 2 while workflows are cached.
+  FLEET_MAX_CONCURRENT_WORKFLOW_TASKS: count(2, 10_000).default(40),
+  // Unset: the SDK's own, from the V8 heap limit (about 600 workflows per GB above 200 MB).
+  FLEET_MAX_CACHED_WORKFLOWS: count(2, 1_000_000).optional(),
+  FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: count(1, 600).default(10),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { message: 'must be one of trace, debug, info, warn, error' }).default('info'),
 }).superRefine((config, ctx) => {
+  // The SDK would silently lower it: a workflow task runs on a cached workflow.
+  if (config.FLEET_MAX_CACHED_WORKFLOWS !== undefined && config.FLEET_MAX_CONCURRENT_WORKFLOW_TASKS > config.FLEET_MAX_CACHED_WORKFLOWS) {
+    ctx.addIssue({ code: 'custom', path: ['FLEET_MAX_CONCURRENT_WORKFLOW_TASKS'], message: `must not exceed FLEET_MAX_CACHED_WORKFLOWS (${config.FLEET_MAX_CACHED_WORKFLOWS})` });
+  }
   if (config.FLEET_RUNTIME !== 'kubernetes') return;
   if (!config.FLEET_STORAGE_URI) ctx.addIssue({ code: 'custom', path: ['FLEET_STORAGE_URI'], message: 'is required with FLEET_RUNTIME=kubernetes: where checkpoints and savepoints go, e.g. s3://bucket/flink-fleet' });
   if (Boolean(config.FLEET_S3_ACCESS_KEY_ID) !== Boolean(config.FLEET_S3_SECRET_ACCESS_KEY)) {
@@ -75,6 +89,16 @@ export type WorkerConfig = z.output<typeof configSchema> & {
   readonly codecKeys: CodecKeyRing;
   readonly connection: TemporalConnectionSecurity;
 };
+
+/** What the SDK is told about the worker's size; see README, "Sizing a worker". */
+export function workerSizing(config: WorkerConfig): WorkerSizing {
+  return {
+    maxConcurrentActivityTaskExecutions: config.FLEET_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.FLEET_MAX_CONCURRENT_WORKFLOW_TASKS,
+    ...(config.FLEET_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.FLEET_MAX_CACHED_WORKFLOWS } : {}),
+    stickyQueueScheduleToStartTimeout: `${config.FLEET_STICKY_QUEUE_TIMEOUT_SECONDS} seconds`,
+  };
+}
 
 export class InvalidWorkerConfig extends Error {
   override readonly name = 'InvalidWorkerConfig';

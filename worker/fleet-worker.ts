@@ -8,6 +8,9 @@ import { createActivities } from './activities';
 import { sharedSqlInspector } from './sql-inspector';
 import { workerTracingOptions } from './tracing';
 
+/** The knobs that bound what one worker takes on at once (README, "Sizing a worker"); the SDK's defaults when absent. */
+export type WorkerSizing = Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'stickyQueueScheduleToStartTimeout'>;
+
 export interface FleetWorkerOptions {
   readonly connection: NativeConnection;
   readonly namespace: string;
@@ -26,6 +29,7 @@ export interface FleetWorkerOptions {
   readonly sqlInspector?: SqlInspector;
   /** When enabled: activity and workflow spans; a pre-built bundle must include TRACING_WORKFLOW_INTERCEPTORS. */
   readonly tracing?: FleetTracing;
+  readonly sizing?: WorkerSizing;
 }
 
 /** The caller's interceptors plus tracing's (the workflow modules only count when the worker bundles), and tracing's sink. */
@@ -52,6 +56,7 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     activities: createActivities(options.runtime, options.sqlInspector ?? sharedSqlInspector()),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     ...tracedOptions(options),
+    ...options.sizing,
     // Graceful shutdown: activities get this long to finish (or notice cancellation) on SIGTERM.
     shutdownGraceTime: '20 seconds',
   });

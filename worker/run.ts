@@ -3,7 +3,7 @@ import { fleetDataConverter } from '../client/codec/data-converter';
 import { ensureJanitorSchedule } from '../client/janitor-schedule';
 import { tracingFromEnvironment } from '../client/tracing';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import type { WorkerConfig } from './config';
+import { workerSizing, type WorkerConfig } from './config';
 import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
 import { startPipelineCensus } from '../client/pipeline-census';
 import { FLEET_HISTOGRAM_BUCKETS } from '../workflows/metric-names';
@@ -44,9 +44,10 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
   const runtime = createRuntime(config);
   const sqlInspector = createSqlInspector(sqlInspectorInstall(config));
   const worker = await createFleetWorker({
-    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, tracing, ...extras,
+    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, tracing,
+    sizing: workerSizing(config), ...extras,
   });
-  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id, tracing: tracing.enabled }, 'worker started');
+  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, sizing: workerSizing(config), address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id, tracing: tracing.enabled }, 'worker started');
   const census = config.FLEET_METRICS_PORT ? startPipelineCensus({
     client, taskQueue: config.FLEET_TASK_QUEUE, meter: Runtime.instance().metricMeter, intervalMs: CENSUS_INTERVAL_MS,
     onError: (error) => logger.warn({ err: error }, 'pipeline census failed; the next one is in a moment'),

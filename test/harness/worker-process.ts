@@ -9,6 +9,8 @@ import { trackProcess, untrackProcess } from './processes';
 export interface WorkerProcess {
   readonly pid: number;
   kill(signal: NodeJS.Signals): void;
+  /** Signals its whole process group (its SQL inspector JVM too): needs `ownProcessGroup`. */
+  killProcessGroup(signal: NodeJS.Signals): void;
   /** Resolves with the exit code (or signal) once the process has ended. */
   readonly exited: Promise<number | NodeJS.Signals | null>;
   stop(): Promise<void>;
@@ -21,6 +23,8 @@ export interface WorkerProcessOptions {
   readonly logFile: string;
   /** The program to run; the real `worker/main.ts` unless a test wraps the worker (test/chaos/). */
   readonly entry?: string;
+  /** Leads a process group of its own, as a container's processes do, so a test can kill it whole. */
+  readonly ownProcessGroup?: boolean;
 }
 
 /**
@@ -31,6 +35,7 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
   const out = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', options.entry ?? join(__dirname, '..', '..', 'worker', 'main.ts')], {
     stdio: ['ignore', out, out],
+    detached: options.ownProcessGroup ?? false,
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: temporalTestBed().server.address,
@@ -50,6 +55,10 @@ export function startWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     pid,
     exited,
     kill: (signal) => child.kill(signal),
+    killProcessGroup(signal) {
+      if (!options.ownProcessGroup) throw new Error('killProcessGroup needs a worker started with ownProcessGroup');
+      process.kill(-pid, signal);
+    },
     async stop() {
       await stopProcess(pid, 25_000);
       untrackProcess(pid);

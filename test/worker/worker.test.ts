@@ -5,9 +5,10 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { freePort } from '../../activities/runtime/local/ports';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { newCodecKey } from '../../client/codec/keys';
-import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
+import { InvalidWorkerConfig, parseWorkerConfig, workerSizing } from '../../worker/config';
 import { checkSearchAttributes, MissingSearchAttributes } from '../../worker/search-attributes-check';
 import { temporalTestBed } from '../harness/global';
+import { parsePrometheusText, samplesOf } from '../harness/prometheus';
 import { newStateDir } from '../harness/state';
 import { startWorkerProcess } from '../harness/worker-process';
 
@@ -42,6 +43,39 @@ describe('the worker configuration', () => {
   });
 });
 
+describe('the worker sizing knobs', () => {
+  const key = { FLEET_CODEC_KEYS: newCodecKey('k1') };
+
+  it("default to the SDK's slots and sticky timeout, and leave the cache to the SDK's heap-based size", () => {
+    assert.deepEqual(workerSizing(parseWorkerConfig(key)), {
+      maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, stickyQueueScheduleToStartTimeout: '10 seconds',
+    });
+  });
+
+  it('hand every variable given to the SDK', () => {
+    const config = parseWorkerConfig({
+      ...key, FLEET_MAX_CONCURRENT_ACTIVITIES: '1200', FLEET_MAX_CONCURRENT_WORKFLOW_TASKS: '20', FLEET_MAX_CACHED_WORKFLOWS: '500', FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: '30',
+    });
+    assert.deepEqual(workerSizing(config), {
+      maxConcurrentActivityTaskExecutions: 1200, maxConcurrentWorkflowTaskExecutions: 20, maxCachedWorkflows: 500, stickyQueueScheduleToStartTimeout: '30 seconds',
+    });
+  });
+
+  it('refuse a bad value by name, and more workflow tasks at once than cached workflows', () => {
+    assert.throws(() => parseWorkerConfig({
+      ...key, FLEET_MAX_CONCURRENT_ACTIVITIES: '0', FLEET_MAX_CACHED_WORKFLOWS: 'lots', FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: '2.5',
+    }), (error: unknown) => {
+      assert.ok(error instanceof InvalidWorkerConfig);
+      assert.match(error.message, /FLEET_MAX_CONCURRENT_ACTIVITIES: must be at least 1/);
+      assert.match(error.message, /FLEET_MAX_CACHED_WORKFLOWS: /);
+      assert.match(error.message, /FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: must be a whole number/);
+      return true;
+    });
+    assert.throws(() => parseWorkerConfig({ ...key, FLEET_MAX_CONCURRENT_WORKFLOW_TASKS: '50', FLEET_MAX_CACHED_WORKFLOWS: '10' }),
+      /FLEET_MAX_CONCURRENT_WORKFLOW_TASKS: must not exceed FLEET_MAX_CACHED_WORKFLOWS \(10\)/);
+  });
+});
+
 describe('the worker process', () => {
   it('refuses to start with a bad variable, in one line that names it', async () => {
     const stateDir = newStateDir('worker');
@@ -58,7 +92,7 @@ describe('the worker process', () => {
     const port = await freePort();
     const logFile = join(stateDir, 'worker.log');
     // 127.0.0.2 and not the default: only a worker that binds where FLEET_METRICS_HOST says answers there.
-    const env = { FLEET_METRICS_PORT: String(port), FLEET_METRICS_HOST: '127.0.0.2', LOG_LEVEL: 'info' };
+    const env = { FLEET_METRICS_PORT: String(port), FLEET_METRICS_HOST: '127.0.0.2', LOG_LEVEL: 'info', FLEET_MAX_CONCURRENT_ACTIVITIES: '7' };
     const worker = startWorkerProcess({ taskQueue: 'metrics', stateDir, logFile, env });
     const metrics = await waitUntil('worker metrics', async () => {
       const response = await fetch(`http://127.0.0.2:${port}/metrics`);
@@ -66,6 +100,11 @@ describe('the worker process', () => {
       return text.includes('temporal_') ? text : undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
     assert.match(metrics, /temporal_worker_start|temporal_num_pollers|temporal_request/);
+    const activitySlots = await waitUntil('the activity slots in the metrics', async () => {
+      const text = await (await fetch(`http://127.0.0.2:${port}/metrics`)).text();
+      return samplesOf(parsePrometheusText(text), 'temporal_worker_task_slots_available', { worker_type: 'ActivityWorker' })[0];
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(activitySlots.value, 7, 'FLEET_MAX_CONCURRENT_ACTIVITIES reached the SDK');
     worker.kill('SIGTERM');
     assert.equal(await worker.exited, 0);
     const log = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; service?: string });

@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { LocalRuntime } from '../activities/runtime/local/local-runtime';
+import { freePort } from '../activities/runtime/local/ports';
+import { stopProcess } from '../activities/runtime/local/processes';
+import { waitUntil } from '../activities/runtime/local/wait';
+import { fleetDataConverter } from '../client/codec/data-converter';
+import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
+import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
+import { FleetClient } from '../client/fleet-client';
+import { toolchain } from '../scripts/toolchain';
+import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
+import { parsePrometheusText, samplesOf } from '../test/harness/prometheus';
+import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
+import { writeSection } from './results-file';
+import { renderWorkerLoad, type WorkerLoadPoint } from './workers-report';
+
+/**
+ * `npm run bench:workers`: one worker process with the fleet's default sizing; its RSS, its SQL
+ * inspector's, the activity slots it uses and the workflows it caches, with 0, then 1.. N pipelines
+ * running (`-- --pipelines N`, default 4). Writes the workers section of bench/RESULTS.md.
+ */
+const { values: args } = parseArgs({ options: { pipelines: { type: 'string', default: '4' } } });
+const PIPELINES = Number(args.pipelines);
+const TASK_QUEUE = 'bench-workers';
+/** RSS moves with garbage collection: the median of this many samples, one a second, at each level. */
+const RSS_SAMPLES = 10;
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench:workers ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+function rssMb(pid: number): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return line ? Math.round(Number(/(\d+)/.exec(line)?.[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The worker's child processes: the SQL inspector JVM is its only one. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((child) => {
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
+
+async function scrape(metricsUrl: string): Promise<{ slotsUsed?: number; slotsAvailable?: number; cached?: number }> {
+  const samples = parsePrometheusText(await (await fetch(metricsUrl)).text());
+  const activity = { worker_type: 'ActivityWorker', task_queue: TASK_QUEUE };
+  return {
+    slotsUsed: samplesOf(samples, 'temporal_worker_task_slots_used', activity)[0]?.value,
+    slotsAvailable: samplesOf(samples, 'temporal_worker_task_slots_available', activity)[0]?.value,
+    cached: samplesOf(samples, 'temporal_sticky_cache_size', { task_queue: TASK_QUEUE })[0]?.value,
+  };
+}
+
+async function measure(workerPid: number, metricsUrl: string, pipelines: number): Promise<WorkerLoadPoint> {
+  // The watch activities of all running pipelines hold their slots: the level is reached.
+  await waitUntil(`${pipelines} activity slots used`, async () => ((await scrape(metricsUrl)).slotsUsed === pipelines ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
+  const worker: number[] = [];
+  const inspector: number[] = [];
+  for (let i = 0; i < RSS_SAMPLES; i++) {
+    worker.push(rssMb(workerPid) ?? 0);
+    const jvm = childrenOf(workerPid).map(rssMb).find((mb) => mb !== undefined);
+    if (jvm !== undefined) inspector.push(jvm);
+    await sleep(1_000);
+  }
+  const metrics = await scrape(metricsUrl);
+  return {
+    pipelines, workerRssMb: median(worker), ...(inspector.length > 0 ? { inspectorRssMb: median(inspector) } : {}),
+    activitySlotsUsed: metrics.slotsUsed, activitySlots: (metrics.slotsUsed ?? 0) + (metrics.slotsAvailable ?? 0), cachedWorkflows: metrics.cached,
+  };
+}
+
+function startWorker(root: string, address: string, codecKeys: string, metricsPort: number): number {
+  const out = openSync(join(root, 'worker.log'), 'a');
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'worker', 'main.ts')], {
+    detached: true, stdio: ['ignore', out, out],
+    env: {
+      ...process.env, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: TASK_QUEUE, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome,
+      LOG_LEVEL: 'warn', FLEET_CODEC_KEYS: codecKeys, FLEET_CODEC_KEY_FILE: undefined, FLEET_METRICS_PORT: String(metricsPort),
+    },
+  });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error('could not start the worker');
+  child.unref();
+  return child.pid;
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-workers-'));
+  watchFlinkProcessesUnder(root);
+  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
+  const codecKeys = newCodecKey('bench');
+  const metricsPort = await freePort();
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const workerPid = startWorker(root, server.address, codecKeys, metricsPort);
+  const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(parseCodecKeys(codecKeys, 'the bench\'s key')) }), TASK_QUEUE);
+  try {
+    const points: WorkerLoadPoint[] = [];
+    await waitUntil('the worker\'s metrics', async () => ((await scrape(metricsUrl)).slotsAvailable !== undefined ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
+    points.push(await measure(workerPid, metricsUrl, 0));
+    log(`idle: ${JSON.stringify(points.at(-1))}`);
+    for (let n = 1; n <= PIPELINES; n++) {
+      await fleet.startPipeline({ tenant: 'bench', name: `p${n}`, job: { kind: 'sql', script: DATAGEN_TO_BLACKHOLE } });
+      await waitUntil(`bench/p${n} to run`, async () => {
+        const { phase } = await fleet.getPipeline('bench', `p${n}`);
+        if (phase === 'Failed') throw new Error(`bench/p${n} failed`);
+        return phase === 'Running' ? true : undefined;
+      }, { timeoutMs: 300_000, intervalMs: 500 });
+      points.push(await measure(workerPid, metricsUrl, n));
+      log(`${n} running: ${JSON.stringify(points.at(-1))}`);
+    }
+    for (let n = 1; n <= PIPELINES; n++) await fleet.stopPipeline('bench', `p${n}`, { savepoint: false, drain: false, wait: true });
+    const figures = { date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`, points };
+    writeSection(join(__dirname, 'RESULTS.md'), 'workers', renderWorkerLoad(figures));
+    log('wrote the workers section of bench/RESULTS.md');
+  } finally {
+    await fleet.close();
+    await stopProcess(workerPid, 30_000);
+    for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
+    for (const p of liveProcesses('run')) await stopProcess(p.pid, 5_000);
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:workers failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
