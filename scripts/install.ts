@@ -8,6 +8,7 @@ import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
 import { installKubernetesNode } from './install/kubernetes-node';
+import { installNetworkPolicyEnforcer } from './install/network-policy';
 import { parseNeeds, prerequisitesFor, stepsFor, UnknownNeed, type InstallStep, type Prerequisite } from './install/needs';
 import { summaryLine, type StepTiming } from './install/report';
 import { installS3Gateway } from './install/s3-gateway';
@@ -27,6 +28,7 @@ const INSTALLERS: Record<InstallStep, (tools: Toolchain) => Promise<unknown>> = 
   'sql-inspector': installSqlInspector,
   kubernetes: installKubernetes,
   'kubernetes-node': installKubernetesNode,
+  'network-policy': installNetworkPolicyEnforcer,
   's3-gateway': installS3Gateway,
   helm: installHelm,
   'pause-image': installPauseImage,

@@ -16,6 +16,7 @@ export const VERSIONS = {
   versitygw: '1.8.0',
   temporalServer: '1.32.2',
   helm: '3.22.0',
+  kubeRouter: '2.1.0',
 } as const;
 
 /** The cache lives outside the work tree so that a second clone on the same machine reuses it. */
@@ -42,6 +43,8 @@ export interface Toolchain {
   readonly kubernetesNodeBin: string;
   /** The CNI plugins (bridge, host-local, loopback, portmap) that containerd calls for each pod. */
   readonly cniBin: string;
+  /** kube-router, run with its firewall only: the real node's NetworkPolicy enforcer. */
+  readonly kubeRouterBinary: string;
   /** Go module and build caches for the Kubernetes control plane built from source. */
   readonly goPath: string;
   /** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok binaries. */
@@ -73,6 +76,7 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     sqlInspectorBuilds: join(root, 'sql-inspector'),
     kubernetesNodeBin: join(nodeTools, 'bin'),
     cniBin: join(nodeTools, 'cni'),
+    kubeRouterBinary: join(root, `kube-router-${VERSIONS.kubeRouter}`, 'bin', 'kube-router'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),
     s3GatewayBinary: join(root, `versitygw-${VERSIONS.versitygw}`, 'bin', 'versitygw'),

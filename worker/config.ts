@@ -21,6 +21,26 @@ const toleration = z.object({
 }).strict();
 const podPlacement = z.object({ nodeSelector: z.record(z.string(), z.string()).optional(), tolerations: z.array(toleration).optional() }).strict();
 
+const cidr = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/, 'must be a CIDR such as 10.0.0.1/32');
+const labels = z.object({ matchLabels: z.record(z.string(), z.string()) }).strict();
+const egressEndpoint = z.object({ cidr, port }).strict();
+const tenantEgress = z.object({
+  dns: z.array(z.object({ ipBlock: z.object({ cidr }).strict().optional(), namespaceSelector: labels.optional(), podSelector: labels.optional() }).strict()
+    .refine((peer) => Object.keys(peer).length > 0, 'must name an ipBlock or selectors')).min(1, 'must name the cluster DNS'),
+  apiServer: z.array(egressEndpoint).min(1, 'must name the API server\'s address and port'),
+  objectStorage: z.array(egressEndpoint),
+}).strict();
+
+/** JSON in a variable, then its shape: the variable is named with either problem. */
+const json = <T extends z.ZodType>(shape: T) => z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+    return z.NEVER;
+  }
+}).pipe(shape);
+
 const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1, 'must not be empty').default('default'),
@@ -38,14 +58,10 @@ const configSchema = z.object({
   FLEET_S3_TENANT_ACCOUNTS: z.enum(['versity']).optional(),
   FLEET_FLINK_IMAGE: z.string().min(1).optional(),
   // JSON: {"nodeSelector": {...}, "tolerations": [...]}, the node pool Flink's pods run on.
-  FLEET_POD_PLACEMENT: z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  }).pipe(podPlacement).optional(),
+  FLEET_POD_PLACEMENT: json(podPlacement).optional(),
+  // JSON: {"dns": [peer...], "apiServer": [{"cidr", "port"}...], "objectStorage": [...]}: tenants' pods may connect
+  // only there and to their own namespace (TenantEgress); anywhere when unset.
+  FLEET_TENANT_EGRESS: json(tenantEgress).optional(),
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_JANITOR_GRACE_SECONDS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(DEFAULT_JANITOR_GRACE_SECONDS),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),

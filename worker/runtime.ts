@@ -11,7 +11,8 @@ export function createRuntime(config: WorkerConfig): FlinkRuntime {
       ? { accessKeyId: config.FLEET_S3_ACCESS_KEY_ID, secretAccessKey: config.FLEET_S3_SECRET_ACCESS_KEY } : undefined;
     return kubernetesRuntimeFromEnvironment({ kubeconfigPath: config.FLEET_KUBECONFIG, storageUri: config.FLEET_STORAGE_URI ?? '',
       workerNamespace: config.FLEET_WORKER_NAMESPACE, defaultImage: config.FLEET_FLINK_IMAGE, podPlacement: config.FLEET_POD_PLACEMENT,
-      objectStorage: { endpoint: config.FLEET_S3_ENDPOINT, credentials, tenantAccounts: config.FLEET_S3_TENANT_ACCOUNTS } });
+      objectStorage: { endpoint: config.FLEET_S3_ENDPOINT, credentials, tenantAccounts: config.FLEET_S3_TENANT_ACCOUNTS },
+      tenantEgress: config.FLEET_TENANT_EGRESS });
   }
   return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR });
 }

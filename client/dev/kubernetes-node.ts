@@ -9,7 +9,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { KUBERNETES_SERVICE_IP, startKubernetes, type KubernetesTestBed, type KubernetesTestBedOptions } from './kubernetes-control-plane';
 import {
-  COMPONENTS, ctr, recordFile, RealNodeUnavailable, startContainerd, startCoreDns, startKubelet, startKubeProxy, writeJson,
+  COMPONENTS, ctr, recordFile, RealNodeUnavailable, startContainerd, startCoreDns, startKubelet, startKubeProxy, startKubeRouter, writeJson,
   type NodeComponent, type NodeRecord, type NodeStart, type SandboxImage,
 } from './node/components';
 import { NODE_ADDRESS, NODE_NAME, nodePaths, REAL_NODE_LABEL, TEST_INTERFACE, type NodePaths } from './node/configs';
@@ -36,7 +36,7 @@ export interface RealNode {
   readonly address: string;
   readonly dir: string;
   readonly containerdSocket: string;
-  /** containerd, kubelet, kube-proxy and CoreDNS, in start order. */
+  /** containerd, kubelet, kube-proxy, CoreDNS and kube-router, in start order. */
   pids(): number[];
   /** Loads an OCI archive (`ctr images import`) into the node's containerd, where the kubelet finds it. */
   importImage(archive: string): Promise<void>;
@@ -98,7 +98,7 @@ function realNode(paths: NodePaths, record: NodeRecord): RealNode {
 }
 
 /**
- * Starts containerd, the kubelet, kube-proxy and CoreDNS as a node of `controlPlane`, which must
+ * Starts containerd, the kubelet, kube-proxy, CoreDNS and kube-router as a node of `controlPlane`, which must
  * have been started with `realNode` support (see startKubernetesWithRealNode). On failure it stops
  * what it started and puts the host back.
  */
@@ -115,6 +115,7 @@ async function startRealNode(controlPlane: KubernetesTestBed, pki: TestBedPki, s
   writeSysctls(before.sysctls, KUBELET_SYSCTLS);
   await startKubeProxy(start);
   await startCoreDns(start);
+  await startKubeRouter(start);
   return realNode(paths, record);
 }
 
@@ -160,8 +161,8 @@ async function waitNoProcessesInNewCgroups(before: HostState): Promise<void> {
 
 /**
  * Stops the node in `dir` (from this process or another) and puts the host back as it was before
- * it started: pods drained through the API while the control plane still runs, then CoreDNS,
- * kube-proxy (and its chains), the kubelet, containerd, and last the mounts, chains, interfaces,
+ * it started: pods drained through the API while the control plane still runs, then kube-router,
+ * CoreDNS, kube-proxy (and its chains), the kubelet, containerd, and last the mounts, chains, interfaces,
  * paths, cgroups and sysctls it left.
  */
 export async function stopRealNode(dir: string): Promise<void> {
@@ -173,7 +174,7 @@ export async function stopRealNode(dir: string): Promise<void> {
     return pid !== undefined && isRunning(pid) ? pid : undefined;
   };
   if (record.adminKubeconfig && running('kubelet') !== undefined) await drainNode(record.adminKubeconfig).catch(() => undefined);
-  for (const name of ['coredns', 'kube-proxy', 'kubelet'] as const) {
+  for (const name of ['kube-router', 'coredns', 'kube-proxy', 'kubelet'] as const) {
     const pid = running(name);
     if (pid !== undefined) await stopProcess(pid, 10_000);
   }

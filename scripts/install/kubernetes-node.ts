@@ -23,6 +23,8 @@ const SYSTEM_PACKAGES: ReadonlyArray<readonly [command: string, versionArgs: str
   ['runc', ['--version'], 'runc'],
   ['iptables', ['--version'], 'iptables'],
   ['conntrack', ['--version'], 'conntrack'],
+  // kube-router, the NetworkPolicy enforcer, keeps each policy's pods and peers in ip sets.
+  ['ipset', ['--version'], 'ipset'],
   ['socat', ['-V'], 'socat'],
   ['openssl', ['version'], 'openssl'],
   ['ip', ['-V'], 'iproute2'],

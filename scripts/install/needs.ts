@@ -14,6 +14,8 @@ export const INSTALL_STEPS = [
   'sql-inspector',
   'kubernetes',
   'kubernetes-node',
+  // The real node's NetworkPolicy enforcer.
+  'network-policy',
   's3-gateway',
   // The worker's chart is linted, rendered and installed on the test bed.
   'helm',
@@ -41,6 +43,7 @@ export const STEP_RULES: Readonly<Record<InstallStep, StepRule>> = {
   'sql-inspector': { after: ['flink'], prerequisites: ['mvn', 'javac'] },
   kubernetes: { after: [], prerequisites: ['go'] },
   'kubernetes-node': { after: [], prerequisites: ['go'] },
+  'network-policy': { after: [], prerequisites: ['go'] },
   's3-gateway': { after: [], prerequisites: ['go'] },
   helm: { after: [], prerequisites: ['go'] },
   'pause-image': { after: [], prerequisites: [] },
@@ -52,7 +55,7 @@ export const NEEDS = {
   /** `npm run demo` and `flink-fleet dev up`: the local runtime. */
   demo: ['temporal', 'flink', 'sql-inspector'],
   /** `flink-fleet dev up --kubernetes`: the control plane, the real node, its S3 and its images. */
-  kubernetes: ['kubernetes', 'kubernetes-node', 's3-gateway', 'helm', 'pause-image', 'flink-image'],
+  kubernetes: ['kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image'],
   images: ['pause-image', 'flink-image'],
   /** The tests that run the fleet on a production-like Temporal server (PostgreSQL) rather than the dev server. */
   'production-temporal': ['temporal-server'],

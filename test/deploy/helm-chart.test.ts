@@ -5,6 +5,8 @@ import type { KubernetesObject, V1ClusterRoleBinding, V1ConfigMap, V1Deployment,
 import { CHART_DIR, plainManifestFiles, PLAIN_MANIFESTS_DIR, renderPlainManifests } from '../../scripts/plain-manifests';
 import { helmBinary } from '../../scripts/install/helm';
 import { toolchain } from '../../scripts/toolchain';
+import { newCodecKey } from '../../client/codec/keys';
+import { parseWorkerConfig } from '../../worker/config';
 import { helm, objectOf, renderChart, templateArgs } from './chart';
 
 type ServiceMonitor = KubernetesObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string; path: string }> } };
@@ -58,6 +60,19 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
     const policy = objectOf<KubernetesObject & { spec: { matchConditions: Array<{ expression: string }> } }>(objects, 'ValidatingAdmissionPolicy', 'flink-fleet-worker-scope');
     assert.deepEqual(policy.spec.matchConditions.map((condition) => condition.expression),
       ["request.userInfo.username == 'system:serviceaccount:fleet-ops:flink-fleet-worker'"]);
+  });
+
+  it('hands tenants\' egress to the worker as the JSON it parses, and refuses an endpoint without an address range', () => {
+    const { objects } = renderChart({ 'tenantEgress.dns[0].ipBlock.cidr': '10.96.0.10/32', 'tenantEgress.apiServer[0].cidr': '10.0.0.1/32',
+      'tenantEgress.apiServer[0].port': '6443', 'tenantEgress.objectStorage[0].cidr': '192.0.2.0/24', 'tenantEgress.objectStorage[0].port': '443' });
+    const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
+    // The key ring comes from a mounted file in the pod; here it is given inline.
+    assert.deepEqual(parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' }).FLEET_TENANT_EGRESS, {
+      dns: [{ ipBlock: { cidr: '10.96.0.10/32' } }], apiServer: [{ cidr: '10.0.0.1/32', port: 6443 }], objectStorage: [{ cidr: '192.0.2.0/24', port: 443 }] });
+    assert.equal(objectOf<V1ConfigMap>(renderChart().objects, 'ConfigMap', 'flink-fleet-worker').data?.FLEET_TENANT_EGRESS, undefined);
+    const refused = helm(templateArgs({ 'tenantEgress.apiServer[0].port': '6443' }));
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /at '\/tenantEgress\/apiServer\/0': missing property 'cidr'/);
   });
 
   it('refers to Temporal\'s TLS material, its API key and the S3 credentials by Secret name, and renders no Secret', () => {

@@ -1,4 +1,6 @@
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
+import type { TenantEgress } from '../../activities/runtime/kubernetes/manifests/tenant';
+import { KUBERNETES_SERVICE_IP } from '../../client/dev/kubernetes-control-plane';
 import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
 import { flinkImage } from '../../scripts/install/images/flink-image';
@@ -21,15 +23,38 @@ export async function startRealNodeFlink(): Promise<RealNodeFlink> {
   return { k8s, s3 };
 }
 
+const hostPort = (url: string): { host: string; port: number } => {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+};
+
+/**
+ * What Flink's pods need on the real node, where CoreDNS, the API server and the S3 gateway are host
+ * processes on the node's address: each by that address and its own port, the API server by its
+ * Service too (pods are given 10.96.0.1:443, kube-proxy rewrites it to the address before any policy sees it).
+ */
+export function realNodeEgress({ k8s, s3 }: RealNodeFlink): TenantEgress {
+  const node = `${k8s.node.address}/32`;
+  const apiServer = hostPort(k8s.server);
+  const storage = hostPort(s3.endpoint);
+  return {
+    dns: [{ ipBlock: { cidr: node } }],
+    apiServer: [{ cidr: `${apiServer.host}/32`, port: apiServer.port }, { cidr: `${KUBERNETES_SERVICE_IP}/32`, port: 443 }],
+    objectStorage: [{ cidr: `${storage.host}/32`, port: storage.port }],
+  };
+}
+
 /**
  * The runtime as a worker outside the cluster runs it: Flink's REST through the API server's proxy,
  * pods of the fleet's image placed on the real node, state on the gateway. `tenantAccounts` gives
- * each tenant's pods an account of their own instead of the gateway's root.
+ * each tenant's pods an account of their own instead of the gateway's root; `tenantEgress` walls
+ * their connections in.
  */
-export function realNodeRuntime({ k8s, s3 }: RealNodeFlink, options: { tenantAccounts?: 'versity' } = {}): KubernetesRuntime {
+export function realNodeRuntime({ k8s, s3 }: RealNodeFlink, options: { tenantAccounts?: 'versity'; tenantEgress?: TenantEgress } = {}): KubernetesRuntime {
+  const { tenantEgress, ...storage } = options;
   return new KubernetesRuntime({
     kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
-    defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root, ...options },
-    podPlacement: ON_REAL_NODE, pollIntervalMs: 500,
+    defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root, ...storage },
+    podPlacement: ON_REAL_NODE, pollIntervalMs: 500, tenantEgress,
   });
 }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1PodSpec, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1NetworkPolicy, V1PodSpec, V1Service } from '@kubernetes/client-node';
 import { applicationClusterObjects, surplusTaskManagerMark } from '../../activities/runtime/kubernetes/manifests/application';
 import { taskManagerCount } from '../../activities/runtime/scaling';
 import { APP_NAME, CLUSTER, COMPONENT, MANAGED_BY, TENANT, type ClusterIdentity } from '../../activities/runtime/kubernetes/manifests/labels';
-import { DEFAULT_TENANT_PLAN, tenantLimitRange, tenantQuota } from '../../activities/runtime/kubernetes/manifests/tenant';
+import {
+  CLUSTER_DNS_PODS, DEFAULT_TENANT_PLAN, restrictEgress, tenantGuardRails, tenantLimitRange, tenantQuota,
+} from '../../activities/runtime/kubernetes/manifests/tenant';
 import { STORAGE_SECRET, storageSecret, type ObjectStorage } from '../../activities/runtime/kubernetes/manifests/storage';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from '../../activities/runtime/kubernetes/manifests/session';
 import { clusterName, isDns1123Label } from '../../activities/names';
@@ -272,6 +274,35 @@ describe('kubernetes manifest builders', () => {
       const [limits] = tenantLimitRange('flink-fleet-acme', 'acme', plan).spec?.limits ?? [];
       assert.deepEqual([limits?.max?.['ephemeral-storage'], limits?._default?.['ephemeral-storage'], limits?.defaultRequest?.['ephemeral-storage']],
         ['5120Mi', '256Mi', '256Mi']);
+    });
+  });
+
+  describe('tenant egress', () => {
+    const egress = { dns: [CLUSTER_DNS_PODS], apiServer: [{ cidr: '10.0.0.1/32', port: 6443 }, { cidr: '10.96.0.1/32', port: 443 }],
+      objectStorage: [{ cidr: '192.0.2.10/32', port: 9000 }] };
+
+    it('denies every pod of the namespace all egress except its own namespace, DNS on port 53, the API server and object storage', () => {
+      const policy = JSON.parse(JSON.stringify(restrictEgress('flink-fleet-acme', 'acme', egress))) as V1NetworkPolicy;
+      assert.equal(policy.metadata?.namespace, 'flink-fleet-acme');
+      assert.equal(policy.metadata?.labels?.[TENANT], 'acme');
+      assert.deepEqual(policy.spec?.podSelector, {});
+      assert.deepEqual(policy.spec?.policyTypes, ['Egress']);
+      assert.deepEqual(policy.spec?.egress, [
+        { to: [{ podSelector: {} }] },
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
+        { to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+        { to: [{ ipBlock: { cidr: '192.0.2.10/32' } }], ports: [{ protocol: 'TCP', port: 9000 }] },
+      ]);
+    });
+
+    it('is part of the guard rails only when the fleet was told the cluster\'s addresses', () => {
+      const kinds = (objects: readonly KubernetesObject[]) => objects.map((o) => `${o.kind}/${o.metadata?.name}`);
+      const without = kinds(tenantGuardRails('flink-fleet-acme', 'acme', DEFAULT_TENANT_PLAN, 'flink-fleet'));
+      assert.deepEqual(kinds(tenantGuardRails('flink-fleet-acme', 'acme', DEFAULT_TENANT_PLAN, 'flink-fleet', egress)),
+        [...without, 'NetworkPolicy/flink-fleet-egress']);
+      assert.ok(!without.includes('NetworkPolicy/flink-fleet-egress'), without.join(' '));
     });
   });
 });

@@ -49,13 +49,13 @@ describe('the real node configuration', () => {
 
 describe('host state differences', () => {
   const before: HostState = { root: '/n', sysctls: { 'kernel.panic': '1' }, iptables: [], interfaces: ['eth0'], mounts: [], paths: [],
-    cgroups: ['memory/user'], nftTables: [] };
+    cgroups: ['memory/user'], nftTables: [], ipsets: [] };
 
   it('are empty for the same state, and name each change otherwise', () => {
     assert.deepEqual(hostStateDifferences(before, before), []);
     const after: HostState = { ...before, sysctls: { 'kernel.panic': '10' }, iptables: ['iptables nat KUBE-SERVICES'], interfaces: ['cni0'],
-      cgroups: [...before.cgroups, 'memory/kubepods'] };
+      cgroups: [...before.cgroups, 'memory/kubepods'], ipsets: ['KUBE-SRC-ABC'] };
     assert.deepEqual(hostStateDifferences(before, after), ['sysctl kernel.panic was 1, is 10', 'iptables: iptables nat KUBE-SERVICES added',
-      'interfaces: cni0 added', 'interfaces: eth0 removed', 'cgroups: memory/kubepods added']);
+      'interfaces: cni0 added', 'interfaces: eth0 removed', 'cgroups: memory/kubepods added', 'ipsets: KUBE-SRC-ABC added']);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { freePort } from '../../activities/runtime/local/ports';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { ON_REAL_NODE, startKubernetesWithRealNode, TEST_INTERFACE } from '../../client/dev/kubernetes-node';
@@ -22,7 +22,7 @@ describe('starting and stopping a real node', () => {
   // One real node per host: the run's own, if a test started it, is stopped (the next user starts it again).
   before(stopKubernetesTestBed);
 
-  it('leaves the host as it was: sysctls, iptables chains, interfaces, mounts, paths and cgroups', async () => {
+  it('leaves the host as it was: sysctls, iptables chains, ip sets, interfaces, mounts, paths and cgroups', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'flink-fleet-node-host-'));
     const before = snapshotHostState(join(dataDir, 'node'));
     const k8s = await startKubernetesWithRealNode({ dataDir, sandboxImage: pauseImage(toolchain()) });
@@ -38,10 +38,15 @@ describe('starting and stopping a real node', () => {
           resources: { limits: { cpu: '10m', memory: '16Mi' } } }] } } });
       await core.createNamespacedService({ namespace, body: { metadata: { name: 'pause' },
         spec: { selector: { app: 'pause' }, ports: [{ port: 8080 }] } } });
+      // A policy with a peer: kube-router's chains for the pod and its ip sets for the peer.
+      await k8s.kubeConfig.makeApiClient(NetworkingV1Api).createNamespacedNetworkPolicy({ namespace, body: { metadata: { name: 'pause' },
+        spec: { podSelector: { matchLabels: { app: 'pause' } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: {} }] }] } } });
       await waitUntil('the pause pod Running', async () => {
         const pod = await core.readNamespacedPod({ name: 'pause', namespace });
         return pod.status?.phase === 'Running' ? true : undefined;
       }, { timeoutMs: 120_000, intervalMs: 500 });
+      await waitUntil('kube-router\'s ip sets for the policy', async () => (snapshotHostState(join(dataDir, 'node')).ipsets
+        .some((set) => set.startsWith('KUBE-')) ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
       during = snapshotHostState(join(dataDir, 'node'));
     } finally {
       await k8s.stop();
@@ -51,6 +56,7 @@ describe('starting and stopping a real node', () => {
     assert.ok(during.iptables.some((entry) => entry.endsWith(' nat KUBE-SERVICES')), during.iptables.join('\n'));
     assert.ok(during.iptables.some((entry) => / CNI-HOSTPORT-DNAT$/.test(entry)), during.iptables.join('\n'));
     assert.ok(during.cgroups.includes('memory/kubepods'), during.cgroups.join(' '));
+    assert.ok(during.iptables.includes('iptables filter KUBE-ROUTER-FORWARD'), during.iptables.join('\n'));
     assert.ok(during.mounts.length > 0);
     // The kubelet sets these at start; the node puts them back at once, not only at stop.
     assert.deepEqual(kubeletSysctls(during), kubeletSysctls(before));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
 import { CLUSTER, CLUSTER_KIND, NAME_ANNOTATION, objectNames, tenantLabels } from '../../activities/runtime/kubernetes/manifests/labels';
 import { freePort } from '../../activities/runtime/local/ports';
@@ -57,6 +57,36 @@ describe('a worker configured for the kubernetes runtime', () => {
     assert.deepEqual(parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: JSON.stringify(placement) }).FLEET_POD_PLACEMENT, placement);
     assert.throws(() => parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: '{nodeSelector' }), /FLEET_POD_PLACEMENT: must be JSON/);
     assert.throws(() => parseWorkerConfig({ ...base, FLEET_POD_PLACEMENT: '{"tolerations": [{"effect": "Sometimes"}]}' }), /FLEET_POD_PLACEMENT\.tolerations\.0\.effect/);
+  });
+
+  it('takes tenants\' egress as JSON, names what is wrong with a bad one, and walls each tenant\'s namespace with it', async () => {
+    const base = { ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+    const egress = { dns: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      apiServer: [{ cidr: '10.0.0.1/32', port: 6443 }], objectStorage: [{ cidr: '192.0.2.0/24', port: 443 }] };
+    assert.deepEqual(parseWorkerConfig({ ...base, FLEET_TENANT_EGRESS: JSON.stringify(egress) }).FLEET_TENANT_EGRESS, egress);
+    assert.equal(parseWorkerConfig(base).FLEET_TENANT_EGRESS, undefined);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_TENANT_EGRESS: '{dns' }), /FLEET_TENANT_EGRESS: must be JSON/);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_TENANT_EGRESS: JSON.stringify({ ...egress, apiServer: [{ cidr: 'api.example.com', port: 443 }] }) }),
+      /FLEET_TENANT_EGRESS\.apiServer\.0\.cidr: must be a CIDR/);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_TENANT_EGRESS: JSON.stringify({ ...egress, dns: [] }) }), /FLEET_TENANT_EGRESS\.dns: must name the cluster DNS/);
+    assert.throws(() => parseWorkerConfig({ ...base, FLEET_TENANT_EGRESS: JSON.stringify({ ...egress, internet: true }) }), /FLEET_TENANT_EGRESS/);
+    const k8s = await kubernetesTestBed();
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+      FLEET_TENANT_EGRESS: JSON.stringify(egress) }));
+    const tenant = `eg-${randomBytes(3).toString('hex')}`;
+    const namespace = `flink-fleet-${tenant}`;
+    try {
+      await runtime.ensureTenant(tenant);
+      const policy = await k8s.kubeConfig.makeApiClient(NetworkingV1Api).readNamespacedNetworkPolicy({ name: 'flink-fleet-egress', namespace });
+      assert.deepEqual(JSON.parse(JSON.stringify(policy.spec)) as unknown, { podSelector: {}, policyTypes: ['Egress'], egress: [
+        { to: [{ podSelector: {} }] },
+        { to: egress.dns, ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
+        { to: [{ ipBlock: { cidr: '192.0.2.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      ] });
+    } finally {
+      await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
+    }
   });
 
   it('lists the clusters recorded on the API server its kubeconfig names', async () => {

@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRuntime } from './kubernetes-runtime';
 import type { ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
+import type { TenantEgress } from './manifests/tenant';
 
 export interface KubernetesWorkerSettings {
   /** A kubeconfig file; without one, the pod's ServiceAccount credentials. */
@@ -11,6 +12,7 @@ export interface KubernetesWorkerSettings {
   readonly defaultImage?: string;
   readonly objectStorage?: ObjectStorage;
   readonly podPlacement?: PodPlacement;
+  readonly tenantEgress?: TenantEgress;
 }
 
 /**
@@ -25,7 +27,7 @@ export function kubernetesRuntimeFromEnvironment(settings: KubernetesWorkerSetti
   if (!server) throw new Error(`the kubeconfig ${settings.kubeconfigPath ?? '(in-cluster)'} names no current cluster`);
   return new KubernetesRuntime({
     kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace, defaultImage: settings.defaultImage, objectStorage: settings.objectStorage,
-    podPlacement: settings.podPlacement,
+    podPlacement: settings.podPlacement, tenantEgress: settings.tenantEgress,
     restAccess: settings.kubeconfigPath ? { mode: 'api-proxy', server } : { mode: 'service-dns' },
   });
 }

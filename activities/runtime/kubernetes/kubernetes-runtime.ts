@@ -17,7 +17,7 @@ import { applicationClusterObjects, surplusTaskManagerMark, taskManagerDeploymen
 import { CLUSTER, CLUSTER_KIND, clusterSelector, COMPONENT, MANAGED_BY_SELECTOR, NAME_ANNOTATION, objectNames, TENANT, type ClusterIdentity } from './manifests/labels';
 import { ownedBy, ownerReference } from './manifests/objects';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from './manifests/session';
-import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantPlan } from './manifests/tenant';
+import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantEgress, type TenantPlan } from './manifests/tenant';
 import { observeCluster } from './observe';
 import { storageSecret, type ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
@@ -38,6 +38,8 @@ export interface KubernetesRuntimeOptions {
   /** Tenant `t` lives in namespace `<prefix>t`. */
   readonly namespacePrefix?: string;
   readonly tenantPlan?: TenantPlan;
+  /** Where tenants' pods may connect outside their namespace; anywhere when absent. */
+  readonly tenantEgress?: TenantEgress;
   readonly defaultImage?: string;
   /** How pods reach `storageUri`; AWS's own endpoint and the pods' own identity when absent. */
   readonly objectStorage?: ObjectStorage;
@@ -90,7 +92,8 @@ export class KubernetesRuntime implements FlinkRuntime {
     const workerNamespace = namespace === (this.options.workerNamespace ?? 'flink-fleet') ? [`tenant: its namespace ${namespace} is the worker's own`] : [];
     assertValid(namespace, [...tenantProblems(tenant, this.longestTenant), ...workerNamespace]);
     await this.api.apply(namespace, tenantNamespace(namespace, tenant));
-    for (const object of tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet')) await this.api.apply(namespace, object);
+    const guardRails = tenantGuardRails(namespace, tenant, this.plan, this.options.workerNamespace ?? 'flink-fleet', this.options.tenantEgress);
+    for (const object of guardRails) await this.api.apply(namespace, object);
     const credentials = await this.storageCredentials(tenant);
     if (credentials) await this.api.apply(namespace, storageSecret(namespace, tenant, credentials));
     await this.quotaCounted(namespace);

@@ -5,7 +5,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { freePort } from '../../../activities/runtime/local/ports';
 import { waitUntil } from '../../../activities/runtime/local/wait';
 import { toolchain } from '../../../scripts/toolchain';
-import type { KubernetesTestBed } from '../kubernetes-control-plane';
+import { SERVICE_CIDR, type KubernetesTestBed } from '../kubernetes-control-plane';
 import {
   certificateKubeconfig, cniConflist, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, NODE_ADDRESS, NODE_NAME, type NodePaths,
   REAL_NODE_LABEL,
@@ -15,10 +15,11 @@ import type { TestBedPki } from './pki';
 
 /**
  * The node's processes, each started from its configuration and waited for until it serves:
- * containerd (with the sandbox image loaded), the kubelet (its node Ready), kube-proxy, CoreDNS.
+ * containerd (with the sandbox image loaded), the kubelet (its node Ready), kube-proxy, CoreDNS and
+ * kube-router's firewall (NetworkPolicies enforced).
  */
-export type NodeComponent = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns';
-export const COMPONENTS: readonly NodeComponent[] = ['containerd', 'kubelet', 'kube-proxy', 'coredns'];
+export type NodeComponent = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns' | 'kube-router';
+export const COMPONENTS: readonly NodeComponent[] = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'kube-router'];
 
 /** What `stopRealNode` needs, kept in the node's folder so that another process (`dev down`) can stop it. */
 export interface NodeRecord {
@@ -140,4 +141,21 @@ export async function startCoreDns(start: NodeStart): Promise<void> {
     context: start.controlPlane.kubeConfig.getCurrentContext() }));
   const daemon = launch(start, 'coredns', join(toolchain().kubernetesNodeBin, 'coredns'), ['-conf', start.paths.corefile]);
   await waitFor(daemon, () => httpOk(`http://${NODE_ADDRESS}:${readyPort}/ready`));
+}
+
+/** Its firewall's own chain, made on the first full sync of every pod and policy: from then on policies hold. */
+const KUBE_ROUTER_FORWARD = 'KUBE-ROUTER-FORWARD';
+
+/**
+ * kube-router's firewall only, beside kube-proxy and the bridge CNI (no routing, no service proxy):
+ * the node's NetworkPolicy enforcer, through iptables and ipsets. It watches every namespace, pod and
+ * policy, so it reads the API as the admin, like CoreDNS. No health port: it would listen on every
+ * interface, and its own chain says more.
+ */
+export async function startKubeRouter(start: NodeStart): Promise<void> {
+  const daemon = launch(start, 'kube-router', toolchain().kubeRouterBinary, ['--run-firewall=true', '--run-router=false',
+    '--run-service-proxy=false', '--run-loadbalancer=false', `--kubeconfig=${start.controlPlane.kubeconfigPath}`,
+    `--hostname-override=${NODE_NAME}`, `--service-cluster-ip-range=${SERVICE_CIDR}`, '--enable-ipv6=false', '--health-port=0',
+    '--metrics-port=0']);
+  await waitFor(daemon, () => Promise.resolve(spawnSync('iptables', ['-t', 'filter', '-S', KUBE_ROUTER_FORWARD], { stdio: 'ignore' }).status === 0));
 }

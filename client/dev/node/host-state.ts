@@ -6,7 +6,8 @@ import { join } from 'node:path';
  * What a real node changes on the host, recorded before it starts so that stopping it can put the
  * host back and a test can compare. The kubelet sets kernel sysctls when `protectKernelDefaults` is
  * off, the bridge plugin turns on forwarding, kube-proxy, the kubelet and the CNI plugins add
- * iptables chains, and the kubelet, containerd and CNI use a few fixed paths whatever their flags say.
+ * iptables chains (and kube-router ip sets), and the kubelet, containerd and CNI use a few fixed
+ * paths whatever their flags say.
  */
 export interface HostState {
   /** The node's own folder, whose mounts count. */
@@ -23,6 +24,8 @@ export interface HostState {
   readonly cgroups: readonly string[];
   /** nftables tables (`ip nat`...): iptables-nft creates them on first use, the node's components use them. */
   readonly nftTables: readonly string[];
+  /** Kernel ip sets: kube-router keeps each policy's pods and peers in sets of its own. */
+  readonly ipsets: readonly string[];
 }
 
 /** Set by the kubelet (protectKernelDefaults: false), the bridge plugin and the br_netfilter defaults. */
@@ -119,6 +122,14 @@ export function otherContainerdRunning(): boolean {
   });
 }
 
+/** kube-router's: its policies' sets (KUBE-SRC-, KUBE-DST-) and those it swaps them in through (TMP-). */
+const NODE_IPSET = /^(KUBE-|TMP-)/;
+
+function ipsets(): string[] {
+  const result = spawnSync('ipset', ['list', '-name'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.split('\n').filter(Boolean).sort() : [];
+}
+
 function cgroups(): string[] {
   const root = '/sys/fs/cgroup';
   if (!existsSync(root)) return [];
@@ -139,7 +150,7 @@ export function snapshotHostState(nodeDir: string): HostState {
   return {
     root: nodeDir, sysctls: readSysctls([...KUBELET_SYSCTLS, ...NETWORK_SYSCTLS]), iptables: iptablesEntries(), interfaces: interfaces(),
     mounts: mounts([...FIXED_PATHS, nodeDir]), paths: FIXED_PATHS.filter((path) => existsSync(path)), cgroups: cgroups(),
-    nftTables: nftTables(),
+    nftTables: nftTables(), ipsets: ipsets(),
   };
 }
 
@@ -204,12 +215,15 @@ export function processesInNewCgroups(before: HostState): number[] {
 }
 
 /**
- * Puts back what `before` recorded, once the node's processes are gone: mounts, iptables chains,
+ * Puts back what `before` recorded, once the node's processes are gone: mounts, iptables chains, ip sets,
  * interfaces the node made (its bridge, veths, the test interface), fixed paths, cgroups, sysctls.
  */
 export function restoreHostState(before: HostState): void {
   unmountNew(before);
   removeIptablesEntries(before);
+  // Only once no rule refers to them: the kernel refuses to destroy a set in use.
+  const keptSets = new Set(before.ipsets);
+  for (const set of ipsets()) if (!keptSets.has(set) && NODE_IPSET.test(set)) spawnSync('ipset', ['destroy', set], { stdio: 'ignore' });
   const keptInterfaces = new Set(before.interfaces);
   for (const name of interfaces()) if (!keptInterfaces.has(name) && NODE_INTERFACE.test(name)) spawnSync('ip', ['link', 'delete', name], { stdio: 'ignore' });
   const keptCgroups = new Set(before.cgroups);
@@ -232,7 +246,7 @@ export function hostStateDifferences(before: HostState, after: HostState): strin
   for (const [key, value] of Object.entries(before.sysctls)) {
     if (after.sysctls[key] !== value) differences.push(`sysctl ${key} was ${value}, is ${after.sysctls[key] ?? 'gone'}`);
   }
-  const lists = ['iptables', 'interfaces', 'mounts', 'paths', 'cgroups', 'nftTables'] as const;
+  const lists = ['iptables', 'interfaces', 'mounts', 'paths', 'cgroups', 'nftTables', 'ipsets'] as const;
   for (const list of lists) {
     const was = new Set(before[list]);
     const is = new Set(after[list]);

@@ -1,11 +1,12 @@
-import type { V1LimitRange, V1Namespace, V1NetworkPolicy, V1ResourceQuota } from '@kubernetes/client-node';
+import type { V1LimitRange, V1Namespace, V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyPeer, V1ResourceQuota } from '@kubernetes/client-node';
 import { PORTS } from './container';
 import { CLUSTER, COMPONENT, objectNames, tenantLabels, type ClusterIdentity } from './labels';
 import { clusterMetadata } from './objects';
 
 /**
  * A tenant's guard rails: its own namespace under Pod Security `restricted`, a quota and per-container
- * limits from its plan, and ingress denied except within a cluster and from the worker. Pure.
+ * limits from its plan, ingress denied except within a cluster and from the worker, and (when the
+ * fleet knows the cluster's addresses) egress denied except to what Flink needs. Pure.
  */
 export interface TenantPlan {
   /** Cores, summed over every container of the tenant (requests and limits alike). */
@@ -24,7 +25,32 @@ export const DEFAULT_TENANT_PLAN: TenantPlan = { cpu: 16, memoryMb: 64 * 1024, e
   maxContainer: { cpu: 8, memoryMb: 32 * 1024, ephemeralStorageMb: 32 * 1024 }, defaultContainerEphemeralStorageMb: 1024 };
 
 export const TENANT_OBJECT_NAMES = { quota: 'flink-fleet-quota', limits: 'flink-fleet-limits', denyIngress: 'flink-fleet-default-deny-ingress',
-  allowWorker: 'flink-fleet-allow-worker' } as const;
+  allowWorker: 'flink-fleet-allow-worker', egress: 'flink-fleet-egress' } as const;
+
+/** NetworkPolicies speak addresses, not host names: an endpoint a tenant's pods may open TCP connections to. */
+export interface EgressEndpoint {
+  readonly cidr: string;
+  readonly port: number;
+}
+
+/**
+ * Everything a tenant's pods may reach besides the pods of their own namespace, which is exactly
+ * what Flink needs: cluster DNS (Services are found by name), the API server (native Kubernetes HA
+ * keeps leader election and job pointers in ConfigMaps) and the object storage of checkpoints,
+ * savepoints and HA metadata. A Service's ClusterIP is rewritten to its endpoints before policies
+ * are matched by most enforcers, so the API server is named by its real address (its Service's too, for the others).
+ */
+export interface TenantEgress {
+  /** Asked on port 53, UDP and TCP: CoreDNS's pods (CLUSTER_DNS_PODS) on most clusters. */
+  readonly dns: readonly V1NetworkPolicyPeer[];
+  readonly apiServer: readonly EgressEndpoint[];
+  readonly objectStorage: readonly EgressEndpoint[];
+}
+
+/** Where kubeadm, kind and the managed clouds run CoreDNS. */
+export const CLUSTER_DNS_PODS: V1NetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
 
 const POD_SECURITY = Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((mode) => [
   [`pod-security.kubernetes.io/${mode}`, 'restricted'], [`pod-security.kubernetes.io/${mode}-version`, 'latest']]));
@@ -74,9 +100,32 @@ export function allowWorker(namespace: string, tenant: string, workerNamespace: 
   };
 }
 
-export function tenantGuardRails(namespace: string, tenant: string, plan: TenantPlan, workerNamespace: string) {
+/**
+ * Selecting every pod of the namespace makes egress default-deny there. Its own namespace is open
+ * because the ingress policies there already admit only the same cluster: "same cluster" cannot be
+ * said in an egress rule of the namespace's (see allowWithinCluster), and a rule per cluster would
+ * have to exist before the cluster's first pod. A tenant's pods thus reach no other tenant, no
+ * metadata service and nothing on the internet.
+ */
+export function restrictEgress(namespace: string, tenant: string, egress: TenantEgress): V1NetworkPolicy {
+  const tcp = ({ cidr, port }: EgressEndpoint): V1NetworkPolicyEgressRule => ({ to: [{ ipBlock: { cidr } }], ports: [{ protocol: 'TCP', port }] });
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: TENANT_OBJECT_NAMES.egress, namespace, labels: tenantLabels(tenant) },
+    spec: {
+      podSelector: {}, policyTypes: ['Egress'],
+      egress: [
+        { to: [{ podSelector: {} }] },
+        { to: [...egress.dns], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        ...egress.apiServer.map(tcp), ...egress.objectStorage.map(tcp),
+      ],
+    },
+  };
+}
+
+/** Without `egress` a tenant's pods may connect anywhere, as on a cluster whose addresses the fleet was not told. */
+export function tenantGuardRails(namespace: string, tenant: string, plan: TenantPlan, workerNamespace: string, egress?: TenantEgress) {
   return [tenantQuota(namespace, tenant, plan), tenantLimitRange(namespace, tenant, plan), denyIngress(namespace, tenant),
-    allowWorker(namespace, tenant, workerNamespace)];
+    allowWorker(namespace, tenant, workerNamespace), ...(egress ? [restrictEgress(namespace, tenant, egress)] : [])];
 }
 
 /**

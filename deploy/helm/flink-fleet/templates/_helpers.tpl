@@ -47,6 +47,9 @@ FLEET_FLINK_IMAGE: {{ . | quote }}
 {{- with .Values.podPlacement }}
 FLEET_POD_PLACEMENT: {{ toJson . | quote }}
 {{- end }}
+{{- with .Values.tenantEgress }}
+FLEET_TENANT_EGRESS: {{ toJson . | quote }}
+{{- end }}
 {{- if $tls.secretName }}
 TEMPORAL_TLS: "true"
 {{- with $tls.caKey }}
