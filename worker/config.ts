@@ -46,6 +46,8 @@ const configSchema = z.object({
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
+  // The local runtime's class archives (AppCDS); a folder without them only means slower JVM starts.
+  FLEET_FLINK_CLASS_ARCHIVES: z.string().min(1).default(toolchain().flinkClassArchives),
   // The SQL inspector's compiled classes and Flink's full Table planner jar; the installer's cache when
   // unset. An image sets both (deploy/Dockerfile), as it has no cache.
   FLEET_SQL_INSPECTOR_CLASSES: z.string().min(1).optional(),

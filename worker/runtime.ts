@@ -13,5 +13,5 @@ export function createRuntime(config: WorkerConfig): FlinkRuntime {
       workerNamespace: config.FLEET_WORKER_NAMESPACE, defaultImage: config.FLEET_FLINK_IMAGE, podPlacement: config.FLEET_POD_PLACEMENT,
       objectStorage: { endpoint: config.FLEET_S3_ENDPOINT, credentials, tenantAccounts: config.FLEET_S3_TENANT_ACCOUNTS } });
   }
-  return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR });
+  return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR, classArchives: config.FLEET_FLINK_CLASS_ARCHIVES });
 }
