@@ -30,7 +30,7 @@ export function renderJvmStart(figures: JvmStartFigures): string {
     '# JVM start: class archives (AppCDS) or not',
     '',
     `\`npm run bench:jvm-start\`, ${figures.date}, ${figures.machine}. ${figures.rounds} rounds, each starting one session cluster`,
-    'without the installer\'s class archives and one with them, one after the other, on the local runtime. Medians;',
+    'without the installer\'s class archives and one with them, one after the other (alternating which goes first), on the local runtime. Medians;',
     'the ratio is with / without (below 1 is faster with the archives).',
     '',
     '| what | from → to | without | with | with / without |',
