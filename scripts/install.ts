@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { toolchain, type Toolchain } from './toolchain';
 import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
+import { installFlinkClassArchives } from './install/flink-class-archives';
 import { installHelm } from './install/helm';
 import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
@@ -25,6 +26,7 @@ const INSTALLERS: Record<InstallStep, (tools: Toolchain) => Promise<unknown>> = 
   temporal: installTemporal,
   'temporal-server': installTemporalServer,
   flink: installFlink,
+  'flink-class-archives': installFlinkClassArchives,
   'sql-inspector': installSqlInspector,
   kubernetes: installKubernetes,
   'kubernetes-node': installKubernetesNode,

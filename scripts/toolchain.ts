@@ -37,6 +37,8 @@ export interface Toolchain {
   readonly flinkExamplesJar: string;
   /** The full Table planner, which FLINK_HOME/lib hides behind its loader; the SQL inspector needs its classes. */
   readonly flinkTablePlannerJar: string;
+  /** The Flink JVMs' class archives (AppCDS), one per role, made by a training run of this Flink on this Java. */
+  readonly flinkClassArchives: string;
   /** SQL inspector builds, one folder per hash of its Java sources. */
   readonly sqlInspectorBuilds: string;
   /** kubelet, kube-proxy, kubectl and coredns: what a real node runs besides containerd. */
@@ -70,6 +72,7 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     temporalBinary: join(temporalVenv, 'bin', 'temporal'),
     flinkHome,
     mavenRepository: join(root, 'maven-repository'),
+    flinkClassArchives: join(root, `flink-${VERSIONS.flink}-class-archives`),
     flinkExamplesJar: join(flinkHome, 'examples', `flink-examples-streaming-${VERSIONS.flink}.jar`),
     flinkTablePlannerJar: join(root, 'maven-repository', 'org', 'apache', 'flink', 'flink-table-planner_2.12', VERSIONS.flink,
       `flink-table-planner_2.12-${VERSIONS.flink}.jar`),

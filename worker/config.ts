@@ -66,6 +66,8 @@ const configSchema = z.object({
   FLEET_JANITOR_GRACE_SECONDS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(DEFAULT_JANITOR_GRACE_SECONDS),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
+  // The local runtime's class archives (AppCDS); a folder without them only means slower JVM starts.
+  FLEET_FLINK_CLASS_ARCHIVES: z.string().min(1).default(toolchain().flinkClassArchives),
   // The SQL inspector's compiled classes and Flink's full Table planner jar; the installer's cache when
   // unset. An image sets both (deploy/Dockerfile), as it has no cache.
   FLEET_SQL_INSPECTOR_CLASSES: z.string().min(1).optional(),

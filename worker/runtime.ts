@@ -14,5 +14,5 @@ export function createRuntime(config: WorkerConfig): FlinkRuntime {
       objectStorage: { endpoint: config.FLEET_S3_ENDPOINT, credentials, tenantAccounts: config.FLEET_S3_TENANT_ACCOUNTS },
       tenantEgress: config.FLEET_TENANT_EGRESS });
   }
-  return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR });
+  return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR, classArchives: config.FLEET_FLINK_CLASS_ARCHIVES });
 }

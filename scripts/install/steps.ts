@@ -70,6 +70,8 @@ export async function ensureBuilt(component: string, dir: string, build: (dir: s
   }
   mkdirSync(dir, { recursive: true });
   say(component, `installing into ${dir}`);
+  // A build that runs its commands without `run` (a training run of Flink) still installed something.
+  commandsRun += 1;
   await build(dir);
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
   say(component, `done, in ${dir}`);

@@ -4,8 +4,8 @@ import { progressLine } from '../../scripts/install/progress';
 import { summaryLine } from '../../scripts/install/report';
 
 describe('the installer\'s needs', () => {
-  it('installs for the demo Temporal, Flink and the SQL inspector the local worker checks SQL with, and nothing built from Go', () => {
-    assert.deepEqual(stepsFor(['demo']), ['temporal', 'flink', 'sql-inspector']);
+  it('installs for the demo Temporal, Flink, its JVMs\' class archives and the SQL inspector the local worker checks SQL with, and nothing built from Go', () => {
+    assert.deepEqual(stepsFor(['demo']), ['temporal', 'flink', 'flink-class-archives', 'sql-inspector']);
     assert.deepEqual(prerequisitesFor(stepsFor(['demo'])), ['python3', 'java', 'mvn', 'javac']);
   });
 
@@ -16,7 +16,7 @@ describe('the installer\'s needs', () => {
 
   it('runs each step once and in running order whatever order the needs come in', () => {
     assert.deepEqual(stepsFor(['ui', 'kubernetes', 'production-temporal', 'demo', 'images']), [...INSTALL_STEPS]);
-    assert.deepEqual(stepsFor(['ui', 'demo']), ['temporal', 'flink', 'sql-inspector', 'chromium']);
+    assert.deepEqual(stepsFor(['ui', 'demo']), ['temporal', 'flink', 'flink-class-archives', 'sql-inspector', 'chromium']);
   });
 
   it('lists every step before the steps that build on it, so running order is enough', () => {

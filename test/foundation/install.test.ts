@@ -48,7 +48,7 @@ describe('the install script', () => {
     try {
       const { status, stdout, stderr } = runInstaller({ ...process.env, PATH: path }, ['demo']);
       assert.equal(status, 0, stderr);
-      assert.match(stdout, /^\[install\] demo: temporal, flink, sql-inspector already installed \(cache /);
+      assert.match(stdout, /^\[install\] demo: temporal, flink, flink-class-archives, sql-inspector already installed \(cache /);
       assert.equal(stdout.trim().split('\n').length, 1, stdout);
     } finally {
       rmSync(path, { recursive: true, force: true });

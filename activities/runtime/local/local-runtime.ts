@@ -7,6 +7,7 @@ import {
   type FlinkRuntime, type SessionClusterSpec,
 } from '../types';
 import { surplusTaskManagers, taskManagerCount } from '../scaling';
+import { ARCHIVED_ROLES, classArchiveFile, classArchiveOptions } from './class-archives';
 import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
 import {
   clusterLayout, clusterStorageDir, listRecords, readRecord, storageRoot, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord,
@@ -22,6 +23,8 @@ export interface LocalRuntimeOptions {
   /** Clusters, their logs and their checkpoints live here; it survives worker restarts. */
   readonly stateDir: string;
   readonly startupTimeoutMs?: number;
+  /** Where the installer left the JVMs' class archives (AppCDS); without them every JVM loads its classes from the jars. */
+  readonly classArchives?: string;
 }
 
 const SQL_DRIVER = 'org.apache.flink.table.runtime.application.SqlDriver';
@@ -61,7 +64,7 @@ export class LocalRuntime implements FlinkRuntime {
   async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
     return this.locked(spec, async (layout) => {
       const record = await this.ensureRecord(spec, layout, 'application');
-      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...APPLICATION_OPTIONS, ...spec.flinkOptions,
+      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...this.classArchiveOptions(), ...APPLICATION_OPTIONS, ...spec.flinkOptions,
         'parallelism.default': spec.parallelism,
         'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
         ...(spec.restoreFrom ? { 'execution.state-recovery.path': spec.restoreFrom } : {}) });
@@ -88,7 +91,7 @@ export class LocalRuntime implements FlinkRuntime {
   async deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints> {
     return this.locked(spec, async (layout) => {
       const record = await this.ensureRecord(spec, layout, 'session');
-      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...spec.flinkOptions });
+      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...this.classArchiveOptions(), ...spec.flinkOptions });
       this.startOnce(layout, 'jobmanager', JOB_MANAGER);
       this.startOnce(layout, 'sql-gateway', GATEWAY);
       return this.waitForEndpoints(record, layout);
@@ -188,6 +191,14 @@ export class LocalRuntime implements FlinkRuntime {
     };
     writeRecord(layout, record);
     return record;
+  }
+
+  /** Asked at each deploy, so that archives installed while the worker runs are used by its next cluster. */
+  private classArchiveOptions(): FlinkOptions {
+    const dir = this.options.classArchives;
+    if (dir === undefined) return {};
+    const present = ARCHIVED_ROLES.filter((role) => existsSync(classArchiveFile(dir, role)));
+    return classArchiveOptions(Object.fromEntries(present.map((role) => [role, classArchiveFile(dir, role)])));
   }
 
   private writeConfig(layout: ClusterLayout, options: FlinkOptions): void {
