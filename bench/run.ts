@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   watchFlinkProcessesUnder(root);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
   const pool = 'bench';
   try {
     // Encrypted as in production, so that the figures include the codec's cost.

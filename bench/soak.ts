@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'flink-fleet-soak-'));
   watchFlinkProcessesUnder(root);
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
   // Encrypted as in production, so that the figures include the codec's cost.
   const codecKeys = newCodecKey('soak');
   const workerPid = startWorker(root, server.address, codecKeys);

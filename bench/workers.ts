@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-workers-'));
   watchFlinkProcessesUnder(root);
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state') });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
   const codecKeys = newCodecKey('bench');
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;

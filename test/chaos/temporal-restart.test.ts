@@ -32,7 +32,7 @@ describe('the fleet when its Temporal server is SIGKILLed and started again', ()
   let connection: Connection;
   let fleet: FleetClient;
   let worker: WorkerProcess;
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(stateDir, 'runtime') });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(stateDir, 'runtime'), classArchives: toolchain().flinkClassArchives });
 
   async function startServer(): Promise<void> {
     server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(stateDir, 'temporal'), port });

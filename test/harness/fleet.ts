@@ -21,7 +21,7 @@ export interface FleetTestBed {
 }
 
 export function localTestRuntime(stateDir: string): LocalRuntime {
-  return new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir });
+  return new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir, classArchives: toolchain().flinkClassArchives });
 }
 
 /** The Temporal a fleet test bed runs on: the run's dev server unless a test brings another. */
