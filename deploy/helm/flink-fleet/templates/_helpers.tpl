@@ -50,6 +50,21 @@ FLEET_POD_PLACEMENT: {{ toJson . | quote }}
 {{- with .Values.tenantEgress }}
 FLEET_TENANT_EGRESS: {{ toJson . | quote }}
 {{- end }}
+{{- with .Values.worker.maxConcurrentActivities }}
+FLEET_MAX_CONCURRENT_ACTIVITIES: {{ . | quote }}
+{{- end }}
+{{- with .Values.worker.maxConcurrentWorkflowTasks }}
+FLEET_MAX_CONCURRENT_WORKFLOW_TASKS: {{ . | quote }}
+{{- end }}
+{{- with .Values.worker.maxCachedWorkflows }}
+FLEET_MAX_CACHED_WORKFLOWS: {{ . | quote }}
+{{- end }}
+{{- with .Values.worker.stickyQueueTimeoutSeconds }}
+FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: {{ . | quote }}
+{{- end }}
+{{- with .Values.worker.janitorGraceSeconds }}
+FLEET_JANITOR_GRACE_SECONDS: {{ . | quote }}
+{{- end }}
 {{- if $tls.secretName }}
 TEMPORAL_TLS: "true"
 {{- with $tls.caKey }}
