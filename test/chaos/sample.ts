@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { seededRandom } from '../harness/random';
 
 /**
  * Which boundaries a run tries. Every boundary costs a whole workflow life (20-40 s), so `npm test`
@@ -22,22 +23,10 @@ export function chaosSelection(env: NodeJS.ProcessEnv): ChaosSelection {
   return { count: count === 'all' ? 'all' : Number(count), seed: Number(seed) };
 }
 
-/** mulberry32: a small seeded generator, so a seed names the same sample on every machine. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** `count` of `items` drawn without replacement by `seed`, in their original order. Pure. */
 export function sampleOf<T>(items: readonly T[], selection: ChaosSelection): T[] {
   if (selection.count === 'all' || selection.count >= items.length) return [...items];
-  const random = generator(selection.seed);
+  const random = seededRandom(selection.seed);
   const indices = items.map((_, i) => i);
   for (let i = indices.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

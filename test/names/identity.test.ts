@@ -3,6 +3,7 @@ import { clusterName, clusterStorageUri, MAX_CLUSTER_NAME, tenantStoragePrefix }
 import { objectNames } from '../../activities/runtime/kubernetes/manifests/labels';
 import { flinkHaConfigMapSelector } from '../../activities/runtime/kubernetes/manifests/ha';
 import { clusterLayout, clusterStorageDir } from '../../activities/runtime/local/layout';
+import { seededRandom } from '../harness/random';
 
 /**
  * Two different (tenant, name) pairs must never share anything derived from them: a shared cluster
@@ -12,22 +13,10 @@ import { clusterLayout, clusterStorageDir } from '../../activities/runtime/local
  */
 const DNS = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** mulberry32: a seeded PRNG, so a failure replays with the same names. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Pair = readonly [tenant: string, name: string];
 
 function generator(seed: number) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const int = (max: number): number => Math.floor(random() * max);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const label = (length: number, alphabet: string): string => {
