@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +15,7 @@ import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
 import { pipelineWorkflowId } from '../workflows/pipeline/spec';
 import { renderSoak, type SoakFigures } from './soak-report';
 import { writeSection } from './results-file';
+import { rssMb, startWorkerProcess } from './worker-process';
 import { TABLE, QUERY } from './measure';
 import { fleetDataConverter } from '../client/codec/data-converter';
 import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
@@ -44,15 +44,6 @@ const RSS_SAMPLE_MS = 5_000;
 const log = (line: string): void => {
   process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
-
-function rssMb(pid: number): number | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-    return line ? Math.round(Number(/(\d+)/.exec(line)?.[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Runs `work(i)` for i in [0, count) from `callers` concurrent loops; failures are collected, not thrown. */
 async function callers<T>(count: number, work: (i: number) => Promise<T>): Promise<{ results: T[]; failures: string[] }> {
@@ -106,18 +97,6 @@ async function previewOnce(fleet: FleetClient): Promise<{ firstRowMs: number; ev
   return { firstRowMs, events: await historyLength(fleet, stream.workflowId) };
 }
 
-function startWorker(root: string, address: string, codecKeys: string): number {
-  const out = openSync(join(root, 'worker.log'), 'a');
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'worker', 'main.ts')], {
-    detached: true, stdio: ['ignore', out, out],
-    env: { ...process.env, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: TASK_QUEUE, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome, LOG_LEVEL: 'warn', FLEET_CODEC_KEYS: codecKeys, FLEET_CODEC_KEY_FILE: undefined },
-  });
-  closeSync(out);
-  if (child.pid === undefined) throw new Error('could not start the worker');
-  child.unref();
-  return child.pid;
-}
-
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'flink-fleet-soak-'));
   watchFlinkProcessesUnder(root);
@@ -125,7 +104,7 @@ async function main(): Promise<void> {
   const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
   // Encrypted as in production, so that the figures include the codec's cost.
   const codecKeys = newCodecKey('soak');
-  const workerPid = startWorker(root, server.address, codecKeys);
+  const workerPid = startWorkerProcess(root, { address: server.address, taskQueue: TASK_QUEUE, codecKeys });
   const rss: { atS: number; mb: number }[] = [];
   const began = performance.now();
   const sampler = setInterval(() => {

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +18,7 @@ import { parsePrometheusText, samplesOf } from '../test/harness/prometheus';
 import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
 import { writeSection } from './results-file';
 import { renderWorkerLoad, type WorkerLoadPoint } from './workers-report';
+import { rssMb, startWorkerProcess } from './worker-process';
 
 /**
  * `npm run bench:workers`: one worker process with the fleet's default sizing; its RSS, its SQL
@@ -34,15 +34,6 @@ const RSS_SAMPLES = 10;
 const log = (line: string): void => {
   process.stderr.write(`[bench:workers ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
-
-function rssMb(pid: number): number | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-    return line ? Math.round(Number(/(\d+)/.exec(line)?.[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The worker's child processes: the SQL inspector JVM is its only one. */
 function childrenOf(pid: number): number[] {
@@ -86,21 +77,6 @@ async function measure(workerPid: number, metricsUrl: string, pipelines: number)
   };
 }
 
-function startWorker(root: string, address: string, codecKeys: string, metricsPort: number): number {
-  const out = openSync(join(root, 'worker.log'), 'a');
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'worker', 'main.ts')], {
-    detached: true, stdio: ['ignore', out, out],
-    env: {
-      ...process.env, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: TASK_QUEUE, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome,
-      LOG_LEVEL: 'warn', FLEET_CODEC_KEYS: codecKeys, FLEET_CODEC_KEY_FILE: undefined, FLEET_METRICS_PORT: String(metricsPort),
-    },
-  });
-  closeSync(out);
-  if (child.pid === undefined) throw new Error('could not start the worker');
-  child.unref();
-  return child.pid;
-}
-
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-workers-'));
   watchFlinkProcessesUnder(root);
@@ -109,7 +85,7 @@ async function main(): Promise<void> {
   const codecKeys = newCodecKey('bench');
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const workerPid = startWorker(root, server.address, codecKeys, metricsPort);
+  const workerPid = startWorkerProcess(root, { address: server.address, taskQueue: TASK_QUEUE, codecKeys, env: { FLEET_METRICS_PORT: String(metricsPort) } });
   const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(parseCodecKeys(codecKeys, 'the bench\'s key')) }), TASK_QUEUE);
   try {
     const points: WorkerLoadPoint[] = [];
