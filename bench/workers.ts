@@ -35,12 +35,12 @@ const log = (line: string): void => {
   process.stderr.write(`[bench:workers ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
-/** The worker's child processes: the SQL inspector JVM is its only one. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((child) => {
+/** The worker's java child: its SQL inspector. tsx's esbuild service is a child of the worker too. */
+function inspectorOf(pid: number): number | undefined {
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).find((child) => {
     try {
       const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'java';
     } catch {
       return false;
     }
@@ -66,8 +66,9 @@ async function measure(workerPid: number, metricsUrl: string, pipelines: number)
   const inspector: number[] = [];
   for (let i = 0; i < RSS_SAMPLES; i++) {
     worker.push(rssMb(workerPid) ?? 0);
-    const jvm = childrenOf(workerPid).map(rssMb).find((mb) => mb !== undefined);
-    if (jvm !== undefined) inspector.push(jvm);
+    const jvm = inspectorOf(workerPid);
+    const jvmMb = jvm === undefined ? undefined : rssMb(jvm);
+    if (jvmMb !== undefined) inspector.push(jvmMb);
     await sleep(1_000);
   }
   const metrics = await scrape(metricsUrl);
