@@ -188,6 +188,11 @@ function controllerManagerArgs(layout: Layout, ports: Ports, caFile: string): st
 
 function kwokArgs(layout: Layout): string[] {
   return [`--kubeconfig=${layout.kubeconfig}`, '-c', kwokStagesFile(toolchain()),
+    // A config file of stages alone leaves kwok's lease duration at 0: no node leases, so the
+    // node lifecycle controller found every fake node Unknown after its 50 s grace, marked the pods
+    // there not Ready (for good: kwok's pod-ready stage does not run twice), and kwok then patched
+    // the node Ready again, a flip every ~55 s that failed whichever test had just created a pod.
+    '--node-lease-duration-seconds=40',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', '--node-ip=127.0.0.1', '--cidr=10.0.0.0/16'];
 }
 

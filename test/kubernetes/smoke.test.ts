@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ApiException, AppsV1Api, CoreV1Api, type V1Container, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoordinationV1Api, CoreV1Api, type V1Container, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { ROOMY_NODES, TINY_NODE, TINY_NODE_SELECTOR, TINY_NODE_TOLERATION, type KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { kubernetesTestBed } from '../harness/global';
@@ -84,6 +84,21 @@ describe('the Kubernetes control plane built from source', () => {
       assert.ok(ROOMY_NODES.some((node) => node === p.spec?.nodeName), `${p.metadata?.name} on ${p.spec?.nodeName}`);
       assert.equal(p.status?.phase, 'Running');
       assert.ok(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    }
+  });
+
+  it('keeps every fake node\'s lease renewed, so the node lifecycle controller never finds one Unknown', async () => {
+    // Without leases a kwok node turned Unknown every ~55 s and the pods created then stayed not Ready.
+    const leases = k8s.kubeConfig.makeApiClient(CoordinationV1Api);
+    const renewedAfter = Date.now();
+    for (const name of [...ROOMY_NODES, TINY_NODE]) {
+      const renewed = await waitUntil(`the lease of ${name} renewed`, async () => {
+        const lease = await leases.readNamespacedLease({ name, namespace: 'kube-node-lease' }).catch(() => undefined);
+        // The client leaves MicroTime as the apiserver's string.
+        const at = lease?.spec?.renewTime === undefined ? undefined : new Date(String(lease.spec.renewTime)).getTime();
+        return at !== undefined && at >= renewedAfter - 1_000 ? lease : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      assert.equal(renewed.spec?.leaseDurationSeconds, 40);
     }
   });
 
