@@ -37,10 +37,11 @@ export function createJanitorActivities(runtime: FlinkRuntime) {
       return orphans;
     },
 
-    async deleteOrphanCluster(orphan: OrphanCluster): Promise<void> {
-      // Checked again just before deleting: the owner may have been restarted since the scan.
-      if (await ownerRunning(orphan.owner)) return;
+    /** Whether it deleted the cluster: not when its owner was restarted since the scan, which then owns it again. */
+    async deleteOrphanCluster(orphan: OrphanCluster): Promise<boolean> {
+      if (await ownerRunning(orphan.owner)) return false;
       await runtime.deleteCluster(orphan);
+      return true;
     },
   };
 }

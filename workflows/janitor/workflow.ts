@@ -13,11 +13,15 @@ const { findOrphanClusters, deleteOrphanCluster } = proxyActivities<ReturnType<t
  * This is what makes "nothing leaks" hold even when compensation could not run.
  */
 export async function collectOrphanClusters(input: CollectOrphansInput): Promise<{ deleted: OrphanCluster[] }> {
-  const orphans = await findOrphanClusters(input);
-  for (const orphan of orphans) {
-    await deleteOrphanCluster(orphan);
+  const deleted: OrphanCluster[] = [];
+  for (const orphan of await findOrphanClusters(input)) {
+    if (!(await deleteOrphanCluster(orphan))) {
+      log.info('spared a cluster whose owner came back', { tenant: orphan.tenant, cluster: orphan.cluster, owner: orphan.owner });
+      continue;
+    }
+    deleted.push(orphan);
     countLeakedCluster(orphan.tenant);
     log.info('deleted orphan cluster', { tenant: orphan.tenant, cluster: orphan.cluster, owner: orphan.owner });
   }
-  return { deleted: orphans };
+  return { deleted };
 }
