@@ -12,7 +12,8 @@ import { installOnDemand } from '../../scripts/install/on-demand';
 import { toolchain } from '../../scripts/toolchain';
 import { ensureCodecKeyFile } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
-import { ON_REAL_NODE, startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
+import { NODE_ADDRESS, ON_REAL_NODE, startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
+import { realNodeTenantEgress } from './node-egress';
 import { startS3Gateway, type S3Credentials } from './s3-gateway';
 import {
   devStackHealth, healPlan, readDevStack, removeDevStackFile, writeDevStack, type DevCodecServer, type DevComponent, type DevKubernetes, type DevStack,
@@ -55,6 +56,8 @@ function workerEnvironment(address: string, runtimeStateDir: string, codecKeyFil
     ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: `s3://${DEV_BUCKET}/flink-fleet`,
     FLEET_S3_ENDPOINT: kubernetes.s3.endpoint, FLEET_S3_ACCESS_KEY_ID: s3.accessKeyId, FLEET_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, FLEET_S3_TENANT_ACCOUNTS: 'versity',
     FLEET_FLINK_IMAGE: kubernetes.flinkImage, FLEET_POD_PLACEMENT: JSON.stringify(ON_REAL_NODE),
+    // Tenants are walled in from the first pipeline: a dev stack is where people try what a tenant could reach.
+    FLEET_TENANT_EGRESS: JSON.stringify(realNodeTenantEgress({ nodeAddress: NODE_ADDRESS, apiServer: kubernetes.server, objectStorage: kubernetes.s3.endpoint })),
   };
 }
 

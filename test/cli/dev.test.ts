@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning } from '../../activities/runtime/local/processes';
-import { REAL_NODE, TEST_INTERFACE } from '../../client/dev/kubernetes-node';
+import { NODE_ADDRESS, REAL_NODE, TEST_INTERFACE } from '../../client/dev/kubernetes-node';
+import type { TenantEgress } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { logTail, type ComponentStatus, type DevComponent, type DevStack, type LocalClusterStatus } from '../../client/dev/stack-file';
 import { clusterName } from '../../activities/names';
 import { listPids } from '../../activities/runtime/local/processes';
@@ -158,6 +159,14 @@ describe('flink-fleet dev', () => {
     assert.equal(real?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
     const started = readFileSync(stack.workerLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg?: string; runtime?: string });
     assert.ok(started.some((entry) => entry.msg === 'worker started' && entry.runtime === 'kubernetes'));
+    // The worker walls tenants in on this stack: its egress names the node's DNS and S3 gateway and the API server, nothing wider.
+    const environment = readFileSync(`/proc/${stack.workerPid}/environ`, 'utf8').split('\0');
+    const egress = JSON.parse(environment.find((entry) => entry.startsWith('FLEET_TENANT_EGRESS='))?.slice('FLEET_TENANT_EGRESS='.length) ?? 'null') as TenantEgress | null;
+    const s3 = new URL(stack.kubernetes.s3.endpoint);
+    assert.deepEqual(egress?.dns, [{ ipBlock: { cidr: `${NODE_ADDRESS}/32` } }]);
+    assert.deepEqual(egress?.objectStorage, [{ cidr: `${s3.hostname}/32`, port: Number(s3.port) }]);
+    const apiServer = `${new URL(stack.kubernetes.server).hostname}/32`;
+    assert.ok(egress?.apiServer.some((endpoint) => endpoint.cidr === apiServer));
     const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
     assert.equal(down.code, 0, down.stderr);
     for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...stack.kubernetes.pids]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);

@@ -1,7 +1,7 @@
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import type { TenantEgress } from '../../activities/runtime/kubernetes/manifests/tenant';
-import { KUBERNETES_SERVICE_IP } from '../../client/dev/kubernetes-control-plane';
 import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
+import { realNodeTenantEgress } from '../../client/dev/node-egress';
 import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
 import { flinkImage } from '../../scripts/install/images/flink-image';
 import { toolchain } from '../../scripts/toolchain';
@@ -23,25 +23,9 @@ export async function startRealNodeFlink(): Promise<RealNodeFlink> {
   return { k8s, s3 };
 }
 
-const hostPort = (url: string): { host: string; port: number } => {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port) };
-};
-
-/**
- * What Flink's pods need on the real node, where CoreDNS, the API server and the S3 gateway are host
- * processes on the node's address: each by that address and its own port, the API server by its
- * Service too (pods are given 10.96.0.1:443, kube-proxy rewrites it to the address before any policy sees it).
- */
+/** The tenant egress wall as `dev up --kubernetes` raises it, for this test bed. */
 export function realNodeEgress({ k8s, s3 }: RealNodeFlink): TenantEgress {
-  const node = `${k8s.node.address}/32`;
-  const apiServer = hostPort(k8s.server);
-  const storage = hostPort(s3.endpoint);
-  return {
-    dns: [{ ipBlock: { cidr: node } }],
-    apiServer: [{ cidr: `${apiServer.host}/32`, port: apiServer.port }, { cidr: `${KUBERNETES_SERVICE_IP}/32`, port: 443 }],
-    objectStorage: [{ cidr: `${storage.host}/32`, port: storage.port }],
-  };
+  return realNodeTenantEgress({ nodeAddress: k8s.node.address, apiServer: k8s.server, objectStorage: s3.endpoint });
 }
 
 /**
