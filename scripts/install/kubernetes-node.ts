@@ -1,16 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { VERSIONS, type Toolchain } from '../toolchain';
+import { CNI_PLUGINS, VERSIONS, type Toolchain } from '../toolchain';
 import { goEnvironment, kubernetesLdflags, MODULE_DIR } from './kubernetes';
 import { ensureBuilt, MissingPrerequisite, run } from './steps';
 
 /** Built from the control plane's own module, so the kubelet and the apiserver are the same release. */
 const NODE_COMMANDS = ['kubelet', 'kube-proxy', 'kubectl'] as const;
 
-/** containerd's CRI plugin calls these for every pod sandbox: loopback for `lo`, the rest from our conflist. */
-export const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as const;
 const CNI_PACKAGES: Record<(typeof CNI_PLUGINS)[number], string> = {
   bridge: 'plugins/main/bridge', 'host-local': 'plugins/ipam/host-local', loopback: 'plugins/main/loopback', portmap: 'plugins/meta/portmap',
+  bandwidth: 'plugins/meta/bandwidth',
 };
 
 /**
@@ -69,10 +68,12 @@ function goInstall(tools: Toolchain, bin: string, packages: string[], progress: 
 
 export async function installKubernetesNode(tools: Toolchain): Promise<void> {
   installNodeSystemPackages();
-  await ensureBuilt('kubernetes node', dirname(tools.kubernetesNodeBin), () => {
-    buildNodeCommands(tools);
+  await ensureBuilt('cni plugins', dirname(tools.cniBin), () => {
     goInstall(tools, tools.cniBin, CNI_PLUGINS.map((plugin) => `github.com/containernetworking/plugins/${CNI_PACKAGES[plugin]}@v${VERSIONS.cniPlugins}`),
       { component: 'cni plugins', label: `building ${CNI_PLUGINS.join(', ')} v${VERSIONS.cniPlugins}` });
+  });
+  await ensureBuilt('kubernetes node', dirname(tools.kubernetesNodeBin), () => {
+    buildNodeCommands(tools);
     // Its default plugin set includes `kubernetes`, which is all the node's cluster DNS needs.
     goInstall(tools, tools.kubernetesNodeBin, [`github.com/coredns/coredns@v${VERSIONS.coredns}`],
       { component: 'coredns', label: `building coredns v${VERSIONS.coredns}`, estimateSeconds: 120 });

@@ -19,12 +19,14 @@ describe('the real node configuration', () => {
     }
   });
 
-  it('puts pods on a masquerading, hairpinning bridge with host-local addresses kept in the node folder', () => {
-    const [bridge, portmap] = (cniConflist(paths) as { plugins: Record<string, unknown>[] }).plugins;
+  it('puts pods on a masquerading, hairpinning bridge with host-local addresses kept in the node folder, shaped by their bandwidth annotations', () => {
+    const [bridge, portmap, bandwidth] = (cniConflist(paths) as { plugins: Record<string, unknown>[] }).plugins;
     assert.deepEqual({ ...bridge, ipam: undefined }, { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true, ipam: undefined });
     assert.deepEqual(bridge?.ipam, { type: 'host-local', ranges: [[{ subnet: '10.244.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }],
       dataDir: '/state/node/cni/ipam' });
     assert.equal(portmap?.type, 'portmap');
+    // containerd hands the pod's bandwidth annotations only to a plugin that asks for the capability.
+    assert.deepEqual(bandwidth, { type: 'bandwidth', capabilities: { bandwidth: true } });
   });
 
   it('runs the kubelet on cgroup v1 without systemd, tainted so that only pods that ask land on it', () => {

@@ -180,6 +180,29 @@ describe('the kubernetes runtime against a real API server', () => {
     for (const name of ['previews', 'orders']) assert.equal((await bed.clusterObjects(namespace, clusterName(tenant, name))).size, 0, name);
   });
 
+  it('puts the plan\'s bandwidth on every pod it makes: the clusters\' Deployments, a rescale\'s, and a pool TaskManager', async () => {
+    const shaped = new RuntimeUnderTest(k8s, { tenantPlan: { ...DEFAULT_TENANT_PLAN, podBandwidth: { ingressMbit: 100, egressMbit: 50 } } });
+    try {
+      const { tenant, namespace } = await shaped.tenant();
+      const session = sessionCluster(tenant, 'previews');
+      await shaped.runtime.deploySessionCluster(session);
+      await shaped.runtime.addTaskManager(session, 'tm-shaped');
+      const pipeline = sqlPipeline(tenant, 'orders');
+      await shaped.runtime.deployApplicationCluster(pipeline);
+      await shaped.runtime.scaleTaskManagers({ ...pipeline, parallelism: 2 }, []);
+      const pods = await waitUntil('6 pods: session JobManager, gateway, pool TaskManager, application JobManager, 2 TaskManagers', async () => {
+        const found = await podsOf(namespace, 'app.kubernetes.io/managed-by=flink-fleet');
+        return found.length === 6 ? found : undefined;
+      }, WAIT);
+      assert.deepEqual(pods.map((p) => [p.metadata?.annotations?.['kubernetes.io/ingress-bandwidth'], p.metadata?.annotations?.['kubernetes.io/egress-bandwidth']]),
+        pods.map(() => ['100M', '50M']));
+      await shaped.runtime.deleteCluster(session);
+      await shaped.runtime.deleteCluster(pipeline);
+    } finally {
+      await shaped.cleanUp();
+    }
+  });
+
   it('scales an application cluster\'s TaskManagers for a rescale, removing first the pods the job runs no task on, and refuses more than the plan holds', async () => {
     const { tenant, namespace } = await bed.tenant();
     const spec = sqlPipeline(tenant, 'elastic');

@@ -18,6 +18,7 @@ import { CLUSTER, CLUSTER_KIND, clusterSelector, COMPONENT, MANAGED_BY_SELECTOR,
 import { ownedBy, ownerReference } from './manifests/objects';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from './manifests/session';
 import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantEgress, type TenantPlan } from './manifests/tenant';
+import { bandwidthAnnotations, withPodAnnotations } from './manifests/bandwidth';
 import { observeCluster } from './observe';
 import { storageSecret, type ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
@@ -131,7 +132,7 @@ export class KubernetesRuntime implements FlinkRuntime {
       .sort((a, b) => new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime());
     const surplus = surplusTaskManagers(pods.map((pod) => pod.metadata?.name ?? ''), busy, taskManagerCount(spec));
     for (const pod of surplus) await this.api.mergePatch(id.cluster, surplusTaskManagerMark(id, pod));
-    await this.api.apply(id.cluster, ownedBy<V1Deployment>(ownerReference(root))(taskManagerDeployment(id, spec, placement)));
+    await this.api.apply(id.cluster, ownedBy<V1Deployment>(ownerReference(root))(this.shaped(taskManagerDeployment(id, spec, placement))));
   }
 
   /** Does not wait for the pod: the pool sees the TaskManager register with the JobManager. */
@@ -141,7 +142,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     const root = await this.root(id);
     const template = root && poolTaskManagerTemplate(root);
     if (!root || !template) throw new Error(`session cluster ${id.cluster} does not exist in ${id.namespace}`);
-    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId, this.options.podPlacement)));
+    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(this.shaped(poolTaskManagerPod(id, template, taskManagerId, this.options.podPlacement))));
   }
 
   async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
@@ -213,6 +214,11 @@ export class KubernetesRuntime implements FlinkRuntime {
     return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), objectStorage: this.options.objectStorage ?? {}, nodes: this.options.podPlacement ?? {} };
   }
 
+  /** Every pod the runtime makes carries the plan's bandwidth, whichever builder made it. */
+  private shaped<T extends KubernetesObject>(object: T): T {
+    return withPodAnnotations(object, bandwidthAnnotations(this.plan.podBandwidth));
+  }
+
   private root(id: ClusterIdentity): Promise<V1ConfigMap | undefined> {
     return this.api.read<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: objectNames(id.cluster).config, namespace: id.namespace } });
   }
@@ -226,7 +232,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     try {
       const root = await this.api.apply(id.cluster, objects.root);
       const owned = ownedBy(ownerReference(root));
-      for (const dependent of objects.dependents) await this.api.apply(id.cluster, owned(dependent));
+      for (const dependent of objects.dependents) await this.api.apply(id.cluster, owned(this.shaped(dependent)));
       await waitUntilReady(this.api, id.namespace, id.cluster, {
         timeoutMs: this.options.startupTimeoutMs ?? 300_000, intervalMs: this.options.pollIntervalMs ?? 500,
         unschedulableGraceMs: this.options.unschedulableGraceMs ?? 60_000,

@@ -90,7 +90,10 @@ state = ${JSON.stringify(paths.containerdState)}
 `;
 }
 
-/** One bridge for every pod of the node; ipMasq so pods reach addresses beyond it, hairpin so a pod reaches itself through its Service. */
+/**
+ * One bridge for every pod of the node; ipMasq so pods reach addresses beyond it, hairpin so a pod
+ * reaches itself through its Service; bandwidth limits a pod to what its annotations (the tenant's plan) say.
+ */
 export function cniConflist(paths: NodePaths): object {
   return {
     cniVersion: '1.0.0', name: 'flink-fleet',
@@ -98,6 +101,7 @@ export function cniConflist(paths: NodePaths): object {
       { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true,
         ipam: { type: 'host-local', ranges: [[{ subnet: POD_CIDR }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: paths.cniIpamDir } },
       { type: 'portmap', capabilities: { portMappings: true } },
+      { type: 'bandwidth', capabilities: { bandwidth: true } },
     ],
   };
 }

@@ -1,4 +1,5 @@
 import type { V1LimitRange, V1Namespace, V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyPeer, V1ResourceQuota } from '@kubernetes/client-node';
+import type { PodBandwidth } from './bandwidth';
 import { PORTS } from './container';
 import { CLUSTER, COMPONENT, objectNames, tenantLabels, type ClusterIdentity } from './labels';
 import { clusterMetadata } from './objects';
@@ -19,6 +20,8 @@ export interface TenantPlan {
   readonly maxContainer: { readonly cpu: number; readonly memoryMb: number; readonly ephemeralStorageMb: number };
   /** The disk of a container that names none (never one of the fleet's, which all do): the LimitRange's default. */
   readonly defaultContainerEphemeralStorageMb: number;
+  /** Each pod's share of the network; unset, a pod may take all a node's link gives it. */
+  readonly podBandwidth?: PodBandwidth;
 }
 
 export const DEFAULT_TENANT_PLAN: TenantPlan = { cpu: 16, memoryMb: 64 * 1024, ephemeralStorageMb: 128 * 1024, pods: 64,
