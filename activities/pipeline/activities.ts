@@ -116,6 +116,7 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
       const until = Date.now() + input.boundSeconds * 1_000;
       while (Date.now() < until) {
         const observed = await runtime.observe(input);
+        if (observed.diskExceeded) return { state: 'DISK_EXCEEDED', failure: observed.diskExceeded };
         if (observed.health === 'failed' || observed.health === 'missing') {
           return { state: 'CLUSTER_LOST', failure: observed.reason ?? `cluster ${observed.cluster} is ${observed.health}` };
         }

@@ -89,6 +89,11 @@ export interface ClusterObservation {
   readonly processes: readonly ProcessObservation[];
   /** Why the cluster is not running, for a person. */
   readonly reason?: string;
+  /**
+   * The kubelet evicted one of its pods for writing past its disk limit, in the kubelet's words (which
+   * name the limit). Its Deployment brings a new pod, which the job's growing state fills again.
+   */
+  readonly diskExceeded?: string;
 }
 
 export interface ClusterSummary extends ClusterRef {

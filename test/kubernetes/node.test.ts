@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { CoreV1Api, type V1Container, type V1ContainerStateTerminated, type V1Pod } from '@kubernetes/client-node';
+import { diskEviction } from '../../activities/runtime/kubernetes/observe';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { KUBERNETES_SERVICE_IP } from '../../client/dev/kubernetes-control-plane';
 import { ON_REAL_NODE, REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
@@ -112,5 +113,16 @@ describe('the real node of the Kubernetes test bed', () => {
     const hog = await terminated('hog');
     assert.equal(hog.reason, 'OOMKilled');
     assert.equal(hog.exitCode, 137);
+  });
+
+  it('evicts a pod that writes past its ephemeral-storage limit, in the words the runtime reads as DiskExceeded', async () => {
+    const body = realPod('hoarder', { ...script(['head -c 200M /dev/zero > /tmp/fill', 'sleep 300']),
+      resources: { requests: { cpu: '100m', memory: '64Mi', 'ephemeral-storage': '50Mi' }, limits: { cpu: '500m', memory: '64Mi', 'ephemeral-storage': '50Mi' } } },
+    { 'flink-fleet/component': 'taskmanager' });
+    await core.createNamespacedPod({ namespace, body });
+    // The kubelet's eviction manager looks every 10 s; the pod stays, Failed, for its owner to see.
+    const evicted = await phase('hoarder', ['Failed']);
+    assert.equal(evicted.status?.reason, 'Evicted');
+    assert.equal(diskEviction(evicted), 'taskmanager pod hoarder was evicted: Pod ephemeral local storage usage exceeds the total limit of containers 50Mi.');
   });
 });

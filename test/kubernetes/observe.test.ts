@@ -83,4 +83,17 @@ describe('observing a cluster from its objects', () => {
   it('has failed when objects are left but its root ConfigMap is gone', () => {
     assert.equal(observe({ deployments: [deployment('taskmanager')], pods: [] }).health, 'failed');
   });
+
+  it('names the disk limit a pod was evicted for, in the kubelet\'s words, and only for disk', () => {
+    const messages = ['Container taskmanager exceeded its local ephemeral storage limit "512Mi". ',
+      'Pod ephemeral local storage usage exceeds the total limit of containers 512Mi. ', 'Usage of EmptyDir volume "artifacts" exceeds the limit "1Gi". '];
+    for (const message of messages) {
+      const observed = observe({ ...application, pods: [pod('jm', 'jobmanager'), pod('tm-1', 'taskmanager', { phase: 'Failed', reason: 'Evicted', message }),
+        pod('tm-2', 'taskmanager', { phase: 'Pending' })] });
+      assert.equal(observed.diskExceeded, `taskmanager pod tm-1 was evicted: ${message.trim()}`);
+    }
+    const forMemory = { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory. ' };
+    assert.equal(observe({ ...application, pods: [pod('jm', 'jobmanager'), pod('tm-1', 'taskmanager', forMemory)] }).diskExceeded, undefined);
+    assert.equal(observe({ ...application, pods: [pod('jm', 'jobmanager'), pod('tm-1', 'taskmanager')] }).diskExceeded, undefined);
+  });
 });

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { clusterName } from '../../activities/names';
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { kubernetesTestBed } from '../harness/global';
+import { kubernetesTestBed, temporalTestBed } from '../harness/global';
 import { KubernetesWithLocalFlink } from '../harness/kubernetes-with-local-flink';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { sqlPipeline } from './fixtures';
@@ -67,5 +70,27 @@ describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink t
     ].map((o) => `${o.kind ?? ''}/${o.metadata?.name ?? ''}`);
     assert.deepEqual(left, []);
     assert.deepEqual(await runtime.flink.listClusters(), []);
+  });
+
+  it('ends a pipeline whose TaskManager was evicted for its disk with DiskExceeded naming the limit, and deletes its cluster', async () => {
+    const namespace = runtime.kubernetes.namespaceOf(tenant);
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    const failure = await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline(tenant, 'hoarder'));
+      await waitUntil('the pipeline to run', async () => ((await bed.client.getPipeline(tenant, 'hoarder')).phase === 'Running' ? true : undefined), { timeoutMs: 150_000, intervalMs: 500 });
+      const selector = `flink-fleet/cluster=${clusterName(tenant, 'hoarder')},flink-fleet/component=taskmanager`;
+      const [taskManager] = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+      // kwok runs no kubelet: the status is the one the kubelet's eviction manager writes (its message format, 1.36).
+      await core.patchNamespacedPodStatus({ name: taskManager?.metadata?.name ?? '', namespace,
+        body: { status: { phase: 'Failed', reason: 'Evicted', message: 'Container taskmanager exceeded its local ephemeral storage limit "4096Mi". ' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      return temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId(tenant, 'hoarder')).result().then(() => assert.fail('the pipeline ended well'), (error: unknown) => error);
+    });
+    assert.ok(failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure, String(failure));
+    assert.equal(failure.cause.type, 'DiskExceeded');
+    assert.match(failure.cause.message, /^pipeline k\w+\/hoarder outgrew its local disk: taskmanager pod \S+ was evicted: Container taskmanager exceeded its local ephemeral storage limit "4096Mi"\.$/);
+    assert.deepEqual(await runtime.flink.listClusters(), []);
+    assert.deepEqual((await core.listNamespacedPod({ namespace, labelSelector: `flink-fleet/cluster=${clusterName(tenant, 'hoarder')}` })).items
+      .filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name), []);
   });
 });

@@ -16,7 +16,7 @@ export interface DeployPipelineInput {
   readonly restoreFrom?: string;
 }
 
-export type WatchedJobState = 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED' | 'CLUSTER_LOST';
+export type WatchedJobState = 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED' | 'CLUSTER_LOST' | 'DISK_EXCEEDED';
 
 export interface JobWatchResult {
   readonly state: WatchedJobState;

@@ -229,6 +229,11 @@ async function live(life: Lifecycle, input: RunPipelineInput): Promise<string | 
       continue;
     }
     if (outcome.state === 'FINISHED' || outcome.state === 'CANCELED') return undefined;
+    if (outcome.state === 'DISK_EXCEEDED') {
+      // Restarting would restore the same state onto a disk of the same size: the tenant must choose a bigger one.
+      life.failure = outcome.failure;
+      throw ApplicationFailure.nonRetryable(`pipeline ${life.ref.tenant}/${life.ref.name} outgrew its local disk: ${outcome.failure ?? ''}`, 'DiskExceeded');
+    }
     await restart(life, outcome);
   }
 }

@@ -59,7 +59,24 @@ function taskManagerTrouble(kind: string, objects: ClusterObjects): string | und
   return undefined;
 }
 
+/**
+ * An eviction for local disk: the kubelet's reason is `Evicted` for every signal, and only its message
+ * says which ("Container taskmanager exceeded its local ephemeral storage limit "512Mi".", "Pod
+ * ephemeral local storage usage exceeds the total limit of containers 512Mi.", an emptyDir over its size).
+ */
+export function diskEviction(pod: V1Pod): string | undefined {
+  const { reason, message } = pod.status ?? {};
+  if (reason !== 'Evicted' || !message || !/(local ephemeral|ephemeral local) storage|EmptyDir volume/i.test(message)) return undefined;
+  return `${role(pod)} pod ${pod.metadata?.name ?? '?'} was evicted: ${message.trim()}`;
+}
+
 export function observeCluster(cluster: string, objects: ClusterObjects, endpoints: ClusterEndpoints): ClusterObservation {
+  const observed = observeHealth(cluster, objects, endpoints);
+  const diskExceeded = objects.pods.map(diskEviction).find((found) => found !== undefined);
+  return diskExceeded ? { ...observed, diskExceeded } : observed;
+}
+
+function observeHealth(cluster: string, objects: ClusterObjects, endpoints: ClusterEndpoints): ClusterObservation {
   const processes: ProcessObservation[] = objects.pods.map((pod) => ({ name: pod.metadata?.name ?? '?', role: role(pod), alive: isAlive(pod) }));
   if (!objects.root) {
     if (objects.deployments.length === 0 && objects.pods.length === 0) return { cluster, health: 'missing', processes: [] };
