@@ -21,7 +21,7 @@ import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNames
 import { observeCluster } from './observe';
 import { storageSecret, type ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
-import { applicationSpecProblems, assertValid, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
+import { applicationSpecProblems, assertValid, planMaxParallelism, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
 import { waitUntilReady } from './wait';
 import { surplusTaskManagers, taskManagerCount } from '../scaling';
 
@@ -132,6 +132,10 @@ export class KubernetesRuntime implements FlinkRuntime {
     const surplus = surplusTaskManagers(pods.map((pod) => pod.metadata?.name ?? ''), busy, taskManagerCount(spec));
     for (const pod of surplus) await this.api.mergePatch(id.cluster, surplusTaskManagerMark(id, pod));
     await this.api.apply(id.cluster, ownedBy<V1Deployment>(ownerReference(root))(taskManagerDeployment(id, spec, placement)));
+  }
+
+  maxParallelism(spec: ApplicationClusterSpec): number {
+    return planMaxParallelism(spec, this.plan);
   }
 
   /** Does not wait for the pod: the pool sees the TaskManager register with the JobManager. */
