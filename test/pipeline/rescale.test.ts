@@ -44,7 +44,9 @@ async function rescaleRefusal(call: Promise<unknown>): Promise<FleetError> {
   return error;
 }
 
-describe('rescaling a running pipeline in place', () => {
+describe('rescaling a running pipeline in place', function () {
+  // Each test is a sequence of JVM starts and Flink rescales: on a loaded machine the first one, with cold JVMs, took over 180 s.
+  this.timeout(600_000);
   let bed: FleetTestBed;
   beforeEach(() => {
     bed = fleetTestBed('rescale');
