@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   rescaleUpdate, statusQuery, stopSignal, stopUpdate, type PipelineResult, type PipelineStatus, type RescaleResult, type StopRequest,
 } from '../workflows/pipeline/api';
-import { pipelineKind, pipelineWorkflowId, type PipelineSpecInput } from '../workflows/pipeline/spec';
+import { pipelineKind, pipelineSummary, pipelineWorkflowId, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import type { PoolConfigInput, PoolStats } from '../workflows/pool/api';
 import { DEFAULT_POOL } from '../workflows/preview/request';
@@ -94,7 +94,7 @@ export class FleetClient {
         typedSearchAttributes: [
           { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: 'Validating' },
         ],
-        memo: { summary: `${pipelineKind(spec)} ${spec.tenant}/${spec.name}: ${spec.job.kind === 'sql' ? 'SQL script' : spec.job.entryClass}, parallelism ${spec.parallelism}` },
+        memo: { summary: pipelineSummary(spec) },
       });
       return { workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
-  DeployPipelineInput, JobLoad, JobWatchResult, PipelineRef, RescaleJobInput, StopJobInput, WatchJobInput,
+  DeployedPipeline, DeployPipelineInput, JobLoad, JobWatchResult, PipelineRef, RescaleJobInput, StopJobInput, WatchJobInput,
 } from '../../workflows/pipeline/activity-types';
 import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
@@ -74,15 +74,16 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
       await runtime.ensureTenant(tenant);
     },
 
-    async deployPipelineCluster(input: DeployPipelineInput): Promise<void> {
+    async deployPipelineCluster(input: DeployPipelineInput): Promise<DeployedPipeline> {
       const ref = { tenant: input.spec.tenant, name: input.spec.name };
       // Before anything starts: a savepoint or jar of another tenant is refused, not retried.
       const { job } = input.spec;
       const outside = tenantStorageProblems({ restoreFrom: input.restoreFrom, jarUri: job.kind === 'jar' ? job.jarUri : undefined },
         tenantStoragePrefixOf(runtime, ref.tenant));
       if (outside.length > 0) throw ApplicationFailure.nonRetryable(`invalid pipeline spec: ${outside.join('; ')}`, 'InvalidSpec');
+      const cluster = applicationClusterSpec(input);
       try {
-        await withHeartbeat(() => runtime.deployApplicationCluster(applicationClusterSpec(input)));
+        await withHeartbeat(() => runtime.deployApplicationCluster(cluster));
       } catch (error) {
         if (!(error instanceof ClusterStartFailed)) throw error;
         // A start that only ran out of time may succeed on a retry; what the runtime typed more
@@ -92,6 +93,7 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
         const type = error.type !== 'ClusterStartFailed' ? error.type : input.spec.job.kind === 'jar' ? FlinkErrorType.InvalidJar : error.type;
         await failFast(ref, error.reason, type);
       }
+      return { maxParallelism: runtime.maxParallelism(cluster) };
     },
 
     async awaitJobRunning(input: PipelineRef & { jobId: string }): Promise<void> {

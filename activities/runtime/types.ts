@@ -136,6 +136,8 @@ export interface FlinkRuntime {
    * @param busy the Flink resource ids of the TaskManagers the job's subtasks run on.
    */
   scaleTaskManagers(spec: ApplicationClusterSpec, busy: readonly string[]): Promise<void>;
+  /** The widest parallelism the tenant's plan holds for a cluster sized as `spec`; undefined where no plan limits it. */
+  maxParallelism(spec: ApplicationClusterSpec): number | undefined;
   /** Removes every process and object of the cluster; safe to repeat. */
   deleteCluster(cluster: ClusterRef): Promise<void>;
   observe(cluster: ClusterRef): Promise<ClusterObservation>;

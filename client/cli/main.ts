@@ -30,7 +30,8 @@ Examples:
   flink-fleet pipeline stop --tenant acme --name orders --savepoint
   flink-fleet --json pipeline list --tenant acme
 TLS and API key: TEMPORAL_TLS, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY(_FILE) (see README).
-Exit codes: 0 success, 1 failure, 2 bad input (the message names the flag or field, and nothing was connected to or started).`)
+Exit codes: 0 success, 1 failure, 2 bad input (the message names the flag or field, and nothing was connected to or started)
+  or a request refused as it stands (a rescale out of the plan or of a pipeline not running: nothing changed).`)
     .exitOverride();
   const run: Run = async (action) => {
     const context = commandContext(root.opts<GlobalFlags>());

@@ -1,9 +1,9 @@
 import { InvalidCodecKeys } from '../codec/keys';
-import { FleetError } from '../errors';
+import { FleetError, type FleetErrorType } from '../errors';
 import { InvalidConnectionConfig } from '../temporal-connection';
 import { InvalidTracingConfig } from '../tracing';
 
-/** Exit codes the CLI promises: 0 success, 1 failure, 2 bad input (a flag or a field). */
+/** Exit codes the CLI promises: 0 success, 1 failure, 2 bad input (a flag or a field) or a request refused as it stands. */
 export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
 
 export class UsageError extends Error {
@@ -30,9 +30,12 @@ export function output(json: boolean): Output {
   };
 }
 
+const REFUSALS: readonly FleetErrorType[] = ['InvalidSpec', 'NotRunning', 'RescaleInProgress'];
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof InvalidCodecKeys || error instanceof InvalidConnectionConfig || error instanceof InvalidTracingConfig) return EXIT.badInput;
-  if (error instanceof FleetError && error.type === 'InvalidSpec') return EXIT.badInput;
+  // Refusals: the request was judged and nothing was changed, so asking again as it is cannot help.
+  if (error instanceof FleetError && REFUSALS.includes(error.type)) return EXIT.badInput;
   return EXIT.failure;
 }
 

@@ -47,7 +47,8 @@ function parallelismText({ parallelism, targetParallelism }: PipelineStatus): st
 function statusText(status: PipelineStatus, link: string): string {
   return table([
     ['pipeline', `${status.tenant}/${status.name} (${status.kind})`], ['phase', status.phase], ['job', status.jobId ?? '-'],
-    ['restarts', String(status.restarts)], ['parallelism', parallelismText(status)], ['last savepoint', status.lastSavepoint ?? '-'], ['started', status.startedAt],
+    ['restarts', String(status.restarts)], ['parallelism', parallelismText(status)],
+    ['max parallelism', String(status.maxParallelism)], ['last savepoint', status.lastSavepoint ?? '-'], ['started', status.startedAt],
     ...(status.failure ? [['failure', status.failure]] : []), ['temporal ui', link],
   ], ['', '']).split('\n').slice(1).join('\n');
 }

@@ -4,6 +4,7 @@ import type {
 import { CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
+import type { TenantPlan } from '../../activities/runtime/kubernetes/manifests/tenant';
 import type { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
 import { localTestRuntime } from './fleet';
@@ -20,10 +21,10 @@ export class KubernetesWithLocalFlink implements FlinkRuntime {
 
   constructor(readonly kubernetes: KubernetesRuntime, readonly flink: LocalRuntime, private readonly k8s?: KubernetesTestBed) {}
 
-  /** Over the run's control plane, reaching Flink REST the way a worker outside the cluster would. */
-  static onTestBed(k8s: KubernetesTestBed, stateDir: string): KubernetesWithLocalFlink {
+  /** Over the run's control plane, reaching Flink REST the way a worker outside the cluster would; tenants get `tenantPlan` (the default plan if absent). */
+  static onTestBed(k8s: KubernetesTestBed, stateDir: string, tenantPlan?: TenantPlan): KubernetesWithLocalFlink {
     const kubernetes = new KubernetesRuntime({
-      kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet-test/state', restAccess: { mode: 'api-proxy', server: k8s.server }, pollIntervalMs: 250,
+      kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet-test/state', restAccess: { mode: 'api-proxy', server: k8s.server }, pollIntervalMs: 250, tenantPlan,
     });
     return new KubernetesWithLocalFlink(kubernetes, localTestRuntime(stateDir), k8s);
   }
@@ -74,6 +75,10 @@ export class KubernetesWithLocalFlink implements FlinkRuntime {
   async scaleTaskManagers(spec: ApplicationClusterSpec, busy: readonly string[]): Promise<void> {
     await this.kubernetes.scaleTaskManagers(spec, busy);
     await this.flink.scaleTaskManagers(spec, busy);
+  }
+
+  maxParallelism(spec: ApplicationClusterSpec): number {
+    return this.kubernetes.maxParallelism(spec);
   }
 
   async deleteCluster(cluster: ClusterRef): Promise<void> {

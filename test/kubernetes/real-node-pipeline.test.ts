@@ -5,14 +5,17 @@ import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { clusterName } from '../../activities/names';
 import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
-import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
+import { CLUSTER, COMPONENT, objectNames } from '../../activities/runtime/kubernetes/manifests/labels';
 import { STORAGE_SECRET } from '../../activities/runtime/kubernetes/manifests/storage';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { tenantAccessKeyId } from '../../activities/storage/tenant-access-policy';
 import type { KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import type { S3Gateway } from '../../client/dev/s3-gateway';
 import type { PipelineStatus } from '../../workflows/pipeline/api';
+import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { temporalTestBed } from '../harness/global';
+import { phasesOf } from '../harness/history';
 import { realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
 import { sqlPipeline } from '../pipeline/fixtures';
 
@@ -110,5 +113,42 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
     });
     assert.equal(second.checkpoints.restored?.externalPath, savepoint);
     assert.equal(second.result?.finalState, 'Stopped');
+  });
+
+  it('rescales a running pipeline in place: the same job on the same JobManager pod, a second TaskManager pod, and Flink running every vertex at 2', async () => {
+    const name = 'elastic';
+    const namespace = runtime.namespaceOf(tenant);
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    const apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
+    const podsOf = async (component: string) => (await core.listNamespacedPod({
+      namespace, labelSelector: `${CLUSTER}=${clusterName(tenant, name)},${COMPONENT}=${component}`,
+    })).items.filter((p) => !p.metadata?.deletionTimestamp);
+    const jobManagerPods = async () => (await podsOf('jobmanager')).map((p) => `${p.metadata?.uid} restarts ${p.status?.containerStatuses?.[0]?.restartCount}`);
+    await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline(tenant, name, SMALL));
+      const { jobId } = await running(name);
+      assert.ok(jobId);
+      const jobManagerBefore = await jobManagerPods();
+      assert.equal(jobManagerBefore.length, 1);
+      assert.deepEqual((await (await rest(name)).job(jobId)).vertices.map((v) => v.parallelism), [1, 1]);
+
+      assert.deepEqual(await bed.client.rescalePipeline(tenant, name, 2), { jobId, previousParallelism: 1, parallelism: 2 });
+      const flink = await rest(name);
+      const job = await flink.job(jobId);
+      assert.equal(job.state, 'RUNNING');
+      assert.deepEqual(job.vertices.map((v) => [v.parallelism, v.status]), [[2, 'RUNNING'], [2, 'RUNNING']]);
+      const taskManagerPods = (await podsOf('taskmanager')).map((p) => p.metadata?.name).sort();
+      assert.deepEqual((await flink.taskManagers()).map((t) => t.id).sort(), taskManagerPods, 'Flink\'s TaskManagers are the Deployment\'s two pods');
+      assert.equal(taskManagerPods.length, 2);
+      assert.equal((await apps.readNamespacedDeployment({ name: objectNames(clusterName(tenant, name)).taskManager, namespace })).spec?.replicas, 2);
+      assert.deepEqual(await jobManagerPods(), jobManagerBefore, 'the same JobManager pod, never restarted');
+      const status = await bed.client.getPipeline(tenant, name);
+      assert.deepEqual([status.phase, status.jobId, status.parallelism, status.targetParallelism, status.restarts], ['Running', jobId, 2, 2, 0]);
+      await bed.client.stopPipeline(tenant, name, { savepoint: false, drain: false, wait: true });
+    });
+    // One deployment ever: the rescale made no new cluster.
+    assert.deepEqual(await phasesOf(temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId(tenant, name))), [
+      'Validating', 'EnsuringTenant', 'Deploying', 'Starting', 'Running', 'Stopping', 'CleaningUp', 'Stopped',
+    ]);
   });
 });

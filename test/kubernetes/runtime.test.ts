@@ -224,10 +224,13 @@ describe('the kubernetes runtime against a real API server', () => {
     assert.deepEqual(await runningTaskManagers(1), [busy]);
     assert.equal(await replicas(), 1);
 
-    const refused = await bed.runtime.scaleTaskManagers({ ...spec, parallelism: 40 }, [busy]).then(() => assert.fail('accepted'), (error: unknown) => error);
+    // The bound the rescale Update's validator is given: 16 cores hold the JobManager and 31 TaskManagers of 0.5.
+    const max = bed.runtime.maxParallelism(spec);
+    assert.equal(max, 31);
+    const refused = await bed.runtime.scaleTaskManagers({ ...spec, parallelism: max + 1 }, [busy]).then(() => assert.fail('accepted'), (error: unknown) => error);
     assert.ok(refused instanceof ClusterStartFailed);
     assert.equal(refused.type, 'InvalidSpec');
-    assert.match(refused.message, /resources: the cluster needs 20\.5 cores, more than the tenant's quota of 16/);
+    assert.match(refused.message, /resources: the cluster needs 16\.5 cores, more than the tenant's quota of 16/);
     assert.equal(await replicas(), 1, 'a refused scale changes nothing');
     await bed.runtime.deleteCluster(spec);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
-import { applicationSpecProblems, imageProblems, sessionSpecProblems } from '../../activities/runtime/kubernetes/validation';
+import { applicationSpecProblems, imageProblems, planMaxParallelism, sessionSpecProblems } from '../../activities/runtime/kubernetes/validation';
 import type { ApplicationClusterSpec } from '../../activities/runtime/types';
 import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
 
@@ -49,4 +49,26 @@ describe('kubernetes spec validation, before any API call', () => {
       assert.ok(found.some((p) => rule.test(p)), found.join('; ') || 'no problem found');
     });
   }
+});
+
+describe('the widest parallelism a tenant\'s plan holds', () => {
+  const plan = { ...DEFAULT_TENANT_PLAN, cpu: 3, memoryMb: 8192, pods: 10 };
+
+  it('is the TaskManagers the tightest of the quota\'s sums leaves room for, times their slots', () => {
+    // 0.5 cores each: the JobManager and 5 TaskManagers fill 3 cores before memory (7) or pods (9) run out.
+    assert.equal(planMaxParallelism(sqlPipeline('acme', 'orders', { slotsPerTaskManager: 2 }), plan), 10);
+    assert.equal(planMaxParallelism(sqlPipeline('acme', 'orders'), { ...plan, pods: 3 }), 2, 'the pods: a JobManager and 2 TaskManagers');
+    assert.equal(planMaxParallelism(sqlPipeline('acme', 'orders', { taskManager: { cpu: 0.5, memoryMb: 4096 } }), plan), 1, 'the memory');
+    assert.equal(planMaxParallelism(sqlPipeline('acme', 'orders'), { ...plan, cpu: 0.75 }), 0, 'not one TaskManager fits');
+  });
+
+  it('agrees with the deploy\'s own check: at the bound the cluster is accepted, one TaskManager more is refused', () => {
+    for (const slots of [1, 2, 3]) {
+      const spec = sqlPipeline('acme', 'orders', { slotsPerTaskManager: slots });
+      const max = planMaxParallelism(spec, plan);
+      assert.deepEqual(applicationSpecProblems({ ...spec, parallelism: max }, IMAGE, plan, 51), [], `${slots} slots, parallelism ${max}`);
+      assert.deepEqual(applicationSpecProblems({ ...spec, parallelism: max + 1 }, IMAGE, plan, 51),
+        ['resources: the cluster needs 3.5 cores, more than the tenant\'s quota of 3']);
+    }
+  });
 });

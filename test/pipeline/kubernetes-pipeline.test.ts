@@ -9,21 +9,31 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { kubernetesTestBed, temporalTestBed } from '../harness/global';
 import { KubernetesWithLocalFlink } from '../harness/kubernetes-with-local-flink';
 import type { KubernetesTestBed } from '../../client/dev/kubernetes-control-plane';
+import { FlinkRestClient } from '../../activities/flink/rest-client';
+import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
+import { objectNames } from '../../activities/runtime/kubernetes/manifests/labels';
+import type { PipelineStatus } from '../../workflows/pipeline/api';
+import { runCli } from '../harness/cli';
+import { phasesOf } from '../harness/history';
 import { sqlPipeline } from './fixtures';
 
 const MANAGED = 'app.kubernetes.io/managed-by=flink-fleet';
+/** Room for a JobManager and two TaskManagers: a pipeline of one slot per TaskManager may grow to 2, not 3. */
+const PLAN = { ...DEFAULT_TENANT_PLAN, pods: 3 };
 
 describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink through the seam)', () => {
   let k8s: KubernetesTestBed;
   let bed: FleetTestBed;
   let runtime: KubernetesWithLocalFlink;
-  const tenant = `k${Date.now().toString(36)}`;
+  let tenant: string;
   before(async () => {
     k8s = await kubernetesTestBed();
   });
   beforeEach(() => {
+    // A tenant per test: the last one's namespace may still be terminating.
+    tenant = `k${Date.now().toString(36)}`;
     bed = fleetTestBed('k8s-pipeline', (stateDir) => {
-      runtime = KubernetesWithLocalFlink.onTestBed(k8s, stateDir);
+      runtime = KubernetesWithLocalFlink.onTestBed(k8s, stateDir, PLAN);
       return runtime;
     });
   });
@@ -92,5 +102,49 @@ describe('runPipeline on the kubernetes runtime (real API server + kwok; Flink t
     assert.deepEqual(await runtime.flink.listClusters(), []);
     assert.deepEqual((await core.listNamespacedPod({ namespace, labelSelector: `flink-fleet/cluster=${clusterName(tenant, 'hoarder')}` })).items
       .filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name), []);
+  });
+
+  it('rescales a running pipeline in place, its TaskManager Deployment following, and refuses through the CLI a parallelism beyond the tenant\'s plan, changing nothing', async () => {
+    const name = 'elastic';
+    const namespace = runtime.kubernetes.namespaceOf(tenant);
+    const apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
+    const cli = (args: string[]) => runCli(['--address', temporalTestBed().server.address, '--task-queue', bed.taskQueue, ...args]);
+    const rescale = (parallelism: number) => cli(['--json', 'pipeline', 'rescale', '--tenant', tenant, '--name', name, '--parallelism', String(parallelism)]);
+    const replicas = async () => (await apps.readNamespacedDeployment({ name: objectNames(clusterName(tenant, name)).taskManager, namespace })).spec?.replicas;
+    const vertexParallelism = async (jobId: string) => {
+      const { endpoints } = await runtime.observe({ tenant, name });
+      return (await new FlinkRestClient(endpoints?.restUrl as string).job(jobId)).vertices.map((v) => v.parallelism);
+    };
+    const now = async (): Promise<PipelineStatus> => bed.client.getPipeline(tenant, name);
+    await bed.withWorker(async () => {
+      await bed.client.startPipeline(sqlPipeline(tenant, name));
+      const running = await waitUntil('the pipeline to run', async () => {
+        const status = await now();
+        return status.phase === 'Running' ? status : undefined;
+      }, { timeoutMs: 150_000, intervalMs: 500 });
+      const jobId = running.jobId as string;
+      assert.deepEqual([running.parallelism, running.maxParallelism], [1, 2]);
+      assert.equal(await replicas(), 1);
+
+      const up = await rescale(2);
+      assert.equal(up.code, 0, up.stderr);
+      assert.deepEqual(JSON.parse(up.stdout), { jobId, previousParallelism: 1, parallelism: 2, ui: `http://127.0.0.1:8233/namespaces/default/workflows/pipeline%2F${tenant}%2F${name}` });
+      assert.equal(await replicas(), 2);
+      assert.deepEqual(await vertexParallelism(jobId), [2, 2]);
+
+      const beyond = await rescale(3);
+      assert.equal(beyond.code, 2, beyond.stderr);
+      assert.deepEqual(JSON.parse(beyond.stdout), { error: { type: 'InvalidSpec', message:
+        `invalid rescale of pipeline ${tenant}/${name}: parallelism: must be at most 2, the most tenant ${tenant}'s plan holds at this pipeline's TaskManager size` } });
+      const after = await now();
+      assert.deepEqual([after.phase, after.jobId, after.parallelism, after.targetParallelism, after.restarts], ['Running', jobId, 2, 2, 0]);
+      assert.equal(await replicas(), 2, 'the refused rescale changed no Deployment');
+      assert.deepEqual(await vertexParallelism(jobId), [2, 2]);
+      await bed.client.stopPipeline(tenant, name, { savepoint: false, drain: false, wait: true });
+    });
+    // One deployment: the rescale made no new cluster, and the refusal nothing at all.
+    assert.deepEqual(await phasesOf(temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId(tenant, name))), [
+      'Validating', 'EnsuringTenant', 'Deploying', 'Starting', 'Running', 'Stopping', 'CleaningUp', 'Stopped',
+    ]);
   });
 });

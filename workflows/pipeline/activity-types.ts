@@ -16,6 +16,11 @@ export interface DeployPipelineInput {
   readonly restoreFrom?: string;
 }
 
+export interface DeployedPipeline {
+  /** The widest parallelism the tenant's plan holds for this cluster's sizes; absent where no plan limits it. */
+  readonly maxParallelism?: number;
+}
+
 export type WatchedJobState = 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED' | 'CLUSTER_LOST' | 'DISK_EXCEEDED';
 
 export interface JobWatchResult {

@@ -30,6 +30,7 @@ export interface CarriedPipelineState {
   readonly lastSavepoint?: string;
   readonly startedAt: number;
   readonly autoscaler?: AutoscalerState;
+  readonly planMaxParallelism?: number;
 }
 
 export interface RunPipelineInput {
@@ -62,6 +63,8 @@ export interface PipelineStatus {
   readonly parallelism: number;
   /** What a rescale in progress is taking it to; `parallelism` when none is. */
   readonly targetParallelism: number;
+  /** The most a rescale may ask for: 64, or less where the tenant's plan holds fewer TaskManagers of this size. */
+  readonly maxParallelism: number;
   /** With an autoscaler policy: its latest decision and the rescales it made, each with its reason. */
   readonly autoscaler?: { readonly lastDecision?: AutoscalerDecision; readonly rescales: readonly (AutoscalerDecision & { outcome: string })[] };
   readonly lastSavepoint?: string;

@@ -1,10 +1,10 @@
-import { ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, proxyActivities, upsertMemo } from '@temporalio/workflow';
 import type { createPipelineActivities } from '../../activities/pipeline/activities';
 import type { PipelineRef } from './activity-types';
 import type { RescaleRequest, RescaleResult } from './api';
 import { applicationFailureOf } from './failures';
-import type { Phase } from './phases';
-import { parallelismProblem, type PipelineSpec } from './spec';
+import { rescaleRefusal, type RescaleCandidate } from './rescale-refusal';
+import { pipelineSummary, type PipelineSpec } from './spec';
 
 // Starting TaskManagers on a loaded machine, then Flink's cooldown between rescales (30 s) and a checkpoint.
 const { rescaleJob } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
@@ -13,28 +13,17 @@ const { rescaleJob } = proxyActivities<ReturnType<typeof createPipelineActivitie
 });
 
 /** What a rescale reads and changes of a pipeline's life (workflow.ts's Lifecycle). */
-export interface RescalableLife {
+export interface RescalableLife extends RescaleCandidate {
   spec: PipelineSpec;
   readonly ref: PipelineRef;
-  readonly phase: Phase;
   readonly jobId?: string;
-  readonly stopRequest?: unknown;
-  /** The parallelism a rescale in progress is taking the job to. */
   rescaling?: number;
 }
 
-/** Refused before it is recorded: a rescale needs a running job and a parallelism the spec allows. */
+/** Refused before it is recorded: a rescale needs a running job and a parallelism the spec and the plan allow. */
 export function validateRescale(life: RescalableLife, request: RescaleRequest): void {
-  const pipeline = `${life.ref.tenant}/${life.ref.name}`;
-  const problem = parallelismProblem(request?.parallelism);
-  if (problem) throw ApplicationFailure.nonRetryable(`invalid rescale of pipeline ${pipeline}: ${problem}`, 'InvalidSpec');
-  if (life.phase !== 'Running' || life.stopRequest) {
-    const now = life.phase === 'Running' ? 'stopping' : life.phase;
-    throw ApplicationFailure.nonRetryable(`pipeline ${pipeline} is ${now}, not Running: only a running job can be rescaled`, 'NotRunning');
-  }
-  if (life.rescaling !== undefined) {
-    throw ApplicationFailure.nonRetryable(`pipeline ${pipeline} is already being rescaled to ${life.rescaling}`, 'RescaleInProgress');
-  }
+  const refusal = rescaleRefusal(life, request);
+  if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
 }
 
 /**
@@ -57,6 +46,8 @@ export async function rescale(life: RescalableLife, request: RescaleRequest): Pr
     life.rescaling = undefined;
   }
   life.spec = spec;
+  // Histories of rescales made before the memo followed them replay without this command.
+  if (patched('rescale-updates-memo')) upsertMemo({ summary: pipelineSummary(spec) });
   return { jobId, previousParallelism, parallelism: request.parallelism };
 }
 

@@ -60,7 +60,9 @@ const secretEnv = z.object({
   key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key'),
 }).strict();
 
-const parallelism = z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64');
+/** The most any pipeline may ask for, whatever its tenant's plan holds. */
+export const MAX_PARALLELISM = 64;
+const parallelism = z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_PARALLELISM, `must be at most ${MAX_PARALLELISM}`);
 
 /**
  * An optional policy that rescales the job by its own load (workflows/pipeline/autoscaler.ts): within
@@ -145,6 +147,11 @@ export function parallelismProblem(value: unknown): string | undefined {
 
 export function pipelineKind(spec: Pick<PipelineSpec, 'job'>): 'pipeline' | 'connection' {
   return spec.job.kind === 'sql' ? 'pipeline' : 'connection';
+}
+
+/** The workflow's memo: what an operator sees in the Temporal UI's list, with no secret in it. */
+export function pipelineSummary(spec: Pick<PipelineSpec, 'tenant' | 'name' | 'job' | 'parallelism'>): string {
+  return `${pipelineKind(spec)} ${spec.tenant}/${spec.name}: ${spec.job.kind === 'sql' ? 'SQL script' : spec.job.entryClass}, parallelism ${spec.parallelism}`;
 }
 
 export function pipelineWorkflowId(tenant: string, name: string): string {

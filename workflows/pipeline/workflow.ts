@@ -17,7 +17,7 @@ import { restartAllowed, transition, type Phase } from './phases';
 import { newAutoscalerState, type AutoscalerState } from './autoscaler';
 import { startAutoscaler } from './autoscaling';
 import { rescale, validateRescale } from './rescale';
-import { InvalidSpecError, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
+import { InvalidSpecError, MAX_PARALLELISM, parsePipelineSpec, pipelineKind, type PipelineSpec } from './spec';
 import { InvalidSqlError, pipelineScriptFrom } from './sql-policy';
 
 type Activities = ReturnType<typeof createPipelineActivities> & ReturnType<typeof createSqlInspectorActivities>;
@@ -55,6 +55,8 @@ interface Lifecycle {
   stopRequest?: StopRequest;
   /** The parallelism a rescale in progress is taking the job to. */
   rescaling?: number;
+  /** The widest parallelism the tenant's plan holds for this cluster, as its last deploy reported. */
+  planMaxParallelism?: number;
   readonly autoscaler: AutoscalerState;
   result?: PipelineResult;
 }
@@ -69,6 +71,7 @@ function status(life: Lifecycle): PipelineStatus {
   return {
     tenant: life.ref.tenant, name: life.ref.name, kind: pipelineKind(life.spec), phase: life.phase, jobId: life.jobId,
     restarts: life.restartTimes.length, parallelism: life.spec.parallelism, targetParallelism: life.rescaling ?? life.spec.parallelism,
+    maxParallelism: Math.min(MAX_PARALLELISM, life.planMaxParallelism ?? MAX_PARALLELISM),
     lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(), failure: life.failure,
     ...(life.spec.autoscaler ? { autoscaler: { lastDecision: life.autoscaler.lastDecision, rescales: life.autoscaler.rescales } } : {}),
   };
@@ -93,6 +96,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
     spec, ref: { tenant: spec.tenant, name: spec.name }, phase: input.carried ? 'Running' : 'Validating',
     jobId: input.carried?.jobId, restartTimes: [...(input.carried?.restartTimes ?? [])],
     lastSavepoint: input.carried?.lastSavepoint, startedAt: input.carried?.startedAt ?? Date.now(),
+    planMaxParallelism: input.carried?.planMaxParallelism,
     autoscaler: input.carried?.autoscaler ?? newAutoscalerState(),
   };
   setHandler(statusQuery, () => status(life));
@@ -241,7 +245,9 @@ async function live(life: Lifecycle, input: RunPipelineInput): Promise<string | 
 async function deploy(life: Lifecycle, restoreFrom: string | undefined): Promise<void> {
   setPhase(life, 'Deploying');
   life.jobId = newJobId();
-  await deployPipelineCluster({ spec: life.spec, jobId: life.jobId, restoreFrom });
+  // A history from before deploys reported the plan's bound replays with no result: no bound then.
+  const deployed = await deployPipelineCluster({ spec: life.spec, jobId: life.jobId, restoreFrom });
+  life.planMaxParallelism = deployed?.maxParallelism;
   countClusterCreated(life.ref.tenant, 'application');
   setPhase(life, 'Starting');
   await awaitJobRunning({ ...life.ref, jobId: life.jobId });
@@ -306,6 +312,7 @@ function shouldContinueAsNew(quietWatches: number, input: RunPipelineInput): boo
 function carry(life: Lifecycle): CarriedPipelineState {
   return {
     jobId: life.jobId as string, restartTimes: life.restartTimes, lastSavepoint: life.lastSavepoint, startedAt: life.startedAt, autoscaler: life.autoscaler,
+    planMaxParallelism: life.planMaxParallelism,
   };
 }
 

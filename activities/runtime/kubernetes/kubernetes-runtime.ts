@@ -22,7 +22,7 @@ import { bandwidthAnnotations, withPodAnnotations } from './manifests/bandwidth'
 import { observeCluster } from './observe';
 import { storageSecret, type ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
-import { applicationSpecProblems, assertValid, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
+import { applicationSpecProblems, assertValid, planMaxParallelism, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
 import { waitUntilReady } from './wait';
 import { surplusTaskManagers, taskManagerCount } from '../scaling';
 
@@ -133,6 +133,10 @@ export class KubernetesRuntime implements FlinkRuntime {
     const surplus = surplusTaskManagers(pods.map((pod) => pod.metadata?.name ?? ''), busy, taskManagerCount(spec));
     for (const pod of surplus) await this.api.mergePatch(id.cluster, surplusTaskManagerMark(id, pod));
     await this.api.apply(id.cluster, ownedBy<V1Deployment>(ownerReference(root))(this.shaped(taskManagerDeployment(id, spec, placement))));
+  }
+
+  maxParallelism(spec: ApplicationClusterSpec): number {
+    return planMaxParallelism(spec, this.plan);
   }
 
   /** Does not wait for the pod: the pool sees the TaskManager register with the JobManager. */

@@ -95,6 +95,20 @@ export function applicationSpecProblems(spec: ApplicationClusterSpec, image: str
   return totalProblems([[spec.jobManager, 'jobmanager'], ...taskManagers], plan);
 }
 
+/**
+ * The widest parallelism whose cluster (the JobManager and one TaskManager per `slotsPerTaskManager`
+ * slots, each as `spec` sizes them) the tenant's plan holds, by the same sums as `totalProblems`;
+ * 0 when not even one TaskManager fits. Pure.
+ */
+export function planMaxParallelism(spec: Pick<ApplicationClusterSpec, 'jobManager' | 'taskManager' | 'slotsPerTaskManager'>, plan: TenantPlan): number {
+  const fits = (taskManagers: number): boolean => totalProblems([[spec.jobManager, 'jobmanager'],
+    ...Array.from({ length: taskManagers }, (): Process => [spec.taskManager, 'taskmanager'])], plan).length === 0;
+  // A cluster is a pod per TaskManager plus its JobManager: the quota's pods bound the search.
+  let taskManagers = 0;
+  while (taskManagers < plan.pods && fits(taskManagers + 1)) taskManagers += 1;
+  return taskManagers * spec.slotsPerTaskManager;
+}
+
 export function sessionSpecProblems(spec: SessionClusterSpec, image: string, plan: TenantPlan, tenantMax: number): Problems {
   const problems = [...nameProblems(spec, tenantMax), ...imageProblems(image),
     ...resourceProblems('jobManager', [spec.jobManager, 'jobmanager'], plan),

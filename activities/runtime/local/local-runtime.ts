@@ -88,6 +88,11 @@ export class LocalRuntime implements FlinkRuntime {
     });
   }
 
+  /** One machine has no tenant plan: the spec's own bound is the only one. */
+  maxParallelism(): undefined {
+    return undefined;
+  }
+
   async deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints> {
     return this.locked(spec, async (layout) => {
       const record = await this.ensureRecord(spec, layout, 'session');
