@@ -11,7 +11,7 @@ import { waitUntil } from '../activities/runtime/local/wait';
 import type { ClusterRef } from '../activities/runtime/types';
 import { toolchain } from '../scripts/toolchain';
 import { renderJvmStart, type JvmStartMeasure } from './jvm-start-report';
-import { QUERY, TABLE } from './measure';
+import { gatewayFirstRow } from './measure';
 import { writeSection } from './results-file';
 
 /**
@@ -39,21 +39,7 @@ type Round = Record<MeasureKey, number>;
 const since = (started: number): number => performance.now() - started;
 
 async function firstRow(gateway: SqlGatewayClient): Promise<number> {
-  const started = performance.now();
-  const session = await gateway.openSession({ 'execution.runtime-mode': 'streaming', 'parallelism.default': '1' });
-  try {
-    await gateway.executeAndCollect(session, TABLE);
-    const operation = await gateway.executeStatement(session, QUERY);
-    for await (const page of gateway.results(session, operation, { pollIntervalMs: POLL_MS })) {
-      if (page.rows.length === 0) continue;
-      const ms = since(started);
-      await gateway.closeOperation(session, operation);
-      return ms;
-    }
-    throw new Error('the query ended without a row');
-  } finally {
-    await gateway.closeSession(session);
-  }
+  return (await gatewayFirstRow(gateway, () => Promise.resolve())).ms;
 }
 
 async function addTaskManager(runtime: LocalRuntime, ref: ClusterRef, rest: FlinkRestClient, id: string): Promise<number> {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { FlinkRestClient } from '../activities/flink/rest-client';
 import type { SqlGatewayClient } from '../activities/flink/sql-gateway-client';
@@ -12,6 +11,7 @@ import { waitUntil } from '../activities/runtime/local/wait';
 import type { FleetClient } from '../client/fleet-client';
 import { FLEET_TENANT, poolWorkflowId, releaseSignal } from '../workflows/pool/api';
 import type { PreviewResult } from '../workflows/preview/api';
+import { rssMb } from './worker-process';
 
 /** One way of getting a first row, timed; the pieces run.ts strings together. */
 export interface BenchContext {
@@ -44,10 +44,10 @@ async function runToEnd(gateway: SqlGatewayClient, session: string, statement: s
 
 /**
  * The SQL Gateway alone, as a preview's activity drives it (same poll interval): open a session,
- * create the table, submit the SELECT, stop at the first row. Returns where the job ran.
+ * create the table, submit the SELECT, stop at the first row. `whileRunning` sees the job before
+ * it is cancelled.
  */
-export async function rawFirstRow(ctx: BenchContext): Promise<{ ms: number; taskManagerIds: string[] }> {
-  const { gateway, rest } = ctx;
+export async function gatewayFirstRow<T>(gateway: SqlGatewayClient, whileRunning: (jobId: string) => Promise<T>): Promise<{ ms: number; seen: T }> {
   const started = performance.now();
   const session = await gateway.openSession({ 'execution.runtime-mode': 'streaming', 'parallelism.default': '1', 'pipeline.name': 'bench/raw' });
   try {
@@ -56,14 +56,20 @@ export async function rawFirstRow(ctx: BenchContext): Promise<{ ms: number; task
     for await (const page of gateway.results(session, operation, { pollIntervalMs: POLL_MS })) {
       if (page.rows.length === 0 || !page.jobId) continue;
       const ms = performance.now() - started;
-      const taskManagerIds = await taskManagersOfJob(rest, page.jobId);
+      const seen = await whileRunning(page.jobId);
       await gateway.closeOperation(session, operation);
-      return { ms, taskManagerIds };
+      return { ms, seen };
     }
     throw new Error('the query ended without a row');
   } finally {
     await gateway.closeSession(session);
   }
+}
+
+/** The raw gateway's first row on the pool's session cluster, and the TaskManagers its job took. */
+export async function rawFirstRow(ctx: BenchContext): Promise<{ ms: number; taskManagerIds: string[] }> {
+  const { ms, seen } = await gatewayFirstRow(ctx.gateway, (jobId) => taskManagersOfJob(ctx.rest, jobId));
+  return { ms, taskManagerIds: seen };
 }
 
 /** A raw run used pool TaskManagers without claiming them: the pool's `release` kills and replaces them. */
@@ -90,8 +96,7 @@ export function taskManagerRssMb(ctx: BenchContext, ids: readonly string[]): num
   const dir = clusterLayout(ctx.runtime.stateDir, clusterName(FLEET_TENANT, ctx.pool)).dir;
   return ids.flatMap((id) => {
     const pid = readPid(dir, id);
-    const line = pid === undefined ? undefined : readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-    const kb = line ? Number(/(\d+)/.exec(line)?.[1]) : NaN;
-    return Number.isFinite(kb) ? [Math.round(kb / 1024)] : [];
+    const mb = pid === undefined ? undefined : rssMb(pid);
+    return mb === undefined ? [] : [mb];
   });
 }
