@@ -5,12 +5,13 @@ import { withHeartbeat } from '../heartbeat';
 /**
  * What a preview's first statements make the SQL Gateway do (a datagen table, a streaming SELECT
  * planned), without a job: EXPLAIN plans and optimises but submits nothing, so no TaskManager is
- * used. Run once on a fresh gateway, it loads the planner's classes and warms its JIT, which the
- * first preview otherwise pays for (about a second).
+ * used; JSON_EXECUTION_PLAN also translates the plan into a stream graph (operator code generation),
+ * as a submission would. Run once on a fresh gateway, it loads those classes and warms the JIT, which
+ * the first preview otherwise pays for (about a second).
  */
 export const WARM_UP_STATEMENTS = [
   "CREATE TEMPORARY TABLE fleet_warm_up (n BIGINT, s STRING) WITH ('connector' = 'datagen', 'rows-per-second' = '1')",
-  'EXPLAIN SELECT n, UPPER(s) FROM fleet_warm_up WHERE n > 0',
+  'EXPLAIN JSON_EXECUTION_PLAN SELECT n, UPPER(s) FROM fleet_warm_up WHERE n > 0',
 ] as const;
 
 /** The session options a preview opens its session with, so the warm-up takes the same planner paths. */
