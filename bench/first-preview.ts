@@ -17,7 +17,7 @@ import { watchFlinkProcessesUnder } from '../test/harness/processes';
 import { createFleetWorker } from '../worker/fleet-worker';
 import { createSqlInspector, sqlInspectorInstall } from '../worker/sql-inspector';
 import { poolWorkflowId, sessionClusterRef } from '../workflows/pool/api';
-import { renderFirstPreview } from './first-preview-report';
+import { renderFirstPreview, type FirstPreviewVariant } from './first-preview-report';
 import { previewFirstRow, settled, type BenchContext } from './measure';
 import { writeSection } from './results-file';
 
@@ -55,7 +55,14 @@ async function context(bench: Bench, pool: string): Promise<BenchContext> {
 }
 
 /** A fresh worker, as `dev up` starts one, and a fresh pool; its first preview, then WARM_RUNS more. */
-async function freshStart(bench: Bench, pool: string, warmUp: boolean): Promise<{ firstMs: number; warmMs: number[] }> {
+type Variant = { [K in keyof FirstPreviewVariant]: number[] };
+
+function record(into: Variant, which: 'first' | 'warm', { ms, result }: Awaited<ReturnType<typeof previewFirstRow>>): void {
+  into[`${which}Ms`].push(ms);
+  if (result.timings.claimMs !== undefined) into[`${which}ClaimMs`].push(result.timings.claimMs);
+}
+
+async function freshStart(bench: Bench, pool: string, warmUp: boolean, into: Variant): Promise<void> {
   const sqlInspector = createSqlInspector(sqlInspectorInstall({ FLINK_HOME: toolchain().flinkHome }));
   try {
     const worker = await createFleetWorker({
@@ -70,14 +77,12 @@ async function freshStart(bench: Bench, pool: string, warmUp: boolean): Promise<
       }, { timeoutMs: 180_000, intervalMs: 100 });
       await warmUpDone(bench, pool);
       const ctx = await context(bench, pool);
-      const firstMs = (await previewFirstRow(ctx)).ms;
-      const warmMs: number[] = [];
+      record(into, 'first', await previewFirstRow(ctx));
       for (let i = 0; i < WARM_RUNS; i++) {
         await settled(ctx, 1);
-        warmMs.push((await previewFirstRow(ctx)).ms);
+        record(into, 'warm', await previewFirstRow(ctx));
       }
       await bench.fleet.stopPool(pool);
-      return { firstMs, warmMs };
     });
   } finally {
     await sqlInspector.close();
@@ -91,7 +96,8 @@ async function main(): Promise<void> {
   const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
   const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
   const loadAtStart = loadavg()[0] ?? 0;
-  const variants: Record<'with' | 'without', { firstMs: number[]; warmMs: number[] }> = { with: { firstMs: [], warmMs: [] }, without: { firstMs: [], warmMs: [] } };
+  const empty = (): Variant => ({ firstMs: [], warmMs: [], firstClaimMs: [], warmClaimMs: [] });
+  const variants = { with: empty(), without: empty() };
   try {
     // Encrypted as in production, so that the figures include the codec's cost.
     const codecKeys = parseCodecKeys(newCodecKey('bench'), 'the bench\'s key');
@@ -104,10 +110,10 @@ async function main(): Promise<void> {
       // Alternating who goes first, so that neither variant always inherits the other's leftovers (page cache, load).
       const order = i % 2 === 1 ? (['with', 'without'] as const) : (['without', 'with'] as const);
       for (const variant of order) {
-        const figures = await freshStart(bench, `first-${i}-${variant}`, variant === 'with');
-        variants[variant].firstMs.push(figures.firstMs);
-        variants[variant].warmMs.push(...figures.warmMs);
-        log(`round ${i}/${ROUNDS} ${variant} warm-ups: first ${Math.round(figures.firstMs)} ms, then ${figures.warmMs.map(Math.round).join(', ')} ms`);
+        const figures = empty();
+        await freshStart(bench, `first-${i}-${variant}`, variant === 'with', figures);
+        for (const key of Object.keys(figures) as (keyof Variant)[]) variants[variant][key].push(...figures[key]);
+        log(`round ${i}/${ROUNDS} ${variant} warm-ups: ${Object.entries(figures).map(([k, v]) => `${k} ${v.map(Math.round).join(', ')}`).join('; ')}`);
       }
     }
     await fleet.close();
