@@ -9,7 +9,7 @@ import { withHeartbeat } from '../heartbeat';
  * as a submission would. Run once on a fresh gateway, it loads those classes and warms the JIT, which
  * the first preview otherwise pays for (about a second).
  */
-export const WARM_UP_STATEMENTS = [
+const WARM_UP_STATEMENTS = [
   "CREATE TEMPORARY TABLE fleet_warm_up (n BIGINT, s STRING) WITH ('connector' = 'datagen', 'rows-per-second' = '1')",
   'EXPLAIN JSON_EXECUTION_PLAN SELECT n, UPPER(s) FROM fleet_warm_up WHERE n > 0',
 ] as const;
