@@ -1,4 +1,4 @@
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fleetDataConverter } from '../client/codec/data-converter';
 import type { CodecKeyRing } from '../client/codec/keys';
 import type { FleetTracing } from '../client/tracing';
@@ -30,6 +30,11 @@ export interface FleetWorkerOptions {
   /** When enabled: activity and workflow spans; a pre-built bundle must include TRACING_WORKFLOW_INTERCEPTORS. */
   readonly tracing?: FleetTracing;
   readonly sizing?: WorkerSizing;
+  /**
+   * Off only for the bench's baseline (bench/first-preview.ts): no SQL inspector started ahead of the
+   * first statement, no warm-up of a new session cluster's gateway.
+   */
+  readonly warmUp?: boolean;
 }
 
 /** The caller's interceptors plus tracing's (the workflow modules only count when the worker bundles), and tracing's sink. */
@@ -48,12 +53,22 @@ function tracedOptions(options: FleetWorkerOptions): Pick<WorkerOptions, 'interc
 }
 
 export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> {
+  const inspector = options.sqlInspector ?? sharedSqlInspector();
+  const warmUp = options.warmUp ?? true;
+  // Started on first use, the inspector's JVM cost a fresh worker's first preview 1.6 s before its claim.
+  if (warmUp) {
+    const { logger } = Runtime.instance();
+    inspector.warmUp().then(
+      () => logger.info('the SQL inspector is ready'),
+      (error: unknown) => logger.warn('the SQL inspector did not start ahead; the first statement starts it', { error: String(error) }),
+    );
+  }
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: fleetDataConverter(options.codecKeys),
-    activities: createActivities(options.runtime, options.sqlInspector ?? sharedSqlInspector()),
+    activities: createActivities(options.runtime, inspector, { warmUpSessionClusters: warmUp }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     ...tracedOptions(options),
     ...options.sizing,

@@ -7,10 +7,12 @@ import type {
 } from '../../workflows/pool/activity-types';
 import { classifyFlinkError } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
+import { SqlGatewayClient } from '../flink/sql-gateway-client';
 import { TERMINAL_JOB_STATES } from '../flink/rest-types';
 import { pollPause, withHeartbeat } from '../heartbeat';
 import { taskManagersOfJob } from '../preview/job-location';
 import { poolObservation } from './observation';
+import { warmUpGateway, type WarmUpOutcome } from './warm-up';
 import type { ClusterHealth, ClusterRef, FlinkRuntime } from '../runtime/types';
 
 /** Registration is what makes a TaskManager usable; polled often, since a cold preview waits for it. */
@@ -30,8 +32,13 @@ const SESSION_OPTIONS = {
 
 export type PoolObservationResult = PoolObservation & { readonly sessionCluster: ClusterHealth };
 
+export interface PoolActivityOptions {
+  /** Off only for the bench's baseline (bench/first-preview.ts): a fresh gateway's first preview, cold. */
+  readonly warmUpSessionClusters?: boolean;
+}
+
 /** The activities of maintainIdlePool over one runtime; each is idempotent. */
-export function createPoolActivities(runtime: FlinkRuntime) {
+export function createPoolActivities(runtime: FlinkRuntime, options: PoolActivityOptions = {}) {
   async function restClient(ref: ClusterRef): Promise<FlinkRestClient> {
     const observed = await runtime.observe(ref);
     if (!observed.endpoints) throw ApplicationFailure.nonRetryable(`session cluster ${observed.cluster} does not exist`, 'ClusterNotFound');
@@ -68,6 +75,18 @@ export function createPoolActivities(runtime: FlinkRuntime) {
         await runtime.ensureTenant(input.tenant);
         return runtime.deploySessionCluster({ ...input, flinkOptions: SESSION_OPTIONS });
       });
+    },
+
+    /** Runs on a fresh session cluster's gateway what a first preview would, minus the job; `skipped` when turned off. */
+    async warmUpSessionCluster(ref: ClusterRef): Promise<WarmUpOutcome | { readonly skipped: true }> {
+      if (options.warmUpSessionClusters === false) return { skipped: true };
+      const observed = await runtime.observe(ref);
+      if (!observed.endpoints?.gatewayUrl) throw ApplicationFailure.nonRetryable(`session cluster ${observed.cluster} has no SQL Gateway`, 'ClusterNotFound');
+      try {
+        return await warmUpGateway(new SqlGatewayClient(observed.endpoints.gatewayUrl, { transport: runtime.flinkTransport }));
+      } catch (error) {
+        throw classifyFlinkError(error);
+      }
     },
 
     async deleteSessionCluster(ref: ClusterRef): Promise<void> {

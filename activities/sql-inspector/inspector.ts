@@ -51,6 +51,16 @@ export class SqlInspector {
     return turn;
   }
 
+  /**
+   * Starts the JVM now instead of at the first request; resolves once it is ready, which is after it
+   * has inspected a representative script (Main.java's WARM_UP). A failure here is the next request's
+   * to meet: that request starts a new JVM.
+   */
+  async warmUp(): Promise<void> {
+    const running = this.running ?? this.start();
+    await this.within(running, running.ready, this.options.startTimeoutMs ?? 120_000, (ms) => new SqlInspectorUnavailable(`the SQL inspector did not start within ${ms} ms`));
+  }
+
   async close(): Promise<void> {
     const running = this.running;
     this.running = undefined;

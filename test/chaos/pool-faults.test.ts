@@ -64,7 +64,7 @@ describe('maintainIdlePool with its worker SIGKILLed at each activity boundary (
     assert.deepEqual(await runCase(undefined, pool), []);
     boundaries = await boundariesOf(temporalTestBed().env.client, poolWorkflowId(pool), 'maintainIdlePool', { firstOccurrenceOnly: true });
     assert.deepEqual([...new Set(boundaries.map((b) => b.activityType))].sort(),
-      ['deleteSessionCluster', 'ensureSessionCluster', 'killPoolTaskManagers', 'observePool', 'startPoolTaskManager']);
+      ['deleteSessionCluster', 'ensureSessionCluster', 'killPoolTaskManagers', 'observePool', 'startPoolTaskManager', 'warmUpSessionCluster']);
   });
 
   it('reaches the same end at each boundary tried: exactly its target of TaskManagers, a preview served, nothing left', async function () {

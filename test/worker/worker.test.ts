@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
 import { freePort } from '../../activities/runtime/local/ports';
+import { SQL_INSPECTOR_MAIN } from '../../activities/sql-inspector/classpath';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { newCodecKey } from '../../client/codec/keys';
 import { InvalidWorkerConfig, parseWorkerConfig, workerSizing } from '../../worker/config';
@@ -111,7 +112,34 @@ describe('the worker process', () => {
     assert.ok(log.some((entry) => entry.msg === 'worker started' && entry.service === 'flink-fleet-worker'), 'pino JSON start line');
     assert.equal(log.at(-1)?.msg, 'worker stopped');
   });
+
+  it('starts its SQL inspector at start, before any statement, so the first preview does not wait for the JVM', async () => {
+    const stateDir = newStateDir('worker');
+    const logFile = join(stateDir, 'worker.log');
+    const worker = startWorkerProcess({ taskQueue: 'inspector-ahead', stateDir, logFile, env: { LOG_LEVEL: 'info' } });
+    try {
+      await waitUntil('the worker to say its SQL inspector is ready', async () => (readFileSync(logFile, 'utf8').includes('"msg":"the SQL inspector is ready"') ? true : undefined),
+        { timeoutMs: 120_000, intervalMs: 250 });
+      const inspectors = childrenOf(worker.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(SQL_INSPECTOR_MAIN));
+      assert.equal(inspectors.length, 1, 'one inspector JVM, a child of the worker, with no statement sent');
+    } finally {
+      worker.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
 });
+
+/** The pids whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 describe('the search attribute check at worker start', () => {
   it('passes on a namespace that has the fleet attributes', async () => {

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
+import { clusterName } from '../../activities/names';
+import { clusterLayout } from '../../activities/runtime/local/layout';
+import { waitUntil } from '../../activities/runtime/local/wait';
+import { FLEET_TENANT, poolWorkflowId, sessionClusterRef } from '../../workflows/pool/api';
+import { completedActivitiesOf } from '../harness/history';
+import { startSharedPool, type PoolFixture } from '../preview/pool-fixture';
+
+const TARGET = 2;
+
+interface GatewaySession {
+  readonly id: string;
+  /** The gateway's own count of open sessions once this one was open. */
+  readonly openAlongside: number;
+  readonly closed: boolean;
+}
+
+/**
+ * The sessions the gateway opened and closed, as its SessionManagerImpl logs them: its REST API has no
+ * way to list sessions, and its log is where it states how many are open.
+ */
+function gatewaySessions(logDir: string): GatewaySession[] {
+  const text = readdirSync(logDir).filter((f) => f.startsWith('flink-sql-gateway') && f.endsWith('.log'))
+    .map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+  const closed = new Set([...text.matchAll(/Session: ([0-9a-f-]{36}) is closed\./g)].map((m) => m[1]));
+  return [...text.matchAll(/Session ([0-9a-f-]{36}) is opened, and the number of current sessions is (\d+)\./g)]
+    .map((m) => ({ id: m[1] as string, openAlongside: Number(m[2]), closed: closed.has(m[1]) }));
+}
+
+describe('a new pool warms its session cluster\'s SQL Gateway (local runtime)', () => {
+  let fixture: PoolFixture & { stop(): Promise<void> };
+  let logDir: string;
+  before(async () => {
+    fixture = await startSharedPool('warm-up', { target: TARGET, reconcileSeconds: 2 });
+    logDir = join(clusterLayout(fixture.bed.stateDir, clusterName(FLEET_TENANT, fixture.pool)).dir, 'log');
+    // It runs beside the TaskManagers' start, so a settled pool may still be warming up.
+    const handle = fixture.bed.client.temporal.workflow.getHandle(poolWorkflowId(fixture.pool));
+    await waitUntil('the warm-up to complete in the pool\'s history', async () => {
+      const done = (await completedActivitiesOf(handle)).filter((a) => a.activity === 'warmUpSessionCluster');
+      return done.length > 0 ? done : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+  });
+  after(async () => {
+    await fixture?.stop();
+  });
+
+  it('opens one gateway session for it, before any preview, and closes it', () => {
+    const sessions = gatewaySessions(logDir);
+    assert.equal(sessions.length, 1, `no preview ran, so the warm-up's is the only session: ${JSON.stringify(sessions)}`);
+    assert.deepEqual(sessions.map((s) => ({ openAlongside: s.openAlongside, closed: s.closed })), [{ openAlongside: 1, closed: true }]);
+  });
+
+  it('leaves no session open, runs no job and uses no pool TaskManager', async () => {
+    const observed = await fixture.bed.runtime.observe(sessionClusterRef(fixture.pool));
+    const gateway = new SqlGatewayClient(observed.endpoints?.gatewayUrl ?? assert.fail('the session cluster has no gateway'));
+    const probe = await gateway.openSession();
+    try {
+      const seen = await waitUntil('the gateway to log the probe\'s session', async () => gatewaySessions(logDir).find((s) => s.id === probe), { timeoutMs: 30_000, intervalMs: 100 });
+      assert.equal(seen.openAlongside, 1, 'the probe is the only session open on the gateway');
+    } finally {
+      await gateway.closeSession(probe);
+    }
+    const rest = await fixture.rest();
+    assert.deepEqual(await rest.jobs(), [], 'the JobManager never ran a job');
+    const stats = await fixture.bed.client.poolStats(fixture.pool);
+    assert.equal(stats.idle, TARGET);
+    const registered = await rest.taskManagers();
+    assert.deepEqual(registered.map((t) => t.id).sort(), [...stats.readyTaskManagers].sort(), 'the JobManager knows exactly the pool\'s idle TaskManagers');
+    for (const t of registered) assert.equal(t.freeSlots, t.slotsNumber, `${t.id} has every slot free`);
+  });
+});
