@@ -32,7 +32,7 @@ export function output(json: boolean): Output {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof InvalidCodecKeys || error instanceof InvalidConnectionConfig || error instanceof InvalidTracingConfig) return EXIT.badInput;
-  if (error instanceof FleetError && error.type === 'InvalidSpec') return EXIT.badInput;
+  if (error instanceof FleetError && (error.type === 'InvalidSpec' || error.type === 'JarDigestMismatch')) return EXIT.badInput;
   return EXIT.failure;
 }
 

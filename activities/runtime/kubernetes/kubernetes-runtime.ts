@@ -210,7 +210,7 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), objectStorage: this.options.objectStorage ?? {}, nodes: this.options.podPlacement ?? {} };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.options.podPlacement ?? {} };
   }
 
   private root(id: ClusterIdentity): Promise<V1ConfigMap | undefined> {
