@@ -230,6 +230,19 @@ describe('kubernetes manifest builders', () => {
     assert.deepEqual(podSpecs(application(sqlPipeline('acme', 'orders')).objects).map((spec) => spec.nodeSelector), [undefined, undefined]);
   });
 
+  it('runs every pod of either kind of cluster under the plan\'s RuntimeClass, pool TaskManagers included, and names none without one', () => {
+    const nodes = { runtimeClassName: 'gvisor' };
+    const app = identity('globex', 'kafka');
+    const appObjects = Object.values(applicationClusterObjects(app, jarConnection('globex', 'kafka'), { ...placement, nodes })).flat();
+    const sessionId = identity('globex', 'previews');
+    const { root, dependents } = sessionClusterObjects(sessionId, sessionCluster('globex', 'previews'), { ...placement, nodes });
+    const template = poolTaskManagerTemplate(root);
+    assert.ok(template);
+    const specs = podSpecs([...appObjects, ...dependents, poolTaskManagerPod(sessionId, template, 'tm-1', nodes)]);
+    assert.deepEqual(specs.map((spec) => spec.runtimeClassName), ['gvisor', 'gvisor', 'gvisor', 'gvisor', 'gvisor']);
+    assert.deepEqual(podSpecs(application(jarConnection('globex', 'kafka')).objects).map((spec) => 'runtimeClassName' in spec), [false, false]);
+  });
+
   it('has a jar connection\'s JobManager fetch the jar its digest names from the tenant\'s artifact area, and from nowhere else', () => {
     const jobManager = containers(application(jarConnection('globex', 'kafka')).objects).find((c) => c.name === 'jobmanager');
     assert.deepEqual(jobManager?.args?.slice(4), ['--jars', `s3://fleet/state/globex/artifacts/sha256/${'ab'.repeat(32)}.jar`,

@@ -141,7 +141,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     const root = await this.root(id);
     const template = root && poolTaskManagerTemplate(root);
     if (!root || !template) throw new Error(`session cluster ${id.cluster} does not exist in ${id.namespace}`);
-    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId, this.options.podPlacement)));
+    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(poolTaskManagerPod(id, template, taskManagerId, this.podPlacement)));
   }
 
   async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
@@ -210,7 +210,13 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.options.podPlacement ?? {} };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.podPlacement };
+  }
+
+  /** Every pod of every cluster: the configured nodes, under the tenant plan's RuntimeClass. */
+  private get podPlacement(): PodPlacement {
+    const runtimeClass = this.plan.runtimeClassName;
+    return { ...this.options.podPlacement, ...(runtimeClass ? { runtimeClassName: runtimeClass } : {}) };
   }
 
   private root(id: ClusterIdentity): Promise<V1ConfigMap | undefined> {

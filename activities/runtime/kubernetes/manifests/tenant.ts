@@ -19,6 +19,11 @@ export interface TenantPlan {
   readonly maxContainer: { readonly cpu: number; readonly memoryMb: number; readonly ephemeralStorageMb: number };
   /** The disk of a container that names none (never one of the fleet's, which all do): the LimitRange's default. */
   readonly defaultContainerEphemeralStorageMb: number;
+  /**
+   * The RuntimeClass every pod of the tenant's clusters runs under (a sandbox such as gVisor's, which
+   * puts a kernel of its own between a tenant's code and the node's); the cluster's default runtime when absent.
+   */
+  readonly runtimeClassName?: string;
 }
 
 export const DEFAULT_TENANT_PLAN: TenantPlan = { cpu: 16, memoryMb: 64 * 1024, ephemeralStorageMb: 128 * 1024, pods: 64,
