@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { CoreV1Api, NodeV1Api } from '@kubernetes/client-node';
-import { clusterName } from '../../activities/names';
+import { clusterName, tenantArtifactUri } from '../../activities/names';
 import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
 import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
@@ -9,9 +9,11 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { SANDBOX_RUNTIME_HANDLER, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import { nodePaths } from '../../client/dev/node/configs';
 import type { S3Gateway } from '../../client/dev/s3-gateway';
+import { sha256OfFile } from '../../client/artifacts';
+import { toolchain } from '../../scripts/toolchain';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
-import { sqlPipeline } from '../pipeline/fixtures';
+import { s3 as s3curl } from '../storage/s3-curl';
 
 const SMALL = { jobManager: { cpu: 0.5, memoryMb: 1024 }, taskManager: { cpu: 0.5, memoryMb: 1024 } };
 
@@ -22,11 +24,13 @@ function runcContainers(root: string): string[] {
 }
 
 /**
- * A tenant plan's RuntimeClass, end to end on a node that runs containers: a pipeline's pods name the
- * class, and containerd runs every one of their containers with the class's handler (runc-sandbox:
- * runc with a state folder of its own, so where runc keeps a container says which handler started it).
+ * A tenant plan's RuntimeClass, end to end on a node that runs containers: a jar connection (its jar
+ * named by digest, fetched by the JobManager from the tenant's artifact area on S3) runs in pods that
+ * name the class, and containerd runs every one of their containers with the class's handler
+ * (runc-sandbox: runc with a state folder of its own, so where runc keeps a container says which
+ * handler started it).
  */
-describe('a pipeline under the tenant plan\'s RuntimeClass, on the real node', function () {
+describe('a jar connection under the tenant plan\'s RuntimeClass, on the real node', function () {
   this.timeout(900_000);
   let k8s: KubernetesWithRealNode;
   let s3: S3Gateway;
@@ -48,15 +52,21 @@ describe('a pipeline under the tenant plan\'s RuntimeClass, on the real node', f
     await s3?.stop();
   });
 
-  it('runs every container of the pipeline\'s pods with the RuntimeClass\'s containerd handler, and leaves no object', async () => {
+  it('runs every container of the connection\'s pods with the RuntimeClass\'s containerd handler, and leaves no object', async () => {
     const handler = (await k8s.kubeConfig.makeApiClient(NodeV1Api).readRuntimeClass({ name: SANDBOX_RUNTIME_HANDLER })).handler;
     assert.equal(handler, SANDBOX_RUNTIME_HANDLER);
+    // Uploaded through S3, as a tenant's put would be: S3A reads only objects that carry an ETag.
+    const jar = toolchain().flinkExamplesJar;
+    const digest = await sha256OfFile(jar);
+    const put = s3curl(s3, s3.root, 'PUT', tenantArtifactUri('s3://fleet/state', tenant, digest).replace(/^s3:\//, ''), jar);
+    assert.equal(put.status, 200, put.body);
     const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
     const paths = nodePaths(k8s.node.dir);
     const result = await bed.withWorker(async () => {
-      await bed.client.startPipeline(sqlPipeline(tenant, 'orders', SMALL));
+      await bed.client.startPipeline({ tenant, name: 'orders', ...SMALL,
+        job: { kind: 'jar', jar: digest, entryClass: 'org.apache.flink.streaming.examples.windowing.TopSpeedWindowing' } });
       let ended: string | undefined;
-      await waitUntil('the pipeline to run', async () => {
+      await waitUntil('the connection to run', async () => {
         const now = await bed.client.getPipeline(tenant, 'orders');
         if (now.phase === 'Failed' || now.phase === 'Stopped') ended = `it ended ${now.phase}: ${now.failure ?? ''}`;
         return now.phase === 'Running' ? now : undefined;
