@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { digestHex } from '../workflows/pipeline/jar-digest';
 
 /**
  * Kubernetes object names, local folders and storage paths of a cluster, derived only from tenant
@@ -48,4 +49,12 @@ export function tenantStoragePrefix(root: string, tenant: string): string {
 /** `<root>/<tenant>/<cluster>`: the folder of one cluster's checkpoints, savepoints and HA data. */
 export function clusterStorageUri(root: string, tenant: string, name: string): string {
   return `${tenantStoragePrefix(root, tenant)}${clusterName(tenant, name)}`;
+}
+
+/**
+ * `<root>/<tenant>/artifacts/sha256/<hex>.jar`: the tenant's artifact area, the one place a jar
+ * connection's jar comes from. `artifacts` holds no `--`, so no cluster's folder is ever named so.
+ */
+export function tenantArtifactUri(root: string, tenant: string, digest: string): string {
+  return `${tenantStoragePrefix(root, tenant)}artifacts/sha256/${digestHex(digest)}.jar`;
 }

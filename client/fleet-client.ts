@@ -9,6 +9,8 @@ import { pipelineKind, pipelineSummary, pipelineWorkflowId, type PipelineSpecInp
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import type { PoolConfigInput, PoolStats } from '../workflows/pool/api';
 import { DEFAULT_POOL } from '../workflows/preview/request';
+import { tenantName } from '../workflows/tenant-name';
+import { putArtifact, type PutArtifactResult } from './artifacts';
 import { fleetDataConverter } from './codec/data-converter';
 import type { CodecKeyRing } from './codec/keys';
 import { FleetError, type FleetErrorType } from './errors';
@@ -30,6 +32,8 @@ export interface FleetClientOptions {
   readonly security?: TemporalConnectionSecurity;
   /** From tracingClientInterceptors: a StartWorkflow span per start when the process traces. */
   readonly interceptors?: ClientInterceptors;
+  /** The worker's storage root (`file://<FLEET_STATE_DIR>/storage` for the local runtime), for putArtifact. */
+  readonly storageRoot?: string;
 }
 
 export interface PipelineSummary {
@@ -67,14 +71,22 @@ function literal(value: string): string {
 
 /** The typed way for other services to run pipelines: start, stop, look, list, wait. */
 export class FleetClient {
-  constructor(readonly temporal: Client, readonly taskQueue: string = DEFAULT_TASK_QUEUE) {}
+  constructor(readonly temporal: Client, readonly taskQueue: string = DEFAULT_TASK_QUEUE, private readonly storageRoot?: string) {}
 
   static async connect(options: FleetClientOptions): Promise<FleetClient> {
     const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233', ...options.security });
     const dataConverter = fleetDataConverter(options.codecKeys);
     return new FleetClient(new Client({
       connection, namespace: options.namespace ?? 'default', dataConverter, ...(options.interceptors ? { interceptors: options.interceptors } : {}),
-    }), options.taskQueue);
+    }), options.taskQueue, options.storageRoot);
+  }
+
+  /** Puts a jar into the tenant's artifact area and returns its digest, the name a jar connection's `job.jar` gives it. */
+  async putArtifact(tenant: string, jarPath: string): Promise<PutArtifactResult> {
+    const checked = tenantName.safeParse(tenant);
+    if (!checked.success) throw new FleetError('InvalidSpec', `tenant: ${checked.error.issues.map((issue) => issue.message).join('; ')}`);
+    if (this.storageRoot === undefined) throw new FleetError('InvalidSpec', 'putArtifact needs the storageRoot the worker uses (FleetClientOptions.storageRoot)');
+    return putArtifact(this.storageRoot, tenant, jarPath);
   }
 
   async close(): Promise<void> {

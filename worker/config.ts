@@ -62,6 +62,9 @@ const configSchema = z.object({
   // JSON: {"dns": [peer...], "apiServer": [{"cidr", "port"}...], "objectStorage": [...]}: tenants' pods may connect
   // only there and to their own namespace (TenantEgress); anywhere when unset.
   FLEET_TENANT_EGRESS: json(tenantEgress).optional(),
+  // The RuntimeClass every tenant pod runs under (the tenant plan's): a sandbox such as gVisor's; the cluster's default when unset.
+  FLEET_TENANT_RUNTIME_CLASS: z.string().max(253, 'must be at most 253 characters')
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a RuntimeClass name (a DNS-1123 subdomain)').optional(),
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
   FLEET_JANITOR_GRACE_SECONDS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(DEFAULT_JANITOR_GRACE_SECONDS),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),

@@ -76,10 +76,8 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
 
     async deployPipelineCluster(input: DeployPipelineInput): Promise<DeployedPipeline> {
       const ref = { tenant: input.spec.tenant, name: input.spec.name };
-      // Before anything starts: a savepoint or jar of another tenant is refused, not retried.
-      const { job } = input.spec;
-      const outside = tenantStorageProblems({ restoreFrom: input.restoreFrom, jarUri: job.kind === 'jar' ? job.jarUri : undefined },
-        tenantStoragePrefixOf(runtime, ref.tenant));
+      // Before anything starts: a savepoint of another tenant is refused, not retried.
+      const outside = tenantStorageProblems({ restoreFrom: input.restoreFrom }, tenantStoragePrefixOf(runtime, ref.tenant));
       if (outside.length > 0) throw ApplicationFailure.nonRetryable(`invalid pipeline spec: ${outside.join('; ')}`, 'InvalidSpec');
       const cluster = applicationClusterSpec(input);
       try {

@@ -9,7 +9,7 @@ export function applicationClusterSpec({ spec, jobId, restoreFrom }: DeployPipel
     jobId,
     job: spec.job.kind === 'sql'
       ? { kind: 'sql', script: spec.job.script }
-      : { kind: 'jar', jarUri: spec.job.jarUri, entryClass: spec.job.entryClass, args: spec.job.args },
+      : { kind: 'jar', digest: spec.job.jar, entryClass: spec.job.entryClass, args: spec.job.args },
     parallelism: spec.parallelism,
     slotsPerTaskManager: spec.slotsPerTaskManager,
     jobManager: spec.jobManager,

@@ -2,10 +2,11 @@ import { isStrictlyInside } from '../../workflows/storage-prefix';
 import type { FlinkRuntime } from '../runtime/types';
 
 /**
- * A tenant may restore from, and load file:// jars from, its own storage only: anything else would
- * read another tenant's state or the worker's disk. Only the runtime knows where storage is, so the
+ * A tenant may restore from its own storage only: anything else would read another tenant's state
+ * or the worker's disk. Only the runtime knows where storage is, so the
  * check runs in the deploy activity; the decision itself is pure (workflows/storage-prefix.ts), and
- * strict: the tenant's folder itself is neither a savepoint nor a jar.
+ * strict: the tenant's folder itself is no savepoint. (Jars need no such check: they are named by
+ * digest and always come from the tenant's artifact area.)
  */
 
 /** `<root>/<tenant>/`: the folder around every cluster's storage of the tenant (activities/names.ts). */
@@ -17,14 +18,8 @@ export function tenantStoragePrefixOf(runtime: Pick<FlinkRuntime, 'storageUri'>,
 
 const PLAINLY = "written plainly (no '..', '//', '%', '\\', '?' or '#')";
 
-/** Problems naming the spec field, for an InvalidSpec failure; none when both lie inside (or are absent, or remote). */
-export function tenantStorageProblems(uris: { restoreFrom?: string; jarUri?: string }, tenantPrefix: string): string[] {
-  const problems: string[] = [];
-  if (uris.restoreFrom !== undefined && !isStrictlyInside(uris.restoreFrom, tenantPrefix)) {
-    problems.push(`spec.restoreFrom: must lie inside the tenant's own storage (${tenantPrefix}), ${PLAINLY}`);
-  }
-  if (uris.jarUri?.toLowerCase().startsWith('file:') && !isStrictlyInside(uris.jarUri, tenantPrefix)) {
-    problems.push(`spec.job.jarUri: a file:// jar must lie inside the tenant's own storage (${tenantPrefix}), ${PLAINLY}`);
-  }
-  return problems;
+/** Problems naming the spec field, for an InvalidSpec failure; none when it lies inside (or is absent). */
+export function tenantStorageProblems(uris: { restoreFrom?: string }, tenantPrefix: string): string[] {
+  if (uris.restoreFrom === undefined || isStrictlyInside(uris.restoreFrom, tenantPrefix)) return [];
+  return [`spec.restoreFrom: must lie inside the tenant's own storage (${tenantPrefix}), ${PLAINLY}`];
 }

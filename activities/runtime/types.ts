@@ -25,7 +25,8 @@ export interface ProcessResources {
 
 export type JobArtifact =
   | { readonly kind: 'sql'; readonly script: string }
-  | { readonly kind: 'jar'; readonly jarUri: string; readonly entryClass: string; readonly args: readonly string[] };
+  /** `digest` (`sha256:<hex>`) names the jar in the tenant's artifact area; the runtime checks the bytes against it before Flink reads them. */
+  | { readonly kind: 'jar'; readonly digest: string; readonly entryClass: string; readonly args: readonly string[] };
 
 /** An environment variable read from a Kubernetes Secret; only the reference travels, never the value. */
 export interface SecretEnv {

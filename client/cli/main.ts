@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_TASK_QUEUE } from '../task-queue';
 import type * as WorkerConfig from '../../worker/config';
 import type * as WorkerRun from '../../worker/run';
+import { artifactCommand } from './artifact-commands';
 import { codecServerCommand } from './codec-commands';
 import { commandContext, type GlobalFlags } from './context';
 import { devCommand } from './dev-commands';
@@ -25,6 +26,7 @@ function program(): Command {
 Examples:
   flink-fleet dev up                                   # Temporal + UI on :7233/:8233, a worker, the preview pool
   flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait
+  flink-fleet artifact put --tenant acme connector.jar   # prints sha256:<hex>, what --jar takes
   flink-fleet preview --tenant acme --file try.sql --max-rows 10
   flink-fleet pipeline rescale --tenant acme --name orders --parallelism 4
   flink-fleet pipeline stop --tenant acme --name orders --savepoint
@@ -46,7 +48,8 @@ Exit codes: 0 success, 1 failure, 2 bad input (the message names the flag or fie
       await context.close();
     }
   };
-  root.addCommand(pipelineCommand(run)).addCommand(previewCommand(run)).addCommand(poolCommand(run)).addCommand(devCommand(run)).addCommand(codecServerCommand(run));
+  root.addCommand(pipelineCommand(run)).addCommand(previewCommand(run)).addCommand(poolCommand(run)).addCommand(devCommand(run)).addCommand(codecServerCommand(run))
+    .addCommand(artifactCommand(run));
   root.command('worker')
     .description('run a worker in the foreground, configured by TEMPORAL_ADDRESS, FLEET_TASK_QUEUE, FLEET_RUNTIME, ... (see README)')
     .action(() => {

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { InvalidCodecKeys, parseCodecKeys } from '../codec/keys';
-import { jarUriProblem } from '../../workflows/pipeline/jar-uri';
+import { JAR_DIGEST, JAR_DIGEST_RULE } from '../../workflows/pipeline/jar-digest';
 import { pipelineSpecSchema } from '../../workflows/pipeline/spec';
 import { previewRequestSchema } from '../../workflows/preview/request';
 import { tenantName } from '../../workflows/tenant-name';
@@ -121,12 +121,27 @@ export function fileText(path: string): string {
   return text;
 }
 
-/** A readable file, named absolutely: the worker reads it as `file://<path>`, where a relative path would name a host. */
+/** A jar is named by its digest, as `artifact put` printed it: the worker fetches it from the tenant's artifact area only. */
+export function jarDigest(value: string): string {
+  if (!JAR_DIGEST.test(value)) throw new InvalidArgumentError(JAR_DIGEST_RULE);
+  return value;
+}
+
+/** A storage root as the worker is given it: `file:///<absolute path>` (the local runtime) or `s3://bucket/prefix`. */
+export function storageRoot(value: string): string {
+  if (!/^(file:\/\/\/|s3a?:\/\/[^/\s]+)\S*$/.test(value)) throw new InvalidArgumentError('must be a storage URI such as file:///var/lib/flink-fleet/storage or s3://bucket/flink-fleet');
+  return value;
+}
+
+/** A jar to put into a tenant's artifact area: read whole here, so a missing or empty file is bad input. */
 export function jarFile(path: string): string {
   const absolute = isAbsolute(path) ? path : resolve(path);
-  const problem = jarUriProblem(`file://${absolute}`);
-  if (problem !== undefined) throw new InvalidArgumentError(`must be a readable .jar file whose path has no spaces (${problem})`);
-  readText(absolute);
+  try {
+    if (statSync(absolute).size === 0) throw new InvalidArgumentError(`${path} is empty`);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    throw new InvalidArgumentError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
   return absolute;
 }
 

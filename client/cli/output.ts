@@ -30,7 +30,7 @@ export function output(json: boolean): Output {
   };
 }
 
-const REFUSALS: readonly FleetErrorType[] = ['InvalidSpec', 'NotRunning', 'RescaleInProgress'];
+const REFUSALS: readonly FleetErrorType[] = ['InvalidSpec', 'JarDigestMismatch', 'NotRunning', 'RescaleInProgress'];
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof InvalidCodecKeys || error instanceof InvalidConnectionConfig || error instanceof InvalidTracingConfig) return EXIT.badInput;

@@ -5,7 +5,8 @@ import { PHASES } from '../../workflows/pipeline/phases';
 import { pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import type { CommandContext } from './context';
 import { checkPipelineSpec } from '../spec-checks';
-import { fileText, jarFile, javaClassName, parallelism, pipelineName, tenant } from './options';
+import { fileText, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
+import { FleetError } from '../errors';
 import { table, UsageError, uiLink } from './output';
 
 /** Runs one command's action with a connected context, mapping errors to exit codes (main.ts). */
@@ -17,11 +18,11 @@ interface StartFlags {
 
 /** The flags' combination and the whole spec, checked before the command connects: `--sql` holds the script's text (options.ts). */
 function specFrom(flags: StartFlags): PipelineSpecInput {
-  if ((flags.sql === undefined) === (flags.jar === undefined)) throw new UsageError('give exactly one of --sql FILE or --jar FILE');
+  if ((flags.sql === undefined) === (flags.jar === undefined)) throw new UsageError('give exactly one of --sql FILE or --jar DIGEST');
   if (flags.jar !== undefined && !flags.class) throw new UsageError('--jar needs --class, the job\'s entry class');
   const job = flags.sql !== undefined
     ? { kind: 'sql' as const, script: flags.sql }
-    : { kind: 'jar' as const, jarUri: `file://${flags.jar}`, entryClass: flags.class as string, args: flags.args ?? [] };
+    : { kind: 'jar' as const, jar: flags.jar as string, entryClass: flags.class as string, args: flags.args ?? [] };
   const spec = { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}) };
   checkPipelineSpec(spec);
   return spec;
@@ -60,12 +61,12 @@ export function pipelineCommand(run: Run): Command {
     .requiredOption('--tenant <tenant>', 'the tenant (a DNS-1123 label)', tenant)
     .requiredOption('--name <name>', 'the pipeline\'s name (a DNS-1123 label)', pipelineName)
     .option('--sql <file>', 'a SQL script: CREATE TABLE ... INSERT INTO ...', fileText)
-    .option('--jar <file>', 'a connector job\'s jar, inside the tenant\'s storage', jarFile)
+    .option('--jar <digest>', 'a connector job\'s jar, by the sha256:<hex> digest `artifact put` printed', jarDigest)
     .option('--class <class>', 'the jar\'s entry class', javaClassName)
     .option('--args <arg...>', 'program arguments for the jar')
     .option('--parallelism <n>', 'parallelism, 1 to 64 (default 1)', parallelism)
     .option('--wait', 'wait until the job runs, showing each phase')
-    .addHelpText('after', '\nExamples:\n  flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait\n  flink-fleet pipeline start --tenant acme --name wc --jar job.jar --class org.example.Job --args --input x')
+    .addHelpText('after', '\nExamples:\n  flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait\n  flink-fleet pipeline start --tenant acme --name wc --jar sha256:<hex> --class org.example.Job --args --input x')
     .action((flags: StartFlags) => run(async (context) => {
       const spec = specFrom(flags);
       const { workflowId } = await (await context.client()).startPipeline(spec);
@@ -73,6 +74,7 @@ export function pipelineCommand(run: Run): Command {
       context.out.progress(`started ${workflowId}`);
       const status = flags.wait ? await waitUntilRunning(context, flags.tenant, flags.name) : undefined;
       context.out.result({ workflowId, ui: link, status }, () => (status ? statusText(status, link) : `${workflowId}\n${link}`));
+      if (status?.phase === 'Failed' && status.failureType === 'JarDigestMismatch') throw new FleetError('JarDigestMismatch', status.failure ?? 'the jar is not the one its digest names');
       if (status?.phase === 'Failed') process.exitCode = 1;
   }));
   pipeline.command('stop')

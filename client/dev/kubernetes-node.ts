@@ -9,7 +9,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { KUBERNETES_SERVICE_IP, startKubernetes, type KubernetesTestBed, type KubernetesTestBedOptions } from './kubernetes-control-plane';
 import {
-  COMPONENTS, ctr, recordFile, RealNodeUnavailable, startContainerd, startCoreDns, startKubelet, startKubeProxy, startKubeRouter, writeJson,
+  COMPONENTS, ctr, recordFile, RealNodeUnavailable, registerSandboxRuntimeClass, startContainerd, startCoreDns, startKubelet, startKubeProxy, startKubeRouter, writeJson,
   type NodeComponent, type NodeRecord, type NodeStart, type SandboxImage,
 } from './node/components';
 import { NODE_ADDRESS, NODE_NAME, nodePaths, REAL_NODE_LABEL, TEST_INTERFACE, type NodePaths } from './node/configs';
@@ -17,7 +17,7 @@ import { KUBELET_SYSCTLS, processesInNewCgroups, restoreHostState, snapshotHostS
 import { createTestBedPki, type TestBedPki } from './node/pki';
 
 export { RealNodeUnavailable, type SandboxImage } from './node/components';
-export { NODE_ADDRESS, REAL_NODE_LABEL, TEST_INTERFACE } from './node/configs';
+export { NODE_ADDRESS, REAL_NODE_LABEL, SANDBOX_RUNTIME_HANDLER, TEST_INTERFACE } from './node/configs';
 export { NODE_NAME as REAL_NODE } from './node/configs';
 
 /**
@@ -111,6 +111,7 @@ async function startRealNode(controlPlane: KubernetesTestBed, pki: TestBedPki, s
   const start: NodeStart = { paths, controlPlane, pki, sandboxImage, detached: options.detached, record };
   await startContainerd(start);
   await startKubelet(start);
+  await registerSandboxRuntimeClass(controlPlane);
   // Set by the kubelet at start only; the node needs none of them, the host's owner chose the others.
   writeSysctls(before.sysctls, KUBELET_SYSCTLS);
   await startKubeProxy(start);

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { tenantArtifactUri } from '../../activities/names';
+import { sha256OfFile } from '../../client/artifacts';
+import { toolchain } from '../../scripts/toolchain';
 import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { runCli, type CliRun } from '../harness/cli';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
-import { DATAGEN_TO_BLACKHOLE } from '../pipeline/fixtures';
+import { DATAGEN_TO_BLACKHOLE, storageRootOf } from '../pipeline/fixtures';
 
 /** Pointed at the run's Temporal server and this bed's task queue. */
 function cli(bed: FleetTestBed | undefined, args: string[]): Promise<CliRun> {
@@ -65,6 +70,27 @@ describe('the flink-fleet CLI', () => {
       assert.equal(code, 2, stderr);
       assert.match(stderr, /statement 2 \(line 2: SELECT line FROM t .*\) is not allowed: it reads default_catalog\.default_database\.t through connector 'filesystem'/);
       assert.equal((JSON.parse(stdout.trim().split('\n').at(-1) as string) as { error: { type: string } }).error.type, 'InvalidSpec');
+    });
+
+    it('puts a jar and prints its digest; a jar whose bytes are not its digest\'s is refused with exit 2 naming both, and leaves nothing', async () => {
+      const storage = storageRootOf(bed.runtime);
+      const jar = toolchain().flinkExamplesJar;
+      const put = await cli(bed, ['artifact', 'put', '--tenant', 'clijar', '--storage', storage, jar]);
+      assert.equal(put.code, 0, put.stderr);
+      const digest = put.stdout.trim();
+      assert.equal(digest, await sha256OfFile(jar));
+      const again = JSON.parse((await cli(bed, ['--json', 'artifact', 'put', '--tenant', 'clijar', '--storage', storage, jar])).stdout) as { digest: string; uri: string; written: boolean };
+      assert.deepEqual(again, { digest, uri: tenantArtifactUri(storage, 'clijar', digest), written: false });
+      // The tenant's own jobs may write its storage: under the digest's name now lie other bytes.
+      writeFileSync(fileURLToPath(again.uri), 'swapped');
+      const swapped = `sha256:${createHash('sha256').update('swapped').digest('hex')}`;
+      const { code, stdout, stderr } = await bed.withWorker(() => cli(bed, ['--json', 'pipeline', 'start', '--tenant', 'clijar', '--name', 'swapped',
+        '--jar', digest, '--class', 'org.apache.flink.streaming.examples.wordcount.WordCount', '--wait']));
+      assert.equal(code, 2, stderr);
+      assert.equal(stderr.trim().split('\n').at(-1), `error: spec.job.jar: the artifact area holds a jar of ${swapped} under ${digest}; refused, Flink was not started`);
+      assert.equal((JSON.parse(stdout.trim().split('\n').at(-1) as string) as { error: { type: string } }).error.type, 'JarDigestMismatch');
+      assert.deepEqual(await bed.runtime.listClusters(), []);
+      assert.deepEqual(readdirSync(join(bed.stateDir, 'clusters')), []);
     });
 
     it('exits 1 with NotFound for a pipeline that does not exist', async () => {

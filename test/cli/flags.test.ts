@@ -58,8 +58,8 @@ describe('every CLI flag with a bad value exits 2 naming the flag and the value,
   };
   const sql = file('orders.sql', "CREATE TABLE t (n INT) WITH ('connector' = 'datagen');\n");
   const jar = file('job.jar', 'not really a jar: the CLI only checks that it can read it');
-  const spacedJar = file('my job.jar', 'x');
-  const notJar = file('job.txt', 'x');
+  const emptyJar = file('empty.jar', '');
+  const digest = `sha256:${'ab'.repeat(32)}`;
   const empty = file('empty.sql', '');
   const huge = file('huge.sql', `-- ${'x'.repeat(257 * 1024)}\n`);
   const badKeys = file('bad-keys', 'nope\n');
@@ -94,12 +94,18 @@ describe('every CLI flag with a bad value exits 2 naming the flag and the value,
     'pipeline start --parallelism not a number': { args: [...start, '--sql', sql, '--parallelism', 'two'], message: refused('--parallelism', 'two', 'must be a whole number') },
     'pipeline start --parallelism 0': { args: [...start, '--sql', sql, '--parallelism', '0'], message: refused('--parallelism', '0', 'must be at least 1') },
     'pipeline start --parallelism 65': { args: [...start, '--sql', sql, '--parallelism', '65'], message: refused('--parallelism', '65', 'must be at most 64') },
-    'pipeline start --jar missing': { args: [...start, '--jar', join(dir, 'gone.jar'), '--class', 'org.example.Job'], message: refused('--jar', join(dir, 'gone.jar'), 'cannot read .*gone\\.jar: ENOENT') },
-    'pipeline start --jar with a space': { args: [...start, '--jar', spacedJar, '--class', 'org.example.Job'], message: refused('--jar', spacedJar, 'must be a readable \\.jar file whose path has no spaces') },
-    'pipeline start --jar not a .jar': { args: [...start, '--jar', notJar, '--class', 'org.example.Job'], message: refused('--jar', notJar, 'must be a readable \\.jar file') },
-    'pipeline start --class not a class name': { args: [...start, '--jar', jar, '--class', '1bad'], message: refused('--class', '1bad', 'must be a Java class name') },
-    'pipeline start --sql and --jar': { args: [...start, '--sql', sql, '--jar', jar, '--class', 'org.example.Job'], message: /give exactly one of --sql FILE or --jar FILE/ },
-    'pipeline start --jar without --class': { args: [...start, '--jar', jar], message: /--jar needs --class/ },
+    'pipeline start --jar a path, not a digest': { args: [...start, '--jar', jar, '--class', 'org.example.Job'], message: refused('--jar', jar, 'must be sha256:<64 lowercase hex digits>') },
+    'pipeline start --jar an https URL': { args: [...start, '--jar', 'https://repo.example.com/x.jar', '--class', 'org.example.Job'], message: refused('--jar', 'https://repo.example.com/x.jar', 'must be sha256:') },
+    'pipeline start --jar a short digest': { args: [...start, '--jar', 'sha256:abc', '--class', 'org.example.Job'], message: refused('--jar', 'sha256:abc', 'must be sha256:') },
+    'pipeline start --class not a class name': { args: [...start, '--jar', digest, '--class', '1bad'], message: refused('--class', '1bad', 'must be a Java class name') },
+    'pipeline start --sql and --jar': { args: [...start, '--sql', sql, '--jar', digest, '--class', 'org.example.Job'], message: /give exactly one of --sql FILE or --jar DIGEST/ },
+    'pipeline start --jar without --class': { args: [...start, '--jar', digest], message: /--jar needs --class/ },
+    'artifact put a missing jar': { args: ['artifact', 'put', '--tenant', 'acme', '--storage', `file://${dir}/storage`, join(dir, 'gone.jar')], message: /command-argument value '.*gone\.jar' is invalid for argument 'jar'\. cannot read .*gone\.jar: ENOENT/ },
+    'artifact put an empty jar': { args: ['artifact', 'put', '--tenant', 'acme', '--storage', `file://${dir}/storage`, emptyJar], message: /command-argument value '.*empty\.jar' is invalid for argument 'jar'\. .*empty\.jar is empty/ },
+    'artifact put --tenant reserved': { args: ['artifact', 'put', '--tenant', 'fleet', '--storage', `file://${dir}/storage`, jar], message: refused('--tenant', 'fleet', '"fleet" is reserved') },
+    'artifact put --storage a relative path': { args: ['artifact', 'put', '--tenant', 'acme', '--storage', 'storage', jar], message: refused('--storage', 'storage', 'must be a storage URI') },
+    'artifact put --storage on an object store (not yet)': { args: ['artifact', 'put', '--tenant', 'acme', '--storage', 's3://bucket/fleet', jar], message: /artifact put writes to file:\/\/ storage only, not s3:\/\/bucket\/fleet/ },
+    'artifact put without a dev stack or --storage': { args: ['artifact', 'put', '--tenant', 'acme', jar], message: /give --storage <uri> \(or FLEET_STORAGE_URI\)/ },
     'pipeline stop --name not a DNS label': { args: ['pipeline', 'stop', '--tenant', 'acme', '--name', 'Orders'], message: refused('--name', 'Orders', 'must be a DNS-1123 label') },
     'pipeline status --tenant not a DNS label': { args: ['pipeline', 'status', '--tenant', 'a_b', '--name', 'orders'], message: refused('--tenant', 'a_b', 'must be a DNS-1123 label') },
     'pipeline rescale --parallelism 65': { args: ['pipeline', 'rescale', '--tenant', 'acme', '--name', 'orders', '--parallelism', '65'], message: refused('--parallelism', '65', 'must be at most 64') },

@@ -1,5 +1,5 @@
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
-import type { TenantEgress } from '../../activities/runtime/kubernetes/manifests/tenant';
+import type { TenantEgress, TenantPlan } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import { realNodeTenantEgress } from '../../client/dev/node-egress';
 import { startS3Gateway, type S3Gateway } from '../../client/dev/s3-gateway';
@@ -34,11 +34,12 @@ export function realNodeEgress({ k8s, s3 }: RealNodeFlink): TenantEgress {
  * each tenant's pods an account of their own instead of the gateway's root; `tenantEgress` walls
  * their connections in.
  */
-export function realNodeRuntime({ k8s, s3 }: RealNodeFlink, options: { tenantAccounts?: 'versity'; tenantEgress?: TenantEgress } = {}): KubernetesRuntime {
-  const { tenantEgress, ...storage } = options;
+export function realNodeRuntime({ k8s, s3 }: RealNodeFlink,
+  options: { tenantAccounts?: 'versity'; tenantEgress?: TenantEgress; tenantPlan?: TenantPlan } = {}): KubernetesRuntime {
+  const { tenantEgress, tenantPlan, ...storage } = options;
   return new KubernetesRuntime({
     kubeConfig: k8s.kubeConfig, storageUri: 's3://fleet/state', restAccess: { mode: 'api-proxy', server: k8s.server },
     defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root, ...storage },
-    podPlacement: ON_REAL_NODE, pollIntervalMs: 500, tenantEgress,
+    podPlacement: ON_REAL_NODE, pollIntervalMs: 500, tenantEgress, tenantPlan,
   });
 }

@@ -13,7 +13,7 @@ export function sqlPipeline(tenant: string, name: string, overrides: Partial<App
 
 export function jarConnection(tenant: string, name: string, overrides: Partial<ApplicationClusterSpec> = {}): ApplicationClusterSpec {
   return sqlPipeline(tenant, name, {
-    job: { kind: 'jar', jarUri: 'https://repo.example.com/jobs/connector-1.0.jar', entryClass: 'com.example.Connector', args: ['--topic', 'orders'] },
+    job: { kind: 'jar', digest: `sha256:${'ab'.repeat(32)}`, entryClass: 'com.example.Connector', args: ['--topic', 'orders'] },
     ...overrides,
   });
 }

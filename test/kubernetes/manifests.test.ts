@@ -12,7 +12,7 @@ import { clusterName, isDns1123Label } from '../../activities/names';
 import type { ApplicationClusterSpec } from '../../activities/runtime/types';
 import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
 
-const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c', objectStorage: {}, nodes: {} };
+const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c', storageRoot: 's3://fleet/state', objectStorage: {}, nodes: {} };
 
 function identity(tenant: string, name: string): ClusterIdentity {
   return { tenant, name, cluster: clusterName(tenant, name), namespace: `flink-fleet-${tenant}` };
@@ -228,6 +228,25 @@ describe('kubernetes manifest builders', () => {
       assert.deepEqual(spec.tolerations, nodes.tolerations);
     }
     assert.deepEqual(podSpecs(application(sqlPipeline('acme', 'orders')).objects).map((spec) => spec.nodeSelector), [undefined, undefined]);
+  });
+
+  it('runs every pod of either kind of cluster under the plan\'s RuntimeClass, pool TaskManagers included, and names none without one', () => {
+    const nodes = { runtimeClassName: 'gvisor' };
+    const app = identity('globex', 'kafka');
+    const appObjects = Object.values(applicationClusterObjects(app, jarConnection('globex', 'kafka'), { ...placement, nodes })).flat();
+    const sessionId = identity('globex', 'previews');
+    const { root, dependents } = sessionClusterObjects(sessionId, sessionCluster('globex', 'previews'), { ...placement, nodes });
+    const template = poolTaskManagerTemplate(root);
+    assert.ok(template);
+    const specs = podSpecs([...appObjects, ...dependents, poolTaskManagerPod(sessionId, template, 'tm-1', nodes)]);
+    assert.deepEqual(specs.map((spec) => spec.runtimeClassName), ['gvisor', 'gvisor', 'gvisor', 'gvisor', 'gvisor']);
+    assert.deepEqual(podSpecs(application(jarConnection('globex', 'kafka')).objects).map((spec) => 'runtimeClassName' in spec), [false, false]);
+  });
+
+  it('has a jar connection\'s JobManager fetch the jar its digest names from the tenant\'s artifact area, and from nowhere else', () => {
+    const jobManager = containers(application(jarConnection('globex', 'kafka')).objects).find((c) => c.name === 'jobmanager');
+    assert.deepEqual(jobManager?.args?.slice(4), ['--jars', `s3://fleet/state/globex/artifacts/sha256/${'ab'.repeat(32)}.jar`,
+      '--job-classname', 'com.example.Connector', '--topic', 'orders']);
   });
 
   it('gives pods no storage Secret when the fleet hands out no credentials (their own identity answers)', () => {

@@ -19,6 +19,15 @@ describe('the real node configuration', () => {
     }
   });
 
+  it('gives containerd a second runtime handler, runc-sandbox, with a runc state folder of its own (what the RuntimeClass selects)', () => {
+    const toml = containerdConfig(paths, { sandboxImage: 'localhost/flink-fleet/pause:1-abc', cniBin: '/cache/cni' });
+    const section = (name: string): string => toml.split(`[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${name}`)[1]?.split('\n[')[0] ?? '';
+    assert.match(section('runc-sandbox]'), /runtime_type = "io\.containerd\.runc\.v2"/);
+    assert.match(section('runc-sandbox.options]'), /Root = "\/state\/node\/containerd\/runc-sandbox"/);
+    assert.match(section('runc.options]'), /Root = "\/state\/node\/containerd\/runc"\n/);
+    assert.match(toml, /default_runtime_name = "runc"/);
+  });
+
   it('puts pods on a masquerading, hairpinning bridge with host-local addresses kept in the node folder, shaped by their bandwidth annotations', () => {
     const [bridge, portmap, bandwidth] = (cniConflist(paths) as { plugins: Record<string, unknown>[] }).plugins;
     assert.deepEqual({ ...bridge, ipam: undefined }, { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: true, hairpinMode: true, ipam: undefined });

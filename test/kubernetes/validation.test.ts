@@ -20,6 +20,8 @@ describe('kubernetes spec validation, before any API call', () => {
   const bad: ReadonlyArray<readonly [string, ApplicationClusterSpec, RegExp, string?]> = [
     ['an invalid tenant name', sqlPipeline('Acme_Corp', 'orders'), /^tenant: must be a DNS-1123 label/],
     ['an invalid cluster name', sqlPipeline('acme', 'orders.v2'), /^name: must be a DNS-1123 label/],
+    ['a jar named by a place, not a digest', jarConnection('acme', 'kafka', { job: { kind: 'jar', digest: 'https://repo.example.com/x.jar', entryClass: 'com.example.Job', args: [] } }),
+      /^job\.digest: must be sha256:<64 lowercase hex digits>/],
     ['negative cores', sqlPipeline('acme', 'orders', { taskManager: { cpu: -1, memoryMb: 1024 } }), /^taskManager\.cpu: must be more than 0 cores/],
     ['zero memory', sqlPipeline('acme', 'orders', { jobManager: { cpu: 1, memoryMb: 0 } }), /^jobManager\.memoryMb: must be a whole number of at least 768 MB/],
     ['an absurd container', sqlPipeline('acme', 'orders', { taskManager: { cpu: 1, memoryMb: 10_000_000 } }), /^taskManager\.memoryMb: must be at most 32768 MB/],

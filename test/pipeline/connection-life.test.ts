@@ -7,10 +7,10 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { tenantJar } from './fixtures';
 
 /** Flink's own unbounded, stateful example job: windows over generated car speeds (its StateMachineExample fails a stop-with-savepoint in its print sink). */
-function topSpeedConnection(bed: FleetTestBed, restoreFrom?: string): PipelineSpecInput {
+async function topSpeedConnection(bed: FleetTestBed, restoreFrom?: string): Promise<PipelineSpecInput> {
   return {
     tenant: 'acme', name: 'topspeed',
-    job: { kind: 'jar', jarUri: tenantJar(bed.runtime, 'acme', toolchain().flinkExamplesJar), entryClass: 'org.apache.flink.streaming.examples.windowing.TopSpeedWindowing', args: [] },
+    job: { kind: 'jar', jar: await tenantJar(bed.runtime, 'acme', toolchain().flinkExamplesJar), entryClass: 'org.apache.flink.streaming.examples.windowing.TopSpeedWindowing', args: [] },
     flinkOptions: { 'execution.checkpointing.interval': '1 s' },
     ...(restoreFrom ? { restoreFrom } : {}),
   };
@@ -39,7 +39,7 @@ describe('a long-running jar connection, its whole life (local runtime, real Fli
   it('checkpoints, stops with a savepoint, and starts again from that savepoint with its state', async function () {
     this.timeout(600_000);
     await bed.withWorker(async () => {
-      await bed.client.startPipeline(topSpeedConnection(bed));
+      await bed.client.startPipeline(await topSpeedConnection(bed));
       const first = await running(bed);
       assert.equal((await bed.client.getPipeline('acme', 'topspeed')).kind, 'connection');
       await waitUntil('a completed checkpoint', async () => ((await first.rest.checkpoints(first.jobId)).latestCheckpoint ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
@@ -49,7 +49,7 @@ describe('a long-running jar connection, its whole life (local runtime, real Fli
       assert.ok(savepoint, 'a savepoint path');
       assert.deepEqual(await bed.runtime.listClusters(), []);
 
-      await bed.client.startPipeline(topSpeedConnection(bed, savepoint));
+      await bed.client.startPipeline(await topSpeedConnection(bed, savepoint));
       const second = await running(bed);
       assert.notEqual(second.jobId, first.jobId);
       const { restored } = await second.rest.checkpoints(second.jobId);

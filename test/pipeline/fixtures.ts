@@ -1,7 +1,5 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tenantStoragePrefixOf } from '../../activities/pipeline/tenant-storage';
+import { putArtifact } from '../../client/artifacts';
 import type { FlinkRuntime } from '../../activities/runtime/types';
 import assert from 'node:assert/strict';
 import { InvalidSpecError, parsePipelineSpec, type PipelineSpecInput } from '../../workflows/pipeline/spec';
@@ -21,18 +19,21 @@ export function sqlPipeline(tenant: string, name: string, overrides: Partial<Pip
   };
 }
 
-/** A file:// jar may only come from the tenant's own storage: the jar is put there first, as a tenant would upload it. */
-export function tenantJar(runtime: FlinkRuntime, tenant: string, jar: string): string {
-  const dir = join(fileURLToPath(tenantStoragePrefixOf(runtime, tenant)), 'jobs');
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(jar, join(dir, basename(jar)));
-  return pathToFileURL(join(dir, basename(jar))).href;
+/** The root all tenants' storage lies under, as the worker's runtime has it. */
+export function storageRootOf(runtime: FlinkRuntime): string {
+  const prefix = tenantStoragePrefixOf(runtime, 'x');
+  return prefix.slice(0, -'x/'.length);
 }
 
-export function wordCountConnection(runtime: FlinkRuntime, tenant: string, name: string): PipelineSpecInput {
+/** A jar comes only from the tenant's artifact area: it is put there first, as `flink-fleet artifact put` does. Its digest. */
+export async function tenantJar(runtime: FlinkRuntime, tenant: string, jar: string): Promise<string> {
+  return (await putArtifact(storageRootOf(runtime), tenant, jar)).digest;
+}
+
+export async function wordCountConnection(runtime: FlinkRuntime, tenant: string, name: string): Promise<PipelineSpecInput> {
   return {
     tenant, name,
-    job: { kind: 'jar', jarUri: tenantJar(runtime, tenant, toolchain().flinkExamplesJar), entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount', args: [] },
+    job: { kind: 'jar', jar: await tenantJar(runtime, tenant, toolchain().flinkExamplesJar), entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount', args: [] },
   };
 }
 

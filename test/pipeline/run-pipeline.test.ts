@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { tenantArtifactUri } from '../../activities/names';
 import { tenantStoragePrefixOf } from '../../activities/pipeline/tenant-storage';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { FleetError } from '../../client/errors';
@@ -12,7 +15,7 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { phasesOf } from '../harness/history';
 import { toolchain } from '../../scripts/toolchain';
-import { DATAGEN_TO_BLACKHOLE, sqlPipeline, tenantJar, wordCountConnection } from './fixtures';
+import { DATAGEN_TO_BLACKHOLE, sqlPipeline, storageRootOf, tenantJar, wordCountConnection } from './fixtures';
 
 async function phaseReached(bed: FleetTestBed, tenant: string, name: string, phase: Phase): Promise<void> {
   await waitUntil(`pipeline ${tenant}/${name} to reach ${phase}`, async () => {
@@ -61,7 +64,7 @@ describe('runPipeline on the local runtime', () => {
 
   it('finishes a bounded connection (WordCount) on its own and cleans up', async () => {
     const result = await bed.withWorker(async () => {
-      await bed.client.startPipeline(wordCountConnection(bed.runtime, 'acme', 'wordcount'));
+      await bed.client.startPipeline(await wordCountConnection(bed.runtime, 'acme', 'wordcount'));
       return bed.client.waitForPipeline('acme', 'wordcount');
     });
     assert.equal(result.finalState, 'Finished');
@@ -188,6 +191,17 @@ describe('runPipeline on the local runtime', () => {
   });
 });
 
+/** The attempts at which `activity` failed for good: [1] for one that was never retried. */
+async function failedAttempts(handle: WorkflowHandle, activity: string): Promise<number[]> {
+  const { events } = await handle.fetchHistory();
+  const byId = new Map((events ?? []).map((event) => [String(event.eventId), event]));
+  return (events ?? []).flatMap((event) => {
+    const failed = event.activityTaskFailedEventAttributes;
+    if (!failed || byId.get(String(failed.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name !== activity) return [];
+    return [byId.get(String(failed.startedEventId))?.activityTaskStartedEventAttributes?.attempt ?? 0];
+  });
+}
+
 describe('runPipeline with a jar Flink cannot run', () => {
   let bed: FleetTestBed;
   beforeEach(() => {
@@ -197,14 +211,19 @@ describe('runPipeline with a jar Flink cannot run', () => {
     await bed.cleanUp();
   });
 
+  const NEVER_PUT = `sha256:${createHash('sha256').update('a jar nobody put').digest('hex')}`;
   for (const [what, job, message] of [
-    ['a jar that does not exist', (b: FleetTestBed) => ({ jarUri: `${tenantStoragePrefixOf(b.runtime, 'acme')}jobs/missing.jar`, entryClass: 'org.example.Job' }), /jobs\/missing\.jar/],
-    ['a class the jar lacks', (b: FleetTestBed) => ({ jarUri: tenantJar(b.runtime, 'acme', toolchain().flinkExamplesJar), entryClass: 'org.example.Missing' }),
+    ['a digest not in the tenant\'s artifact area', async () => ({ jar: NEVER_PUT, entryClass: 'org.example.Job' }),
+      new RegExp(`spec\\.job\\.jar: ${NEVER_PUT} is not in tenant acme's artifact area`)],
+    ['a jar put into another tenant\'s artifact area only', async (b: FleetTestBed) => ({ jar: await tenantJar(b.runtime, 'other', toolchain().flinkExamplesJar), entryClass: 'org.example.Job' }),
+      /is not in tenant acme's artifact area/],
+    ['a class the jar lacks', async (b: FleetTestBed) => ({ jar: await tenantJar(b.runtime, 'acme', toolchain().flinkExamplesJar), entryClass: 'org.example.Missing' }),
       /entry point class 'org\.example\.Missing' was not found/],
   ] as const) {
     it(`fails with InvalidJar for ${what}, and leaves no process or folder behind`, async () => {
+      const spec = { tenant: 'acme', name: 'badjar', job: { kind: 'jar' as const, args: [], ...(await job(bed)) } };
       const error = await bed.withWorker(async () => {
-        await bed.client.startPipeline({ tenant: 'acme', name: 'badjar', job: { kind: 'jar', args: [], ...job(bed) } });
+        await bed.client.startPipeline(spec);
         return bed.client.waitForPipeline('acme', 'badjar').then(() => undefined, (e: unknown) => e);
       });
       assert.equal(failureType(error), 'InvalidJar');
@@ -213,6 +232,26 @@ describe('runPipeline with a jar Flink cannot run', () => {
       assert.deepEqual(readdirSync(join(bed.stateDir, 'clusters')), []);
     });
   }
+
+  it('refuses a jar whose bytes are not the ones its digest names (JarDigestMismatch): never retried, no JobManager, nothing left', async () => {
+    const digest = await tenantJar(bed.runtime, 'acme', toolchain().flinkExamplesJar);
+    // The tenant's own jobs may write its storage: what lies under the digest's name now is other bytes.
+    const stored = fileURLToPath(tenantArtifactUri(storageRootOf(bed.runtime), 'acme', digest));
+    writeFileSync(stored, 'not the jar that was put');
+    const found = `sha256:${createHash('sha256').update('not the jar that was put').digest('hex')}`;
+    const error = await bed.withWorker(async () => {
+      await bed.client.startPipeline({ tenant: 'acme', name: 'swapped', job: { kind: 'jar', jar: digest, entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount' } });
+      return bed.client.waitForPipeline('acme', 'swapped').then(() => undefined, (e: unknown) => e);
+    });
+    assert.equal(failureType(error), 'JarDigestMismatch');
+    assert.equal(String((error as WorkflowFailedError).cause?.message),
+      `spec.job.jar: the artifact area holds a jar of ${found} under ${digest}; refused, Flink was not started`);
+    const handle = pipelineHandle('acme', 'swapped');
+    assert.deepEqual(await failedAttempts(handle, 'deployPipelineCluster'), [1]);
+    assert.deepEqual(await phasesOf(handle), ['Validating', 'EnsuringTenant', 'Deploying', 'CleaningUp', 'Failed']);
+    assert.deepEqual(await bed.runtime.listClusters(), []);
+    assert.deepEqual(readdirSync(join(bed.stateDir, 'clusters')), []);
+  });
 });
 
 describe('runPipeline given another tenant\'s storage', () => {
@@ -229,10 +268,6 @@ describe('runPipeline given another tenant\'s storage', () => {
       restoreFrom: `${b.runtime.storageUri({ tenant: 'other', name: 'orders' })}/savepoints/savepoint-0a1b2c-0123456789ab` }), 'spec.restoreFrom'],
     ['restoreFrom climbing out of its own storage', (b: FleetTestBed) => sqlPipeline('acme', 'thief', {
       restoreFrom: `${tenantStoragePrefixOf(b.runtime, 'acme')}../other/other--orders/savepoints/savepoint-0a1b2c-0123456789ab` }), 'spec.restoreFrom'],
-    ['a file:// jar from another tenant\'s folder', (b: FleetTestBed) => ({ tenant: 'acme', name: 'thief',
-      job: { kind: 'jar' as const, jarUri: tenantJar(b.runtime, 'other', toolchain().flinkExamplesJar), entryClass: 'org.example.Job', args: [] } }), 'spec.job.jarUri'],
-    ['a file:// jar from the worker\'s disk', () => ({ tenant: 'acme', name: 'thief',
-      job: { kind: 'jar' as const, jarUri: `file://${toolchain().flinkExamplesJar}`, entryClass: 'org.example.Job', args: [] } }), 'spec.job.jarUri'],
   ] as const) {
     it(`fails with InvalidSpec naming ${field} for ${what}, before it starts anything`, async () => {
       const error = await bed.withWorker(async () => {

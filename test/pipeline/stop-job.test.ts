@@ -9,6 +9,7 @@ import { toolchain } from '../../scripts/toolchain';
 import { localTestRuntime } from '../harness/fleet';
 import { TEST_RESOURCES } from '../harness/flink';
 import { newStateDir } from '../harness/state';
+import { tenantJar } from './fixtures';
 
 describe('stopJob on a job that has already ended (local runtime, real Flink)', () => {
   const runtime = localTestRuntime(newStateDir('stop-job'));
@@ -17,7 +18,7 @@ describe('stopJob on a job that has already ended (local runtime, real Flink)', 
   before(async () => {
     const { restUrl } = await runtime.deployApplicationCluster({
       ...ref, jobId, parallelism: 1, slotsPerTaskManager: 1, jobManager: TEST_RESOURCES, taskManager: TEST_RESOURCES,
-      job: { kind: 'jar', jarUri: `file://${toolchain().flinkExamplesJar}`, entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount', args: [] },
+      job: { kind: 'jar', digest: await tenantJar(runtime, ref.tenant, toolchain().flinkExamplesJar), entryClass: 'org.apache.flink.streaming.examples.wordcount.WordCount', args: [] },
     });
     await waitUntil('WordCount to finish', async () => ((await new FlinkRestClient(restUrl).job(jobId)).state === 'FINISHED' ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
   });

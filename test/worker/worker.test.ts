@@ -32,12 +32,14 @@ describe('the worker configuration', () => {
   });
 
   it('names every variable that is wrong and the rule it broke', () => {
-    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'mesos', TEMPORAL_ADDRESS: 'nohost', FLEET_METRICS_PORT: '99999', FLEET_METRICS_HOST: 'all' }), (error: unknown) => {
+    assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'mesos', TEMPORAL_ADDRESS: 'nohost', FLEET_METRICS_PORT: '99999', FLEET_METRICS_HOST: 'all',
+      FLEET_TENANT_RUNTIME_CLASS: 'gVisor' }), (error: unknown) => {
       assert.ok(error instanceof InvalidWorkerConfig);
       assert.match(error.message, /FLEET_RUNTIME: must be/);
       assert.match(error.message, /TEMPORAL_ADDRESS: must be host:port/);
       assert.match(error.message, /FLEET_METRICS_PORT: must be a port number/);
       assert.match(error.message, /FLEET_METRICS_HOST: must be an IPv4 address/);
+      assert.match(error.message, /FLEET_TENANT_RUNTIME_CLASS: must be a RuntimeClass name/);
       assert.match(error.message, /no payload encryption key/);
       return true;
     });

@@ -70,6 +70,8 @@ export interface PipelineStatus {
   readonly lastSavepoint?: string;
   readonly startedAt: string;
   readonly failure?: string;
+  /** The failure's type (InvalidSpec, JarDigestMismatch, FlinkJobFailed...), for a caller to branch on. */
+  readonly failureType?: string;
 }
 
 export const stopSignal = defineSignal<[StopRequest]>('stop');

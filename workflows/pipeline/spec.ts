@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tenantName } from '../tenant-name';
-import { jarUriProblem } from './jar-uri';
+import { JAR_DIGEST, JAR_DIGEST_RULE } from './jar-digest';
 import { reservedEnvReader } from './secret-env';
 
 /**
@@ -45,10 +45,7 @@ const sqlJob = z.object({
 
 const jarJob = z.object({
   kind: z.literal('jar'),
-  jarUri: z.string().max(2048, 'must be at most 2048 characters').superRefine((uri, ctx) => {
-    const problem = jarUriProblem(uri);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  jar: z.string().regex(JAR_DIGEST, JAR_DIGEST_RULE),
   entryClass: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'must be a fully qualified Java class name'),
   args: z.array(z.string().max(4096)).max(128).default([]),
 }).strict();

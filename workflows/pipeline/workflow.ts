@@ -22,7 +22,7 @@ import { InvalidSqlError, pipelineScriptFrom } from './sql-policy';
 
 type Activities = ReturnType<typeof createPipelineActivities> & ReturnType<typeof createSqlInspectorActivities>;
 
-const NON_RETRYABLE = ['InvalidSpec', 'InvalidSql', 'InvalidJar', 'FlinkJobFailed', 'ClusterStartFailed', 'QuotaExceeded', 'Unschedulable', 'ImagePullFailed', 'CrashLooping', 'ContainerConfigError', 'PodRejected'];
+const NON_RETRYABLE = ['InvalidSpec', 'InvalidSql', 'InvalidJar', 'JarDigestMismatch', 'FlinkJobFailed', 'ClusterStartFailed', 'QuotaExceeded', 'Unschedulable', 'ImagePullFailed', 'CrashLooping', 'ContainerConfigError', 'PodRejected'];
 const bounded: RetryPolicy = { maximumAttempts: 10, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE };
 
 const { ensureTenant, deployPipelineCluster, awaitJobRunning, stopJob, latestCheckpoint, deletePipelineCluster } = proxyActivities<Activities>({
@@ -52,6 +52,7 @@ interface Lifecycle {
   lastSavepoint?: string;
   startedAt: number;
   failure?: string;
+  failureType?: string;
   stopRequest?: StopRequest;
   /** The parallelism a rescale in progress is taking the job to. */
   rescaling?: number;
@@ -72,7 +73,7 @@ function status(life: Lifecycle): PipelineStatus {
     tenant: life.ref.tenant, name: life.ref.name, kind: pipelineKind(life.spec), phase: life.phase, jobId: life.jobId,
     restarts: life.restartTimes.length, parallelism: life.spec.parallelism, targetParallelism: life.rescaling ?? life.spec.parallelism,
     maxParallelism: Math.min(MAX_PARALLELISM, life.planMaxParallelism ?? MAX_PARALLELISM),
-    lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(), failure: life.failure,
+    lastSavepoint: life.lastSavepoint, startedAt: new Date(life.startedAt).toISOString(), failure: life.failure, failureType: life.failureType,
     ...(life.spec.autoscaler ? { autoscaler: { lastDecision: life.autoscaler.lastDecision, rescales: life.autoscaler.rescales } } : {}),
   };
 }
@@ -154,6 +155,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<PipelineResu
   if (failed && !cancelled) {
     const cause = applicationFailureOf(failed);
     life.failure ??= cause instanceof Error ? cause.message : String(cause);
+    if (cause instanceof ApplicationFailure) life.failureType ??= cause.type ?? undefined;
   }
   const finalState: FinalPhase = failed && !cancelled ? 'Failed' : life.stopRequest || cancelled ? 'Stopped' : 'Finished';
   setPhase(life, finalState);
@@ -187,6 +189,7 @@ async function inspectedScript(tenant: string, name: string, script: string): Pr
 /** A pipeline refused while Validating ends Failed at once: nothing was created, so nothing is cleaned up. */
 async function refuse(life: Lifecycle, failure: ApplicationFailure): Promise<never> {
   life.failure = failure.message;
+  life.failureType = failure.type ?? undefined;
   setPhase(life, 'Failed');
   life.result = {
     finalState: 'Failed', restarts: 0, startedAt: new Date(life.startedAt).toISOString(), endedAt: new Date().toISOString(),

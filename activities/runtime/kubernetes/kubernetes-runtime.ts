@@ -146,7 +146,7 @@ export class KubernetesRuntime implements FlinkRuntime {
     const root = await this.root(id);
     const template = root && poolTaskManagerTemplate(root);
     if (!root || !template) throw new Error(`session cluster ${id.cluster} does not exist in ${id.namespace}`);
-    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(this.shaped(poolTaskManagerPod(id, template, taskManagerId, this.options.podPlacement))));
+    await this.api.apply(id.cluster, ownedBy<V1Pod>(ownerReference(root))(this.shaped(poolTaskManagerPod(id, template, taskManagerId, this.podPlacement))));
   }
 
   async killTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
@@ -215,7 +215,13 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), objectStorage: this.options.objectStorage ?? {}, nodes: this.options.podPlacement ?? {} };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.podPlacement };
+  }
+
+  /** Every pod of every cluster: the configured nodes, under the tenant plan's RuntimeClass. */
+  private get podPlacement(): PodPlacement {
+    const runtimeClass = this.plan.runtimeClassName;
+    return { ...this.options.podPlacement, ...(runtimeClass ? { runtimeClassName: runtimeClass } : {}) };
   }
 
   /** Every pod the runtime makes carries the plan's bandwidth, whichever builder made it. */

@@ -1,3 +1,4 @@
+import { JAR_DIGEST, JAR_DIGEST_RULE } from '../../../workflows/pipeline/jar-digest';
 import { isDns1123Label } from '../../names';
 import type { ApplicationClusterSpec, ProcessResources, SecretEnv, SessionClusterSpec } from '../types';
 import { InvalidClusterSpec } from './errors';
@@ -17,7 +18,6 @@ const JOB_ID = /^[0-9a-f]{32}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const JAR_URI = /^(file|https):\/\/\S+$/;
 
 type Problems = string[];
 
@@ -87,7 +87,7 @@ export function applicationSpecProblems(spec: ApplicationClusterSpec, image: str
     ...intProblems('parallelism', spec.parallelism, 1, 1024), ...intProblems('slotsPerTaskManager', spec.slotsPerTaskManager, 1, 64),
     ...resourceProblems('jobManager', [spec.jobManager, 'jobmanager'], plan), ...resourceProblems('taskManager', [spec.taskManager, 'taskmanager'], plan),
     ...secretEnvProblems(spec.secretEnv ?? []),
-    ...(spec.job.kind === 'jar' && !JAR_URI.test(spec.job.jarUri) ? ['job.jarUri: must be a file:// (inside the tenant\'s storage) or https:// URI'] : []),
+    ...(spec.job.kind === 'jar' && !JAR_DIGEST.test(spec.job.digest) ? [`job.digest: ${JAR_DIGEST_RULE}`] : []),
     ...(spec.job.kind === 'sql' && spec.job.script.trim() === '' ? ['job.script: must not be empty'] : []),
   ];
   if (problems.length > 0) return problems;

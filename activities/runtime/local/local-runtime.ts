@@ -1,10 +1,12 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
-import { clusterName, clusterStorageUri } from '../../names';
+import { fileURLToPath } from 'node:url';
+import { digestHex } from '../../../workflows/pipeline/jar-digest';
+import { clusterName, clusterStorageUri, tenantArtifactUri } from '../../names';
 import {
   ClusterStartFailed, type ApplicationClusterSpec, type ClusterEndpoints, type ClusterObservation, type ClusterRef, type ClusterSummary,
-  type FlinkRuntime, type SessionClusterSpec,
+  type FlinkRuntime, type JobArtifact, type SessionClusterSpec,
 } from '../types';
 import { surplusTaskManagers, taskManagerCount } from '../scaling';
 import { ARCHIVED_ROLES, classArchiveFile, classArchiveOptions } from './class-archives';
@@ -16,6 +18,7 @@ import {
 import { freePort } from './ports';
 import { forgetPid, isRetiring, isRunning, lastLines, listPids, markRetiring, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
 import { startupFailureFromLog } from './startup-failure';
+import { verifiedJarCopy } from './verified-jar';
 import { waitUntil } from './wait';
 
 export interface LocalRuntimeOptions {
@@ -27,6 +30,9 @@ export interface LocalRuntimeOptions {
   readonly classArchives?: string;
 }
 
+/** A jar job runs the checked copy at `path`, never the file in the artifact area. */
+type LocalJob = Exclude<JobArtifact, { kind: 'jar' }> | (Extract<JobArtifact, { kind: 'jar' }> & { readonly path: string });
+
 const SQL_DRIVER = 'org.apache.flink.table.runtime.application.SqlDriver';
 const JOB_MANAGER = 'jobmanager';
 const GATEWAY = 'sql-gateway';
@@ -36,14 +42,6 @@ async function answers(url: string): Promise<true | undefined> {
   return response.ok ? true : undefined;
 }
 
-/** This runtime's JobManagers read jars from this machine's disk, so only file:// URIs will do. */
-function localJarPath(spec: ApplicationClusterSpec): string {
-  if (spec.job.kind !== 'jar') throw new Error('not a jar job');
-  if (!spec.job.jarUri.startsWith('file://')) {
-    throw new ClusterStartFailed(clusterName(spec.tenant, spec.name), `the local runtime reads jars from file:// URIs only, not ${spec.job.jarUri}`);
-  }
-  return spec.job.jarUri.slice('file://'.length);
-}
 
 /**
  * Runs real Flink JobManager, TaskManager and SQL Gateway JVMs on this machine, one folder per
@@ -63,12 +61,14 @@ export class LocalRuntime implements FlinkRuntime {
 
   async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
     return this.locked(spec, async (layout) => {
+      // Before the JobManager exists: Flink never sees a jar whose bytes are not the ones named.
+      const job: LocalJob = spec.job.kind === 'jar' ? { ...spec.job, path: await this.verifiedJar(spec, spec.job.digest, layout) } : spec.job;
       const record = await this.ensureRecord(spec, layout, 'application');
       this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...this.classArchiveOptions(), ...APPLICATION_OPTIONS, ...spec.flinkOptions,
         'parallelism.default': spec.parallelism,
         'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
         ...(spec.restoreFrom ? { 'execution.state-recovery.path': spec.restoreFrom } : {}) });
-      this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec, layout));
+      this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec.jobId, job, layout));
       this.startTaskManagers(layout, record, taskManagerCount(spec));
       return this.waitForEndpoints(record, layout);
     });
@@ -214,12 +214,22 @@ export class LocalRuntime implements FlinkRuntime {
     writeFileSync(join(layout.conf, 'config.yaml'), renderFlinkConfig(options));
   }
 
-  private jobArguments(spec: ApplicationClusterSpec, layout: ClusterLayout): string[] {
-    const common = ['--job-id', spec.jobId];
-    if (spec.job.kind === 'jar') return [...common, '--jars', localJarPath(spec), '--job-classname', spec.job.entryClass, ...spec.job.args];
+  /** The checked copy of the tenant's jar in the cluster's folder; a missing or different jar is refused, typed. */
+  private async verifiedJar(cluster: ClusterRef, digest: string, layout: ClusterLayout): Promise<string> {
+    const source = fileURLToPath(tenantArtifactUri(`file://${storageRoot(this.options.stateDir)}`, cluster.tenant, digest));
+    const jar = await verifiedJarCopy(source, join(layout.jobDir, `${digestHex(digest)}.jar`), digest);
+    if ('path' in jar) return jar.path;
+    const name = clusterName(cluster.tenant, cluster.name);
+    if ('missing' in jar) throw new ClusterStartFailed(name, `spec.job.jar: ${digest} is not in tenant ${cluster.tenant}'s artifact area (${source}); put it there with \`flink-fleet artifact put\``, 'InvalidJar');
+    throw new ClusterStartFailed(name, `spec.job.jar: the artifact area holds a jar of ${jar.found} under ${digest}; refused, Flink was not started`, 'JarDigestMismatch');
+  }
+
+  private jobArguments(jobId: string, job: LocalJob, layout: ClusterLayout): string[] {
+    const common = ['--job-id', jobId];
+    if (job.kind === 'jar') return [...common, '--jars', job.path, '--job-classname', job.entryClass, ...job.args];
     mkdirSync(layout.jobDir, { recursive: true });
     const script = join(layout.jobDir, 'pipeline.sql');
-    writeFileSync(script, spec.job.script);
+    writeFileSync(script, job.script);
     return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${script}`];
   }
 

@@ -1,14 +1,14 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, NodeV1Api } from '@kubernetes/client-node';
 import { freePort } from '../../../activities/runtime/local/ports';
 import { waitUntil } from '../../../activities/runtime/local/wait';
 import { toolchain } from '../../../scripts/toolchain';
 import { SERVICE_CIDR, type KubernetesTestBed } from '../kubernetes-control-plane';
 import {
   certificateKubeconfig, cniConflist, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, NODE_ADDRESS, NODE_NAME, type NodePaths,
-  REAL_NODE_LABEL,
+  REAL_NODE_LABEL, SANDBOX_RUNTIME_HANDLER,
 } from './configs';
 import type { HostState } from './host-state';
 import type { TestBedPki } from './pki';
@@ -123,6 +123,16 @@ export async function startKubelet(start: NodeStart): Promise<void> {
     const node = await core.readNode({ name: NODE_NAME });
     return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   });
+}
+
+/** The RuntimeClass of containerd's second handler (configs.ts); a node started again on the same control plane finds it. */
+export async function registerSandboxRuntimeClass(controlPlane: KubernetesTestBed): Promise<void> {
+  const node = controlPlane.kubeConfig.makeApiClient(NodeV1Api);
+  try {
+    await node.createRuntimeClass({ body: { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: SANDBOX_RUNTIME_HANDLER }, handler: SANDBOX_RUNTIME_HANDLER } });
+  } catch (error) {
+    if (!(error instanceof ApiException && error.code === 409)) throw error;
+  }
 }
 
 export async function startKubeProxy(start: NodeStart): Promise<void> {

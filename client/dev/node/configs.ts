@@ -18,6 +18,8 @@ export const NODE_ADDRESS = '198.18.0.1';
 export const POD_CIDR = '10.244.0.0/24';
 export const CLUSTER_CIDR = '10.244.0.0/16';
 export const CLUSTER_DOMAIN = 'cluster.local';
+/** containerd's second runtime handler on the real node, and the RuntimeClass that selects it. */
+export const SANDBOX_RUNTIME_HANDLER = 'runc-sandbox';
 
 export interface NodePaths {
   readonly dir: string;
@@ -27,6 +29,8 @@ export interface NodePaths {
   readonly containerdSocket: string;
   readonly containerdConfig: string;
   readonly runcRoot: string;
+  /** The state folder of the `runc-sandbox` handler's containers: which handler ran a container shows in where runc keeps it. */
+  readonly sandboxRuncRoot: string;
   readonly cniConfDir: string;
   readonly cniIpamDir: string;
   readonly kubeletRoot: string;
@@ -43,6 +47,7 @@ export function nodePaths(dir: string): NodePaths {
   return {
     dir, logs: `${dir}/logs`, containerdRoot: `${containerd}/root`, containerdState: `${containerd}/state`,
     containerdSocket: `${containerd}/containerd.sock`, containerdConfig: `${containerd}/config.toml`, runcRoot: `${containerd}/runc`,
+    sandboxRuncRoot: `${containerd}/runc-sandbox`,
     cniConfDir: `${dir}/cni/net.d`, cniIpamDir: `${dir}/cni/ipam`, kubeletRoot: `${dir}/kubelet`, podLogs: `${dir}/pod-logs`,
     kubeletConfig: `${dir}/kubelet.json`, kubeletKubeconfig: `${dir}/kubelet.kubeconfig`, kubeProxyConfig: `${dir}/kube-proxy.json`,
     kubeProxyKubeconfig: `${dir}/kube-proxy.kubeconfig`, corefile: `${dir}/Corefile`,
@@ -53,7 +58,9 @@ export function nodePaths(dir: string): NodePaths {
  * containerd 1.6's CRI plugin, without systemd. `restrict_oom_score_adj`: this VM withholds
  * CAP_SYS_RESOURCE, and runc fails every sandbox ("can't get final child's PID from pipe: EOF")
  * unless containers keep an oom_score_adj no lower than containerd's own. The `opt` plugin would
- * otherwise create /opt/containerd.
+ * otherwise create /opt/containerd. A second handler, `runc-sandbox` (still runc, its own state
+ * folder), is what the RuntimeClass of the same name selects: a tenant plan's RuntimeClass is then
+ * tested end to end, and a real sandbox (gVisor's runsc) only changes the handler's runtime_type.
  */
 export function containerdConfig(paths: NodePaths, options: { sandboxImage: string; cniBin: string }): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
@@ -83,6 +90,13 @@ state = ${JSON.stringify(paths.containerdState)}
 [${cri}.containerd.runtimes.runc.options]
   SystemdCgroup = false
   Root = ${JSON.stringify(paths.runcRoot)}
+
+[${cri}.containerd.runtimes.${SANDBOX_RUNTIME_HANDLER}]
+  runtime_type = "io.containerd.runc.v2"
+
+[${cri}.containerd.runtimes.${SANDBOX_RUNTIME_HANDLER}.options]
+  SystemdCgroup = false
+  Root = ${JSON.stringify(paths.sandboxRuncRoot)}
 
 [${cri}.cni]
   bin_dir = ${JSON.stringify(options.cniBin)}

@@ -1,4 +1,5 @@
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Deployment, V1Pod, V1Service, V1Volume } from '@kubernetes/client-node';
+import { tenantArtifactUri } from '../../../names';
 import { taskManagerCount } from '../../scaling';
 import type { ApplicationClusterSpec } from '../../types';
 import {
@@ -25,6 +26,8 @@ export interface ClusterPlacement {
   readonly image: string;
   /** This cluster's state storage (checkpoints, savepoints, HA): `storageUri(cluster)`. */
   readonly storageUri: string;
+  /** The root every tenant's storage lies under: a jar job's jar comes from the tenant's artifact area in it. */
+  readonly storageRoot: string;
   readonly objectStorage: ObjectStorage;
   readonly nodes: PodPlacement;
 }
@@ -43,10 +46,10 @@ export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClust
  * unknown option, taking it and everything after (the job class, the job id) as the job's own
  * arguments (seen on the real node: "No JAR with manifest attribute for entry class").
  */
-export function jobManagerArgs(spec: ApplicationClusterSpec): string[] {
+export function jobManagerArgs(spec: ApplicationClusterSpec, storageRoot: string): string[] {
   const common = ['standalone-job', '-Djobmanager.rpc.address=$(POD_IP)', '--job-id', spec.jobId];
   if (spec.job.kind === 'sql') return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${SQL_SCRIPT_DIR}/${SQL_SCRIPT_FILE}`];
-  return [...common, '--jars', spec.job.jarUri, '--job-classname', spec.job.entryClass, ...spec.job.args];
+  return [...common, '--jars', tenantArtifactUri(storageRoot, spec.tenant, spec.job.digest), '--job-classname', spec.job.entryClass, ...spec.job.args];
 }
 
 export function configVolume(id: ClusterIdentity): V1Volume {
@@ -72,7 +75,7 @@ export function jobManagerReadinessPath(spec: ApplicationClusterSpec): string {
 function jobManagerContainer(spec: ApplicationClusterSpec, placement: ClusterPlacement): V1Container {
   const script = { name: SQL_SCRIPT_VOLUME, mountPath: SQL_SCRIPT_DIR, readOnly: true };
   const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [script] : [])];
-  return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec), volumeMounts: mounts },
+  return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec, placement.storageRoot), volumeMounts: mounts },
     withResources(spec.jobManager, 'jobmanager'), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withStorageCredentials(placement.objectStorage), withConfigMount,
     withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, jobManagerReadinessPath(spec)));
 }

@@ -96,10 +96,12 @@ export function withPorts(ports: Readonly<Record<string, number>>): ContainerSte
   return (container) => ({ ...container, ports: Object.entries(ports).map(([name, containerPort]) => ({ name, containerPort })) });
 }
 
-/** Which nodes Flink's pods may run on: a node pool of their own, kept free of other pods by a taint. */
+/** Which nodes Flink's pods may run on (a node pool of their own, kept free of other pods by a taint), and under which container runtime. */
 export interface PodPlacement {
   readonly nodeSelector?: Readonly<Record<string, string>>;
   readonly tolerations?: readonly V1Toleration[];
+  /** The tenant plan's RuntimeClass. */
+  readonly runtimeClassName?: string;
 }
 
 /** Pod-level settings every Flink pod shares: Pod Security `restricted` also checks the pod's own context. */
@@ -109,6 +111,7 @@ export function flinkPodSpec(containers: V1Container[], nodes: PodPlacement, ext
     automountServiceAccountToken: false,
     ...(nodes.nodeSelector ? { nodeSelector: { ...nodes.nodeSelector } } : {}),
     ...(nodes.tolerations ? { tolerations: [...nodes.tolerations] } : {}),
+    ...(nodes.runtimeClassName ? { runtimeClassName: nodes.runtimeClassName } : {}),
     ...extra,
     containers,
     volumes: [...(extra.volumes ?? [])],

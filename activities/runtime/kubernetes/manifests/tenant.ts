@@ -22,6 +22,11 @@ export interface TenantPlan {
   readonly defaultContainerEphemeralStorageMb: number;
   /** Each pod's share of the network; unset, a pod may take all a node's link gives it. */
   readonly podBandwidth?: PodBandwidth;
+  /**
+   * The RuntimeClass every pod of the tenant's clusters runs under (a sandbox such as gVisor's, which
+   * puts a kernel of its own between a tenant's code and the node's); the cluster's default runtime when absent.
+   */
+  readonly runtimeClassName?: string;
 }
 
 export const DEFAULT_TENANT_PLAN: TenantPlan = { cpu: 16, memoryMb: 64 * 1024, ephemeralStorageMb: 128 * 1024, pods: 64,
