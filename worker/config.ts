@@ -31,6 +31,17 @@ const tenantEgress = z.object({
   objectStorage: z.array(egressEndpoint),
 }).strict();
 
+const megabytes = z.number().int('must be a whole number of MB').positive('must be more than 0 MB');
+const tenantPlan = z.object({
+  cpu: z.number().positive('must be more than 0 cores'), memoryMb: megabytes, ephemeralStorageMb: megabytes,
+  pods: z.number().int('must be a whole number').positive('must be at least 1'),
+  maxContainer: z.object({ cpu: z.number().positive('must be more than 0 cores'), memoryMb: megabytes, ephemeralStorageMb: megabytes }).strict(),
+  defaultContainerEphemeralStorageMb: megabytes,
+  podBandwidth: z.object({ ingressMbit: z.number().int('must be whole Mbit/s').positive(), egressMbit: z.number().int('must be whole Mbit/s').positive() }).strict(),
+  runtimeClassName: z.string().max(253, 'must be at most 253 characters')
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a RuntimeClass name (a DNS-1123 subdomain)'),
+}).partial().strict();
+
 /** JSON in a variable, then its shape: the variable is named with either problem. */
 const json = <T extends z.ZodType>(shape: T) => z.string().transform((text, ctx) => {
   try {
@@ -62,11 +73,11 @@ const configSchema = z.object({
   // JSON: {"dns": [peer...], "apiServer": [{"cidr", "port"}...], "objectStorage": [...]}: tenants' pods may connect
   // only there and to their own namespace (TenantEgress); anywhere when unset.
   FLEET_TENANT_EGRESS: json(tenantEgress).optional(),
-  // The RuntimeClass every tenant pod runs under (the tenant plan's): a sandbox such as gVisor's; the cluster's default when unset.
-  FLEET_TENANT_RUNTIME_CLASS: z.string().max(253, 'must be at most 253 characters')
-    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a RuntimeClass name (a DNS-1123 subdomain)').optional(),
+  // JSON, any fields of TenantPlan over DEFAULT_TENANT_PLAN: what every tenant may use (quota, container sizes, pod bandwidth, RuntimeClass).
+  FLEET_TENANT_PLAN: json(tenantPlan).optional(),
   FLEET_WORKER_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('flink-fleet'),
-  FLEET_JANITOR_GRACE_SECONDS: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(DEFAULT_JANITOR_GRACE_SECONDS),
+  // A week at most: a grace longer than that leaves a leaked cluster running unnoticed.
+  FLEET_JANITOR_GRACE_SECONDS: count(1, 604_800).default(DEFAULT_JANITOR_GRACE_SECONDS),
   FLEET_STATE_DIR: z.string().min(1).default(join(homedir(), '.local', 'state', 'flink-fleet')),
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
   // The local runtime's class archives (AppCDS); a folder without them only means slower JVM starts.

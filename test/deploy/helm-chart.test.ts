@@ -75,6 +75,17 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
     assert.match(refused.stderr, /at '\/tenantEgress\/apiServer\/0': missing property 'cidr'/);
   });
 
+  it('hands the tenant plan to the worker as the JSON it parses, and refuses a bandwidth that is not whole Mbit/s', () => {
+    const { objects } = renderChart({ 'tenantPlan.podBandwidth.ingressMbit': '100', 'tenantPlan.podBandwidth.egressMbit': '50', 'tenantPlan.runtimeClassName': 'gvisor' });
+    const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
+    assert.deepEqual(parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' }).FLEET_TENANT_PLAN,
+      { podBandwidth: { ingressMbit: 100, egressMbit: 50 }, runtimeClassName: 'gvisor' });
+    assert.equal(objectOf<V1ConfigMap>(renderChart().objects, 'ConfigMap', 'flink-fleet-worker').data?.FLEET_TENANT_PLAN, undefined);
+    const refused = helm(templateArgs({ 'tenantPlan.podBandwidth.ingressMbit': '1.5', 'tenantPlan.podBandwidth.egressMbit': '50' }));
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /tenantPlan\/podBandwidth\/ingressMbit/);
+  });
+
   it('hands the worker its sizing and janitor grace as the variables it reads, and refuses a sizing that is not a whole number', () => {
     const { objects } = renderChart({ 'worker.maxConcurrentActivities': '300', 'worker.maxConcurrentWorkflowTasks': '20', 'worker.maxCachedWorkflows': '500',
       'worker.stickyQueueTimeoutSeconds': '5', 'worker.janitorGraceSeconds': '600' });

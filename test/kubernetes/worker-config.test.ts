@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
 import { CLUSTER, CLUSTER_KIND, NAME_ANNOTATION, objectNames, tenantLabels } from '../../activities/runtime/kubernetes/manifests/labels';
+import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { freePort } from '../../activities/runtime/local/ports';
+import { waitUntil } from '../../activities/runtime/local/wait';
 import { newCodecKey } from '../../client/codec/keys';
 import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
 import { createRuntime } from '../../worker/runtime';
 import { kubernetesTestBed } from '../harness/global';
 import { newStateDir } from '../harness/state';
+import { sqlPipeline } from './fixtures';
 
 const KEYS = { FLEET_CODEC_KEYS: newCodecKey('k1') };
 
@@ -84,6 +87,35 @@ describe('a worker configured for the kubernetes runtime', () => {
         { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
         { to: [{ ipBlock: { cidr: '192.0.2.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
       ] });
+    } finally {
+      await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
+    }
+  });
+
+  it('takes the tenant plan as JSON over the defaults, and every pod of a tenant\'s cluster carries its bandwidth and RuntimeClass', async () => {
+    const plan = { pods: 12, podBandwidth: { ingressMbit: 200, egressMbit: 100 }, runtimeClassName: 'runc-sandbox' };
+    const k8s = await kubernetesTestBed();
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+      FLEET_TENANT_PLAN: JSON.stringify(plan) }));
+    const tenant = `pl-${randomBytes(3).toString('hex')}`;
+    const namespace = `flink-fleet-${tenant}`;
+    try {
+      await runtime.ensureTenant(tenant);
+      const quota = await k8s.kubeConfig.makeApiClient(CoreV1Api).readNamespacedResourceQuota({ name: 'flink-fleet-quota', namespace });
+      assert.equal(quota.spec?.hard?.pods, '12');
+      // The API server writes whole cores as such.
+      assert.equal(quota.spec?.hard?.['requests.cpu'], String(DEFAULT_TENANT_PLAN.cpu), 'what the plan does not name stays the default');
+      const spec = sqlPipeline(tenant, 'shaped');
+      await runtime.deployApplicationCluster(spec).catch(() => undefined);
+      const pods = await waitUntil('the cluster\'s pods', async () => {
+        const found = (await k8s.kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({ namespace })).items;
+        return found.length === 2 ? found : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 250 });
+      for (const pod of pods) {
+        assert.deepEqual([pod.metadata?.annotations?.['kubernetes.io/ingress-bandwidth'], pod.metadata?.annotations?.['kubernetes.io/egress-bandwidth'],
+          pod.spec?.runtimeClassName], ['200M', '100M', 'runc-sandbox'], pod.metadata?.name);
+      }
+      await runtime.deleteCluster(spec);
     } finally {
       await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
     }

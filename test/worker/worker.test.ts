@@ -33,13 +33,15 @@ describe('the worker configuration', () => {
 
   it('names every variable that is wrong and the rule it broke', () => {
     assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'mesos', TEMPORAL_ADDRESS: 'nohost', FLEET_METRICS_PORT: '99999', FLEET_METRICS_HOST: 'all',
-      FLEET_TENANT_RUNTIME_CLASS: 'gVisor' }), (error: unknown) => {
+      FLEET_TENANT_PLAN: JSON.stringify({ runtimeClassName: 'gVisor', podBandwidth: { ingressMbit: 0, egressMbit: 10 }, quota: 1 }) }), (error: unknown) => {
       assert.ok(error instanceof InvalidWorkerConfig);
       assert.match(error.message, /FLEET_RUNTIME: must be/);
       assert.match(error.message, /TEMPORAL_ADDRESS: must be host:port/);
       assert.match(error.message, /FLEET_METRICS_PORT: must be a port number/);
       assert.match(error.message, /FLEET_METRICS_HOST: must be an IPv4 address/);
-      assert.match(error.message, /FLEET_TENANT_RUNTIME_CLASS: must be a RuntimeClass name/);
+      assert.match(error.message, /FLEET_TENANT_PLAN\.runtimeClassName: must be a RuntimeClass name/);
+      assert.match(error.message, /FLEET_TENANT_PLAN\.podBandwidth\.ingressMbit: /);
+      assert.match(error.message, /FLEET_TENANT_PLAN: .*quota/);
       assert.match(error.message, /no payload encryption key/);
       return true;
     });
@@ -67,11 +69,13 @@ describe('the worker sizing knobs', () => {
   it('refuse a bad value by name, and more workflow tasks at once than cached workflows', () => {
     assert.throws(() => parseWorkerConfig({
       ...key, FLEET_MAX_CONCURRENT_ACTIVITIES: '0', FLEET_MAX_CACHED_WORKFLOWS: 'lots', FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: '2.5',
+      FLEET_JANITOR_GRACE_SECONDS: '1000000',
     }), (error: unknown) => {
       assert.ok(error instanceof InvalidWorkerConfig);
       assert.match(error.message, /FLEET_MAX_CONCURRENT_ACTIVITIES: must be at least 1/);
       assert.match(error.message, /FLEET_MAX_CACHED_WORKFLOWS: /);
       assert.match(error.message, /FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: must be a whole number/);
+      assert.match(error.message, /FLEET_JANITOR_GRACE_SECONDS: must be at most 604800/);
       return true;
     });
     assert.throws(() => parseWorkerConfig({ ...key, FLEET_MAX_CONCURRENT_WORKFLOW_TASKS: '50', FLEET_MAX_CACHED_WORKFLOWS: '10' }),

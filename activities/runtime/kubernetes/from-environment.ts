@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRuntime } from './kubernetes-runtime';
 import type { ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
-import { DEFAULT_TENANT_PLAN, type TenantEgress } from './manifests/tenant';
+import { DEFAULT_TENANT_PLAN, type TenantEgress, type TenantPlan } from './manifests/tenant';
 
 export interface KubernetesWorkerSettings {
   /** A kubeconfig file; without one, the pod's ServiceAccount credentials. */
@@ -13,8 +13,8 @@ export interface KubernetesWorkerSettings {
   readonly objectStorage?: ObjectStorage;
   readonly podPlacement?: PodPlacement;
   readonly tenantEgress?: TenantEgress;
-  /** The tenant plan's RuntimeClass. */
-  readonly tenantRuntimeClass?: string;
+  /** What differs from DEFAULT_TENANT_PLAN. */
+  readonly tenantPlan?: Partial<TenantPlan>;
 }
 
 /**
@@ -30,7 +30,7 @@ export function kubernetesRuntimeFromEnvironment(settings: KubernetesWorkerSetti
   return new KubernetesRuntime({
     kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace, defaultImage: settings.defaultImage, objectStorage: settings.objectStorage,
     podPlacement: settings.podPlacement, tenantEgress: settings.tenantEgress,
-    tenantPlan: { ...DEFAULT_TENANT_PLAN, ...(settings.tenantRuntimeClass ? { runtimeClassName: settings.tenantRuntimeClass } : {}) },
+    tenantPlan: { ...DEFAULT_TENANT_PLAN, ...settings.tenantPlan },
     restAccess: settings.kubeconfigPath ? { mode: 'api-proxy', server } : { mode: 'service-dns' },
   });
 }

@@ -50,6 +50,9 @@ FLEET_POD_PLACEMENT: {{ toJson . | quote }}
 {{- with .Values.tenantEgress }}
 FLEET_TENANT_EGRESS: {{ toJson . | quote }}
 {{- end }}
+{{- with .Values.tenantPlan }}
+FLEET_TENANT_PLAN: {{ toJson . | quote }}
+{{- end }}
 {{- with .Values.worker.maxConcurrentActivities }}
 FLEET_MAX_CONCURRENT_ACTIVITIES: {{ . | quote }}
 {{- end }}
