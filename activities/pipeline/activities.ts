@@ -11,7 +11,7 @@ import { pollPause, withHeartbeat } from '../heartbeat';
 import { ClusterStartFailed, type ApplicationClusterSpec, type FlinkRuntime } from '../runtime/types';
 import { applicationClusterSpec } from './cluster-spec';
 import { currentParallelism, requirementsAt, runsAt } from './rescale-plan';
-import { tenantStoragePrefixOf, tenantStorageProblems } from './tenant-storage';
+import { restoreFromProblems, tenantStoragePrefixOf } from './tenant-storage';
 
 const POLL_MS = 1_000;
 const WATCH_POLL_MS = 2_000;
@@ -77,7 +77,7 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
     async deployPipelineCluster(input: DeployPipelineInput): Promise<DeployedPipeline> {
       const ref = { tenant: input.spec.tenant, name: input.spec.name };
       // Before anything starts: a savepoint of another tenant is refused, not retried.
-      const outside = tenantStorageProblems({ restoreFrom: input.restoreFrom }, tenantStoragePrefixOf(runtime, ref.tenant));
+      const outside = restoreFromProblems(input.restoreFrom, tenantStoragePrefixOf(runtime, ref.tenant));
       if (outside.length > 0) throw ApplicationFailure.nonRetryable(`invalid pipeline spec: ${outside.join('; ')}`, 'InvalidSpec');
       const cluster = applicationClusterSpec(input);
       try {

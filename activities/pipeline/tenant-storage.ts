@@ -19,7 +19,7 @@ export function tenantStoragePrefixOf(runtime: Pick<FlinkRuntime, 'storageUri'>,
 const PLAINLY = "written plainly (no '..', '//', '%', '\\', '?' or '#')";
 
 /** Problems naming the spec field, for an InvalidSpec failure; none when it lies inside (or is absent). */
-export function tenantStorageProblems(uris: { restoreFrom?: string }, tenantPrefix: string): string[] {
-  if (uris.restoreFrom === undefined || isStrictlyInside(uris.restoreFrom, tenantPrefix)) return [];
+export function restoreFromProblems(restoreFrom: string | undefined, tenantPrefix: string): string[] {
+  if (restoreFrom === undefined || isStrictlyInside(restoreFrom, tenantPrefix)) return [];
   return [`spec.restoreFrom: must lie inside the tenant's own storage (${tenantPrefix}), ${PLAINLY}`];
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
-import { tenantStoragePrefixOf, tenantStorageProblems } from '../../activities/pipeline/tenant-storage';
+import { restoreFromProblems, tenantStoragePrefixOf } from '../../activities/pipeline/tenant-storage';
 import { isStrictlyInside } from '../../workflows/storage-prefix';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { applicationFlinkOptions } from '../../activities/runtime/kubernetes/manifests/flink-config';
@@ -45,10 +45,10 @@ describe('a URI within a tenant\'s storage', () => {
   }
 
   it('names spec.restoreFrom when it lies outside', () => {
-    assert.deepEqual(tenantStorageProblems({ restoreFrom: 's3://bucket/fleet/other/s' }, S3), [
+    assert.deepEqual(restoreFromProblems('s3://bucket/fleet/other/s', S3), [
       "spec.restoreFrom: must lie inside the tenant's own storage (s3://bucket/fleet/acme/), written plainly (no '..', '//', '%', '\\', '?' or '#')",
     ]);
-    assert.deepEqual(tenantStorageProblems({}, S3), []);
+    assert.deepEqual(restoreFromProblems(undefined, S3), []);
   });
 });
 
