@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
 import { fileURLToPath } from 'node:url';
+import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
 import { digestHex } from '../../../workflows/pipeline/jar-digest';
 import { clusterName, clusterStorageUri, tenantArtifactUri } from '../../names';
 import {
@@ -41,7 +41,6 @@ async function answers(url: string): Promise<true | undefined> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   return response.ok ? true : undefined;
 }
-
 
 /**
  * Runs real Flink JobManager, TaskManager and SQL Gateway JVMs on this machine, one folder per
