@@ -8,6 +8,7 @@ import { CLUSTER, CLUSTER_KIND, NAME_ANNOTATION, objectNames, tenantLabels } fro
 import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { freePort } from '../../activities/runtime/local/ports';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import type { FlinkRuntime } from '../../activities/runtime/types';
 import { newCodecKey } from '../../client/codec/keys';
 import { InvalidWorkerConfig, parseWorkerConfig } from '../../worker/config';
 import { createRuntime } from '../../worker/runtime';
@@ -16,6 +17,18 @@ import { newStateDir } from '../harness/state';
 import { sqlPipeline } from './fixtures';
 
 const KEYS = { FLEET_CODEC_KEYS: newCodecKey('k1') };
+
+/** Runs `body` on a new tenant of `runtime`, ensured as a job's start would; its namespace is deleted afterwards. */
+async function withTenant(runtime: FlinkRuntime, prefix: string, body: (tenant: string, namespace: string) => Promise<void>): Promise<void> {
+  const tenant = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const namespace = `flink-fleet-${tenant}`;
+  try {
+    await runtime.ensureTenant(tenant);
+    await body(tenant, namespace);
+  } finally {
+    await (await kubernetesTestBed()).kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
+  }
+}
 
 describe('a worker configured for the kubernetes runtime', () => {
   it('names what is missing: the storage and, outside a pod, the kubeconfig', () => {
@@ -42,16 +55,11 @@ describe('a worker configured for the kubernetes runtime', () => {
     const k8s = await kubernetesTestBed();
     const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
       FLEET_S3_ENDPOINT: 'http://192.0.2.9:7070', FLEET_S3_ACCESS_KEY_ID: 'fleet-key', FLEET_S3_SECRET_ACCESS_KEY: 'fleet-secret' }));
-    const tenant = `s3-${randomBytes(3).toString('hex')}`;
-    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
-    try {
-      await runtime.ensureTenant(tenant);
-      const secret = await core.readNamespacedSecret({ name: 'flink-fleet-storage', namespace: `flink-fleet-${tenant}` });
+    await withTenant(runtime, 's3', async (_, namespace) => {
+      const secret = await k8s.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'flink-fleet-storage', namespace });
       const decoded = Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
       assert.deepEqual(decoded, { AWS_ACCESS_KEY_ID: 'fleet-key', AWS_SECRET_ACCESS_KEY: 'fleet-secret' });
-    } finally {
-      await core.deleteNamespace({ name: `flink-fleet-${tenant}` });
-    }
+    });
   });
 
   it('takes a pod placement as JSON and names what is wrong with a bad one', () => {
@@ -76,10 +84,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     const k8s = await kubernetesTestBed();
     const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
       FLEET_TENANT_EGRESS: JSON.stringify(egress) }));
-    const tenant = `eg-${randomBytes(3).toString('hex')}`;
-    const namespace = `flink-fleet-${tenant}`;
-    try {
-      await runtime.ensureTenant(tenant);
+    await withTenant(runtime, 'eg', async (_, namespace) => {
       const policy = await k8s.kubeConfig.makeApiClient(NetworkingV1Api).readNamespacedNetworkPolicy({ name: 'flink-fleet-egress', namespace });
       assert.deepEqual(JSON.parse(JSON.stringify(policy.spec)) as unknown, { podSelector: {}, policyTypes: ['Egress'], egress: [
         { to: [{ podSelector: {} }] },
@@ -87,9 +92,7 @@ describe('a worker configured for the kubernetes runtime', () => {
         { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] },
         { to: [{ ipBlock: { cidr: '192.0.2.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
       ] });
-    } finally {
-      await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
-    }
+    });
   });
 
   it('takes the tenant plan as JSON over the defaults, and every pod of a tenant\'s cluster carries its bandwidth and RuntimeClass', async () => {
@@ -97,10 +100,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     const k8s = await kubernetesTestBed();
     const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
       FLEET_TENANT_PLAN: JSON.stringify(plan) }));
-    const tenant = `pl-${randomBytes(3).toString('hex')}`;
-    const namespace = `flink-fleet-${tenant}`;
-    try {
-      await runtime.ensureTenant(tenant);
+    await withTenant(runtime, 'pl', async (tenant, namespace) => {
       const quota = await k8s.kubeConfig.makeApiClient(CoreV1Api).readNamespacedResourceQuota({ name: 'flink-fleet-quota', namespace });
       assert.equal(quota.spec?.hard?.pods, '12');
       // The API server writes whole cores as such.
@@ -116,9 +116,7 @@ describe('a worker configured for the kubernetes runtime', () => {
           pod.spec?.runtimeClassName], ['200M', '100M', 'runc-sandbox'], pod.metadata?.name);
       }
       await runtime.deleteCluster(spec);
-    } finally {
-      await k8s.kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
-    }
+    });
   });
 
   it('lists the clusters recorded on the API server its kubeconfig names', async () => {
