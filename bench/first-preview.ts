@@ -1,25 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { FlinkRestClient } from '../activities/flink/rest-client';
 import { SqlGatewayClient } from '../activities/flink/sql-gateway-client';
-import { LocalRuntime } from '../activities/runtime/local/local-runtime';
+import type { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import { waitUntil } from '../activities/runtime/local/wait';
-import { FAILURE_CONVERTER_PATH, fleetDataConverter } from '../client/codec/data-converter';
-import { newCodecKey, parseCodecKeys, type CodecKeyRing } from '../client/codec/keys';
-import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
-import { FleetClient } from '../client/fleet-client';
+import { FAILURE_CONVERTER_PATH } from '../client/codec/data-converter';
+import type { CodecKeyRing } from '../client/codec/keys';
+import type { FleetClient } from '../client/fleet-client';
 import { toolchain } from '../scripts/toolchain';
 import { completedActivitiesOf } from '../test/harness/history';
-import { watchFlinkProcessesUnder } from '../test/harness/processes';
 import { createFleetWorker } from '../worker/fleet-worker';
 import { createSqlInspector, sqlInspectorInstall } from '../worker/sql-inspector';
 import { poolWorkflowId, sessionClusterRef } from '../workflows/pool/api';
 import { renderFirstPreview, type FirstPreviewVariant } from './first-preview-report';
 import { previewFirstRow, settled, type BenchContext } from './measure';
 import { writeSection } from './results-file';
+import { withBenchStack } from './stack';
 
 /**
  * `npm run bench:first-preview`: the first preview after a fresh start (a new worker, a new pool and
@@ -90,19 +87,12 @@ async function freshStart(bench: Bench, pool: string, warmUp: boolean, into: Var
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-first-preview-'));
-  watchFlinkProcessesUnder(root);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
   const loadAtStart = loadavg()[0] ?? 0;
   const empty = (): Variant => ({ firstMs: [], warmMs: [], firstClaimMs: [], warmClaimMs: [] });
   const variants = { with: empty(), without: empty() };
-  try {
-    // Encrypted as in production, so that the figures include the codec's cost.
-    const codecKeys = parseCodecKeys(newCodecKey('bench'), 'the bench\'s key');
+  await withBenchStack('bench-first-preview', TASK_QUEUE, async ({ server, runtime, codecKeys, fleet }) => {
     const connection = await NativeConnection.connect({ address: server.address });
-    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(codecKeys) }), TASK_QUEUE);
     // Bundled once: a worker bundling its own workflows would load the machine while the other variant's pool starts.
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
     const bench: Bench = { runtime, fleet, connection, codecKeys, workflowBundle };
@@ -116,12 +106,8 @@ async function main(): Promise<void> {
         log(`round ${i}/${ROUNDS} ${variant} warm-ups: ${Object.entries(figures).map(([k, v]) => `${k} ${v.map(Math.round).join(', ')}`).join('; ')}`);
       }
     }
-    await fleet.close();
     await connection.close();
-  } finally {
-    for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
-    await server.stop();
-  }
+  });
   const file = join(__dirname, 'RESULTS.md');
   writeSection(file, 'first-preview', renderFirstPreview({
     date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
@@ -129,7 +115,6 @@ async function main(): Promise<void> {
     withWarmUp: variants.with, withoutWarmUp: variants.without,
   }));
   log(`wrote ${file}`);
-  rmSync(root, { recursive: true, force: true });
 }
 
 main().catch((error: unknown) => {

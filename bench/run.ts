@@ -1,23 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { FlinkRestClient } from '../activities/flink/rest-client';
 import { SqlGatewayClient } from '../activities/flink/sql-gateway-client';
-import { LocalRuntime } from '../activities/runtime/local/local-runtime';
-import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
-import { FleetClient } from '../client/fleet-client';
-import { toolchain } from '../scripts/toolchain';
-import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
-import { fleetDataConverter } from '../client/codec/data-converter';
-import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
+import type { LocalRuntime } from '../activities/runtime/local/local-runtime';
+import type { FleetClient } from '../client/fleet-client';
+import { liveProcesses } from '../test/harness/processes';
 import { createFleetWorker } from '../worker/fleet-worker';
 import { sessionClusterRef } from '../workflows/pool/api';
 import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext } from './measure';
 import { renderResults, type BenchFigures, type ConcurrencyFigures, type Series } from './report';
 import { writeSection } from './results-file';
+import { withBenchStack } from './stack';
 
 /**
  * `npm run bench`: raw SQL Gateway vs warm and cold previews, a concurrent run and the memory of an
@@ -102,17 +97,10 @@ async function measure(ctx: BenchContext): Promise<Omit<BenchFigures, 'date' | '
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-'));
-  watchFlinkProcessesUnder(root);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
   const pool = 'bench';
-  try {
-    // Encrypted as in production, so that the figures include the codec's cost.
-    const codecKeys = parseCodecKeys(newCodecKey('bench'), 'the bench\'s key');
+  await withBenchStack('bench', 'bench', async ({ server, runtime, codecKeys, fleet }) => {
     const connection = await NativeConnection.connect({ address: server.address });
-    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(codecKeys) }), 'bench');
     const worker = await createFleetWorker({ connection, namespace: 'default', taskQueue: 'bench', runtime, codecKeys });
     const figures = await worker.runUntil(async () => {
       const endpoints = await waitForSessionCluster(runtime, fleet, pool);
@@ -121,6 +109,7 @@ async function main(): Promise<void> {
       await fleet.stopPool(pool);
       return measured;
     });
+    await connection.close();
     const leftRunning = liveProcesses('run').length;
     const notes = process.argv.slice(2);
     writeSection(join(__dirname, 'RESULTS.md'), 'previews', renderResults({
@@ -128,13 +117,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
     }, notes));
     log(`wrote ${join(__dirname, 'RESULTS.md')}`);
-    await fleet.close();
-    await connection.close();
-  } finally {
-    for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
-    await server.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 }
 
 /** startPool returns before the pool has deployed its cluster; the bench needs the endpoints for raw runs. */

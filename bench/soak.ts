@@ -1,24 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import { stopProcess } from '../activities/runtime/local/processes';
 import { waitUntil } from '../activities/runtime/local/wait';
-import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
-import { FleetClient } from '../client/fleet-client';
-import { toolchain } from '../scripts/toolchain';
-import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
+import type { FleetClient } from '../client/fleet-client';
+import { liveProcesses } from '../test/harness/processes';
 import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
 import { pipelineWorkflowId } from '../workflows/pipeline/spec';
 import { renderSoak, type SoakFigures } from './soak-report';
 import { writeSection } from './results-file';
+import { withBenchStack } from './stack';
 import { rssMb, startWorkerProcess } from './worker-process';
 import { TABLE, QUERY } from './measure';
-import { fleetDataConverter } from '../client/codec/data-converter';
-import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
 
 /**
  * `npm run bench:soak`: many pipeline start/stop cycles, then many previews, from concurrent callers
@@ -98,53 +92,42 @@ async function previewOnce(fleet: FleetClient): Promise<{ firstRowMs: number; ev
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-soak-'));
-  watchFlinkProcessesUnder(root);
-  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
-  // Encrypted as in production, so that the figures include the codec's cost.
-  const codecKeys = newCodecKey('soak');
-  const workerPid = startWorkerProcess(root, { address: server.address, taskQueue: TASK_QUEUE, codecKeys });
-  const rss: { atS: number; mb: number }[] = [];
-  const began = performance.now();
-  const sampler = setInterval(() => {
-    const mb = rssMb(workerPid);
-    if (mb !== undefined) rss.push({ atS: Math.round((performance.now() - began) / 1000), mb });
-  }, RSS_SAMPLE_MS);
-  try {
-    const dataConverter = fleetDataConverter(parseCodecKeys(codecKeys, 'the soak\'s key'));
-    const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter }), TASK_QUEUE);
-    log(`${PIPELINES} pipeline cycles, ${CALLERS} callers`);
-    const pipelines = await callers(PIPELINES, (i) => pipelineCycle(fleet, i));
-    const clustersAfterPipelines = (await runtime.listClusters()).length;
-    await fleet.startPool({ sessionCluster: POOL, target: POOL_TARGET });
-    await waitUntil('the pool to fill', async () => ((await fleet.poolStats(POOL)).idle === POOL_TARGET ? true : undefined), { timeoutMs: 300_000, intervalMs: 500 });
-    log(`${PREVIEWS} previews, ${CALLERS} callers, pool target ${POOL_TARGET}`);
-    const previews = await callers(PREVIEWS, () => previewOnce(fleet));
-    const pool = await fleet.poolStats(POOL);
-    await fleet.stopPool(POOL);
-    const figures: Omit<SoakFigures, 'leakedProcesses'> = {
-      date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
-      callers: CALLERS, poolTarget: POOL_TARGET, wallS: Math.round((performance.now() - began) / 1000),
-      pipelines: { cycles: PIPELINES, failures: pipelines.failures, runningMs: pipelines.results.map((r) => r.runningMs), events: pipelines.results.map((r) => r.events), clustersLeft: clustersAfterPipelines },
-      previews: { count: PREVIEWS, failures: previews.failures, firstRowMs: previews.results.map((r) => r.firstRowMs), events: previews.results.map((r) => r.events), hits: pool.hits, misses: pool.misses, claimWaitP50Ms: pool.claimWaitP50Ms, claimWaitP95Ms: pool.claimWaitP95Ms },
-      workerRss: rss,
-      clustersLeft: (await runtime.listClusters()).length,
-    };
-    clearInterval(sampler);
-    await stopProcess(workerPid, 30_000);
-    const leaked = liveProcesses('run');
-    writeSection(join(__dirname, 'RESULTS.md'), 'soak', renderSoak({ ...figures, leakedProcesses: leaked.length }));
-    log(`wrote bench/RESULTS.md; leaked processes: ${leaked.length}`);
-    await fleet.close();
-  } finally {
-    clearInterval(sampler);
-    await stopProcess(workerPid, 30_000);
-    for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
-    for (const p of liveProcesses('run')) await stopProcess(p.pid, 5_000);
-    await server.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  await withBenchStack('soak', TASK_QUEUE, async ({ root, server, runtime, codecKey, fleet }) => {
+    const workerPid = startWorkerProcess(root, { address: server.address, taskQueue: TASK_QUEUE, codecKeys: codecKey });
+    const rss: { atS: number; mb: number }[] = [];
+    const began = performance.now();
+    const sampler = setInterval(() => {
+      const mb = rssMb(workerPid);
+      if (mb !== undefined) rss.push({ atS: Math.round((performance.now() - began) / 1000), mb });
+    }, RSS_SAMPLE_MS);
+    try {
+      log(`${PIPELINES} pipeline cycles, ${CALLERS} callers`);
+      const pipelines = await callers(PIPELINES, (i) => pipelineCycle(fleet, i));
+      const clustersAfterPipelines = (await runtime.listClusters()).length;
+      await fleet.startPool({ sessionCluster: POOL, target: POOL_TARGET });
+      await waitUntil('the pool to fill', async () => ((await fleet.poolStats(POOL)).idle === POOL_TARGET ? true : undefined), { timeoutMs: 300_000, intervalMs: 500 });
+      log(`${PREVIEWS} previews, ${CALLERS} callers, pool target ${POOL_TARGET}`);
+      const previews = await callers(PREVIEWS, () => previewOnce(fleet));
+      const pool = await fleet.poolStats(POOL);
+      await fleet.stopPool(POOL);
+      const figures: Omit<SoakFigures, 'leakedProcesses'> = {
+        date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
+        callers: CALLERS, poolTarget: POOL_TARGET, wallS: Math.round((performance.now() - began) / 1000),
+        pipelines: { cycles: PIPELINES, failures: pipelines.failures, runningMs: pipelines.results.map((r) => r.runningMs), events: pipelines.results.map((r) => r.events), clustersLeft: clustersAfterPipelines },
+        previews: { count: PREVIEWS, failures: previews.failures, firstRowMs: previews.results.map((r) => r.firstRowMs), events: previews.results.map((r) => r.events), hits: pool.hits, misses: pool.misses, claimWaitP50Ms: pool.claimWaitP50Ms, claimWaitP95Ms: pool.claimWaitP95Ms },
+        workerRss: rss,
+        clustersLeft: (await runtime.listClusters()).length,
+      };
+      clearInterval(sampler);
+      await stopProcess(workerPid, 30_000);
+      const leaked = liveProcesses('run');
+      writeSection(join(__dirname, 'RESULTS.md'), 'soak', renderSoak({ ...figures, leakedProcesses: leaked.length }));
+      log(`wrote bench/RESULTS.md; leaked processes: ${leaked.length}`);
+    } finally {
+      clearInterval(sampler);
+      await stopProcess(workerPid, 30_000);
+    }
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,22 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import { freePort } from '../activities/runtime/local/ports';
 import { stopProcess } from '../activities/runtime/local/processes';
 import { waitUntil } from '../activities/runtime/local/wait';
-import { fleetDataConverter } from '../client/codec/data-converter';
-import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
-import { startTemporalDevServer } from '../client/dev/temporal-dev-server';
-import { FleetClient } from '../client/fleet-client';
-import { toolchain } from '../scripts/toolchain';
-import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
 import { parsePrometheusText, samplesOf } from '../test/harness/prometheus';
 import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
 import { writeSection } from './results-file';
+import { withBenchStack } from './stack';
 import { renderWorkerLoad, type WorkerLoadPoint } from './workers-report';
 import { rssMb, startWorkerProcess } from './worker-process';
 
@@ -79,42 +72,33 @@ async function measure(workerPid: number, metricsUrl: string, pipelines: number)
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-workers-'));
-  watchFlinkProcessesUnder(root);
-  const server = await startTemporalDevServer({ binary: toolchain().temporalBinary, stateDir: join(root, 'temporal') });
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: join(root, 'state'), classArchives: toolchain().flinkClassArchives });
-  const codecKeys = newCodecKey('bench');
-  const metricsPort = await freePort();
-  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const workerPid = startWorkerProcess(root, { address: server.address, taskQueue: TASK_QUEUE, codecKeys, env: { FLEET_METRICS_PORT: String(metricsPort) } });
-  const fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(parseCodecKeys(codecKeys, 'the bench\'s key')) }), TASK_QUEUE);
-  try {
-    const points: WorkerLoadPoint[] = [];
-    await waitUntil('the worker\'s metrics', async () => ((await scrape(metricsUrl)).slotsAvailable !== undefined ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
-    points.push(await measure(workerPid, metricsUrl, 0));
-    log(`idle: ${JSON.stringify(points.at(-1))}`);
-    for (let n = 1; n <= PIPELINES; n++) {
-      await fleet.startPipeline({ tenant: 'bench', name: `p${n}`, job: { kind: 'sql', script: DATAGEN_TO_BLACKHOLE } });
-      await waitUntil(`bench/p${n} to run`, async () => {
-        const { phase } = await fleet.getPipeline('bench', `p${n}`);
-        if (phase === 'Failed') throw new Error(`bench/p${n} failed`);
-        return phase === 'Running' ? true : undefined;
-      }, { timeoutMs: 300_000, intervalMs: 500 });
-      points.push(await measure(workerPid, metricsUrl, n));
-      log(`${n} running: ${JSON.stringify(points.at(-1))}`);
+  await withBenchStack('bench-workers', TASK_QUEUE, async ({ root, server, codecKey, fleet }) => {
+    const metricsPort = await freePort();
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const workerPid = startWorkerProcess(root, { address: server.address, taskQueue: TASK_QUEUE, codecKeys: codecKey, env: { FLEET_METRICS_PORT: String(metricsPort) } });
+    try {
+      const points: WorkerLoadPoint[] = [];
+      await waitUntil('the worker\'s metrics', async () => ((await scrape(metricsUrl)).slotsAvailable !== undefined ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
+      points.push(await measure(workerPid, metricsUrl, 0));
+      log(`idle: ${JSON.stringify(points.at(-1))}`);
+      for (let n = 1; n <= PIPELINES; n++) {
+        await fleet.startPipeline({ tenant: 'bench', name: `p${n}`, job: { kind: 'sql', script: DATAGEN_TO_BLACKHOLE } });
+        await waitUntil(`bench/p${n} to run`, async () => {
+          const { phase } = await fleet.getPipeline('bench', `p${n}`);
+          if (phase === 'Failed') throw new Error(`bench/p${n} failed`);
+          return phase === 'Running' ? true : undefined;
+        }, { timeoutMs: 300_000, intervalMs: 500 });
+        points.push(await measure(workerPid, metricsUrl, n));
+        log(`${n} running: ${JSON.stringify(points.at(-1))}`);
+      }
+      for (let n = 1; n <= PIPELINES; n++) await fleet.stopPipeline('bench', `p${n}`, { savepoint: false, drain: false, wait: true });
+      const figures = { date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`, points };
+      writeSection(join(__dirname, 'RESULTS.md'), 'workers', renderWorkerLoad(figures));
+      log('wrote the workers section of bench/RESULTS.md');
+    } finally {
+      await stopProcess(workerPid, 30_000);
     }
-    for (let n = 1; n <= PIPELINES; n++) await fleet.stopPipeline('bench', `p${n}`, { savepoint: false, drain: false, wait: true });
-    const figures = { date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`, points };
-    writeSection(join(__dirname, 'RESULTS.md'), 'workers', renderWorkerLoad(figures));
-    log('wrote the workers section of bench/RESULTS.md');
-  } finally {
-    await fleet.close();
-    await stopProcess(workerPid, 30_000);
-    for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
-    for (const p of liveProcesses('run')) await stopProcess(p.pid, 5_000);
-    await server.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((error: unknown) => {
