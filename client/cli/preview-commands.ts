@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { PreviewColumn, PreviewRow } from '../../workflows/preview/api';
+import type { PoolStats } from '../../workflows/pool/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import type { Run } from './pipeline-commands';
 import { checkPreviewRequest } from '../spec-checks';
@@ -57,6 +58,19 @@ export function previewCommand(run: Run): Command {
     }));
 }
 
+/** One row per figure; a self-sizing pool's sizing as two readable rows, not an object. */
+function statRows({ sizing, ...figures }: PoolStats): (readonly string[])[] {
+  const rows = Object.entries(figures).map(([key, value]) => [key, String(value)]);
+  if (!sizing) return rows;
+  const start = sizing.taskManagerStartP50Ms === undefined ? 'not measured yet' : `${(sizing.taskManagerStartP50Ms / 1000).toFixed(1)} s`;
+  const decision = sizing.decisions.at(-1);
+  return [
+    ...rows,
+    ['sizing', `by demand, ${sizing.minTarget} idle at least: ${sizing.claimsInWindow} claims in the last ${sizing.windowSeconds} s, a TaskManager starts in ${start}`],
+    ['last decision', decision ? `${decision.at}: ${decision.from} -> ${decision.to}, ${decision.reason}` : 'none yet'],
+  ];
+}
+
 export function poolCommand(run: Run): Command {
   const pool = new Command('pool').description('the idle TaskManagers that previews run on');
   pool.command('stats')
@@ -64,7 +78,7 @@ export function poolCommand(run: Run): Command {
     .option('--pool <pool>', 'the pool', poolName, DEFAULT_POOL)
     .action((flags: { pool: string }) => run(async (context) => {
       const stats = await (await context.client()).poolStats(flags.pool);
-      context.out.result(stats, () => table(Object.entries(stats).map(([key, value]) => [key, value]), ['STAT', 'VALUE']));
+      context.out.result(stats, () => table(statRows(stats), ['STAT', 'VALUE']));
     }));
   pool.command('resize')
     .description('keep this many idle TaskManagers (up to the pool\'s maximum)')

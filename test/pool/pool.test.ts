@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '../../activities/runtime/local/wait';
-import { sessionClusterRef } from '../../workflows/pool/api';
+import { poolWorkflowId, sessionClusterRef } from '../../workflows/pool/api';
 import { rowsQuery } from '../../workflows/preview/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { poolFixture, restOf } from '../preview/pool-fixture';
+import { NUMBERS, poolFixture, restOf } from '../preview/pool-fixture';
 
 const SLOW = "CREATE TEMPORARY TABLE slow (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '2')";
 
@@ -66,5 +66,32 @@ describe('maintainIdlePool on the local runtime', () => {
     assert.ok(result.taskManagerIds.length >= 1);
     const registered = (await (await restOf(bed, pool)).taskManagers()).map((t) => t.id);
     for (const id of result.taskManagerIds) assert.ok(!registered.includes(id), `${id} is gone`);
+  });
+  it('sizes itself: raises its target for a burst of previews, says why in its stats and the Temporal UI, and comes back to its floor when quiet', async () => {
+    const fixture = poolFixture(bed, pool);
+    await bed.withWorker(async () => {
+      await bed.client.startPool({ sessionCluster: pool, target: 1, maxTarget: 3, reconcileSeconds: 2, autoSize: { minTarget: 1, windowSeconds: 10, quietSeconds: 10 } });
+      await fixture.settled(1, 120_000);
+      assert.deepEqual((await bed.client.poolStats(pool)).sizing?.decisions, [], 'no claim, no decision');
+      const burst = await Promise.all([1, 2, 3].map(() => bed.client.preview('acme', `${NUMBERS}; SELECT n FROM numbers`, { pool, maxRows: 5 })));
+      for (const stream of burst) assert.equal((await stream.result()).stoppedBecause, 'row-limit');
+      // Ten quiet seconds after its raise, and the burst's claims out of the window: back to its floor.
+      const settledBack = await waitUntil('the pool to raise its target and come back to its floor', async () => {
+        const stats = await bed.client.poolStats(pool);
+        return stats.target === 1 && (stats.sizing?.decisions.length ?? 0) >= 2 ? stats : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 500 });
+      const decisions = settledBack.sizing?.decisions ?? [];
+      // Three claims at once need more idle TaskManagers than the one there was.
+      const [raise] = decisions;
+      assert.ok(raise && raise.from === 1 && raise.to > 1 && raise.to <= 3, JSON.stringify(decisions));
+      assert.match(raise.reason, /claims in the last 10 s .* a TaskManager starts in [0-9.]+ s: \d idle keep up/);
+      const last = decisions.at(-1);
+      assert.equal(last?.to, 1, JSON.stringify(decisions));
+      assert.match(last?.reason ?? '', /no raise for 10 s, 1 idle suffice/);
+      const ui = await bed.client.temporal.workflow.getHandle(poolWorkflowId(pool)).query<{ currentDetails: string }>('__temporal_workflow_metadata');
+      assert.ok(ui.currentDetails.includes(`${raise.from} → ${raise.to}, ${raise.reason}`), ui.currentDetails);
+      await fixture.settled(1, 120_000);
+      assert.equal((await (await restOf(bed, pool)).taskManagers()).length, 1, 'the surplus idle TaskManagers were killed');
+    });
   });
 });

@@ -28,9 +28,30 @@ export interface PoolConfig {
   readonly taskManager: ProcessResources;
   /** How often the pool compares its books with what the runtime and the JobManager report. */
   readonly reconcileSeconds: number;
+  /** When set, the pool sizes itself by the claims it sees, from `minTarget` to `maxTarget` (workflows/pool/sizing.ts). */
+  readonly autoSize?: PoolAutoSize;
 }
 
-export type PoolConfigInput = Pick<PoolConfig, 'sessionCluster'> & Partial<Omit<PoolConfig, 'sessionCluster'>>;
+export interface PoolAutoSize {
+  /** The fewest idle TaskManagers kept, however quiet. */
+  readonly minTarget: number;
+  /** Claims older than this do not count towards the rate. */
+  readonly windowSeconds: number;
+  /** How long without a raise before the target comes down. */
+  readonly quietSeconds: number;
+  /** Idle TaskManagers kept per TaskManager the measured demand needs. */
+  readonly headroom: number;
+}
+
+/** What a self-sizing pool saw and decided last, for `pool stats` and the Temporal UI. */
+export interface PoolSizing extends PoolAutoSize {
+  readonly claimsInWindow: number;
+  readonly taskManagerStartP50Ms?: number;
+  /** The most recent decisions, oldest first. */
+  readonly decisions: readonly { readonly at: string; readonly from: number; readonly to: number; readonly reason: string }[];
+}
+
+export type PoolConfigInput = Pick<PoolConfig, 'sessionCluster'> & Partial<Omit<PoolConfig, 'sessionCluster' | 'autoSize'>> & { readonly autoSize?: Partial<PoolAutoSize> };
 
 export interface MaintainIdlePoolInput {
   readonly config: PoolConfigInput;
@@ -76,6 +97,8 @@ export interface PoolStats {
   readonly readyTaskManagers: readonly string[];
   /** TaskManagers killed after a preview, or found dead or orphaned, since the pool began. */
   readonly killed: number;
+  /** Only for a pool that sizes itself. */
+  readonly sizing?: PoolSizing;
 }
 
 export const claimUpdate = defineUpdate<ClaimGrant, [ClaimRequest]>('claim');

@@ -18,9 +18,16 @@ export const poolConfigSchema = z.object({
   jobManager: resources.default({ cpu: 1, memoryMb: 1024 }),
   taskManager: resources.default({ cpu: 1, memoryMb: 1024 }),
   reconcileSeconds: z.number().int('must be a whole number').min(1, 'must be at least 1').max(600, 'must be at most 600').default(10),
+  autoSize: z.object({
+    minTarget: count(64).default(1),
+    windowSeconds: z.number().int('must be a whole number').min(10, 'must be at least 10').max(3600, 'must be at most 3600').default(60),
+    quietSeconds: z.number().int('must be a whole number').min(10, 'must be at least 10').max(86_400, 'must be at most 86400').default(300),
+    headroom: z.number().min(1, 'must be at least 1').max(4, 'must be at most 4').default(1.5),
+  }).strict().optional(),
 }).strict()
   .refine((c) => c.target <= c.maxTarget, { path: ['target'], message: 'must be at most maxTarget' })
-  .refine((c) => c.maxTarget <= c.maxTaskManagers, { path: ['maxTarget'], message: 'must be at most maxTaskManagers' });
+  .refine((c) => c.maxTarget <= c.maxTaskManagers, { path: ['maxTarget'], message: 'must be at most maxTaskManagers' })
+  .refine((c) => !c.autoSize || c.autoSize.minTarget <= c.maxTarget, { path: ['autoSize', 'minTarget'], message: 'must be at most maxTarget' });
 
 export class InvalidPoolConfigError extends Error {
   override readonly name = 'InvalidPoolConfig';

@@ -1,5 +1,6 @@
 import type { ClaimGrant, PoolStats } from './api';
 import { percentile } from './percentile';
+import type { PoolDemand } from './sizing';
 
 /**
  * The pool's books, as pure functions over plain data (carried across continue-as-new as is).
@@ -33,6 +34,8 @@ export interface PoolState {
   killed: number;
   /** The most recent claim waits, for the percentiles. */
   claimWaits: number[];
+  /** What a self-sizing pool measures; absent from pools that do not size themselves. */
+  demand?: PoolDemand;
 }
 
 export type CarriedPoolState = PoolState;

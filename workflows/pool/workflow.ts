@@ -1,6 +1,6 @@
 import {
   ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log, patched, proxyActivities,
-  setHandler, upsertSearchAttributes, uuid4, workflowInfo,
+  setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { createPoolActivities } from '../../activities/pool/activities';
@@ -16,6 +16,7 @@ import {
   abandonClaim, emptyPool, grantOf, grantWaiting, markKilled, markReady, markStartFailed, markStarting, poolStats, reconcile, release,
   requestClaim, retire, startsNeeded, surplus, type PoolState,
 } from './state';
+import { emptyDemand, recordClaim, recordDecision, recordStarted, recordStarting, sizeFor, sizingOf } from './sizing';
 
 type Activities = ReturnType<typeof createPoolActivities>;
 
@@ -63,13 +64,13 @@ function validateClaim(request: ClaimRequest): void {
 export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<void> {
   const config = validate(input.config);
   const pool: Pool = {
-    config, ref: sessionClusterRef(config.sessionCluster), state: input.carried ?? emptyPool(config.target),
+    config, ref: sessionClusterRef(config.sessionCluster), state: withDemand(input.carried ?? emptyPool(config.target), config),
     inFlight: 0, killing: new Set(), poked: true, publishedClaims: { hits: input.carried?.hits ?? 0, misses: input.carried?.misses ?? 0 },
   };
   const poke = (): void => {
     pool.poked = true;
   };
-  setHandler(statsQuery, () => poolStats(pool.state));
+  setHandler(statsQuery, () => statsOf(pool));
   setHandler(claimUpdate, (request) => claim(pool, request), { validator: validateClaim });
   setHandler(releaseSignal, ({ claimId, taskManagerIds }) => {
     release(pool.state, claimId, taskManagerIds);
@@ -78,7 +79,7 @@ export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<vo
   setHandler(resizeUpdate, (target) => {
     pool.state.target = target;
     poke();
-    return poolStats(pool.state);
+    return statsOf(pool);
   }, { validator: (target) => checkResize(target, config.maxTarget) });
   upsertSearchAttributes([{ key: FleetTenant, value: FLEET_TENANT }, { key: FleetKind, value: 'pool' }]);
   try {
@@ -101,8 +102,22 @@ export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<vo
   }
 }
 
+/** A self-sizing pool measures its demand from its first claim; a pool that turned it off drops the books. */
+function withDemand(state: PoolState, config: PoolConfig): PoolState {
+  if (!config.autoSize) return { ...state, demand: undefined };
+  return { ...state, demand: state.demand ?? emptyDemand() };
+}
+
+function statsOf(pool: Pool): ReturnType<typeof poolStats> {
+  const { demand } = pool.state;
+  const { autoSize } = pool.config;
+  const stats = poolStats(pool.state);
+  return demand && autoSize ? { ...stats, sizing: sizingOf(demand, autoSize, Date.now()) } : stats;
+}
+
 async function claim(pool: Pool, request: ClaimRequest): Promise<ClaimGrant> {
   const claimed = requestClaim(pool.state, request, Date.now());
+  if (pool.state.demand && pool.config.autoSize) recordClaim(pool.state.demand, Date.now(), pool.config.autoSize.windowSeconds * 1000);
   pool.poked = true;
   await condition(() => claimed.grantedAt !== undefined || !pool.state.claims.includes(claimed), request.timeoutMs);
   const grant = grantOf(claimed);
@@ -131,6 +146,7 @@ async function maintain(pool: Pool, input: MaintainIdlePoolInput): Promise<never
 /** Kills what is doomed, grants what it can, starts what is missing; none of it awaited here. */
 function act(pool: Pool): void {
   const { state } = pool;
+  resizeByDemand(pool);
   retire(state, surplus(state));
   const toKill = state.doomed.filter((id) => !pool.killing.has(id));
   if (toKill.length > 0) killTaskManagers(pool, toKill);
@@ -139,8 +155,26 @@ function act(pool: Pool): void {
   for (let i = 0; i < starts; i++) {
     const id = `${pool.config.sessionCluster}-tm-${uuid4().slice(0, 8)}`;
     markStarting(state, id);
+    if (state.demand) recordStarting(state.demand, id, Date.now());
     startTaskManager(pool, id);
   }
+}
+
+/** A self-sizing pool's target follows its claims (workflows/pool/sizing.ts); each change is logged and shown in the UI. */
+function resizeByDemand(pool: Pool): void {
+  const { state, config } = pool;
+  if (!state.demand || !config.autoSize) return;
+  const now = Date.now();
+  const decision = sizeFor(state.demand, state.target, config.autoSize, config.maxTarget, now);
+  if (!decision) return;
+  recordDecision(state.demand, decision, now);
+  state.target = decision.to;
+  log.info('pool resized itself', { pool: config.sessionCluster, ...decision });
+  setCurrentDetails([
+    `**Self-sizing pool**: ${config.autoSize.minTarget}..${config.maxTarget} idle TaskManagers, headroom ×${config.autoSize.headroom}`,
+    'Decisions, newest first:',
+    ...state.demand.decisions.map((d) => `- ${d.at}: ${d.from} → ${d.to}, ${d.reason}`).reverse(),
+  ].join('\n\n'));
 }
 
 /**
@@ -169,9 +203,13 @@ function track(pool: Pool, work: Promise<void>): void {
 
 function startTaskManager(pool: Pool, id: string): void {
   track(pool, startPoolTaskManager({ ...pool.ref, taskManagerId: id }).then(
-    () => markReady(pool.state, id),
+    () => {
+      if (pool.state.demand) recordStarted(pool.state.demand, id, Date.now(), pool.state.starting.includes(id));
+      markReady(pool.state, id);
+    },
     (error: unknown) => {
       log.warn('pool TaskManager failed to start; it is killed', { pool: pool.config.sessionCluster, taskManager: id, error: String(error) });
+      if (pool.state.demand) recordStarted(pool.state.demand, id, Date.now(), false);
       markStartFailed(pool.state, id);
     },
   ));
