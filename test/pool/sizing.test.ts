@@ -6,16 +6,19 @@ import { emptyDemand, recordClaim, recordDecision, recordStarted, recordStarting
 const AUTO: PoolAutoSize = { minTarget: 1, windowSeconds: 60, quietSeconds: 300, headroom: 1.5 };
 const T0 = Date.parse('2026-11-27T12:00:00Z');
 
+/** A pool begun an hour before T0. */
 function demandWith(claimsAt: readonly number[], startMs: readonly number[]): PoolDemand {
-  const demand = emptyDemand();
+  const demand = emptyDemand(T0 - 3_600_000);
   for (const at of claimsAt) recordClaim(demand, at, AUTO.windowSeconds * 1000);
   demand.startMs = [...startMs];
   return demand;
 }
 
 describe('a pool sizing itself by its claims', () => {
-  it('keeps its floor while nobody claims', () => {
-    assert.equal(sizeFor(emptyDemand(), 1, AUTO, 8, T0), undefined);
+  it('keeps its floor while nobody claims, and the target it began with for quietSeconds', () => {
+    assert.equal(sizeFor(emptyDemand(T0), 1, AUTO, 8, T0), undefined);
+    assert.equal(sizeFor(emptyDemand(T0), 2, AUTO, 8, T0 + 299_000), undefined);
+    assert.equal(sizeFor(emptyDemand(T0), 2, AUTO, 8, T0 + 300_000)?.to, 1);
   });
 
   it('raises its target at once for a burst, to claim rate × TaskManager start × headroom, capped at maxTarget', () => {
@@ -56,7 +59,7 @@ describe('a pool sizing itself by its claims', () => {
   });
 
   it('counts only claims inside the window, and only starts that registered', () => {
-    const demand = emptyDemand();
+    const demand = emptyDemand(T0);
     recordClaim(demand, T0, 60_000);
     recordClaim(demand, T0 + 61_000, 60_000);
     assert.deepEqual(demand.claims, [T0 + 61_000]);

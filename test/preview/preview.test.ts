@@ -37,6 +37,7 @@ describe('preview on a warm pool (local runtime)', () => {
     const { claimMs, firstRowMs, totalMs } = result.timings;
     assert.ok(claimMs !== undefined && firstRowMs !== undefined && claimMs <= firstRowMs && firstRowMs <= totalMs,
       `the claim (${claimMs} ms), then the first row (${firstRowMs} ms), within the whole (${totalMs} ms)`);
+    assert.equal(result.timings.claimHit, true, 'an idle TaskManager was waiting for the claim');
     const [used] = result.taskManagerIds;
     await waitUntil(`${used} to leave the JobManager`, async () => ((await registered()).includes(used as string) ? undefined : true), { timeoutMs: 30_000 });
     await fixture.settled(2, 60_000);

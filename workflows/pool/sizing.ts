@@ -18,7 +18,8 @@ export interface PoolDemand {
   startedAt: Record<string, number>;
   /** How long recent TaskManagers took from asked for to registered (ms). */
   startMs: number[];
-  lastRaiseAt?: number;
+  /** When the target was last raised, or the pool began: it holds for `quietSeconds` after either. */
+  lastRaiseAt: number;
   /** The most recent decisions, oldest first. */
   decisions: PoolSizingDecision[];
 }
@@ -35,8 +36,8 @@ export const ASSUMED_START_MS = 5_000;
 const START_TIMES_KEPT = 20;
 const DECISIONS_KEPT = 10;
 
-export function emptyDemand(): PoolDemand {
-  return { claims: [], startedAt: {}, startMs: [], decisions: [] };
+export function emptyDemand(now: number): PoolDemand {
+  return { claims: [], startedAt: {}, startMs: [], decisions: [], lastRaiseAt: now };
 }
 
 export function recordClaim(demand: PoolDemand, now: number, windowMs: number): void {
@@ -82,7 +83,7 @@ export function sizeFor(demand: PoolDemand, target: number, autoSize: PoolAutoSi
     const capped = wanted > maxTarget ? `, capped at maxTarget ${maxTarget}` : '';
     return { at, from: target, to: desired, reason: `${seen}: ${desired} idle keep up with ×${autoSize.headroom} headroom${capped}` };
   }
-  if (desired < target && now - (demand.lastRaiseAt ?? 0) >= autoSize.quietSeconds * 1000) {
+  if (desired < target && now - demand.lastRaiseAt >= autoSize.quietSeconds * 1000) {
     const floor = wanted < autoSize.minTarget ? `, floor minTarget ${autoSize.minTarget}` : '';
     return { at, from: target, to: desired, reason: `${seen}: no raise for ${autoSize.quietSeconds} s, ${desired} idle suffice${floor}` };
   }

@@ -105,7 +105,7 @@ export async function maintainIdlePool(input: MaintainIdlePoolInput): Promise<vo
 /** A self-sizing pool measures its demand from its first claim; a pool that turned it off drops the books. */
 function withDemand(state: PoolState, config: PoolConfig): PoolState {
   if (!config.autoSize) return { ...state, demand: undefined };
-  return { ...state, demand: state.demand ?? emptyDemand() };
+  return { ...state, demand: state.demand ?? emptyDemand(Date.now()) };
 }
 
 function statsOf(pool: Pool): ReturnType<typeof poolStats> {

@@ -17,6 +17,8 @@ export interface PreviewRow {
 export interface PreviewTimings {
   /** From the preview's start until the pool granted a TaskManager. */
   readonly claimMs?: number;
+  /** An idle TaskManager was waiting for the claim: none had to start on the caller's clock. */
+  readonly claimHit?: boolean;
   readonly firstRowMs?: number;
   readonly totalMs: number;
 }

@@ -40,6 +40,7 @@ interface PreviewRun {
   /** The query attempt whose rows are being shown. */
   attempt: number;
   claimMs?: number;
+  claimHit?: boolean;
   firstRowMs?: number;
   done: boolean;
 }
@@ -139,7 +140,7 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
   await condition(allHandlersFinished);
   return {
     columns: run.columns, rows: run.rows, stoppedBecause, truncated: run.tally.truncated, error,
-    timings: { claimMs: run.claimMs, firstRowMs: run.firstRowMs, totalMs: Date.now() - run.startedAt },
+    timings: { claimMs: run.claimMs, claimHit: run.claimHit, firstRowMs: run.firstRowMs, totalMs: Date.now() - run.startedAt },
     taskManagerIds: [...run.taskManagerIds].sort(),
   };
 }
@@ -167,8 +168,9 @@ async function withinTimeout(run: PreviewRun, work: () => Promise<StoppedBecause
 async function claimAndQuery(run: PreviewRun, script: PreviewScript, claimId: string, workflowId: string): Promise<StoppedBecause> {
   const { request } = run;
   const deadline = run.startedAt + request.timeoutSeconds * 1_000;
-  await claimTaskManager({ poolWorkflowId: poolWorkflowId(request.pool), claimId, previewWorkflowId: workflowId, timeoutMs: deadline - Date.now() });
+  const grant = await claimTaskManager({ poolWorkflowId: poolWorkflowId(request.pool), claimId, previewWorkflowId: workflowId, timeoutMs: deadline - Date.now() });
   run.claimMs = Date.now() - run.startedAt;
+  run.claimHit = grant.hit;
   const outcome = await runPreviewQuery({
     ...sessionClusterRef(request.pool), workflowId, setup: script.setup, query: script.query,
     maxRows: request.maxRows, maxBytes: request.maxResultBytes, deadline,
