@@ -115,6 +115,9 @@ export async function timeTaskManagerRegistrations(kubeConfig: KubeConfig, names
   return {
     samples,
     async stop() {
+      // The pool may have seen the last pod register before this poll did: its sample is not lost.
+      await waitUntil('the last TaskManager pods to register', async () => (created.size === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: POLL_MS })
+        .catch(() => log(`stopped with ${created.size} TaskManager pods never listed: ${[...created.keys()].join(', ')}`));
       stopped = true;
       watch.abort();
       await polling;

@@ -39,7 +39,7 @@ import { writeSection } from './results-file';
  * warm preview against the raw gateway, in one run; everything it made is gone at its end, or it fails.
  */
 const START_ROUNDS = 3;
-const PREVIEW_ROUNDS = 4;
+const PREVIEW_ROUNDS = 5;
 const TASK_QUEUE = 'bench-kubernetes';
 const TENANT = 'bench';
 /** Two cores in all: half a core a pod leaves room for the control plane, the worker and a second TaskManager. */
