@@ -13,14 +13,18 @@ import { FLEET_TENANT, poolWorkflowId, releaseSignal } from '../workflows/pool/a
 import type { PreviewResult } from '../workflows/preview/api';
 import { rssMb } from './worker-process';
 
-/** One way of getting a first row, timed; the pieces run.ts strings together. */
-export interface BenchContext {
+/** A pool and its session cluster's REST API and gateway, on whichever runtime: what a first row is timed on. */
+export interface PoolBench {
   readonly fleet: FleetClient;
-  readonly runtime: LocalRuntime;
   readonly pool: string;
   readonly rest: FlinkRestClient;
   readonly gateway: SqlGatewayClient;
   readonly log: (line: string) => void;
+}
+
+/** One way of getting a first row, timed; the pieces run.ts strings together. */
+export interface BenchContext extends PoolBench {
+  readonly runtime: LocalRuntime;
 }
 
 /** A fixed-rate source: the first row is due 10 ms after the source starts. */
@@ -29,7 +33,7 @@ export const QUERY = 'SELECT n FROM numbers';
 const POLL_MS = 25;
 
 /** Until the pool has `target` idle TaskManagers and nothing else going on, so runs do not overlap. */
-export async function settled(ctx: BenchContext, target: number): Promise<void> {
+export async function settled(ctx: PoolBench, target: number): Promise<void> {
   await waitUntil(`pool ${ctx.pool} to settle at ${target}`, async () => {
     const s = await ctx.fleet.poolStats(ctx.pool);
     return s.idle === target && s.starting === 0 && s.busy === 0 && s.waiting === 0 ? true : undefined;
@@ -67,18 +71,18 @@ export async function gatewayFirstRow<T>(gateway: SqlGatewayClient, whileRunning
 }
 
 /** The raw gateway's first row on the pool's session cluster, and the TaskManagers its job took. */
-export async function rawFirstRow(ctx: BenchContext): Promise<{ ms: number; taskManagerIds: string[] }> {
+export async function rawFirstRow(ctx: PoolBench): Promise<{ ms: number; taskManagerIds: string[] }> {
   const { ms, seen } = await gatewayFirstRow(ctx.gateway, (jobId) => taskManagersOfJob(ctx.rest, jobId));
   return { ms, taskManagerIds: seen };
 }
 
 /** A raw run used pool TaskManagers without claiming them: the pool's `release` kills and replaces them. */
-export async function retire(ctx: BenchContext, taskManagerIds: string[]): Promise<void> {
+export async function retire(ctx: PoolBench, taskManagerIds: string[]): Promise<void> {
   await ctx.fleet.temporal.workflow.getHandle(poolWorkflowId(ctx.pool)).signal(releaseSignal, { claimId: `bench-${randomUUID()}`, taskManagerIds });
 }
 
 /** `FleetClient.preview` as a caller sees it: from the call to the first row out of the iterator. */
-export async function previewFirstRow(ctx: BenchContext): Promise<{ ms: number; result: PreviewResult }> {
+export async function previewFirstRow(ctx: PoolBench): Promise<{ ms: number; result: PreviewResult }> {
   const started = performance.now();
   const stream = await ctx.fleet.preview('bench', `${TABLE};\n${QUERY}`, { pool: ctx.pool });
   let first: number | undefined;
