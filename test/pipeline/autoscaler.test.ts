@@ -48,6 +48,25 @@ describe('the autoscaler\'s decisions', () => {
     assert.deepEqual(decideRescale(policy, [], 12, NOW), { at: '2026-11-27T00:00:00.000Z', from: 12, to: 8, reason: 'parallelism 12 is above the policy\'s maximum 8' });
   });
 
+  it('never asks for more than the tenant\'s plan holds, and says the plan capped it', () => {
+    const hot = [source(), sink(0.95)];
+    // The policy would take 2 to 4 (95% busy at a 50% target); the plan holds 3 TaskManagers of this size.
+    assert.deepEqual(decideRescale(policy, looks(2, hot, hot, hot), 2, NOW, undefined, 3), {
+      at: '2026-11-27T00:00:00.000Z', from: 2, to: 3, reason: 'overloaded: sink 95% busy in each of the last 3 looks (target 50%), capped at the plan\'s 3',
+    });
+    assert.equal(decideRescale(policy, looks(3, hot, hot, hot), 3, NOW, undefined, 3).reason,
+      'overloaded (sink 95% busy) in each of the last 3 looks (target 50%), but already at the plan\'s maximum 3');
+    assert.deepEqual(decideRescale({ ...policy, minParallelism: 4 }, [], 2, NOW, undefined, 3), {
+      at: '2026-11-27T00:00:00.000Z', from: 2, to: 3, reason: 'parallelism 2 is below the policy\'s minimum 4, capped at the plan\'s 3',
+    });
+  });
+
+  it('leaves a decision within the plan as the policy made it', () => {
+    const hot = [source(), sink(0.95)];
+    assert.deepEqual(decideRescale(policy, looks(2, hot, hot, hot), 2, NOW, undefined, 8), decideRescale(policy, looks(2, hot, hot, hot), 2, NOW));
+    assert.equal(decideRescale(policy, looks(2, hot, hot, hot), 2, NOW, undefined, 4).reason, 'overloaded: sink 95% busy in each of the last 3 looks (target 50%)');
+  });
+
   it('waits out the stabilization after a rescale, and ignores the looks taken during it', () => {
     const hot = [source(), sink(0.9)];
     assert.equal(decideRescale(policy, looks(2, hot, hot, hot), 2, NOW, NOW - MINUTE).reason, 'stabilizing after the last rescale for 240 s more');

@@ -78,14 +78,29 @@ function describe({ busiest, pressed }: Look): string {
   return pressed && pressed.backPressured >= PRESSURE_QUIET ? `${busy}, ${pressed.name} ${percent(pressed.backPressured)} back-pressured` : busy;
 }
 
-export function decideRescale(policy: AutoscalerPolicy, samples: readonly LoadSample[], parallelism: number, now: number, lastRescaleAt?: number): AutoscalerDecision {
+/**
+ * The policy's bounds within the plan's: the plan (how many TaskManagers of this size the tenant's
+ * quota holds) wins over a policy that asks for more, since a rescale beyond it fails in the
+ * activity and leaves the job where it was. `cap` is the reason's suffix when the plan cut the policy.
+ */
+function boundsOf(policy: AutoscalerPolicy, planMaxParallelism: number | undefined): { min: number; max: number; cap?: string } {
+  if (planMaxParallelism === undefined || planMaxParallelism >= policy.maxParallelism) return { min: policy.minParallelism, max: policy.maxParallelism };
+  return { min: Math.min(policy.minParallelism, planMaxParallelism), max: planMaxParallelism, cap: `capped at the plan's ${planMaxParallelism}` };
+}
+
+export function decideRescale(
+  policy: AutoscalerPolicy, samples: readonly LoadSample[], parallelism: number, now: number, lastRescaleAt?: number, planMaxParallelism?: number,
+): AutoscalerDecision {
   const at = new Date(now).toISOString();
   const to = (target: number, reason: string): AutoscalerDecision => ({ at, from: parallelism, to: target, reason });
   const hold = (reason: string): AutoscalerDecision => to(parallelism, reason);
-  const clamp = (p: number): number => Math.min(policy.maxParallelism, Math.max(policy.minParallelism, p));
+  const { min, max, cap } = boundsOf(policy, planMaxParallelism);
+  const clamp = (p: number): number => Math.min(max, Math.max(min, p));
+  const maximum = cap ? `the plan's maximum ${max}` : `the policy's maximum ${max}`;
+  const minimum = min < policy.minParallelism ? `the policy's minimum ${policy.minParallelism}, ${cap}` : `the policy's minimum ${min}`;
 
-  if (parallelism > policy.maxParallelism) return to(policy.maxParallelism, `parallelism ${parallelism} is above the policy's maximum ${policy.maxParallelism}`);
-  if (parallelism < policy.minParallelism) return to(policy.minParallelism, `parallelism ${parallelism} is below the policy's minimum ${policy.minParallelism}`);
+  if (parallelism > max) return to(max, `parallelism ${parallelism} is above ${maximum}`);
+  if (parallelism < min) return to(min, `parallelism ${parallelism} is below ${minimum}`);
   const settledAt = (lastRescaleAt ?? -Infinity) + policy.stabilizationSeconds * 1000;
   if (now < settledAt) return hold(`stabilizing after the last rescale for ${Math.ceil((settledAt - now) / 1000)} s more`);
   const window = samples.filter((s) => s.parallelism === parallelism && s.at >= settledAt).slice(-policy.window);
@@ -100,14 +115,16 @@ export function decideRescale(policy: AutoscalerPolicy, samples: readonly LoadSa
   const over = `in each of the last ${window.length} looks (target ${percent(target)})`;
 
   if (looks.every(overloaded)) {
-    const up = clamp(Math.max(parallelism + 1, ...looks.map(needed)));
-    if (up === parallelism) return hold(`overloaded (${latest}) ${over}, but already at the policy's maximum ${policy.maxParallelism}`);
-    return to(up, `overloaded: ${latest} ${over}`);
+    const wanted = Math.max(parallelism + 1, ...looks.map(needed));
+    const up = clamp(wanted);
+    if (up === parallelism) return hold(`overloaded (${latest}) ${over}, but already at ${maximum}`);
+    const capped = cap && wanted > up ? `, ${cap}` : '';
+    return to(up, `overloaded: ${latest} ${over}${capped}`);
   }
   if (looks.every(underloaded)) {
     const down = clamp(Math.max(1, ...looks.map(needed)));
     if (down < parallelism) return to(down, `underloaded: ${latest}, nothing back-pressured, ${over}`);
-    return hold(`underloaded (${latest}) ${over}, but already at the policy's minimum ${policy.minParallelism}`);
+    return hold(`underloaded (${latest}) ${over}, but already at ${minimum}`);
   }
   return hold(`within the target's band: ${latest} (target ${percent(target)})`);
 }

@@ -1,4 +1,4 @@
-import { CancellationScope, condition, isCancellation, log, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log, patched, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { createPipelineActivities } from '../../activities/pipeline/activities';
 import { decideRescale, type AutoscalerState } from './autoscaler';
 import { rescale, type RescalableLife } from './rescale';
@@ -39,7 +39,9 @@ async function autoscale(life: RescalableLife, policy: AutoscalerPolicy, state: 
     // The job may have restarted, been stopped or been rescaled by hand while we looked.
     if (load === undefined || life.jobId !== jobId || !readyToRescale(life, paused)) continue;
     state.samples = [...state.samples.filter((s) => s.jobId === jobId), { ...load, at: Date.now() }].slice(-policy.window);
-    const decision = decideRescale(policy, state.samples, life.spec.parallelism, Date.now(), state.lastRescaleAt);
+    // Histories whose autoscaler asked past the plan (and failed in the activity) replay without the bound.
+    const planMaxParallelism = patched('autoscaler-within-plan') ? life.planMaxParallelism : undefined;
+    const decision = decideRescale(policy, state.samples, life.spec.parallelism, Date.now(), state.lastRescaleAt, planMaxParallelism);
     state.lastDecision = decision;
     if (decision.to !== decision.from) {
       log.info('autoscaler rescales', { tenant: life.ref.tenant, pipeline: life.ref.name, from: decision.from, to: decision.to, reason: decision.reason });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { tenantName } from '../tenant-name';
+import { flinkOptionProblem } from './flink-options';
 import { JAR_DIGEST, JAR_DIGEST_RULE } from './jar-digest';
 import { reservedEnvReader } from './secret-env';
 
@@ -11,23 +12,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = (max: number) => z.string()
   .max(max, `must be at most ${max} characters`)
   .regex(DNS_LABEL, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit");
-
-/** Flink options a tenant may set. Everything else (ports, addresses, HA, paths) is the fleet's. */
-export const ALLOWED_FLINK_OPTIONS = [
-  'execution.checkpointing.interval',
-  'execution.checkpointing.mode',
-  'execution.checkpointing.timeout',
-  'execution.checkpointing.min-pause',
-  'pipeline.auto-watermark-interval',
-  'pipeline.object-reuse',
-  'state.backend.type',
-  'table.exec.state.ttl',
-  'table.exec.mini-batch.enabled',
-  'table.exec.mini-batch.allow-latency',
-  'table.exec.mini-batch.size',
-  'table.exec.source.idle-timeout',
-  'table.local-time-zone',
-] as const;
 
 const resources = (defaults: { cpu: number; memoryMb: number }) => z.object({
   cpu: z.number().positive('must be more than 0 cores').max(16, 'must be at most 16 cores'),
@@ -87,10 +71,9 @@ export const pipelineSpecSchema = z.object({
   jobManager: resources({ cpu: 1, memoryMb: 1024 }),
   taskManager: resources({ cpu: 1, memoryMb: 1024 }),
   flinkOptions: z.record(z.string(), z.string().max(1024)).default({}).superRefine((options, ctx) => {
-    for (const key of Object.keys(options)) {
-      if (!(ALLOWED_FLINK_OPTIONS as readonly string[]).includes(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `is not an option a pipeline may set (allowed: ${ALLOWED_FLINK_OPTIONS.join(', ')})` });
-      }
+    for (const [key, value] of Object.entries(options)) {
+      const problem = flinkOptionProblem(key, value);
+      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
     }
   }),
   restartBudget: z.object({

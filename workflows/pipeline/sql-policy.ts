@@ -1,6 +1,6 @@
 import { describeInspectionError, describeStatement, type InspectedStatement, type SqlInspection, type TableUse } from '../sql/inspection';
 import { isStrictlyInside } from '../storage-prefix';
-import { ALLOWED_FLINK_OPTIONS } from './spec';
+import { ALLOWED_FLINK_OPTIONS, flinkOptionProblem } from './flink-options';
 
 /**
  * What a pipeline's SQL script may do in its own application cluster, judged on Flink's own reading
@@ -30,8 +30,11 @@ function optionRefusal(statement: InspectedStatement): string | undefined {
   if (statement.key === undefined) {
     return statement.operation === 'SetOperation' ? 'SET must name one option and its value' : 'RESET must name one option';
   }
-  if ((ALLOWED_FLINK_OPTIONS as readonly string[]).includes(statement.key)) return undefined;
-  return `option '${statement.key}' is the fleet's (a pipeline may set: ${ALLOWED_FLINK_OPTIONS.join(', ')})`;
+  if (!(ALLOWED_FLINK_OPTIONS as readonly string[]).includes(statement.key)) {
+    return `option '${statement.key}' is the fleet's (a pipeline may set: ${ALLOWED_FLINK_OPTIONS.join(', ')})`;
+  }
+  const problem = statement.value === undefined ? undefined : flinkOptionProblem(statement.key, statement.value);
+  return problem && `option '${statement.key}' ${problem}`;
 }
 
 function operationRefusal(statement: InspectedStatement): string | undefined {
