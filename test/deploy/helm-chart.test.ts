@@ -122,6 +122,20 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
       ['/tmp', '/etc/flink-fleet/codec', '/etc/flink-fleet/temporal-tls', '/etc/flink-fleet/temporal-api-key']);
   });
 
+  it('can keep a Versity gateway\'s root key to the worker, each tenant\'s pods getting an account of their own, and refuses another kind of account', () => {
+    const { objects } = renderChart({ 'storage.s3Endpoint': 'http://s3.storage:7070', 'storage.credentialsSecret': 'versity-root', 'storage.tenantAccounts': 'versity' });
+    const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
+    // The keys come from the Secret in the pod; here they are given inline.
+    const parsed = parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      FLEET_S3_ACCESS_KEY_ID: 'root', FLEET_S3_SECRET_ACCESS_KEY: 'root-secret' });
+    assert.deepEqual([parsed.FLEET_S3_ENDPOINT, parsed.FLEET_S3_TENANT_ACCOUNTS], ['http://s3.storage:7070', 'versity']);
+    assert.deepEqual(workerContainer(objects).env?.map((variable) => variable.valueFrom?.secretKeyRef?.name), ['versity-root', 'versity-root']);
+    assert.equal(objectOf<V1ConfigMap>(renderChart({ 'storage.credentialsSecret': 'shared' }).objects, 'ConfigMap', 'flink-fleet-worker').data?.FLEET_S3_TENANT_ACCOUNTS, undefined);
+    const refused = helm(templateArgs({ 'storage.tenantAccounts': 'minio' }));
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /at '\/storage\/tenantAccounts': value must be one of '', 'versity'/);
+  });
+
   it('renders a ServiceMonitor only when asked, scraping the worker pods\' metrics port through a Service of its own', () => {
     assert.deepEqual(renderChart().objects.filter((object) => ['ServiceMonitor', 'Service'].includes(object.kind ?? '')), []);
     const { objects } = renderChart({ 'serviceMonitor.enabled': 'true', 'serviceMonitor.labels.release': 'prometheus', 'metrics.port': '9100' });

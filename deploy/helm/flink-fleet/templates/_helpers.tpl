@@ -41,6 +41,9 @@ LOG_LEVEL: {{ .Values.logLevel | quote }}
 {{- with .Values.storage.s3Endpoint }}
 FLEET_S3_ENDPOINT: {{ . | quote }}
 {{- end }}
+{{- with .Values.storage.tenantAccounts }}
+FLEET_S3_TENANT_ACCOUNTS: {{ . | quote }}
+{{- end }}
 {{- with .Values.flinkImage }}
 FLEET_FLINK_IMAGE: {{ . | quote }}
 {{- end }}
