@@ -17,6 +17,8 @@ export interface ConcurrencyFigures {
   /** Of the claims of the previews started after the first `servedIdleAfter.first`, how many found an idle TaskManager. */
   readonly servedIdleAfter: { readonly first: number; readonly hits: number; readonly of: number };
   readonly finished: number;
+  /** Previews that gave no row, one line each. */
+  readonly failures: readonly string[];
   readonly stoppedBecause: Readonly<Record<string, number>>;
   readonly hits: number;
   readonly misses: number;
@@ -86,6 +88,7 @@ export function renderResults(figures: BenchFigures, notes: readonly string[]): 
     `- claims served by an idle TaskManager after the first ${c.servedIdleAfter.first}: ${c.servedIdleAfter.hits}/${c.servedIdleAfter.of}, ${served === undefined ? 'not measured' : `${Math.round(served * 100)}% (target ≥ 90%: ${served >= 0.9 ? 'met' : 'NOT met'})`}`,
     `- p95 time to first row / warm median: ${verdict(burstWarm, '≤ 2', burstWarm !== undefined && burstWarm <= 2)}`,
     `- finished: ${c.finished}/${c.previews} (${Object.entries(c.stoppedBecause).map(([k, v]) => `${k}: ${v}`).join(', ')}) in ${ms(c.wallMs)}`,
+    ...(c.failures.length > 0 ? [`- failed: ${c.failures.length} (${c.failures.slice(0, 5).join('; ')}${c.failures.length > 5 ? '; …' : ''})`] : []),
     `- pool hits / misses: ${c.hits} / ${c.misses}; claim wait median ${ms(c.claimWaitP50Ms)}, p95 ${ms(c.claimWaitP95Ms)} (the pool's own figures)`,
     `- time to first row: median ${ms(median(c.firstRowMs))}, p95 ${ms(percentile(c.firstRowMs, 95))}`,
     `- Flink processes left after the pool was stopped: ${c.leftRunning}`,

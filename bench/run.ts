@@ -83,11 +83,15 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
   const started = performance.now();
   let next = 0;
   const runs: { index: number; ms: number; hit?: boolean; stoppedBecause: string }[] = [];
+  const failures: string[] = [];
   await Promise.all(Array.from({ length: callers }, async () => {
     while (next < previews) {
       const index = next++;
-      const { ms, result } = await previewFirstRow(burstCtx);
-      runs.push({ index, ms, hit: result.timings.claimHit, stoppedBecause: result.stoppedBecause });
+      // A failed preview is a figure of the burst, not the end of the bench.
+      await previewFirstRow(burstCtx).then(
+        ({ ms, result }) => runs.push({ index, ms, hit: result.timings.claimHit, stoppedBecause: result.stoppedBecause }),
+        (error: unknown) => failures.push(`#${index}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`),
+      );
     }
   }));
   const wallMs = performance.now() - started;
@@ -101,7 +105,7 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
   return {
     previews, callers, target: before.target, highestTarget, maxTarget: config.maxTarget,
     servedIdleAfter: { first: BURST_WARM_UP, hits: later.filter((r) => r.hit === true).length, of: later.length },
-    finished: runs.length, stoppedBecause, firstRowMs: runs.map((r) => r.ms), wallMs,
+    finished: runs.length, failures, stoppedBecause, firstRowMs: runs.map((r) => r.ms), wallMs,
     hits: after.hits - before.hits, misses: after.misses - before.misses, claimWaitP50Ms: after.claimWaitP50Ms, claimWaitP95Ms: after.claimWaitP95Ms,
   };
 }
