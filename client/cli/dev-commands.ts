@@ -52,14 +52,14 @@ function upCommand(run: Run): Command {
         ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
         ...(stack.kubernetes ? [['kubeconfig', stack.kubernetes.kubeconfig], ['kubernetes', `${stack.kubernetes.server} (a real node runs the pods that select it; kwok nodes run none)`]] : []),
         ['codec server', stack.codecServer.url], ['payload keys', stack.codecKeyFile], ['worker log', stack.workerLog], ['state', stack.dir],
-        ['preview pool', `${DEFAULT_POOL}, target ${flags.poolTarget} (\`dev status\` shows when it is idle)`], ['status', status],
+        ['preview pool', `${DEFAULT_POOL} (\`dev status\` shows its TaskManagers)`], ['status', status],
       ]));
     }));
 }
 
 function downCommand(run: Run): Command {
   return new Command('down')
-    .description('stop the preview pool, the worker, every Flink cluster still running, and the server (with --kubernetes: the control plane and the node too)')
+    .description('stop the preview pool, the worker, every Flink cluster still running, and the server (and, for a stack started with --kubernetes, its control plane and node)')
     .option('--dir <dir>', 'state and logs', directory, defaultDevDir())
     .action((flags: { dir: string }) => run(async (context) => {
       const stack = readDevStack(flags.dir);
