@@ -1,11 +1,13 @@
 import { Argument, Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PoolStats } from '../../workflows/pool/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import { requireCodecKeys } from '../codec/keys';
 import {
   defaultDevDir, devStackHealth, devStackLogs, devStackStatus, localClusters, logTail, readDevStack, type DevStack,
 } from '../dev/stack-file';
+import { devPoolConfig } from '../dev/dev-pool';
 import type * as StackControl from '../dev/stack';
 import type { FleetClient } from '../fleet-client';
 import { loadFleetClient } from './context';
@@ -43,27 +45,25 @@ function upCommand(run: Run): Command {
       context.out.progress(`starting the Temporal dev server${flags.kubernetes ? ', the Kubernetes control plane and node' : ''} and a worker, or what of them died...`);
       const { devUp } = stackControl();
       const { stack, alreadyUp, restarted } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort, codecPort: flags.codecPort, kubernetes: flags.kubernetes });
-      // The worker's pods still land on kwok nodes, which run no Flink: a pool there could never register a TaskManager.
-      if (!stack.kubernetes) {
-        const client = await devStackClient(stack, context.flags.taskQueue);
-        await client.startPool({ sessionCluster: DEFAULT_POOL, target: flags.poolTarget }).finally(() => client.close());
-      }
+      const client = await devStackClient(stack, context.flags.taskQueue);
+      await client.startPool(devPoolConfig(stack.runtime, flags.poolTarget)).finally(() => client.close());
       const status = alreadyUp ? 'already up' : restarted.length > 0 ? `restarted ${restarted.join(', ')}` : 'started';
       context.out.result({ ...stack, alreadyUp, restarted }, () => rows([
         ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
         ...(stack.kubernetes ? [['kubeconfig', stack.kubernetes.kubeconfig], ['kubernetes', `${stack.kubernetes.server} (a real node runs the pods that select it; kwok nodes run none)`]] : []),
-        ['codec server', stack.codecServer.url], ['payload keys', stack.codecKeyFile], ['worker log', stack.workerLog], ['state', stack.dir], ['status', status],
+        ['codec server', stack.codecServer.url], ['payload keys', stack.codecKeyFile], ['worker log', stack.workerLog], ['state', stack.dir],
+        ['preview pool', `${DEFAULT_POOL} (\`dev status\` shows its TaskManagers)`], ['status', status],
       ]));
     }));
 }
 
 function downCommand(run: Run): Command {
   return new Command('down')
-    .description('stop the preview pool, the worker, every local Flink cluster, and the server')
+    .description('stop the preview pool, the worker, every Flink cluster still running, and the server (and, for a stack started with --kubernetes, its control plane and node)')
     .option('--dir <dir>', 'state and logs', directory, defaultDevDir())
     .action((flags: { dir: string }) => run(async (context) => {
       const stack = readDevStack(flags.dir);
-      if (stack?.runtime === 'local' && devStackHealth(stack).temporal && devStackHealth(stack).worker) {
+      if (stack && devStackHealth(stack).temporal && devStackHealth(stack).worker) {
         const client = await devStackClient(stack, context.flags.taskQueue);
         // The pool's own cleanup deletes its session cluster; errors here only mean there was none.
         await client.stopPool(DEFAULT_POOL).catch(() => undefined).finally(() => client.close());
@@ -74,6 +74,14 @@ function downCommand(run: Run): Command {
         ? `stopped${down.deletedClusters.length > 0 ? `; deleted clusters still running: ${down.deletedClusters.join(', ')}` : ''}`
         : 'nothing was running'));
     }));
+}
+
+/** Only asked of a live worker: a query waits for one, and a dead worker's status must come back at once. */
+async function devPoolStats(stack: DevStack, taskQueue: string): Promise<PoolStats | undefined> {
+  const health = devStackHealth(stack);
+  if (!health.temporal || !health.worker) return undefined;
+  const client = await devStackClient(stack, taskQueue);
+  return client.poolStats(DEFAULT_POOL).catch(() => undefined).finally(() => client.close());
 }
 
 const COMPONENT_NAMES = { temporal: 'temporal', worker: 'worker', codecServer: 'codec server', kubernetes: 'kubernetes' } as const;
@@ -92,9 +100,11 @@ function statusCommand(run: Run): Command {
       const components = devStackStatus(stack);
       const clusters = stack.runtime === 'local' ? localClusters(stack.runtimeStateDir) : [];
       const running = components.every((component) => component.running);
-      context.out.result({ running, components, clusters, stack }, () => [
+      const pool = await devPoolStats(stack, context.flags.taskQueue);
+      context.out.result({ running, components, clusters, pool: pool ?? null, stack }, () => [
         rows([
           ...components.map((c) => [COMPONENT_NAMES[c.component], `${c.running ? 'up' : 'DEAD'} (pid ${c.pids.join(', ')})`]),
+          ['preview pool', pool ? `${DEFAULT_POOL}: target ${pool.target}, idle ${pool.idle}, starting ${pool.starting}, busy ${pool.busy}` : 'not running'],
           ...clusters.map((c) => [`cluster ${c.cluster}`, `${c.kind}: ${c.processes.map((p) => `${p.name} ${p.running ? 'up' : 'DEAD'}`).join(', ') || 'no processes'}`]),
           ['address', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
         ]),
@@ -134,6 +144,6 @@ function logsCommand(run: Run): Command {
 }
 
 export function devCommand(run: Run): Command {
-  return new Command('dev').description('the local stack: Temporal dev server with its UI, a worker on the local runtime, the preview pool')
+  return new Command('dev').description('the local stack: Temporal dev server with its UI, a worker on the local runtime (or on a real Kubernetes node), the preview pool')
     .addCommand(upCommand(run)).addCommand(downCommand(run)).addCommand(statusCommand(run)).addCommand(logsCommand(run));
 }

@@ -29,6 +29,12 @@ function wholeNumber(value: string): number {
   return Number(value);
 }
 
+/** Digits with at most one point: `Number` would also take '', '0x1' and '1e3'. */
+function decimalNumber(value: string): number {
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(value)) throw new InvalidArgumentError('must be a number, such as 0.5');
+  return Number(value);
+}
+
 export function nonNegativeInt(value: string): number {
   const parsed = wholeNumber(value);
   if (parsed < 0) throw new InvalidArgumentError('must be a whole number of 0 or more');
@@ -44,6 +50,7 @@ export function port(value: string): number {
 export const tenant = bySchema(tenantName);
 export const pipelineName = bySchema(pipelineSpecSchema.shape.name);
 export const parallelism = bySchema(pipelineSpecSchema.shape.parallelism.unwrap(), wholeNumber);
+export const cores = bySchema(pipelineSpecSchema.shape.jobManager.unwrap().shape.cpu, decimalNumber);
 export const maxRows = bySchema(previewRequestSchema.shape.maxRows.unwrap(), wholeNumber);
 export const poolName = bySchema(previewRequestSchema.shape.pool.unwrap());
 

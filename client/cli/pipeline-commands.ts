@@ -2,10 +2,10 @@ import { Command, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineStatus } from '../../workflows/pipeline/api';
 import { PHASES } from '../../workflows/pipeline/phases';
-import { pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
+import { pipelineSpecSchema, pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import type { CommandContext } from './context';
 import { checkPipelineSpec } from '../spec-checks';
-import { fileText, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
+import { cores, fileText, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
 import { FleetError } from '../errors';
 import { table, UsageError, uiLink } from './output';
 
@@ -13,7 +13,15 @@ import { table, UsageError, uiLink } from './output';
 export type Run = (action: (context: CommandContext) => Promise<void>) => Promise<void>;
 
 interface StartFlags {
-  tenant: string; name: string; sql?: string; jar?: string; class?: string; args?: string[]; parallelism?: number; wait?: boolean;
+  tenant: string; name: string; sql?: string; jar?: string; class?: string; args?: string[]; parallelism?: number; cpu?: number; wait?: boolean;
+}
+
+/** A pod asks for its cores up front: on a small node (the dev stack's, two cores) the default of one each leaves nothing for the preview pool. */
+function withCores(cpu: number): Pick<PipelineSpecInput, 'jobManager' | 'taskManager'> {
+  return {
+    jobManager: { ...pipelineSpecSchema.shape.jobManager.parse(undefined), cpu },
+    taskManager: { ...pipelineSpecSchema.shape.taskManager.parse(undefined), cpu },
+  };
 }
 
 /** The flags' combination and the whole spec, checked before the command connects: `--sql` holds the script's text (options.ts). */
@@ -23,7 +31,8 @@ function specFrom(flags: StartFlags): PipelineSpecInput {
   const job = flags.sql !== undefined
     ? { kind: 'sql' as const, script: flags.sql }
     : { kind: 'jar' as const, jar: flags.jar as string, entryClass: flags.class as string, args: flags.args ?? [] };
-  const spec = { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}) };
+  const spec = { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
+    ...(flags.cpu === undefined ? {} : withCores(flags.cpu)) };
   checkPipelineSpec(spec);
   return spec;
 }
@@ -65,6 +74,7 @@ export function pipelineCommand(run: Run): Command {
     .option('--class <class>', 'the jar\'s entry class', javaClassName)
     .option('--args <arg...>', 'program arguments for the jar')
     .option('--parallelism <n>', 'parallelism, 1 to 64 (default 1)', parallelism)
+    .option('--cpu <cores>', 'cores of the JobManager and of each TaskManager, more than 0, at most 16 (default 1)', cores)
     .option('--wait', 'wait until the job runs, showing each phase')
     .addHelpText('after', '\nExamples:\n  flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait\n  flink-fleet pipeline start --tenant acme --name wc --jar sha256:<hex> --class org.example.Job --args --input x')
     .action((flags: StartFlags) => run(async (context) => {

@@ -2,10 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning, stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import type { FlinkRuntime } from '../../activities/runtime/types';
 import { flinkImage } from '../../scripts/install/images/flink-image';
 import { pauseImage } from '../../scripts/install/images/pause';
 import { installOnDemand } from '../../scripts/install/on-demand';
@@ -40,6 +43,7 @@ export interface DevStackOptions {
 
 /** The dev stack's one bucket; each cluster has its folder in it (`<bucket>/flink-fleet/<tenant>/<cluster>`). */
 const DEV_BUCKET = 'fleet';
+const DEV_STORAGE_URI = `s3://${DEV_BUCKET}/flink-fleet`;
 
 /** What the calling shell may hold for another Temporal: undefined drops it from a child's environment. */
 const FOREIGN_CONNECTION_SETTINGS = Object.fromEntries(['FLEET_CODEC_KEYS', 'TEMPORAL_TLS', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA',
@@ -53,7 +57,7 @@ function workerEnvironment(address: string, runtimeStateDir: string, codecKeyFil
   if (!kubernetes) return { ...common, FLEET_RUNTIME: 'local' };
   const s3 = JSON.parse(readFileSync(kubernetes.s3.credentialsFile, 'utf8')) as S3Credentials;
   return {
-    ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: `s3://${DEV_BUCKET}/flink-fleet`,
+    ...common, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: kubernetes.kubeconfig, FLEET_STORAGE_URI: DEV_STORAGE_URI,
     FLEET_S3_ENDPOINT: kubernetes.s3.endpoint, FLEET_S3_ACCESS_KEY_ID: s3.accessKeyId, FLEET_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, FLEET_S3_TENANT_ACCOUNTS: 'versity',
     FLEET_FLINK_IMAGE: kubernetes.flinkImage, FLEET_POD_PLACEMENT: JSON.stringify(ON_REAL_NODE),
     // Tenants are walled in from the first pipeline: a dev stack is where people try what a tenant could reach.
@@ -78,6 +82,13 @@ async function startDevKubernetes(dir: string): Promise<DevKubernetes> {
     await testBed.stop();
     throw error;
   }
+}
+
+/** Enough of the worker's runtime to find and delete clusters by their labels. */
+function devKubernetesRuntime(kubernetes: DevKubernetes): KubernetesRuntime {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubernetes.kubeconfig);
+  return new KubernetesRuntime({ kubeConfig, storageUri: DEV_STORAGE_URI, restAccess: { mode: 'api-proxy', server: kubernetes.server } });
 }
 
 /** The node first, while the apiserver can still tell its kubelet to tear the pods down. */
@@ -230,13 +241,20 @@ export async function devDown(dir: string): Promise<{ stack: DevStack; deletedCl
   const stack = readDevStack(dir);
   if (!stack) return undefined;
   await stopProcess(stack.workerPid, 30_000);
-  // Local clusters are JVMs that would outlive the stack; Kubernetes objects go with the control plane.
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: stack.runtimeStateDir });
-  const clusters = await runtime.listClusters();
-  for (const cluster of clusters) await runtime.deleteCluster(cluster);
+  // Local clusters are JVMs that would outlive the stack; Kubernetes ones are deleted as a worker
+  // would (the node's drain would only kill their pods), while the control plane still answers.
+  const runtimes: FlinkRuntime[] = [new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: stack.runtimeStateDir })];
+  if (stack.kubernetes) runtimes.push(devKubernetesRuntime(stack.kubernetes));
+  const deleted: string[] = [];
+  for (const runtime of runtimes) {
+    // A control plane that died with the stack has nothing left to delete: its data goes below.
+    const clusters = await runtime.listClusters().catch(() => []);
+    for (const cluster of clusters) await runtime.deleteCluster(cluster);
+    deleted.push(...clusters.map((c) => c.cluster));
+  }
   if (stack.kubernetes) await stopDevKubernetes(stack.kubernetes);
   await stopProcess(stack.temporalPid, 10_000);
   await stopProcess(stack.codecServer.pid, 10_000);
   removeDevStackFile(dir);
-  return { stack, deletedClusters: clusters.map((c) => c.cluster) };
+  return { stack, deletedClusters: deleted };
 }

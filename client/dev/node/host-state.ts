@@ -96,7 +96,7 @@ function mounts(roots: readonly string[]): string[] {
 /** What the node makes: its bridge, the host ends of pods' veths, the test interface. */
 const NODE_INTERFACE = /^(cni0|veth|flinkfleet)/;
 /** Pods' cgroups (the kubelet's QoS tree) and those containerd makes for its own tasks. */
-const NODE_CGROUP = /^[^/]+\/(kubepods|k8s\.io)/;
+export const NODE_CGROUP = /^[^/]+\/(kubepods|k8s\.io)/;
 
 function nftTables(): string[] {
   const result = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' });

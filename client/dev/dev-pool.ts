@@ -1,0 +1,21 @@
+import type { PoolConfigInput } from '../../workflows/pool/api';
+import { DEFAULT_POOL } from '../../workflows/preview/request';
+import type { DevStack } from './stack-file';
+
+/**
+ * Pods ask for their cores up front, so on the dev stack's one real node (the machine's own cores,
+ * two here) the pool must leave room for a pipeline: its JobManager, its gateway (sized like the
+ * JobManager) and each TaskManager take 0.3 of a core, and it never runs more TaskManagers than its
+ * target (the one a preview used is replaced after it is killed). At target 1 that is 0.9 cores,
+ * which leaves a pipeline started with `--cpu 0.5` (1 core for its JobManager and TaskManager) room.
+ * The local runtime ignores cores: its pool keeps the defaults.
+ */
+const DEV_KUBERNETES_PROCESS = { cpu: 0.3, memoryMb: 1024 } as const;
+
+export function devPoolConfig(runtime: DevStack['runtime'], target: number): PoolConfigInput {
+  if (runtime === 'local') return { sessionCluster: DEFAULT_POOL, target };
+  return {
+    sessionCluster: DEFAULT_POOL, target, maxTarget: target, maxTaskManagers: Math.max(target, 1),
+    jobManager: DEV_KUBERNETES_PROCESS, taskManager: DEV_KUBERNETES_PROCESS,
+  };
+}
