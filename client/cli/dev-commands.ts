@@ -38,7 +38,7 @@ function upCommand(run: Run): Command {
     .option('--port <port>', 'Temporal frontend port', port, 7233)
     .option('--ui-port <port>', 'Temporal UI port', port, 8233)
     .option('--codec-port <port>', 'codec server port, for the UI (default: a free one)', port)
-    .option('--pool-target <n>', 'idle preview TaskManagers to keep', nonNegativeInt, 1)
+    .option('--pool-target <n>', 'idle preview TaskManagers to keep (locally the pool keeps at least this many and adds up to 4 under a burst of previews)', nonNegativeInt, 1)
     .option('--kubernetes', 'also a real Kubernetes control plane with kwok nodes and one real node (root), and the worker on the kubernetes runtime')
     .addHelpText('after', '\nExamples:\n  flink-fleet dev up && flink-fleet pipeline list\n  flink-fleet dev up --kubernetes   # then: kubectl --kubeconfig <printed path> get all -A')
     .action((flags: UpFlags) => run(async (context) => {

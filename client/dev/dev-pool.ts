@@ -8,12 +8,20 @@ import type { DevStack } from './stack-file';
  * JobManager) and each TaskManager take 0.3 of a core, and it never runs more TaskManagers than its
  * target (the one a preview used is replaced after it is killed). At target 1 that is 0.9 cores,
  * which leaves a pipeline started with `--cpu 0.5` (1 core for its JobManager and TaskManager) room.
- * The local runtime ignores cores: its pool keeps the defaults.
+ * The local runtime ignores cores.
  */
 const DEV_KUBERNETES_PROCESS = { cpu: 0.3, memoryMb: 1024 } as const;
 
+/**
+ * Locally the pool sizes itself: `target` idle TaskManagers at least, a few more while previews come
+ * in bursts, as many as a laptop runs beside its own work.
+ */
+const DEV_LOCAL_MAX_TARGET = 4;
+
 export function devPoolConfig(runtime: DevStack['runtime'], target: number): PoolConfigInput {
-  if (runtime === 'local') return { sessionCluster: DEFAULT_POOL, target };
+  if (runtime === 'local') {
+    return { sessionCluster: DEFAULT_POOL, target, maxTarget: Math.max(target, DEV_LOCAL_MAX_TARGET), autoSize: { minTarget: target } };
+  }
   return {
     sessionCluster: DEFAULT_POOL, target, maxTarget: target, maxTaskManagers: Math.max(target, 1),
     jobManager: DEV_KUBERNETES_PROCESS, taskManager: DEV_KUBERNETES_PROCESS,

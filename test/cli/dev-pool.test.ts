@@ -26,8 +26,9 @@ describe('the preview pool dev up starts', () => {
     }
   });
 
-  it('on the local runtime, which ignores cores, keeps the pool\'s defaults', () => {
+  it('on the local runtime, which ignores cores, sizes itself from the target up to 4 idle TaskManagers', () => {
     const pool = parsePoolConfig(devPoolConfig('local', 1));
-    assert.deepEqual([pool.target, pool.jobManager.cpu, pool.maxTaskManagers], [1, 1, 16]);
+    assert.deepEqual([pool.target, pool.autoSize?.minTarget, pool.maxTarget, pool.jobManager.cpu, pool.maxTaskManagers], [1, 1, 4, 1, 16]);
+    assert.deepEqual([parsePoolConfig(devPoolConfig('local', 6)).maxTarget, parsePoolConfig(devPoolConfig('local', 6)).autoSize?.minTarget], [6, 6]);
   });
 });
