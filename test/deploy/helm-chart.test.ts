@@ -62,6 +62,17 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
       ["request.userInfo.username == 'system:serviceaccount:fleet-ops:flink-fleet-worker'"]);
   });
 
+  it('places the worker\'s own pods by workerPlacement, apart from the Flink pods\' podPlacement, and anywhere by default', () => {
+    const { objects } = renderChart({ 'workerPlacement.nodeSelector.pool': 'control', 'workerPlacement.tolerations[0].key': 'dedicated',
+      'workerPlacement.tolerations[0].operator': 'Exists', 'podPlacement.nodeSelector.pool': 'flink' });
+    const pod = objectOf<V1Deployment>(objects, 'Deployment', 'flink-fleet-worker').spec?.template.spec;
+    assert.deepEqual(plain(pod?.nodeSelector), { pool: 'control' });
+    assert.deepEqual(plain(pod?.tolerations), [{ key: 'dedicated', operator: 'Exists' }]);
+    assert.equal(objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data?.FLEET_POD_PLACEMENT, '{"nodeSelector":{"pool":"flink"}}');
+    const byDefault = objectOf<V1Deployment>(renderChart().objects, 'Deployment', 'flink-fleet-worker').spec?.template.spec;
+    assert.deepEqual([byDefault?.nodeSelector, byDefault?.tolerations], [undefined, undefined]);
+  });
+
   it('hands tenants\' egress to the worker as the JSON it parses, and refuses an endpoint without an address range', () => {
     const { objects } = renderChart({ 'tenantEgress.dns[0].ipBlock.cidr': '10.96.0.10/32', 'tenantEgress.apiServer[0].cidr': '10.0.0.1/32',
       'tenantEgress.apiServer[0].port': '6443', 'tenantEgress.objectStorage[0].cidr': '192.0.2.0/24', 'tenantEgress.objectStorage[0].port': '443' });
