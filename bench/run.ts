@@ -96,7 +96,8 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
   }));
   const wallMs = performance.now() - started;
   clearInterval(watch);
-  const after = await ctx.fleet.poolStats(pool);
+  // Right after the burst the worker may still be too busy to answer a query in time.
+  const after = await waitUntil(`pool ${pool}'s stats`, () => ctx.fleet.poolStats(pool).catch(() => undefined), { timeoutMs: 120_000, intervalMs: 1_000 });
   await ctx.fleet.stopPool(pool);
   const later = runs.filter((r) => r.index >= BURST_WARM_UP);
   const stoppedBecause: Record<string, number> = {};
