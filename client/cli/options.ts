@@ -51,6 +51,21 @@ export const tenant = bySchema(tenantName);
 export const pipelineName = bySchema(pipelineSpecSchema.shape.name);
 export const parallelism = bySchema(pipelineSpecSchema.shape.parallelism.unwrap(), wholeNumber);
 export const cores = bySchema(pipelineSpecSchema.shape.jobManager.unwrap().shape.cpu, decimalNumber);
+
+export const diskMb = bySchema(pipelineSpecSchema.shape.taskManager.unwrap().shape.ephemeralStorageMb.unwrap(), wholeNumber);
+
+/**
+ * `--option key=value`, repeatable, into the spec's flinkOptions. Only its form is judged here; which
+ * options a tenant may set, and to what, is the spec's rule, checked with the whole spec.
+ */
+export function flinkOption(value: string, previous: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  const key = value.slice(0, Math.max(at, 0)).trim();
+  const setting = value.slice(at + 1).trim();
+  if (at < 0 || key === '' || setting === '') throw new InvalidArgumentError('must be key=value, such as state.backend.type=rocksdb');
+  if (key in previous) throw new InvalidArgumentError(`${key} is given twice`);
+  return { ...previous, [key]: setting };
+}
 export const maxRows = bySchema(previewRequestSchema.shape.maxRows.unwrap(), wholeNumber);
 export const poolName = bySchema(previewRequestSchema.shape.pool.unwrap());
 

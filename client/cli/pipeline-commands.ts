@@ -5,7 +5,7 @@ import { PHASES } from '../../workflows/pipeline/phases';
 import { pipelineSpecSchema, pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import type { CommandContext } from './context';
 import { checkPipelineSpec } from '../spec-checks';
-import { cores, fileText, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
+import { cores, diskMb, fileText, flinkOption, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
 import { FleetError } from '../errors';
 import { table, UsageError, uiLink } from './output';
 
@@ -13,14 +13,21 @@ import { table, UsageError, uiLink } from './output';
 export type Run = (action: (context: CommandContext) => Promise<void>) => Promise<void>;
 
 interface StartFlags {
-  tenant: string; name: string; sql?: string; jar?: string; class?: string; args?: string[]; parallelism?: number; cpu?: number; wait?: boolean;
+  tenant: string; name: string; sql?: string; jar?: string; class?: string; args?: string[]; parallelism?: number; cpu?: number; diskMb?: number;
+  option?: Record<string, string>; wait?: boolean;
 }
 
-/** A pod asks for its cores up front: on a small node (the dev stack's, two cores) the default of one each leaves nothing for the preview pool. */
-function withCores(cpu: number): Pick<PipelineSpecInput, 'jobManager' | 'taskManager'> {
+/**
+ * A pod asks for its cores up front: on a small node (the dev stack's, two cores) the default of one
+ * each leaves nothing for the preview pool. A TaskManager's disk bounds the state it keeps locally.
+ */
+function withResources(cpu: number | undefined, diskMb: number | undefined): Pick<PipelineSpecInput, 'jobManager' | 'taskManager'> {
+  if (cpu === undefined && diskMb === undefined) return {};
+  const jobManager = pipelineSpecSchema.shape.jobManager.parse(undefined);
+  const taskManager = pipelineSpecSchema.shape.taskManager.parse(undefined);
   return {
-    jobManager: { ...pipelineSpecSchema.shape.jobManager.parse(undefined), cpu },
-    taskManager: { ...pipelineSpecSchema.shape.taskManager.parse(undefined), cpu },
+    jobManager: { ...jobManager, cpu: cpu ?? jobManager.cpu },
+    taskManager: { ...taskManager, cpu: cpu ?? taskManager.cpu, ...(diskMb === undefined ? {} : { ephemeralStorageMb: diskMb }) },
   };
 }
 
@@ -32,7 +39,7 @@ function specFrom(flags: StartFlags): PipelineSpecInput {
     ? { kind: 'sql' as const, script: flags.sql }
     : { kind: 'jar' as const, jar: flags.jar as string, entryClass: flags.class as string, args: flags.args ?? [] };
   const spec = { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
-    ...(flags.cpu === undefined ? {} : withCores(flags.cpu)) };
+    ...withResources(flags.cpu, flags.diskMb), ...(flags.option ? { flinkOptions: flags.option } : {}) };
   checkPipelineSpec(spec);
   return spec;
 }
@@ -75,6 +82,8 @@ export function pipelineCommand(run: Run): Command {
     .option('--args <arg...>', 'program arguments for the jar')
     .option('--parallelism <n>', 'parallelism, 1 to 64 (default 1)', parallelism)
     .option('--cpu <cores>', 'cores of the JobManager and of each TaskManager, more than 0, at most 16 (default 1)', cores)
+    .option('--disk-mb <mb>', 'local disk of each TaskManager in MB, 512 to 65536, on Kubernetes (default 4096); a job whose state outgrows it fails DiskExceeded', diskMb)
+    .option('--option <key=value>', 'a Flink option the tenant may set, repeatable, e.g. --option state.backend.type=rocksdb --option execution.checkpointing.incremental=true', flinkOption)
     .option('--wait', 'wait until the job runs, showing each phase')
     .addHelpText('after', '\nExamples:\n  flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait\n  flink-fleet pipeline start --tenant acme --name wc --jar sha256:<hex> --class org.example.Job --args --input x')
     .action((flags: StartFlags) => run(async (context) => {
