@@ -75,10 +75,12 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
   }, { timeoutMs: 300_000, intervalMs: 250 });
   const before = await ctx.fleet.poolStats(pool);
   let highestTarget = before.target;
+  // One look at a time, awaited before the client closes: a look still retrying then would throw on a closed channel.
+  let looking = Promise.resolve();
   const watch = setInterval(() => {
-    void ctx.fleet.poolStats(pool).then((s) => {
+    looking = looking.then(() => ctx.fleet.poolStats(pool).then((s) => {
       highestTarget = Math.max(highestTarget, s.target);
-    }, () => undefined);
+    }, () => undefined));
   }, 500);
   const started = performance.now();
   let next = 0;
@@ -96,6 +98,7 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
   }));
   const wallMs = performance.now() - started;
   clearInterval(watch);
+  await looking;
   // Right after the burst the worker may still be too busy to answer a query in time.
   const after = await waitUntil(`pool ${pool}'s stats`, () => ctx.fleet.poolStats(pool).catch(() => undefined), { timeoutMs: 120_000, intervalMs: 1_000 });
   await ctx.fleet.stopPool(pool);
