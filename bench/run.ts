@@ -69,10 +69,7 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
   const config = parsePoolConfig({ sessionCluster: pool, autoSize: {}, taskManager: { cpu: 1, memoryMb: TASK_MANAGER_MB } });
   await ctx.fleet.startPool(config);
   const burstCtx: BenchContext = { ...ctx, pool };
-  await waitUntil(`pool ${pool} to fill`, async () => {
-    const s = await ctx.fleet.poolStats(pool);
-    return s.idle === s.target && s.starting === 0 ? true : undefined;
-  }, { timeoutMs: 300_000, intervalMs: 250 });
+  await settled(burstCtx, config.target);
   const before = await ctx.fleet.poolStats(pool);
   let highestTarget = before.target;
   // One look at a time, awaited before the client closes: a look still retrying then would throw on a closed channel.

@@ -40,8 +40,13 @@ export function emptyDemand(now: number): PoolDemand {
   return { claims: [], startedAt: {}, startMs: [], decisions: [], lastRaiseAt: now };
 }
 
+/** The claims asked for within the last `windowMs`. */
+function claimsWithin(demand: PoolDemand, now: number, windowMs: number): number[] {
+  return demand.claims.filter((t) => t > now - windowMs);
+}
+
 export function recordClaim(demand: PoolDemand, now: number, windowMs: number): void {
-  demand.claims = [...demand.claims.filter((t) => t > now - windowMs), now];
+  demand.claims = [...claimsWithin(demand, now, windowMs), now];
 }
 
 export function recordStarting(demand: PoolDemand, id: string, now: number): void {
@@ -71,8 +76,7 @@ function claimRate(claims: readonly number[], now: number, startMs: number): num
  * ceiling (what `resize` may ask for), `autoSize.minTarget` its floor.
  */
 export function sizeFor(demand: PoolDemand, target: number, autoSize: PoolAutoSize, maxTarget: number, now: number): PoolSizingDecision | undefined {
-  const windowMs = autoSize.windowSeconds * 1000;
-  const claims = demand.claims.filter((t) => t > now - windowMs);
+  const claims = claimsWithin(demand, now, autoSize.windowSeconds * 1000);
   const startMs = percentile(demand.startMs, 50) ?? ASSUMED_START_MS;
   const rate = claimRate(claims, now, startMs);
   const wanted = Math.ceil(rate * startMs * autoSize.headroom);
@@ -97,8 +101,7 @@ export function recordDecision(demand: PoolDemand, decision: PoolSizingDecision,
 }
 
 export function sizingOf(demand: PoolDemand, autoSize: PoolAutoSize, now: number): PoolSizing {
-  const claims = demand.claims.filter((t) => t > now - autoSize.windowSeconds * 1000).length;
   return {
-    ...autoSize, claimsInWindow: claims, taskManagerStartP50Ms: percentile(demand.startMs, 50), decisions: demand.decisions,
+    ...autoSize, claimsInWindow: claimsWithin(demand, now, autoSize.windowSeconds * 1000).length, taskManagerStartP50Ms: percentile(demand.startMs, 50), decisions: demand.decisions,
   };
 }

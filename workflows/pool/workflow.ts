@@ -116,8 +116,9 @@ function statsOf(pool: Pool): ReturnType<typeof poolStats> {
 }
 
 async function claim(pool: Pool, request: ClaimRequest): Promise<ClaimGrant> {
-  const claimed = requestClaim(pool.state, request, Date.now());
-  if (pool.state.demand && pool.config.autoSize) recordClaim(pool.state.demand, Date.now(), pool.config.autoSize.windowSeconds * 1000);
+  const now = Date.now();
+  const claimed = requestClaim(pool.state, request, now);
+  if (pool.state.demand && pool.config.autoSize) recordClaim(pool.state.demand, now, pool.config.autoSize.windowSeconds * 1000);
   pool.poked = true;
   await condition(() => claimed.grantedAt !== undefined || !pool.state.claims.includes(claimed), request.timeoutMs);
   const grant = grantOf(claimed);
