@@ -29,6 +29,7 @@ const tenantEgress = z.object({
     .refine((peer) => Object.keys(peer).length > 0, 'must name an ipBlock or selectors')).min(1, 'must name the cluster DNS'),
   apiServer: z.array(egressEndpoint).min(1, 'must name the API server\'s address and port'),
   objectStorage: z.array(egressEndpoint),
+  clusterRanges: z.array(cidr).optional(),
 }).strict();
 
 const megabytes = z.number().int('must be a whole number of MB').positive('must be more than 0 MB');

@@ -17,5 +17,6 @@ export function applicationClusterSpec({ spec, jobId, restoreFrom }: DeployPipel
     restoreFrom,
     flinkOptions: spec.flinkOptions,
     secretEnv: spec.secretEnv,
+    egress: spec.egress,
   };
 }

@@ -1,5 +1,6 @@
 import type { FlinkOptions } from '../flink/config';
 import type { FlinkTransport } from '../flink/rest-client';
+import type { DeclaredEndpoint } from '../../workflows/pipeline/egress';
 
 /**
  * Where clusters live. The workflows call activities that call one of these; which one is chosen
@@ -50,6 +51,8 @@ export interface ApplicationClusterSpec extends ClusterRef {
   readonly secretEnv?: readonly SecretEnv[];
   /** The Flink container image (kubernetes); the local runtime runs its own FLINK_HOME. */
   readonly image?: string;
+  /** Where its pods may connect besides what Flink needs, under the tenant egress wall (kubernetes); the local runtime has no wall. */
+  readonly egress?: readonly DeclaredEndpoint[];
 }
 
 export interface SessionClusterSpec extends ClusterRef {

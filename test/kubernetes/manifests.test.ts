@@ -249,6 +249,24 @@ describe('kubernetes manifest builders', () => {
       '--job-classname', 'com.example.Connector', '--topic', 'orders']);
   });
 
+  it('opens a pipeline\'s declared endpoints to its own pods only, under the tenant wall, and adds no policy without the wall or a declaration', () => {
+    const spec = { ...sqlPipeline('acme', 'orders'), egress: [{ cidr: '203.0.113.7/32', port: 9092 }, { cidr: '198.51.100.0/24', port: 5432 }] };
+    const id = identity('acme', 'orders');
+    const policiesOf = (objects: KubernetesObject[]): V1NetworkPolicy[] => objects.filter((o): o is V1NetworkPolicy => o.kind === 'NetworkPolicy' && o.metadata?.name === `${id.cluster}--egress`);
+    const walled = applicationClusterObjects(id, spec, { ...placement, walled: true });
+    const [policy] = policiesOf(walled.dependents);
+    assert.deepEqual(JSON.parse(JSON.stringify(policy?.spec)) as unknown, {
+      podSelector: { matchLabels: { [CLUSTER]: id.cluster } }, policyTypes: ['Egress'],
+      egress: [
+        { to: [{ ipBlock: { cidr: '203.0.113.7/32' } }], ports: [{ protocol: 'TCP', port: 9092 }] },
+        { to: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+      ],
+    });
+    assert.equal(policy?.metadata?.labels?.[CLUSTER], id.cluster, 'deleted with the cluster, by its labels');
+    assert.deepEqual(policiesOf(applicationClusterObjects(id, spec, placement).dependents), [], 'without the wall its pods reach anywhere already');
+    assert.deepEqual(policiesOf(applicationClusterObjects(id, sqlPipeline('acme', 'orders'), { ...placement, walled: true }).dependents), [], 'nothing declared, nothing opened');
+  });
+
   it('gives pods no storage Secret when the fleet hands out no credentials (their own identity answers)', () => {
     const { objects } = application(sqlPipeline('acme', 'orders'), { endpoint: 'http://192.0.2.9:7070' });
     for (const container of containers(objects)) assert.equal(container.envFrom, undefined, container.name);

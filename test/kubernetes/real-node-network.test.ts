@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
@@ -23,6 +24,11 @@ import { probeStorageInPod, storageProbeJar, type StorageAttempt } from '../harn
 import { sqlPipeline } from '../pipeline/fixtures';
 
 /** Two clusters on two cores: 1.6 cores in all leaves the kubelet's scheduler room. */
+const portOf = (server: Server): number => (server.address() as AddressInfo).port;
+const listenOn = (address: string): Promise<Server> => new Promise((resolve, reject) => {
+  const server = createServer((socket) => socket.end()).once('error', reject);
+  server.listen(0, address, () => resolve(server));
+});
 const SMALL = { jobManager: { cpu: 0.4, memoryMb: 1024 }, taskManager: { cpu: 0.4, memoryMb: 1024 } };
 /** A refused or unanswered connect (bash's exit 1, timeout's 124), as kubectl reports the command's exit. */
 const NOT_CONNECTED = /command terminated with exit code (1|124)\b/;
@@ -71,9 +77,14 @@ describe('the walls between tenants on the real node', function () {
   let walls: { network: NetworkWall; storage: StorageWall; credentials: Credentials };
   const run = Date.now().toString(36);
   const [tenantA, tenantB] = [`wa${run}`, `wb${run}`];
+  /** TCP servers on the node's address, outside the cluster's pods: one A's pipeline declares, one it does not. */
+  let declared: Server;
+  let undeclared: Server;
 
   before(async () => {
     node = await startRealNodeFlink();
+    declared = await listenOn(node.k8s.node.address);
+    undeclared = await listenOn(node.k8s.node.address);
     // Compiled now, while no worker shares this process's event loop with javac's wait.
     storageProbeJar();
     bed = fleetTestBed('real-node-network', () => {
@@ -81,7 +92,8 @@ describe('the walls between tenants on the real node', function () {
       return runtime;
     });
     walls = await bed.withWorker(async () => {
-      await Promise.all([tenantA, tenantB].map((tenant) => bed.client.startPipeline(sqlPipeline(tenant, 'orders', SMALL))));
+      const endpoint = { cidr: `${node.k8s.node.address}/32`, port: portOf(declared) };
+      await Promise.all([tenantA, tenantB].map((tenant) => bed.client.startPipeline(sqlPipeline(tenant, 'orders', tenant === tenantA ? { ...SMALL, egress: [endpoint] } : SMALL))));
       const [runningA, runningB] = await Promise.all([running(tenantA), running(tenantB)]);
       const [jobA, jobB] = [runningA.jobId ?? '', runningB.jobId ?? ''];
       const reach = await climbNetworkWall();
@@ -103,6 +115,8 @@ describe('the walls between tenants on the real node', function () {
   });
 
   after(async () => {
+    declared?.close();
+    undeclared?.close();
     await bed?.cleanUp();
     await node?.s3.stop();
   });
@@ -163,6 +177,8 @@ describe('the walls between tenants on the real node', function () {
       'B\'s JobManager REST by Service': await connects(service(tenantB), PORTS.rest),
       'B\'s JobManager RPC by Service': await connects(service(tenantB), PORTS.rpc),
       'the kubelet on the node (outside A\'s egress)': await connects(node.k8s.node.address, kubeletPort),
+      'the endpoint A\'s pipeline declared (a server on the node)': await connects(node.k8s.node.address, portOf(declared)),
+      'the same host on a port A did not declare': await connects(node.k8s.node.address, portOf(undeclared)),
     };
   }
 
@@ -265,6 +281,8 @@ describe('the walls between tenants on the real node', function () {
       'B\'s JobManager REST by Service': false,
       'B\'s JobManager RPC by Service': false,
       'the kubelet on the node (outside A\'s egress)': false,
+      'the endpoint A\'s pipeline declared (a server on the node)': true,
+      'the same host on a port A did not declare': false,
     });
     assert.equal(walls.network.jobState, 'RUNNING');
     assert.deepEqual(walls.network.phases, [['Running', 0], ['Running', 0]]);

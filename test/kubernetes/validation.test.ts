@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
-import { applicationSpecProblems, imageProblems, planMaxParallelism, sessionSpecProblems } from '../../activities/runtime/kubernetes/validation';
+import { applicationSpecProblems, declaredEgressProblems, imageProblems, planMaxParallelism, sessionSpecProblems } from '../../activities/runtime/kubernetes/validation';
+import { CLUSTER_DNS_PODS } from '../../activities/runtime/kubernetes/manifests/tenant';
 import type { ApplicationClusterSpec } from '../../activities/runtime/types';
 import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
 
@@ -51,6 +52,16 @@ describe('kubernetes spec validation, before any API call', () => {
       assert.ok(found.some((p) => rule.test(p)), found.join('; ') || 'no problem found');
     });
   }
+});
+
+describe('the endpoints a pipeline declares, at deploy', () => {
+  const wall = { dns: [CLUSTER_DNS_PODS], apiServer: [{ cidr: '10.0.0.1/32', port: 6443 }], objectStorage: [], clusterRanges: ['10.244.0.0/16', '10.96.0.0/12'] };
+
+  it('are refused inside the cluster\'s own ranges, which only the worker knows, and by the spec\'s own rules again', () => {
+    assert.deepEqual(declaredEgressProblems([{ cidr: '203.0.113.7/32', port: 9092 }], wall), []);
+    assert.deepEqual(declaredEgressProblems([{ cidr: '10.244.3.0/24', port: 8081 }], wall), ["egress.0.cidr: 10.244.3.0/24 overlaps the cluster's own range 10.244.0.0/16"]);
+    assert.match(declaredEgressProblems([{ cidr: '169.254.169.254/32', port: 80 }], undefined).join(), /^egress\.0\.cidr: 169\.254\.169\.254\/32 overlaps 169\.254\.0\.0\/16/);
+  });
 });
 
 describe('the widest parallelism a tenant\'s plan holds', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { tenantName } from '../tenant-name';
 import { flinkOptionProblem } from './flink-options';
+import { declaredCidrProblem, MAX_DECLARED_ENDPOINTS } from './egress';
 import { JAR_DIGEST, JAR_DIGEST_RULE } from './jar-digest';
 import { reservedEnvReader } from './secret-env';
 
@@ -83,6 +84,14 @@ export const pipelineSpecSchema = z.object({
   // `file:/path` too: that is how Flink reports a local savepoint. Whose storage it lies in is checked at deploy.
   restoreFrom: z.string().max(2048, 'must be at most 2048 characters').regex(/^(file:\/|(s3|gs|hdfs|abfss?):\/\/)\S+$/, 'must be a savepoint URI (file://, s3://, ...)')
     .optional(),
+  // Where its pods may connect besides what Flink needs, when the tenant egress wall is up (egress.ts).
+  egress: z.array(z.object({
+    cidr: z.string().max(18).superRefine((cidr, ctx) => {
+      const problem = declaredCidrProblem(cidr);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    port: z.number().int('must be a whole number').min(1, 'must be a TCP port from 1 to 65535').max(65_535, 'must be a TCP port from 1 to 65535'),
+  }).strict()).max(MAX_DECLARED_ENDPOINTS, `must be at most ${MAX_DECLARED_ENDPOINTS} endpoints`).default([]),
   secretEnv: z.array(secretEnv).max(32).default([]).superRefine((entries, ctx) => {
     entries.forEach(({ env }, i) => {
       const reader = reservedEnvReader(env);

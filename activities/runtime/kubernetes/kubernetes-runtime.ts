@@ -22,7 +22,7 @@ import { bandwidthAnnotations, withPodAnnotations } from './manifests/bandwidth'
 import { observeCluster } from './observe';
 import { storageSecret, type ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
-import { applicationSpecProblems, assertValid, planMaxParallelism, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
+import { applicationSpecProblems, assertValid, declaredEgressProblems, planMaxParallelism, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
 import { waitUntilReady } from './wait';
 import { surplusTaskManagers, taskManagerCount } from '../scaling';
 
@@ -103,7 +103,8 @@ export class KubernetesRuntime implements FlinkRuntime {
   async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
     const id = this.identity(spec);
     const placement = this.placement(id, spec.image);
-    assertValid(id.cluster, applicationSpecProblems(spec, placement.image, this.plan, this.longestTenant));
+    assertValid(id.cluster, [...applicationSpecProblems(spec, placement.image, this.plan, this.longestTenant),
+      ...declaredEgressProblems(spec.egress ?? [], this.options.tenantEgress)]);
     await this.create(id, applicationClusterObjects(id, spec, placement));
     return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, false);
   }
@@ -215,7 +216,8 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.podPlacement };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.podPlacement,
+      walled: this.options.tenantEgress !== undefined };
   }
 
   /** Every pod of every cluster: the configured nodes, under the tenant plan's RuntimeClass. */

@@ -5,7 +5,8 @@ import { InvalidClusterSpec } from './errors';
 import { ephemeralStorageMb } from './manifests/container';
 import type { Component } from './manifests/labels';
 import { taskManagerCount } from '../scaling';
-import type { TenantPlan } from './manifests/tenant';
+import type { TenantEgress, TenantPlan } from './manifests/tenant';
+import { clusterRangeProblems, declaredCidrProblem, type DeclaredEndpoint } from '../../../workflows/pipeline/egress';
 
 /**
  * Checks, before any API call, what Kubernetes would refuse later or what no retry can fix. Pure:
@@ -93,6 +94,15 @@ export function applicationSpecProblems(spec: ApplicationClusterSpec, image: str
   if (problems.length > 0) return problems;
   const taskManagers = Array.from({ length: taskManagerCount(spec) }, (): Process => [spec.taskManager, 'taskmanager']);
   return totalProblems([[spec.jobManager, 'jobmanager'], ...taskManagers], plan);
+}
+
+/** The spec's own rules again (this runtime is an edge too), then the cluster's own ranges, which only the worker knows. */
+export function declaredEgressProblems(endpoints: readonly DeclaredEndpoint[], wall: TenantEgress | undefined): Problems {
+  const own = endpoints.flatMap(({ cidr }, i) => {
+    const problem = declaredCidrProblem(cidr);
+    return problem ? [`egress.${i}.cidr: ${problem}`] : [];
+  });
+  return own.length > 0 ? own : clusterRangeProblems(endpoints, wall?.clusterRanges ?? []);
 }
 
 /**

@@ -11,7 +11,7 @@ import { haRole, haRoleBinding, haServiceAccount } from './ha';
 import { CLUSTER_KIND, componentSelector, NAME_ANNOTATION, objectNames, type ClusterIdentity } from './labels';
 import { clusterMetadata } from './objects';
 import { withStorageCredentials, type ObjectStorage } from './storage';
-import { allowWithinCluster } from './tenant';
+import { allowDeclaredEgress, allowWithinCluster } from './tenant';
 
 /**
  * An application cluster in Flink's standalone application mode (as the Flink Kubernetes Operator's
@@ -30,6 +30,8 @@ export interface ClusterPlacement {
   readonly storageRoot: string;
   readonly objectStorage: ObjectStorage;
   readonly nodes: PodPlacement;
+  /** The tenant egress wall is up: a pipeline's declared endpoints need a policy of their own. */
+  readonly walled?: boolean;
 }
 
 export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): V1ConfigMap {
@@ -137,6 +139,8 @@ export function applicationClusterObjects(id: ClusterIdentity, spec: Application
   return {
     root: applicationConfigMap(id, spec, placement),
     dependents: [allowWithinCluster(id), haServiceAccount(id), haRole(id), haRoleBinding(id), jobManagerService(id),
-      jobManagerDeployment(id, spec, placement), taskManagerDeployment(id, spec, placement)],
+      jobManagerDeployment(id, spec, placement), taskManagerDeployment(id, spec, placement),
+      // Without the wall its pods reach anywhere already, declared or not.
+      ...(placement.walled === true && (spec.egress ?? []).length > 0 ? [allowDeclaredEgress(id, spec.egress ?? [])] : [])],
   };
 }

@@ -58,6 +58,7 @@ export const objectNames = (cluster: string) => ({
   serviceAccount: `${cluster}--flink`,
   haRole: `${cluster}--ha`,
   internalPolicy: `${cluster}--internal`,
+  egressPolicy: `${cluster}--egress`,
   jobManager: `${cluster}--jobmanager`,
   taskManager: `${cluster}--taskmanager`,
   gateway: `${cluster}--gateway`,

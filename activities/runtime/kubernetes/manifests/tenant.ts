@@ -3,6 +3,7 @@ import type { PodBandwidth } from './bandwidth';
 import { PORTS } from './container';
 import { CLUSTER, COMPONENT, objectNames, tenantLabels, type ClusterIdentity } from './labels';
 import { clusterMetadata } from './objects';
+import type { DeclaredEndpoint } from '../../../../workflows/pipeline/egress';
 
 /**
  * A tenant's guard rails: its own namespace under Pod Security `restricted`, a quota and per-container
@@ -53,6 +54,8 @@ export interface TenantEgress {
   readonly dns: readonly V1NetworkPolicyPeer[];
   readonly apiServer: readonly EgressEndpoint[];
   readonly objectStorage: readonly EgressEndpoint[];
+  /** The cluster's own pod, Service and node ranges: no pipeline may declare an endpoint in them. */
+  readonly clusterRanges?: readonly string[];
 }
 
 /** Where kubeadm, kind and the managed clouds run CoreDNS. */
@@ -134,6 +137,21 @@ export function restrictEgress(namespace: string, tenant: string, egress: Tenant
 export function tenantGuardRails(namespace: string, tenant: string, plan: TenantPlan, workerNamespace: string, egress?: TenantEgress) {
   return [tenantQuota(namespace, tenant, plan), tenantLimitRange(namespace, tenant, plan), denyIngress(namespace, tenant),
     allowWorker(namespace, tenant, workerNamespace), ...(egress ? [restrictEgress(namespace, tenant, egress)] : [])];
+}
+
+/**
+ * The endpoints a pipeline declared, for its own pods only: policies add up, so beside the
+ * namespace's wall (restrictEgress) this opens exactly these for this cluster. Owned by its root and
+ * collected with it.
+ */
+export function allowDeclaredEgress(id: ClusterIdentity, endpoints: readonly DeclaredEndpoint[]): V1NetworkPolicy {
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: clusterMetadata(id, objectNames(id.cluster).egressPolicy, 'jobmanager'),
+    spec: {
+      podSelector: { matchLabels: { [CLUSTER]: id.cluster } }, policyTypes: ['Egress'],
+      egress: endpoints.map(({ cidr, port }) => ({ to: [{ ipBlock: { cidr } }], ports: [{ protocol: 'TCP', port }] })),
+    },
+  };
 }
 
 /**
