@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { InvalidCodecKeys, parseCodecKeys } from '../codec/keys';
+import type { DeclaredEndpoint } from '../../workflows/pipeline/egress';
 import { JAR_DIGEST, JAR_DIGEST_RULE } from '../../workflows/pipeline/jar-digest';
 import { pipelineSpecSchema } from '../../workflows/pipeline/spec';
 import { previewRequestSchema } from '../../workflows/preview/request';
@@ -15,12 +16,14 @@ import { tenantName } from '../../workflows/tenant-name';
  * 'bad' from env 'X'") and main.ts into exit 2. Rules the fleet itself applies come from the same
  * zod schemas the client and the workflows use, so the CLI never accepts what they refuse.
  */
+function judged<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues.map((issue) => issue.message).join('; '));
+  return parsed.data;
+}
+
 function bySchema<T>(schema: z.ZodType<T>, read: (value: string) => unknown = (value) => value): (value: string) => T {
-  return (value) => {
-    const parsed = schema.safeParse(read(value));
-    if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues.map((issue) => issue.message).join('; '));
-    return parsed.data;
-  };
+  return (value) => judged(schema, read(value));
 }
 
 /** A number only if all of the text is one: `Number('')` and `Number(' ')` are 0, `parseInt('3x')` is 3. */
@@ -65,6 +68,19 @@ export function flinkOption(value: string, previous: Readonly<Record<string, str
   if (at < 0 || key === '' || setting === '') throw new InvalidArgumentError('must be key=value, such as state.backend.type=rocksdb');
   if (key in previous) throw new InvalidArgumentError(`${key} is given twice`);
   return { ...previous, [key]: setting };
+}
+/**
+ * `--egress address[/prefix]:port`, repeatable, into the spec's egress: a bare address is its /32.
+ * Each endpoint meets the spec's rules here (egress.ts), so a refused one names the flag and value.
+ */
+const declaredEndpoint = pipelineSpecSchema.shape.egress.removeDefault().element;
+export function egressEndpoint(value: string, previous: readonly DeclaredEndpoint[] = []): DeclaredEndpoint[] {
+  const at = value.lastIndexOf(':');
+  if (at < 0) throw new InvalidArgumentError('must be address[/prefix]:port, such as 203.0.113.7:9092');
+  const address = value.slice(0, at).trim();
+  const endpoint = judged(declaredEndpoint, { cidr: address.includes('/') ? address : `${address}/32`, port: wholeNumber(value.slice(at + 1)) });
+  if (previous.some((p) => p.cidr === endpoint.cidr && p.port === endpoint.port)) throw new InvalidArgumentError(`${endpoint.cidr}:${endpoint.port} is given twice`);
+  return [...previous, endpoint];
 }
 export const maxRows = bySchema(previewRequestSchema.shape.maxRows.unwrap(), wholeNumber);
 export const poolName = bySchema(previewRequestSchema.shape.pool.unwrap());

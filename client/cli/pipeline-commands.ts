@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineStatus } from '../../workflows/pipeline/api';
+import type { DeclaredEndpoint } from '../../workflows/pipeline/egress';
 import { PHASES } from '../../workflows/pipeline/phases';
 import { pipelineSpecSchema, pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import type { CommandContext } from './context';
 import { checkPipelineSpec } from '../spec-checks';
-import { cores, diskMb, fileText, flinkOption, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
+import { cores, diskMb, egressEndpoint, fileText, flinkOption, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
 import { FleetError } from '../errors';
 import { table, UsageError, uiLink } from './output';
 
@@ -14,7 +15,7 @@ export type Run = (action: (context: CommandContext) => Promise<void>) => Promis
 
 interface StartFlags {
   tenant: string; name: string; sql?: string; jar?: string; class?: string; args?: string[]; parallelism?: number; cpu?: number; diskMb?: number;
-  option?: Record<string, string>; wait?: boolean;
+  option?: Record<string, string>; egress?: DeclaredEndpoint[]; wait?: boolean;
 }
 
 /**
@@ -39,7 +40,8 @@ function specFrom(flags: StartFlags): PipelineSpecInput {
     ? { kind: 'sql' as const, script: flags.sql }
     : { kind: 'jar' as const, jar: flags.jar as string, entryClass: flags.class as string, args: flags.args ?? [] };
   const spec = { tenant: flags.tenant, name: flags.name, job, ...(flags.parallelism ? { parallelism: flags.parallelism } : {}),
-    ...withResources(flags.cpu, flags.diskMb), ...(flags.option ? { flinkOptions: flags.option } : {}) };
+    ...withResources(flags.cpu, flags.diskMb), ...(flags.option ? { flinkOptions: flags.option } : {}),
+    ...(flags.egress ? { egress: flags.egress } : {}) };
   checkPipelineSpec(spec);
   return spec;
 }
@@ -84,6 +86,7 @@ export function pipelineCommand(run: Run): Command {
     .option('--cpu <cores>', 'cores of the JobManager and of each TaskManager, more than 0, at most 16 (default 1)', cores)
     .option('--disk-mb <mb>', 'local disk of each TaskManager in MB, 512 to 65536, on Kubernetes (default 4096); a job whose state outgrows it fails DiskExceeded', diskMb)
     .option('--option <key=value>', 'a Flink option the tenant may set, repeatable, e.g. --option state.backend.type=rocksdb --option execution.checkpointing.incremental=true', flinkOption)
+    .option('--egress <address:port>', 'an endpoint its pods may reach under the tenant egress wall (a broker, a database), address[/prefix]:port, repeatable, at most 16', egressEndpoint)
     .option('--wait', 'wait until the job runs, showing each phase')
     .addHelpText('after', '\nExamples:\n  flink-fleet pipeline start --tenant acme --name orders --sql orders.sql --wait\n  flink-fleet pipeline start --tenant acme --name wc --jar sha256:<hex> --class org.example.Job --args --input x')
     .action((flags: StartFlags) => run(async (context) => {

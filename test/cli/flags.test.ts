@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
+import { egressEndpoint } from '../../client/cli/options';
+import type { DeclaredEndpoint } from '../../workflows/pipeline/egress';
+import { parsePipelineSpec } from '../../workflows/pipeline/spec';
 import { runCli } from '../harness/cli';
 import { newStateDir } from '../harness/state';
 
@@ -101,6 +104,13 @@ describe('every CLI flag with a bad value exits 2 naming the flag and the value,
     'pipeline start --option without a value': { args: [...start, '--sql', sql, '--option', 'state.backend.type'], message: refused('--option', 'state.backend.type', 'must be key=value') },
     'pipeline start --option given twice': { args: [...start, '--sql', sql, '--option', 'state.backend.type=rocksdb', '--option', 'state.backend.type=hashmap'], message: refused('--option', 'state.backend.type=hashmap', 'state.backend.type is given twice') },
     'pipeline start --option a backend Flink would load as a class (the spec\'s rule, checked before connecting)': { args: [...start, '--sql', sql, '--option', 'state.backend.type=org.evil.Factory'], message: /spec\.flinkOptions\["state\.backend\.type"\]: must be one of hashmap, rocksdb, not 'org\.evil\.Factory'/ },
+    'pipeline start --egress without a port': { args: [...start, '--sql', sql, '--egress', '203.0.113.7'], message: refused('--egress', '203.0.113.7', 'must be address\\[/prefix\\]:port') },
+    'pipeline start --egress a host name': { args: [...start, '--sql', sql, '--egress', 'kafka.example.com:9092'], message: refused('--egress', 'kafka.example.com:9092', 'must be an IPv4 CIDR, such as 203\\.0\\.113\\.7/32 \\(at most 18 characters\\)') },
+    'pipeline start --egress the metadata service': { args: [...start, '--sql', sql, '--egress', '169.254.169.254:80'], message: refused('--egress', '169.254.169.254:80', '169\\.254\\.169\\.254/32 overlaps 169\\.254\\.0\\.0/16, which is link-local') },
+    'pipeline start --egress a /8': { args: [...start, '--sql', sql, '--egress', '10.0.0.0/8:443'], message: refused('--egress', '10.0.0.0/8:443', 'must be /16 or narrower') },
+    'pipeline start --egress port 0': { args: [...start, '--sql', sql, '--egress', '203.0.113.7:0'], message: refused('--egress', '203.0.113.7:0', 'must be a TCP port from 1 to 65535') },
+    'pipeline start --egress given twice': { args: [...start, '--sql', sql, '--egress', '203.0.113.7:9092', '--egress', '203.0.113.7/32:9092'], message: refused('--egress', '203.0.113.7/32:9092', '203\\.0\\.113\\.7/32:9092 is given twice') },
+    'pipeline start --egress 17 times (the spec\'s rule, checked before connecting)': { args: [...start, '--sql', sql, ...Array.from({ length: 17 }, (_, i) => ['--egress', `203.0.113.${i}:9092`]).flat()], message: /spec\.egress: must be at most 16 endpoints/ },
     'pipeline start --jar a path, not a digest': { args: [...start, '--jar', jar, '--class', 'org.example.Job'], message: refused('--jar', jar, 'must be sha256:<64 lowercase hex digits>') },
     'pipeline start --jar an https URL': { args: [...start, '--jar', 'https://repo.example.com/x.jar', '--class', 'org.example.Job'], message: refused('--jar', 'https://repo.example.com/x.jar', 'must be sha256:') },
     'pipeline start --jar a short digest': { args: [...start, '--jar', 'sha256:abc', '--class', 'org.example.Job'], message: refused('--jar', 'sha256:abc', 'must be sha256:') },
@@ -178,4 +188,12 @@ describe('every CLI flag with a bad value exits 2 naming the flag and the value,
       assert.equal(existsSync(devDir), false, 'no dev stack was started');
     });
   }
+});
+
+describe('--egress', () => {
+  it('takes a bare address as its /32 and a CIDR as given, in the order given, as the spec\'s endpoints', () => {
+    const endpoints = ['203.0.113.7:9092', '198.51.100.0/24:5432'].reduce<DeclaredEndpoint[]>((previous, value) => egressEndpoint(value, previous), []);
+    assert.deepEqual(endpoints, [{ cidr: '203.0.113.7/32', port: 9092 }, { cidr: '198.51.100.0/24', port: 5432 }]);
+    assert.deepEqual(parsePipelineSpec({ tenant: 'acme', name: 'orders', job: { kind: 'sql', script: 'SELECT 1' }, egress: endpoints }).egress, endpoints);
+  });
 });

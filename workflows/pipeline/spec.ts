@@ -86,8 +86,9 @@ export const pipelineSpecSchema = z.object({
     .optional(),
   // Where its pods may connect besides what Flink needs, when the tenant egress wall is up (egress.ts).
   egress: z.array(z.object({
-    cidr: z.string().max(18).superRefine((cidr, ctx) => {
-      const problem = declaredCidrProblem(cidr);
+    cidr: z.string().superRefine((cidr, ctx) => {
+      // Checked for length first so a refusal never echoes a tenant's megabyte back.
+      const problem = cidr.length > 18 ? 'must be an IPv4 CIDR, such as 203.0.113.7/32 (at most 18 characters)' : declaredCidrProblem(cidr);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
     port: z.number().int('must be a whole number').min(1, 'must be a TCP port from 1 to 65535').max(65_535, 'must be a TCP port from 1 to 65535'),
