@@ -1,36 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { freePort } from '../../activities/runtime/local/ports';
-import { isRunning } from '../../activities/runtime/local/processes';
-import { NODE_ADDRESS, REAL_NODE, TEST_INTERFACE } from '../../client/dev/kubernetes-node';
-import type { TenantEgress } from '../../activities/runtime/kubernetes/manifests/tenant';
-import { logTail, type ComponentStatus, type DevComponent, type DevStack, type LocalClusterStatus } from '../../client/dev/stack-file';
+import { isRunning, listPids } from '../../activities/runtime/local/processes';
+import { logTail, type ComponentStatus, type DevComponent, type LocalClusterStatus } from '../../client/dev/stack-file';
 import { clusterName } from '../../activities/names';
-import { listPids } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { DATAGEN_TO_BLACKHOLE } from '../pipeline/fixtures';
 import { runCli as cli } from '../harness/cli';
-import { stopKubernetesTestBed } from '../harness/global';
-import { nodePaths } from '../../client/dev/node/configs';
-import { hostStateDifferences, NODE_CGROUP, otherContainerdRunning, processesInNewCgroups, snapshotHostState, type HostState } from '../../client/dev/node/host-state';
-import { CLUSTER, COMPONENT } from '../../activities/runtime/kubernetes/manifests/labels';
-import { FLEET_TENANT, type PoolStats } from '../../workflows/pool/api';
-import { DEFAULT_POOL } from '../../workflows/preview/request';
+import { devUp } from '../harness/dev-stack';
 import { newStateDir } from '../harness/state';
 import { trackProcess } from '../harness/processes';
-
-/** `dev up` on free ports in a folder of the test run, so neither 7233 nor the user's stack is touched. */
-async function devUp(dir: string, extra: string[] = []): Promise<DevStack & { alreadyUp: boolean; restarted: DevComponent[] }> {
-  const ports = ['--port', String(await freePort()), '--ui-port', String(await freePort())];
-  const up = await cli(['--json', 'dev', 'up', '--dir', dir, ...ports, ...extra]);
-  assert.equal(up.code, 0, up.stderr);
-  const stack = JSON.parse(up.stdout) as DevStack & { alreadyUp: boolean; restarted: DevComponent[] };
-  for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...(stack.kubernetes?.pids ?? [])]) trackProcess(pid, `dev stack process in ${dir}`);
-  return stack;
-}
 
 describe('flink-fleet dev', () => {
   it('brings the local stack up once (a second up finds it), runs the pool, and down leaves nothing', async () => {
@@ -148,98 +127,5 @@ describe('flink-fleet dev', () => {
     const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
     assert.equal(down.code, 0, down.stderr);
     assert.ok(clusterPids.every((pid) => !isRunning(pid)));
-  });
-
-  it('with --kubernetes runs the real control plane, a real node, a worker on the kubernetes runtime and the preview pool; a pipeline runs, saves to S3 and stops, a preview returns rows, and down leaves nothing', async function () {
-    // One stack start for all of it, on a shared 2-core machine: JVMs in pods under small CPU limits.
-    this.timeout(25 * 60_000);
-    // One real node per host: the run's own test bed, if started, makes way (the next user starts it again).
-    await stopKubernetesTestBed();
-    const dir = newStateDir('dev-kubernetes');
-    const nodeDir = join(dir, 'kubernetes', 'node');
-    const hostBefore = snapshotHostState(nodeDir);
-    const stack = await devUp(dir, ['--kubernetes']);
-    assert.equal(stack.runtime, 'kubernetes');
-    assert.ok(stack.kubernetes);
-    assert.equal(stack.kubernetes.nodeDir, nodeDir);
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(stack.kubernetes.kubeconfig);
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    const nodes = await core.listNode();
-    assert.ok(nodes.items.length >= 4, 'kwok nodes and the real node are registered');
-    const real = nodes.items.find((node) => node.metadata?.name === REAL_NODE);
-    assert.equal(real?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
-    const started = readFileSync(stack.workerLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg?: string; runtime?: string });
-    assert.ok(started.some((entry) => entry.msg === 'worker started' && entry.runtime === 'kubernetes'));
-    // The worker walls tenants in on this stack: its egress names the node's DNS and S3 gateway and the API server, nothing wider.
-    const environment = readFileSync(`/proc/${stack.workerPid}/environ`, 'utf8').split('\0');
-    const egress = JSON.parse(environment.find((entry) => entry.startsWith('FLEET_TENANT_EGRESS='))?.slice('FLEET_TENANT_EGRESS='.length) ?? 'null') as TenantEgress | null;
-    const s3 = new URL(stack.kubernetes.s3.endpoint);
-    assert.deepEqual(egress?.dns, [{ ipBlock: { cidr: `${NODE_ADDRESS}/32` } }]);
-    assert.deepEqual(egress?.objectStorage, [{ cidr: `${s3.hostname}/32`, port: Number(s3.port) }]);
-    const apiServer = `${new URL(stack.kubernetes.server).hostname}/32`;
-    assert.ok(egress?.apiServer.some((endpoint) => endpoint.cidr === apiServer));
-
-    // As the README's walkthrough types them, the pool warming up meanwhile.
-    const address = ['--address', stack.address, '--codec-key-file', stack.codecKeyFile];
-    const script = join(dir, 'orders.sql');
-    writeFileSync(script, DATAGEN_TO_BLACKHOLE);
-    const pipeline = ['--tenant', 'devk8s', '--name', 'orders'];
-    const start = await cli([...address, 'pipeline', 'start', ...pipeline, '--sql', script, '--cpu', '0.5', '--wait']);
-    assert.equal(start.code, 0, start.stderr);
-    assert.match(start.stdout, /^phase +Running$/m);
-    const status = await cli([...address, '--json', 'pipeline', 'status', ...pipeline]);
-    assert.equal(status.code, 0, status.stderr);
-    const running = JSON.parse(status.stdout) as { phase: string; jobId?: string };
-    assert.equal(running.phase, 'Running');
-    assert.match(running.jobId ?? '', /^[0-9a-f]{32}$/, 'a Flink job id');
-    const cluster = clusterName('devk8s', 'orders');
-    const pipelinePods = async () => (await core.listPodForAllNamespaces({ labelSelector: `${CLUSTER}=${cluster}` })).items;
-    assert.deepEqual((await pipelinePods()).map((p) => p.spec?.nodeName), [REAL_NODE, REAL_NODE], 'its JobManager and TaskManager run on the real node');
-
-    const devStatus = async () => JSON.parse((await cli([...address, '--json', 'dev', 'status', '--dir', dir])).stdout) as { running: boolean; pool: PoolStats | null };
-    await waitUntil('an idle pool TaskManager', async () => ((await devStatus()).pool?.idle ?? 0) >= 1 ? true : undefined, { timeoutMs: 10 * 60_000, intervalMs: 2_000 });
-    const withPool = await devStatus();
-    assert.equal(withPool.running, true);
-    assert.deepEqual([withPool.pool?.target, withPool.pool?.idle], [1, 1]);
-    const poolCluster = clusterName(FLEET_TENANT, DEFAULT_POOL);
-    const poolPods = (await core.listPodForAllNamespaces({ labelSelector: `${CLUSTER}=${poolCluster}` })).items;
-    assert.deepEqual(poolPods.map((p) => p.metadata?.labels?.[COMPONENT]).sort(), ['gateway', 'jobmanager', 'taskmanager']);
-    assert.ok(poolPods.every((p) => p.spec?.nodeName === REAL_NODE), 'the pool runs on the real node');
-
-    const sql = "CREATE TEMPORARY TABLE n (x BIGINT) WITH ('connector' = 'datagen', 'fields.x.kind' = 'sequence', 'fields.x.start' = '1', 'fields.x.end' = '1000'); SELECT x FROM n";
-    const preview = await cli([...address, '--json', 'preview', '--tenant', 'devk8s', '--sql', sql, '--max-rows', '3', '--timeout', '5m']);
-    assert.equal(preview.code, 0, preview.stderr);
-    const lines = preview.stdout.trim().split('\n').map((line) => JSON.parse(line) as { fields?: unknown[]; summary?: { stoppedBecause: string } });
-    assert.deepEqual(lines.filter((line) => line.fields).map((line) => line.fields), [[1], [2], [3]]);
-    assert.equal(lines.at(-1)?.summary?.stoppedBecause, 'row-limit');
-
-    // Flink's containers, as the node's containerd lists them: what must be gone after down.
-    const tasks = execFileSync('ctr', ['--address', nodePaths(nodeDir).containerdSocket, '--namespace', 'k8s.io', 'tasks', 'list', '--quiet'], { encoding: 'utf8' });
-    assert.ok(tasks.trim().split('\n').length >= 4, `the pipeline's and the pool's containers run: ${tasks}`);
-
-    const stop = await cli([...address, '--json', 'pipeline', 'stop', ...pipeline, '--savepoint']);
-    assert.equal(stop.code, 0, stop.stderr);
-    const stopped = JSON.parse(stop.stdout) as { finalState: string; savepointPath?: string };
-    assert.equal(stopped.finalState, 'Stopped');
-    const savepoint = /^s3:\/\/fleet\/(.+)$/.exec(stopped.savepointPath ?? '');
-    assert.ok(savepoint?.[1], `a savepoint on S3: ${stopped.savepointPath ?? 'none'}`);
-    assert.ok(existsSync(join(dir, 's3', 'objects', 'fleet', savepoint[1], '_metadata')), `the gateway holds ${stopped.savepointPath ?? ''}`);
-    assert.deepEqual(await pipelinePods(), [], 'the stopped pipeline left no pod');
-
-    const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
-    assert.equal(down.code, 0, down.stderr);
-    // The pool deleted its own session cluster when it stopped: down found no cluster to delete for it.
-    assert.deepEqual((JSON.parse(down.stdout) as { deletedClusters: string[] }).deletedClusters, []);
-    for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...stack.kubernetes.pids]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);
-    assert.equal(existsSync(`/sys/class/net/${TEST_INTERFACE}`), false, 'the real node put the host back');
-    assert.equal(existsSync(join(dir, 'kubernetes')), false, 'the control plane\'s data (every object of the fleet) is gone');
-    assert.deepEqual(processesInNewCgroups(hostBefore), [], 'no process of a pod (no Flink JVM, no container) is left');
-    assert.deepEqual(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(dir)), [], 'no mount under the dev folder');
-    // Sysctls, iptables chains, ip sets, interfaces, mounts, fixed paths and the node's cgroups as before dev up
-    // (other helpers on this host make cgroups of their own meanwhile: a sandbox's is not the node's to remove).
-    const nodeCgroups = (state: HostState): HostState => ({ ...state, cgroups: state.cgroups.filter((cgroup) => NODE_CGROUP.test(cgroup)) });
-    const differences = hostStateDifferences(nodeCgroups(hostBefore), nodeCgroups(snapshotHostState(nodeDir)));
-    assert.deepEqual(otherContainerdRunning() ? differences.filter((d) => d !== 'paths: /run/containerd added') : differences, []);
   });
 });

@@ -15,7 +15,7 @@ import { objectNames } from '../../activities/runtime/kubernetes/manifests/label
 import type { PipelineStatus } from '../../workflows/pipeline/api';
 import { runCli } from '../harness/cli';
 import { phasesOf } from '../harness/history';
-import { sqlPipeline } from './fixtures';
+import { sqlPipeline } from '../pipeline/fixtures';
 
 const MANAGED = 'app.kubernetes.io/managed-by=flink-fleet';
 /** Room for a JobManager and two TaskManagers: a pipeline of one slot per TaskManager may grow to 2, not 3. */
