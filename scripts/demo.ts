@@ -4,15 +4,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import { uiLink } from '../client/cli/output';
 import { requireCodecKeys } from '../client/codec/keys';
+import { devPoolConfig } from '../client/dev/dev-pool';
 import { devDown, devUp } from '../client/dev/stack';
 import { defaultDevDir } from '../client/dev/stack-file';
 import { FleetClient } from '../client/fleet-client';
+import { pipelineSpecSchema, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { DEFAULT_POOL } from '../workflows/preview/request';
 import { toolchain } from './toolchain';
 
 /**
  * The whole product in one run, against the real Temporal dev server and real Flink: the local stack,
  * the preview pool, a SQL pipeline writing files, a preview streaming rows, a stop with a savepoint.
+ * With `--kubernetes` the same on the dev stack's real Kubernetes node: Flink in pods, the pipeline's
+ * checkpoints and savepoint on S3 (its pods may not write the host's files, so it writes nowhere).
  */
 const TENANT = 'demo';
 const PIPELINE = 'orders';
@@ -43,12 +47,31 @@ function pipelineOutputDir(runtimeStateDir: string): string {
   return join(new URL(storage).pathname, 'output');
 }
 
-async function runPipelineDemo(client: FleetClient, outputDir: string, uiUrl: string): Promise<void> {
-  mkdirSync(outputDir, { recursive: true });
-  const { workflowId } = await client.startPipeline({
+/**
+ * On the dev stack's node (two cores, 0.9 of them the pool's) each of the pipeline's pods asks for
+ * half a core, as `pipeline start --cpu 0.5` would.
+ */
+function kubernetesPipeline(): PipelineSpecInput {
+  const [jobManager, taskManager] = [pipelineSpecSchema.shape.jobManager.parse(undefined), pipelineSpecSchema.shape.taskManager.parse(undefined)];
+  return {
+    tenant: TENANT, name: PIPELINE, job: { kind: 'sql', script: KUBERNETES_PIPELINE_SQL },
+    flinkOptions: { 'execution.checkpointing.interval': '5 s' }, jobManager: { ...jobManager, cpu: 0.5 }, taskManager: { ...taskManager, cpu: 0.5 },
+  };
+}
+
+const KUBERNETES_PIPELINE_SQL = [
+  "CREATE TABLE orders (id BIGINT, amount DOUBLE) WITH ('connector' = 'datagen', 'rows-per-second' = '5', 'fields.id.min' = '1', 'fields.id.max' = '1000000');",
+  "CREATE TABLE sink (id BIGINT, amount DOUBLE) WITH ('connector' = 'blackhole');",
+  'INSERT INTO sink SELECT id, amount FROM orders;',
+].join('\n');
+
+/** Where the pipeline writes: a folder of its own storage locally, nowhere on Kubernetes. */
+async function runPipelineDemo(client: FleetClient, outputDir: string | undefined, uiUrl: string): Promise<void> {
+  if (outputDir) mkdirSync(outputDir, { recursive: true });
+  const { workflowId } = await client.startPipeline(outputDir ? {
     tenant: TENANT, name: PIPELINE, job: { kind: 'sql', script: pipelineSql(outputDir) },
     flinkOptions: { 'execution.checkpointing.interval': '5 s' },
-  });
+  } : kubernetesPipeline());
   say(`\n== pipeline ${workflowId}\n   ${uiLink(uiUrl, 'default', workflowId)}`);
   let phase = '';
   while (phase !== 'Running') {
@@ -62,7 +85,7 @@ async function runPipelineDemo(client: FleetClient, outputDir: string, uiUrl: st
   await sleep(12_000);
   const status = await client.getPipeline(TENANT, PIPELINE);
   say(`   status: ${status.phase}, job ${status.jobId}, restarts ${status.restarts}`);
-  say(`   writing to ${outputDir}: ${readdirSync(outputDir).length} entries so far`);
+  if (outputDir) say(`   writing to ${outputDir}: ${readdirSync(outputDir).length} entries so far`);
   await runPreview(client, uiUrl);
   say('\n== stopping the pipeline with a savepoint');
   const result = await client.stopPipeline(TENANT, PIPELINE, { savepoint: true, drain: false, wait: true });
@@ -81,15 +104,17 @@ async function runPreview(client: FleetClient, uiUrl: string): Promise<void> {
 
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
+  const kubernetes = process.argv.includes('--kubernetes');
   const dir = defaultDevDir();
-  say(`== starting the local stack in ${dir}`);
-  const { stack } = await devUp({ dir, port: 7233, uiPort: 8233 });
+  say(`== starting the ${kubernetes ? 'stack with a real Kubernetes node' : 'local stack'} in ${dir}`);
+  const { stack } = await devUp({ dir, port: 7233, uiPort: 8233, kubernetes });
   say(`   Temporal ${stack.address}, UI ${stack.uiUrl}`);
+  if (stack.kubernetes) say(`   Kubernetes: kubectl --kubeconfig ${stack.kubernetes.kubeconfig} get pods -A`);
   const client = await FleetClient.connect({ address: stack.address, codecKeys: requireCodecKeys({ FLEET_CODEC_KEY_FILE: stack.codecKeyFile }) });
   try {
-    await client.startPool({ sessionCluster: DEFAULT_POOL, target: 1 });
+    await client.startPool(devPoolConfig(stack.runtime, 1));
     say(`   preview pool started: ${uiLink(stack.uiUrl, 'default', `pool/${DEFAULT_POOL}`)}`);
-    await runPipelineDemo(client, pipelineOutputDir(stack.runtimeStateDir), stack.uiUrl);
+    await runPipelineDemo(client, stack.kubernetes ? undefined : pipelineOutputDir(stack.runtimeStateDir), stack.uiUrl);
     if (keep) {
       say(`\nThe stack keeps running. Explore: ${stack.uiUrl}\n  npx flink-fleet pool stats\n  npx flink-fleet pipeline list\nStop it with: npx flink-fleet dev down`);
       return;

@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import {
 } from './node/components';
 import { NODE_ADDRESS, NODE_NAME, nodePaths, REAL_NODE_LABEL, TEST_INTERFACE, type NodePaths } from './node/configs';
 import { KUBELET_SYSCTLS, processesInNewCgroups, restoreHostState, snapshotHostState, writeSysctls, type HostState } from './node/host-state';
+import { claimHost, releaseClaim, type HostClaim } from './node/host-claim';
 import { createTestBedPki, type TestBedPki } from './node/pki';
 
 export { RealNodeUnavailable, type SandboxImage } from './node/components';
@@ -49,20 +50,21 @@ export interface KubernetesWithRealNode extends KubernetesTestBed {
   readonly node: RealNode;
 }
 
-/** Host-wide: which folder holds the node that owns the test interface, so a crashed run's can be undone. */
+/** Host-wide: the claim of the node that holds the host (host-claim.ts), so a crashed run's can be undone. */
 const CURRENT_NODE_FILE = '/run/flink-fleet-node';
 
 /**
- * A node whose processes all died without stop() (a killed test run) still holds the test interface
- * and the host's changes; its record says how to undo them. A live one is left alone.
+ * A claim whose starter is dead and whose node has no live process is a node abandoned (its run
+ * SIGKILLed): put the host back and release it. A node still starting or running is left alone.
  */
-async function undoAbandonedNode(): Promise<void> {
-  if (!existsSync(`/sys/class/net/${TEST_INTERFACE}`) || !existsSync(CURRENT_NODE_FILE)) return;
-  const dir = readFileSync(CURRENT_NODE_FILE, 'utf8').trim();
-  if (!existsSync(recordFile(dir))) return;
-  const record = JSON.parse(readFileSync(recordFile(dir), 'utf8')) as NodeRecord;
-  if (Object.values(record.pids).some((pid) => isRunning(pid))) return;
-  await stopRealNode(dir);
+async function undoAbandonedNode(claim: HostClaim): Promise<void> {
+  if (claim.owner > 0 && isRunning(claim.owner)) return;
+  if (existsSync(recordFile(claim.dir))) {
+    const record = JSON.parse(readFileSync(recordFile(claim.dir), 'utf8')) as NodeRecord;
+    if (Object.values(record.pids).some((pid) => isRunning(pid))) return;
+    await stopRealNode(claim.dir);
+  }
+  releaseClaim(CURRENT_NODE_FILE, claim.dir);
 }
 
 function createTestInterface(): void {
@@ -190,12 +192,17 @@ export async function stopRealNode(dir: string): Promise<void> {
   await waitNoProcessesInNewCgroups(record.before);
   restoreHostState(record.before);
   rmSync(recordFile(dir), { force: true });
-  if (existsSync(CURRENT_NODE_FILE) && readFileSync(CURRENT_NODE_FILE, 'utf8').trim() === dir) rmSync(CURRENT_NODE_FILE);
+  releaseClaim(CURRENT_NODE_FILE, dir);
 }
 
 export interface RealNodeOptions extends KubernetesTestBedOptions {
   /** The pause image every pod's sandbox runs; imported before the kubelet starts. */
   readonly sandboxImage: SandboxImage;
+  /**
+   * How long to wait for another node on this host to stop: a test run sharing the machine with
+   * another one waits its turn; `dev up` says at once that the host is taken. Default 0.
+   */
+  readonly waitForHostMs?: number;
 }
 
 /**
@@ -208,10 +215,14 @@ export async function startKubernetesWithRealNode(options: RealNodeOptions): Pro
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flink-fleet-kubernetes-'));
   const nodeDir = join(dataDir, 'node');
   mkdirSync(nodeDir, { recursive: true });
-  await undoAbandonedNode();
+  await claimHost(CURRENT_NODE_FILE, nodeDir, { waitMs: options.waitForHostMs ?? 0, log, undoIfAbandoned: undoAbandonedNode });
   const before = snapshotHostState(nodeDir);
-  createTestInterface();
-  writeFileSync(CURRENT_NODE_FILE, `${nodeDir}\n`);
+  try {
+    createTestInterface();
+  } catch (error) {
+    releaseClaim(CURRENT_NODE_FILE, nodeDir);
+    throw error;
+  }
   writeJson(recordFile(nodeDir), { before, pids: {} } satisfies NodeRecord);
   let controlPlane: KubernetesTestBed | undefined;
   try {

@@ -33,6 +33,9 @@ export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
   return sharedFlink;
 }
 
+/** Another test run on this machine may hold the one real node a host has: wait for it, rather than fail. */
+const WAIT_FOR_HOST_MS = 60 * 60_000;
+
 /**
  * The real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes) and one
  * real node (containerd, kubelet, kube-proxy, CoreDNS), started together on first use: the control
@@ -40,7 +43,7 @@ export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
  * (REAL_NODE_SELECTOR, REAL_NODE_TOLERATION), so tests written for kwok are unaffected.
  */
 export function kubernetesTestBed(): Promise<KubernetesWithRealNode> {
-  kubernetes ??= startKubernetesWithRealNode({ sandboxImage: pauseImage(toolchain()) }).then((testBed) => {
+  kubernetes ??= startKubernetesWithRealNode({ sandboxImage: pauseImage(toolchain()), waitForHostMs: WAIT_FOR_HOST_MS }).then((testBed) => {
     for (const pid of testBed.pids()) trackProcess(pid, `kubernetes test bed process in ${testBed.dataDir}`, 'run');
     return testBed;
   });
