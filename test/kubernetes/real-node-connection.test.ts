@@ -76,11 +76,10 @@ describe('a jar connection\'s whole life on the real node: keyed state through a
       const status = await jobs.running('counter');
       assert.equal(status.kind, 'connection');
       const jobId = status.jobId ?? '';
-      const fresh = await counterGauges(await jobs.rest('counter'), jobId);
-      assert.equal(fresh.countAtStart, 0, 'a fresh start finds no count in its state');
-      await waitUntil('a checkpoint on S3', async () => (jobs.completedCheckpoints('counter', jobId).length > 0 ? true : undefined), { timeoutMs: 120_000 });
       // Read before the stop: the savepoint, taken after, holds at least this count.
-      const { count } = await counterGauges(await jobs.rest('counter'), jobId);
+      const { count, countAtStart } = await counterGauges(await jobs.rest('counter'), jobId);
+      assert.equal(countAtStart, 0, 'a fresh start finds no count in its state');
+      await waitUntil('a checkpoint on S3', async () => (jobs.completedCheckpoints('counter', jobId).length > 0 ? true : undefined), { timeoutMs: 120_000 });
       return { jobId, count, result: await bed.client.stopPipeline(tenant, 'counter', { savepoint: true, drain: false, wait: true }) };
     });
     assert.equal(first.result?.finalState, 'Stopped');
