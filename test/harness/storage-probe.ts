@@ -1,17 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { sourceHash, javaSources } from '../../activities/sql-inspector/classpath';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { nodeBinary } from '../../scripts/install/kubernetes-node';
-import { toolchain, VERSIONS, type Toolchain } from '../../scripts/toolchain';
+import { toolchain, type Toolchain } from '../../scripts/toolchain';
+import { fixtureJar } from './fixture-jar';
 
 /**
  * A Java probe that tries object storage from inside a Flink pod with only what the pod has: its
  * environment's credentials, its config (FLINK_CONF_DIR) and Flink's own S3 file system from the
- * image's plugins folder. Its source is test/fixtures/storage-probe; it is compiled against the cached
- * FLINK_HOME (the image's /opt/flink) into the cache, by a hash of its source, never into the work tree.
+ * image's plugins folder. Its source is test/fixtures/storage-probe.
  */
-const SOURCES = join(__dirname, '..', 'fixtures', 'storage-probe');
 const MAIN = 'io.flinkfleet.probe.StorageProbe';
 /** Written there through `kubectl exec`'s stdin: the image has no other way in, and /tmp is writable by the flink user. */
 const JAR_IN_POD = '/tmp/storage-probe.jar';
@@ -27,27 +24,9 @@ export type StorageOutcome =
   | { readonly ok: true; readonly got: string }
   | { readonly ok: false; readonly exception: string; readonly message: string };
 
-/** The probe's jar, compiled on first use; concurrent test runs each build aside and the first rename wins. */
+/** The probe's jar (test/fixtures/storage-probe), compiled on first use. */
 export function storageProbeJar(tools: Toolchain = toolchain()): string {
-  const dir = join(tools.root, 'storage-probe', `flink-${VERSIONS.flink}-${sourceHash(SOURCES)}`);
-  const jar = join(dir, 'storage-probe.jar');
-  if (existsSync(jar)) return jar;
-  mkdirSync(join(tools.root, 'storage-probe'), { recursive: true });
-  const build = mkdtempSync(`${dir}.build-`);
-  try {
-    execFileSync('javac', ['-nowarn', '--release', '17', '-encoding', 'UTF-8', '-d', join(build, 'classes'),
-      '-cp', join(tools.flinkHome, 'lib', '*'), ...javaSources(SOURCES)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    execFileSync('jar', ['--create', '--file', join(build, 'storage-probe.jar'), '-C', join(build, 'classes'), '.'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    rmSync(join(build, 'classes'), { recursive: true });
-    try {
-      renameSync(build, dir);
-    } catch (error) {
-      if (!existsSync(jar)) throw error;
-    }
-  } finally {
-    rmSync(build, { recursive: true, force: true });
-  }
-  return jar;
+  return fixtureJar('storage-probe', tools);
 }
 
 /** The probe's answer to each attempt, in order; a line that is not the probe's (a log line) is skipped. */

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { clusterName } from '../../activities/names';
 import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER, COMPONENT, objectNames } from '../../activities/runtime/kubernetes/manifests/labels';
@@ -11,12 +8,12 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { tenantAccessKeyId } from '../../activities/storage/tenant-access-policy';
 import type { KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import type { S3Gateway } from '../../client/dev/s3-gateway';
-import type { PipelineStatus } from '../../workflows/pipeline/api';
 import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { phasesOf } from '../harness/history';
 import { realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
+import { realNodeJobs, type RealNodeJobs } from '../harness/real-node-jobs';
 import { sqlPipeline } from '../pipeline/fixtures';
 
 /** Two cores in all: half a core each leaves room for a second cluster and the control plane. */
@@ -33,6 +30,7 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
   let s3: S3Gateway;
   let bed: FleetTestBed;
   let runtime: KubernetesRuntime;
+  let jobs: RealNodeJobs;
   const tenant = `rn${Date.now().toString(36)}`;
 
   before(async () => {
@@ -48,33 +46,13 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
       runtime = realNodeRuntime({ k8s, s3 }, { tenantAccounts: 'versity' });
       return runtime;
     });
+    jobs = realNodeJobs(s3, bed.client, runtime, tenant);
   });
 
   afterEach(async () => {
     await bed.cleanUp();
     await k8s.assertNoManagedObjectsLeft([runtime.namespaceOf(tenant)], { selector: CLUSTER, graceMs: 120_000 });
   });
-
-  async function running(name: string): Promise<PipelineStatus> {
-    return waitUntil(`${name} to run`, async () => {
-      const status = await bed.client.getPipeline(tenant, name);
-      if (status.phase === 'Failed' || status.phase === 'Stopped') throw new Error(`${name} ended: ${status.failure ?? status.phase}`);
-      return status.phase === 'Running' ? status : undefined;
-    }, { timeoutMs: 600_000, intervalMs: 1_000 });
-  }
-
-  function rest(name: string): Promise<FlinkRestClient> {
-    return runtime.observe({ tenant, name }).then((observed) => {
-      assert.ok(observed.endpoints, `${name} has no endpoints`);
-      return new FlinkRestClient(observed.endpoints.restUrl, { transport: runtime.flinkTransport, timeoutMs: 10_000 });
-    });
-  }
-
-  /** `chk-N` folders holding a `_metadata`: checkpoints Flink completed, as the gateway stored them. */
-  function completedCheckpoints(jobId: string): string[] {
-    const dir = s3.objectPath(`${runtime.storageUri({ tenant, name: 'orders' })}/checkpoints/${jobId}`);
-    return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('chk-') && existsSync(join(dir, d, '_metadata'))) : [];
-  }
 
   it('starts a SQL pipeline in pods, checkpoints to S3, stops with a savepoint on S3, restarts from it, and leaves no object', async () => {
     const spec = sqlPipeline(tenant, 'orders', SMALL);
@@ -83,17 +61,17 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
     const apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
     const first = await bed.withWorker(async () => {
       await bed.client.startPipeline(spec);
-      const status = await running('orders');
+      const status = await jobs.running('orders');
       assert.ok(status.jobId);
       // Flink's own word, through the API server's proxy: the job runs on a TaskManager in a pod of the real node.
-      const client = await rest('orders');
+      const client = await jobs.rest('orders');
       assert.equal((await client.job(status.jobId)).state, 'RUNNING');
       const [taskManager] = await client.taskManagers();
       assert.ok(taskManager, 'no TaskManager registered');
       const pods = (await core.listNamespacedPod({ namespace, labelSelector: `${CLUSTER}=${clusterName(tenant, 'orders')}` })).items;
       assert.deepEqual(pods.map((p: V1Pod) => p.spec?.nodeName), pods.map(() => k8s.node.name));
       assert.ok(pods.some((p) => p.metadata?.name === taskManager.id), `TaskManager ${taskManager.id} is not one of the pods`);
-      await waitUntil('a checkpoint on S3', async () => (completedCheckpoints(status.jobId ?? '').length > 0 ? true : undefined), { timeoutMs: 120_000 });
+      await waitUntil('a checkpoint on S3', async () => (jobs.completedCheckpoints('orders', status.jobId ?? '').length > 0 ? true : undefined), { timeoutMs: 120_000 });
       // Written with the tenant's own key, which reaches nothing but the tenant's folder (test/storage/tenant-accounts.test.ts).
       const { data } = await core.readNamespacedSecret({ name: STORAGE_SECRET, namespace });
       assert.equal(Buffer.from(data?.AWS_ACCESS_KEY_ID ?? '', 'base64').toString(), tenantAccessKeyId(tenant));
@@ -102,13 +80,13 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
     assert.equal(first.result?.finalState, 'Stopped');
     const savepoint = first.result?.savepointPath ?? '';
     assert.match(savepoint, new RegExp(`^s3://fleet/state/${tenant}/.*/savepoints/savepoint-`));
-    assert.ok(existsSync(join(s3.objectPath(savepoint), '_metadata')), `no _metadata under ${savepoint} on the gateway`);
+    assert.ok(jobs.savepointStored(savepoint), `no _metadata under ${savepoint} on the gateway`);
     assert.deepEqual((await apps.listNamespacedDeployment({ namespace, labelSelector: CLUSTER })).items.map((d) => d.metadata?.name), []);
 
     const second = await bed.withWorker(async () => {
       await bed.client.startPipeline({ ...spec, restoreFrom: savepoint });
-      const status = await running('orders');
-      const checkpoints = await (await rest('orders')).checkpoints(status.jobId ?? '');
+      const status = await jobs.running('orders');
+      const checkpoints = await (await jobs.rest('orders')).checkpoints(status.jobId ?? '');
       return { checkpoints, result: await bed.client.stopPipeline(tenant, 'orders', { savepoint: false, drain: false, wait: true }) };
     });
     assert.equal(second.checkpoints.restored?.externalPath, savepoint);
@@ -126,14 +104,14 @@ describe('runPipeline on the real node: Flink in pods, state on S3', function ()
     const jobManagerPods = async () => (await podsOf('jobmanager')).map((p) => `${p.metadata?.uid} restarts ${p.status?.containerStatuses?.[0]?.restartCount}`);
     await bed.withWorker(async () => {
       await bed.client.startPipeline(sqlPipeline(tenant, name, SMALL));
-      const { jobId } = await running(name);
+      const { jobId } = await jobs.running(name);
       assert.ok(jobId);
       const jobManagerBefore = await jobManagerPods();
       assert.equal(jobManagerBefore.length, 1);
-      assert.deepEqual((await (await rest(name)).job(jobId)).vertices.map((v) => v.parallelism), [1, 1]);
+      assert.deepEqual((await (await jobs.rest(name)).job(jobId)).vertices.map((v) => v.parallelism), [1, 1]);
 
       assert.deepEqual(await bed.client.rescalePipeline(tenant, name, 2), { jobId, previousParallelism: 1, parallelism: 2 });
-      const flink = await rest(name);
+      const flink = await jobs.rest(name);
       const job = await flink.job(jobId);
       assert.equal(job.state, 'RUNNING');
       assert.deepEqual(job.vertices.map((v) => [v.parallelism, v.status]), [[2, 'RUNNING'], [2, 'RUNNING']]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { CoreV1Api, NodeV1Api } from '@kubernetes/client-node';
-import { clusterName, tenantArtifactUri } from '../../activities/names';
+import { clusterName } from '../../activities/names';
 import type { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { CLUSTER } from '../../activities/runtime/kubernetes/manifests/labels';
 import { DEFAULT_TENANT_PLAN } from '../../activities/runtime/kubernetes/manifests/tenant';
@@ -9,11 +9,9 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { SANDBOX_RUNTIME_HANDLER, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import { nodePaths } from '../../client/dev/node/configs';
 import type { S3Gateway } from '../../client/dev/s3-gateway';
-import { sha256OfFile } from '../../client/artifacts';
 import { toolchain } from '../../scripts/toolchain';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
-import { realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
-import { s3 as s3curl } from '../storage/s3-curl';
+import { putTenantJar, realNodeRuntime, startRealNodeFlink } from '../harness/real-node-flink';
 
 const SMALL = { jobManager: { cpu: 0.5, memoryMb: 1024 }, taskManager: { cpu: 0.5, memoryMb: 1024 } };
 
@@ -55,11 +53,7 @@ describe('a jar connection under the tenant plan\'s RuntimeClass, on the real no
   it('runs every container of the connection\'s pods with the RuntimeClass\'s containerd handler, and leaves no object', async () => {
     const handler = (await k8s.kubeConfig.makeApiClient(NodeV1Api).readRuntimeClass({ name: SANDBOX_RUNTIME_HANDLER })).handler;
     assert.equal(handler, SANDBOX_RUNTIME_HANDLER);
-    // Uploaded through S3, as a tenant's put would be: S3A reads only objects that carry an ETag.
-    const jar = toolchain().flinkExamplesJar;
-    const digest = await sha256OfFile(jar);
-    const put = s3curl(s3, s3.root, 'PUT', tenantArtifactUri('s3://fleet/state', tenant, digest).replace(/^s3:\//, ''), jar);
-    assert.equal(put.status, 200, put.body);
+    const digest = await putTenantJar({ s3 }, tenant, toolchain().flinkExamplesJar);
     const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
     const paths = nodePaths(k8s.node.dir);
     const result = await bed.withWorker(async () => {
