@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join, relative, sep } from 'node:path';
 import { classesDir, sourceHash } from '../../../activities/sql-inspector/classpath';
 import { type Toolchain } from '../../toolchain';
+import { writeWorkflowBundle } from '../../bundle-workflows';
 import { ensureBuilt, InstallStepFailed, say } from '../steps';
 import { installDebianBase, mmdebstrapArgs } from './debian-base';
 import { flinkHomeListing } from './flink-image';
@@ -11,7 +12,7 @@ import { contentTag, referenceString } from './oci';
 import { type CachedImage } from './pause';
 import {
   APP_DIR, APP_SOURCES, INSPECTOR_CLASSES_DIR, keepsModulePath, moduleInputs, type PackageLock, PLANNER_JAR, productionPackages,
-  WORKER_CONTAINER,
+  WORKER_CONTAINER, WORKFLOW_BUNDLE_PATH,
 } from './worker-recipe';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -67,7 +68,7 @@ export function workerImage(tools: Toolchain): CachedImage {
   const lock = readLock();
   const packages = productionPackages(lock, (path) => existsSync(join(REPO, path)));
   const inputs = [
-    ...mmdebstrapArgs('<output>'), JSON.stringify(WORKER_CONTAINER), `node ${fileHash(nodeBinary())}`,
+    ...mmdebstrapArgs('<output>'), JSON.stringify(WORKER_CONTAINER), `workflow bundle ${WORKFLOW_BUNDLE_PATH}`, `node ${fileHash(nodeBinary())}`,
     ...moduleInputs(lock, packages), ...appFiles().map((file) => `${file} ${fileHash(join(REPO, file))}`),
     ...flinkHomeListing(join(tools.flinkHome, 'lib')), `planner ${statSync(tools.flinkTablePlannerJar).size}`, `sql-inspector ${sourceHash()}`,
   ];
@@ -107,8 +108,10 @@ function stageModules(stage: string): void {
   }
 }
 
-function stageApp(stage: string): void {
+/** The sources, and their workflows bundled now so that no compiler runs in the pod (its hash is the sources' and packages'). */
+async function stageApp(stage: string): Promise<void> {
   for (const source of APP_SOURCES) cpSync(join(REPO, source), join(stage, APP_DIR, source), { recursive: true });
+  await writeWorkflowBundle(join(stage, WORKFLOW_BUNDLE_PATH));
 }
 
 async function buildWorkerImage(tools: Toolchain, image: CachedImage): Promise<void> {
@@ -126,7 +129,8 @@ async function buildWorkerImage(tools: Toolchain, image: CachedImage): Promise<v
   say('worker image', 'the production packages');
   stageModules(stage('modules'));
   layers.push(await layerOf(layout, stage('modules'), 'app'));
-  stageApp(stage('app'));
+  say('worker image', 'the sources and their workflow bundle');
+  await stageApp(stage('app'));
   layers.push(await layerOf(layout, stage('app'), 'app'));
   layout.writeImage({ repository: REPOSITORY, tag: image.reference.slice(REPOSITORY.length + 1) }, WORKER_CONTAINER, layers);
   layout.pack(image.archive);

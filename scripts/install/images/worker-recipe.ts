@@ -12,6 +12,8 @@ import type { ContainerSettings } from './oci';
 export const APP_SOURCES = ['package.json', 'tsconfig.json', 'activities', 'client', 'scripts', 'worker', 'workflows'] as const;
 
 export const APP_DIR = '/app';
+/** The workflows bundled when the image is built (scripts/bundle-workflows.ts); the chart's workflowBundle value. */
+export const WORKFLOW_BUNDLE_PATH = `${APP_DIR}/dist/workflow-bundle.js`;
 const FLINK_DIR = '/opt/flink';
 export const INSPECTOR_CLASSES_DIR = '/opt/flink-fleet/sql-inspector/classes';
 export const PLANNER_JAR = `${FLINK_DIR}/opt/flink-table-planner_2.12-${VERSIONS.flink}.jar`;
