@@ -7,6 +7,7 @@ import { installFlinkClassArchives } from './install/flink-class-archives';
 import { installHelm } from './install/helm';
 import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
+import { installWorkerImage } from './install/images/worker-image';
 import { installKubernetes } from './install/kubernetes';
 import { installKubernetesNode } from './install/kubernetes-node';
 import { installNetworkPolicyEnforcer } from './install/network-policy';
@@ -35,6 +36,7 @@ const INSTALLERS: Record<InstallStep, (tools: Toolchain) => Promise<unknown>> = 
   helm: installHelm,
   'pause-image': installPauseImage,
   'flink-image': installFlinkImage,
+  'worker-image': installWorkerImage,
   chromium: () => Promise.resolve(installChromium()),
 };
 

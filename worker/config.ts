@@ -87,6 +87,9 @@ const configSchema = z.object({
   // unset. An image sets both (deploy/Dockerfile), as it has no cache.
   FLEET_SQL_INSPECTOR_CLASSES: z.string().min(1).optional(),
   FLEET_FLINK_TABLE_PLANNER_JAR: z.string().min(1).optional(),
+  // The workflows bundled ahead (the worker image's, made by scripts/bundle-workflows.ts): the code file
+  // the worker loads instead of bundling at start, which needs a compiler and a writable, safe cache.
+  FLEET_WORKFLOW_BUNDLE: z.string().min(1).refine(existsSync, 'must name an existing file: the workflow bundle made by scripts/bundle-workflows.ts').optional(),
   FLEET_METRICS_PORT: port.optional(),
   // Loopback unless a pod's kubelet (probes) and Prometheus must reach it on the pod's address: 0.0.0.0 there.
   FLEET_METRICS_HOST: z.ipv4({ message: 'must be an IPv4 address such as 127.0.0.1 or 0.0.0.0' }).default('127.0.0.1'),
@@ -131,6 +134,11 @@ export function workerSizing(config: WorkerConfig): WorkerSizing {
     ...(config.FLEET_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.FLEET_MAX_CACHED_WORKFLOWS } : {}),
     stickyQueueScheduleToStartTimeout: `${config.FLEET_STICKY_QUEUE_TIMEOUT_SECONDS} seconds`,
   };
+}
+
+/** The pre-built workflow bundle to load, or undefined: the worker bundles its workflows at start. */
+export function workflowBundle(config: WorkerConfig): { readonly codePath: string } | undefined {
+  return config.FLEET_WORKFLOW_BUNDLE === undefined ? undefined : { codePath: config.FLEET_WORKFLOW_BUNDLE };
 }
 
 export class InvalidWorkerConfig extends Error {

@@ -6,7 +6,8 @@ import type { FlinkRuntime } from '../activities/runtime/types';
 import type { SqlInspector } from '../activities/sql-inspector/inspector';
 import { createActivities } from './activities';
 import { sharedSqlInspector } from './sql-inspector';
-import { workerTracingOptions } from './tracing';
+import { UNTRACED_WORKFLOW_SINKS, workerTracingOptions } from './tracing';
+import { WORKFLOWS_PATH } from './workflow-bundle';
 
 /** The knobs that bound what one worker takes on at once (README, "Sizing a worker"); the SDK's defaults when absent. */
 export type WorkerSizing = Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'stickyQueueScheduleToStartTimeout'>;
@@ -19,8 +20,9 @@ export interface FleetWorkerOptions {
   /** Every payload the worker writes is encrypted with the current key; any known key decrypts. */
   readonly codecKeys: CodecKeyRing;
   /**
-   * A pre-built bundle (tests build one per run), made with `failureConverterPath: FAILURE_CONVERTER_PATH`
-   * so that workflow failures are encrypted too; otherwise the workflows are bundled at start.
+   * A pre-built bundle (the worker image's, from prebuiltWorkflowBundleOptions; tests build one per run),
+   * made with the fleet's failure converter so that workflow failures are encrypted too; otherwise the
+   * workflows are bundled at start.
    */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /** Added to the SDK's own: what an operator adds for tracing, or a fault injector in tests. */
@@ -40,7 +42,13 @@ export interface FleetWorkerOptions {
 /** The caller's interceptors plus tracing's (the workflow modules only count when the worker bundles), and tracing's sink. */
 function tracedOptions(options: FleetWorkerOptions): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   const tracing = options.tracing && workerTracingOptions(options.tracing);
-  if (!tracing) return options.interceptors ? { interceptors: options.interceptors } : {};
+  if (!tracing) {
+    return {
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+      // A pre-built bundle may carry tracing's workflow interceptors (the image's does, see workflow-bundle.ts).
+      ...(options.workflowBundle ? { sinks: UNTRACED_WORKFLOW_SINKS } : {}),
+    };
+  }
   const own = options.interceptors ?? {};
   return {
     interceptors: {
@@ -69,7 +77,7 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue,
     dataConverter: fleetDataConverter(options.codecKeys),
     activities: createActivities(options.runtime, inspector, { warmUpSessionClusters: warmUp }),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...tracedOptions(options),
     ...options.sizing,
     // Graceful shutdown: activities get this long to finish (or notice cancellation) on SIGTERM.

@@ -3,7 +3,7 @@ import { fleetDataConverter } from '../client/codec/data-converter';
 import { ensureJanitorSchedule } from '../client/janitor-schedule';
 import { tracingFromEnvironment } from '../client/tracing';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { workerSizing, type WorkerConfig } from './config';
+import { workerSizing, workflowBundle, type WorkerConfig } from './config';
 import { createFleetWorker, type FleetWorkerOptions } from './fleet-worker';
 import { startPipelineCensus } from '../client/pipeline-census';
 import { FLEET_HISTOGRAM_BUCKETS } from '../workflows/metric-names';
@@ -17,7 +17,7 @@ const CENSUS_INTERVAL_MS = 10_000;
 
 /**
  * Runs a worker until SIGTERM/SIGINT (the SDK's own handlers shut it down gracefully). `extras` are
- * for an embedding program: a pre-built workflow bundle, interceptors.
+ * for an embedding program: a pre-built workflow bundle (over FLEET_WORKFLOW_BUNDLE's), interceptors.
  */
 export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOptions, 'workflowBundle' | 'interceptors'> = {}): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
@@ -43,11 +43,12 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
   const runtime = createRuntime(config);
   const sqlInspector = createSqlInspector(sqlInspectorInstall(config));
+  const bundle = extras.workflowBundle ?? workflowBundle(config);
   const worker = await createFleetWorker({
     connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FLEET_TASK_QUEUE, runtime, codecKeys: config.codecKeys, sqlInspector, tracing,
-    sizing: workerSizing(config), ...extras,
+    sizing: workerSizing(config), ...extras, ...(bundle ? { workflowBundle: bundle } : {}),
   });
-  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, sizing: workerSizing(config), address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id, tracing: tracing.enabled }, 'worker started');
+  logger.info({ taskQueue: config.FLEET_TASK_QUEUE, runtime: runtime.kind, sizing: workerSizing(config), workflowBundle: bundle ? 'pre-built' : 'bundled at start', address: config.TEMPORAL_ADDRESS, payloadKey: config.codecKeys.current.id, tracing: tracing.enabled }, 'worker started');
   const census = config.FLEET_METRICS_PORT ? startPipelineCensus({
     client, taskQueue: config.FLEET_TASK_QUEUE, meter: Runtime.instance().metricMeter, intervalMs: CENSUS_INTERVAL_MS,
     onError: (error) => logger.warn({ err: error }, 'pipeline census failed; the next one is in a moment'),

@@ -9,6 +9,13 @@ import type { FleetTracing } from '../client/tracing';
  */
 export const TRACING_WORKFLOW_INTERCEPTORS = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
+/**
+ * Where a bundle's tracing interceptors send their spans when the worker does not trace: nowhere, as
+ * the API's no-op tracer drops the process's own, rather than the SDK logging an error for an
+ * unregistered sink at every workflow task.
+ */
+export const UNTRACED_WORKFLOW_SINKS: NonNullable<WorkerOptions['sinks']> = { exporter: { export: { fn: () => undefined } } };
+
 export interface WorkerTracingOptions {
   readonly interceptors: Required<Pick<NonNullable<WorkerOptions['interceptors']>, 'activity' | 'workflowModules'>>;
   readonly sinks: NonNullable<WorkerOptions['sinks']>;

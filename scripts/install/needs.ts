@@ -23,6 +23,8 @@ export const INSTALL_STEPS = [
   'helm',
   'pause-image',
   'flink-image',
+  // The worker itself as a pod on the real node: the chart's end-to-end test.
+  'worker-image',
   'chromium',
 ] as const;
 export type InstallStep = (typeof INSTALL_STEPS)[number];
@@ -51,6 +53,8 @@ export const STEP_RULES: Readonly<Record<InstallStep, StepRule>> = {
   helm: { after: [], prerequisites: ['go'] },
   'pause-image': { after: [], prerequisites: [] },
   'flink-image': { after: ['flink'], prerequisites: ['mvn'] },
+  // It carries FLINK_HOME's lib/ and the SQL inspector's build.
+  'worker-image': { after: ['flink', 'sql-inspector'], prerequisites: [] },
   chromium: { after: [], prerequisites: [] },
 };
 
@@ -59,7 +63,7 @@ export const NEEDS = {
   demo: ['temporal', 'flink', 'flink-class-archives', 'sql-inspector'],
   /** `flink-fleet dev up --kubernetes`: the control plane, the real node, its S3 and its images. */
   kubernetes: ['kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image'],
-  images: ['pause-image', 'flink-image'],
+  images: ['pause-image', 'flink-image', 'worker-image'],
   /** The tests that run the fleet on a production-like Temporal server (PostgreSQL) rather than the dev server. */
   'production-temporal': ['temporal-server'],
   /** The end-to-end check of the Temporal UI. */

@@ -6,6 +6,7 @@ import { CHART_DIR, plainManifestFiles, PLAIN_MANIFESTS_DIR, renderPlainManifest
 import { helmBinary } from '../../scripts/install/helm';
 import { toolchain } from '../../scripts/toolchain';
 import { newCodecKey } from '../../client/codec/keys';
+import { WORKFLOW_BUNDLE_PATH } from '../../scripts/install/images/worker-recipe';
 import { parseWorkerConfig } from '../../worker/config';
 import { helm, objectOf, renderChart, templateArgs } from './chart';
 
@@ -62,6 +63,12 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
       ["request.userInfo.username == 'system:serviceaccount:fleet-ops:flink-fleet-worker'"]);
   });
 
+  it('points the worker at the workflow bundle both images carry, and lets it bundle at start when workflowBundle is empty', () => {
+    const configOf = (values?: Record<string, string>) => objectOf<V1ConfigMap>(renderChart(values).objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
+    assert.equal(configOf().FLEET_WORKFLOW_BUNDLE, WORKFLOW_BUNDLE_PATH);
+    assert.ok(!('FLEET_WORKFLOW_BUNDLE' in configOf({ workflowBundle: '' })));
+  });
+
   it('places the worker\'s own pods by workerPlacement, apart from the Flink pods\' podPlacement, and anywhere by default', () => {
     const { objects } = renderChart({ 'workerPlacement.nodeSelector.pool': 'control', 'workerPlacement.tolerations[0].key': 'dedicated',
       'workerPlacement.tolerations[0].operator': 'Exists', 'podPlacement.nodeSelector.pool': 'flink' });
@@ -77,8 +84,8 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
     const { objects } = renderChart({ 'tenantEgress.dns[0].ipBlock.cidr': '10.96.0.10/32', 'tenantEgress.apiServer[0].cidr': '10.0.0.1/32',
       'tenantEgress.apiServer[0].port': '6443', 'tenantEgress.objectStorage[0].cidr': '192.0.2.0/24', 'tenantEgress.objectStorage[0].port': '443' });
     const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
-    // The key ring comes from a mounted file in the pod; here it is given inline.
-    assert.deepEqual(parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' }).FLEET_TENANT_EGRESS, {
+    // The key ring comes from a mounted file in the pod, the workflow bundle from the image; here the keys are given inline.
+    assert.deepEqual(parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_WORKFLOW_BUNDLE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' }).FLEET_TENANT_EGRESS, {
       dns: [{ ipBlock: { cidr: '10.96.0.10/32' } }], apiServer: [{ cidr: '10.0.0.1/32', port: 6443 }], objectStorage: [{ cidr: '192.0.2.0/24', port: 443 }] });
     assert.equal(objectOf<V1ConfigMap>(renderChart().objects, 'ConfigMap', 'flink-fleet-worker').data?.FLEET_TENANT_EGRESS, undefined);
     const refused = helm(templateArgs({ 'tenantEgress.apiServer[0].port': '6443' }));
@@ -89,7 +96,7 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
   it('hands the tenant plan to the worker as the JSON it parses, and refuses a bandwidth that is not whole Mbit/s', () => {
     const { objects } = renderChart({ 'tenantPlan.podBandwidth.ingressMbit': '100', 'tenantPlan.podBandwidth.egressMbit': '50', 'tenantPlan.runtimeClassName': 'gvisor' });
     const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
-    assert.deepEqual(parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' }).FLEET_TENANT_PLAN,
+    assert.deepEqual(parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_WORKFLOW_BUNDLE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' }).FLEET_TENANT_PLAN,
       { podBandwidth: { ingressMbit: 100, egressMbit: 50 }, runtimeClassName: 'gvisor' });
     assert.equal(objectOf<V1ConfigMap>(renderChart().objects, 'ConfigMap', 'flink-fleet-worker').data?.FLEET_TENANT_PLAN, undefined);
     const refused = helm(templateArgs({ 'tenantPlan.podBandwidth.ingressMbit': '1.5', 'tenantPlan.podBandwidth.egressMbit': '50' }));
@@ -101,7 +108,7 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
     const { objects } = renderChart({ 'worker.maxConcurrentActivities': '300', 'worker.maxConcurrentWorkflowTasks': '20', 'worker.maxCachedWorkflows': '500',
       'worker.stickyQueueTimeoutSeconds': '5', 'worker.janitorGraceSeconds': '600' });
     const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
-    const parsed = parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' });
+    const parsed = parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_WORKFLOW_BUNDLE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' });
     assert.deepEqual([parsed.FLEET_MAX_CONCURRENT_ACTIVITIES, parsed.FLEET_MAX_CONCURRENT_WORKFLOW_TASKS, parsed.FLEET_MAX_CACHED_WORKFLOWS,
       parsed.FLEET_STICKY_QUEUE_TIMEOUT_SECONDS, parsed.FLEET_JANITOR_GRACE_SECONDS], [300, 20, 500, 5, 600]);
     const defaults = objectOf<V1ConfigMap>(renderChart().objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
@@ -137,7 +144,7 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
     const { objects } = renderChart({ 'storage.s3Endpoint': 'http://s3.storage:7070', 'storage.credentialsSecret': 'versity-root', 'storage.tenantAccounts': 'versity' });
     const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
     // The keys come from the Secret in the pod; here they are given inline.
-    const parsed = parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    const parsed = parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_WORKFLOW_BUNDLE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1',
       FLEET_S3_ACCESS_KEY_ID: 'root', FLEET_S3_SECRET_ACCESS_KEY: 'root-secret' });
     assert.deepEqual([parsed.FLEET_S3_ENDPOINT, parsed.FLEET_S3_TENANT_ACCOUNTS], ['http://s3.storage:7070', 'versity']);
     assert.deepEqual(workerContainer(objects).env?.map((variable) => variable.valueFrom?.secretKeyRef?.name), ['versity-root', 'versity-root']);

@@ -9,8 +9,8 @@ describe('the installer\'s needs', () => {
     assert.deepEqual(prerequisitesFor(stepsFor(['demo'])), ['python3', 'java', 'mvn', 'javac']);
   });
 
-  it('brings in the steps a need builds on: the Flink image carries the FLINK_HOME of the flink step', () => {
-    assert.deepEqual(stepsFor(['images']), ['flink', 'pause-image', 'flink-image']);
+  it('brings in the steps a need builds on: the Flink image carries the FLINK_HOME of the flink step, the worker image the SQL inspector\'s build', () => {
+    assert.deepEqual(stepsFor(['images']), ['flink', 'sql-inspector', 'pause-image', 'flink-image', 'worker-image']);
     assert.deepEqual(stepsFor(['kubernetes']), ['flink', 'kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image']);
   });
 

@@ -5,6 +5,7 @@ import { basename, join, posix, relative } from 'node:path';
 import { DEFAULT_FLINK_IMAGE } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { SQL_INSPECTOR_MAIN, SQL_INSPECTOR_SOURCES } from '../../activities/sql-inspector/classpath';
 import { newCodecKey } from '../../client/codec/keys';
+import { WORKFLOW_BUNDLE_PATH } from '../../scripts/install/images/worker-recipe';
 import { toolchain, VERSIONS } from '../../scripts/toolchain';
 import { parseWorkerConfig } from '../../worker/config';
 import { createSqlInspector, sqlInspectorInstall } from '../../worker/sql-inspector';
@@ -100,6 +101,10 @@ describe('deploy/Dockerfile and the worker agree on where the SQL inspector is',
     assert.ok(run.includes(`test -f classes/${SQL_INSPECTOR_MAIN.replaceAll('.', '/')}.class`));
     assert.ok(env.PATH?.split(':').includes(`${env.JAVA_HOME}/bin`), env.PATH);
     assert.ok(copiesFrom(final, 'flink').has(env.JAVA_HOME ?? ''));
+  });
+
+  it('bundles the workflows into the file the chart\'s workflowBundle names, so no compiler runs in the pod', () => {
+    assert.ok(argumentsOf(final, 'RUN').includes(`node --require tsx/cjs scripts/bundle-workflows.ts ${WORKFLOW_BUNDLE_PATH}`), argumentsOf(final, 'RUN').join('\n'));
   });
 
   it('pins the planner jar to the checksum of the one the installer fetched from Maven Central', () => {

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
 import { freePort } from '../../activities/runtime/local/ports';
 import { SQL_INSPECTOR_MAIN } from '../../activities/sql-inspector/classpath';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { newCodecKey } from '../../client/codec/keys';
-import { InvalidWorkerConfig, parseWorkerConfig, workerSizing } from '../../worker/config';
+import { fleetDataConverter } from '../../client/codec/data-converter';
+import { InvalidWorkerConfig, parseWorkerConfig, workerSizing, workflowBundle } from '../../worker/config';
+import { TRACING_WORKFLOW_INTERCEPTORS } from '../../worker/tracing';
+import { prebuiltWorkflowBundleOptions } from '../../worker/workflow-bundle';
 import { checkSearchAttributes, MissingSearchAttributes } from '../../worker/search-attributes-check';
 import { temporalTestBed } from '../harness/global';
 import { parsePrometheusText, samplesOf } from '../harness/prometheus';
@@ -45,6 +48,33 @@ describe('the worker configuration', () => {
       assert.match(error.message, /no payload encryption key/);
       return true;
     });
+  });
+});
+
+describe('the pre-built workflow bundle', () => {
+  const key = { FLEET_CODEC_KEYS: newCodecKey('k1') };
+
+  it('is loaded from FLEET_WORKFLOW_BUNDLE\'s file, and without it the worker bundles at start', () => {
+    const file = join(newStateDir('bundle'), 'workflow-bundle.js');
+    writeFileSync(file, '// a bundle\n');
+    assert.deepEqual(workflowBundle(parseWorkerConfig({ ...key, FLEET_WORKFLOW_BUNDLE: file })), { codePath: file });
+    assert.equal(workflowBundle(parseWorkerConfig(key)), undefined);
+  });
+
+  it('is refused by name when FLEET_WORKFLOW_BUNDLE names no file', () => {
+    assert.throws(() => parseWorkerConfig({ ...key, FLEET_WORKFLOW_BUNDLE: '/nowhere/workflow-bundle.js' }),
+      /FLEET_WORKFLOW_BUNDLE: must name an existing file: the workflow bundle made by scripts\/bundle-workflows\.ts/);
+    assert.throws(() => parseWorkerConfig({ ...key, FLEET_WORKFLOW_BUNDLE: '' }), /FLEET_WORKFLOW_BUNDLE: /);
+  });
+
+  it('holds what the worker bundles at start: its workflows, its data converter\'s converters, and tracing\'s workflow interceptors', () => {
+    const converter = fleetDataConverter(parseWorkerConfig(key).codecKeys);
+    const options = prebuiltWorkflowBundleOptions();
+    assert.equal(options.workflowsPath, require.resolve('../../workflows'));
+    assert.ok(converter.failureConverterPath);
+    assert.equal(options.failureConverterPath, converter.failureConverterPath);
+    assert.equal(options.payloadConverterPath, converter.payloadConverterPath);
+    assert.deepEqual(options.workflowInterceptorModules, [TRACING_WORKFLOW_INTERCEPTORS]);
   });
 });
 

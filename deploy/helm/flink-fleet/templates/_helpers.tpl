@@ -44,6 +44,9 @@ FLEET_S3_ENDPOINT: {{ . | quote }}
 {{- with .Values.storage.tenantAccounts }}
 FLEET_S3_TENANT_ACCOUNTS: {{ . | quote }}
 {{- end }}
+{{- with .Values.workflowBundle }}
+FLEET_WORKFLOW_BUNDLE: {{ . | quote }}
+{{- end }}
 {{- with .Values.flinkImage }}
 FLEET_FLINK_IMAGE: {{ . | quote }}
 {{- end }}
