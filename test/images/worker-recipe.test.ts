@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newCodecKey } from '../../client/codec/keys';
 import {
-  INSPECTOR_CLASSES_DIR, keepsModulePath, PLANNER_JAR, productionPackages, WORKER_CONTAINER, type PackageLock,
+  INSPECTOR_CLASSES_DIR, keepsModulePath, PLANNER_JAR, productionPackages, staleBuilds, WORKER_CONTAINER, type PackageLock,
 } from '../../scripts/install/images/worker-recipe';
 import { parseWorkerConfig } from '../../worker/config';
 import { sqlInspectorInstall } from '../../worker/sql-inspector';
@@ -57,5 +57,16 @@ describe('the worker image recipe', () => {
     assert.ok(PLANNER_JAR.startsWith('/opt/flink/opt/'));
     assert.ok(WORKER_CONTAINER.env?.PATH?.split(':').includes(`${WORKER_CONTAINER.env.JAVA_HOME}/bin`));
     assert.equal(WORKER_CONTAINER.user, '1000:1000');
+  });
+});
+
+describe('worker image builds in the cache', () => {
+  it('keep the current one and the two built last, and let the older ones go', () => {
+    const builds = [
+      { name: 'worker-0.1.0-a', builtAt: 1 }, { name: 'worker-0.1.0-b', builtAt: 4 }, { name: 'worker-0.1.0-c', builtAt: 3 },
+      { name: 'worker-0.1.0-d', builtAt: 2 }, { name: 'worker-0.1.0-now', builtAt: 0 },
+    ];
+    assert.deepEqual(staleBuilds(builds, 'worker-0.1.0-now'), ['worker-0.1.0-d', 'worker-0.1.0-a']);
+    assert.deepEqual(staleBuilds(builds.slice(0, 2), 'worker-0.1.0-a'), []);
   });
 });

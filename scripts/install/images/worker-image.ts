@@ -12,7 +12,7 @@ import { contentTag, referenceString } from './oci';
 import { type CachedImage } from './pause';
 import {
   APP_DIR, APP_SOURCES, INSPECTOR_CLASSES_DIR, keepsModulePath, moduleInputs, type PackageLock, PLANNER_JAR, productionPackages,
-  WORKER_CONTAINER, WORKFLOW_BUNDLE_PATH,
+  staleBuilds, WORKER_CONTAINER, WORKFLOW_BUNDLE_PATH,
 } from './worker-recipe';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -136,11 +136,17 @@ async function buildWorkerImage(tools: Toolchain, image: CachedImage): Promise<v
   layout.pack(image.archive);
 }
 
+function pruneWorkerImages(images: string, current: string): void {
+  const builds = readdirSync(images).filter((name) => name.startsWith('worker-')).map((name) => ({ name, builtAt: statSync(join(images, name)).mtimeMs }));
+  for (const name of staleBuilds(builds, current)) rmSync(join(images, name), { recursive: true, force: true });
+}
+
 export async function installWorkerImage(tools: Toolchain): Promise<CachedImage> {
   const image = workerImage(tools);
   await ensureBuilt('worker image', image.dir, async () => {
     await buildWorkerImage(tools, image);
     say('worker image', `${image.reference} (${Math.round(statSync(image.archive).size / 1e6)} MB)`);
   });
+  pruneWorkerImages(tools.images, relative(tools.images, image.dir));
   return image;
 }

@@ -89,3 +89,14 @@ export function keepsModulePath(path: string, production: ReadonlySet<string>): 
 export function moduleInputs(lock: PackageLock, packages: readonly string[]): string[] {
   return packages.map((path) => `${path}@${lock.packages[path]?.version ?? '?'} ${lock.packages[path]?.integrity ?? ''}`);
 }
+
+/** Builds kept besides the current one: a checkout switched back and forth need not rebuild. */
+const KEPT_OLDER_BUILDS = 2;
+
+/**
+ * The worker image folders to delete: each source change makes a new one of about 500 MB, so all
+ * but the current and the `keep` most recently built others go. Pure.
+ */
+export function staleBuilds(builds: readonly { name: string; builtAt: number }[], current: string, keep = KEPT_OLDER_BUILDS): string[] {
+  return builds.filter((b) => b.name !== current).sort((a, b) => b.builtAt - a.builtAt).slice(keep).map((b) => b.name);
+}
