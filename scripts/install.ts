@@ -5,6 +5,7 @@ import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
 import { installFlinkClassArchives } from './install/flink-class-archives';
 import { installHelm } from './install/helm';
+import { installJarFetcher } from './install/jar-fetcher';
 import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
 import { installKubernetes } from './install/kubernetes';
@@ -35,6 +36,7 @@ const INSTALLERS: Record<InstallStep, (tools: Toolchain) => Promise<unknown>> = 
   helm: installHelm,
   'pause-image': installPauseImage,
   'flink-image': installFlinkImage,
+  'jar-fetcher': installJarFetcher,
   chromium: () => Promise.resolve(installChromium()),
 };
 

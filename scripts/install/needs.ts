@@ -23,6 +23,8 @@ export const INSTALL_STEPS = [
   'helm',
   'pause-image',
   'flink-image',
+  // The init container that checks a jar connection's jar in its JobManager's pod, run on the Flink image's Java.
+  'jar-fetcher',
   'chromium',
 ] as const;
 export type InstallStep = (typeof INSTALL_STEPS)[number];
@@ -51,6 +53,7 @@ export const STEP_RULES: Readonly<Record<InstallStep, StepRule>> = {
   helm: { after: [], prerequisites: ['go'] },
   'pause-image': { after: [], prerequisites: [] },
   'flink-image': { after: ['flink'], prerequisites: ['mvn'] },
+  'jar-fetcher': { after: ['flink'], prerequisites: ['javac'] },
   chromium: { after: [], prerequisites: [] },
 };
 
@@ -58,7 +61,7 @@ export const NEEDS = {
   /** `npm run demo` and `flink-fleet dev up`: the local runtime. */
   demo: ['temporal', 'flink', 'flink-class-archives', 'sql-inspector'],
   /** `flink-fleet dev up --kubernetes`: the control plane, the real node, its S3 and its images. */
-  kubernetes: ['kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image'],
+  kubernetes: ['kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image', 'jar-fetcher'],
   images: ['pause-image', 'flink-image'],
   /** The tests that run the fleet on a production-like Temporal server (PostgreSQL) rather than the dev server. */
   'production-temporal': ['temporal-server'],
