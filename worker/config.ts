@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { requireCodecKeys, type CodecKeyRing } from '../client/codec/keys';
 import { DEFAULT_JANITOR_GRACE_SECONDS } from '../client/janitor-schedule';
 import { parseTemporalConnectionSecurity, type TemporalConnectionSecurity } from '../client/temporal-connection';
+import { jarFetcherJar } from '../activities/runtime/kubernetes/jar-fetcher/location';
 import { toolchain } from '../scripts/toolchain';
 import type { WorkerSizing } from './fleet-worker';
 
@@ -86,6 +87,9 @@ const configSchema = z.object({
   // unset. An image sets both (deploy/Dockerfile), as it has no cache.
   FLEET_SQL_INSPECTOR_CLASSES: z.string().min(1).optional(),
   FLEET_FLINK_TABLE_PLANNER_JAR: z.string().min(1).optional(),
+  // The kubernetes runtime's jar fetcher (the init container that checks a jar connection's jar); the
+  // installer's cache when unset. An image sets it (deploy/Dockerfile).
+  FLEET_JAR_FETCHER: z.string().min(1).default(jarFetcherJar(toolchain().jarFetcherBuilds)),
   FLEET_METRICS_PORT: port.optional(),
   // Loopback unless a pod's kubelet (probes) and Prometheus must reach it on the pod's address: 0.0.0.0 there.
   FLEET_METRICS_HOST: z.ipv4({ message: 'must be an IPv4 address such as 127.0.0.1 or 0.0.0.0' }).default('127.0.0.1'),

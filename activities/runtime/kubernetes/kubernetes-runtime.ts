@@ -46,6 +46,8 @@ export interface KubernetesRuntimeOptions {
   readonly objectStorage?: ObjectStorage;
   /** Where Flink's pods run: a node pool of their own; anywhere the scheduler likes when absent. */
   readonly podPlacement?: PodPlacement;
+  /** The jar fetcher's jar (jar-fetcher/location.ts): without it, jar connections are refused, since nothing could check their jar. */
+  readonly jarFetcher?: Buffer;
   readonly startupTimeoutMs?: number;
   readonly deleteTimeoutMs?: number;
   readonly unschedulableGraceMs?: number;
@@ -103,7 +105,8 @@ export class KubernetesRuntime implements FlinkRuntime {
   async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
     const id = this.identity(spec);
     const placement = this.placement(id, spec.image);
-    assertValid(id.cluster, applicationSpecProblems(spec, placement.image, this.plan, this.longestTenant));
+    const unchecked = spec.job.kind === 'jar' && !placement.jarFetcher ? ['job.jar: this worker has no jar fetcher to check the jar with (FLEET_JAR_FETCHER)'] : [];
+    assertValid(id.cluster, [...applicationSpecProblems(spec, placement.image, this.plan, this.longestTenant), ...unchecked]);
     await this.create(id, applicationClusterObjects(id, spec, placement));
     return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, false);
   }
@@ -215,7 +218,8 @@ export class KubernetesRuntime implements FlinkRuntime {
   }
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
-    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.podPlacement };
+    return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.podPlacement,
+      jarFetcher: this.options.jarFetcher };
   }
 
   /** Every pod of every cluster: the configured nodes, under the tenant plan's RuntimeClass. */
