@@ -5,6 +5,7 @@ import { installChromium } from './install/chromium';
 import { installFlink } from './install/flink';
 import { installFlinkClassArchives } from './install/flink-class-archives';
 import { installHelm } from './install/helm';
+import { installJarFetcher } from './install/jar-fetcher';
 import { installFlinkImage } from './install/images/flink-image';
 import { installPauseImage } from './install/images/pause';
 import { installWorkerImage } from './install/images/worker-image';
@@ -37,6 +38,7 @@ const INSTALLERS: Record<InstallStep, (tools: Toolchain) => Promise<unknown>> = 
   'pause-image': installPauseImage,
   'flink-image': installFlinkImage,
   'worker-image': installWorkerImage,
+  'jar-fetcher': installJarFetcher,
   chromium: () => Promise.resolve(installChromium()),
 };
 

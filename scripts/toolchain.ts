@@ -41,6 +41,8 @@ export interface Toolchain {
   readonly flinkClassArchives: string;
   /** SQL inspector builds, one folder per hash of its Java sources. */
   readonly sqlInspectorBuilds: string;
+  /** Jar fetcher builds (the init container that checks a jar connection's jar on Kubernetes), one folder per hash of its Java sources. */
+  readonly jarFetcherBuilds: string;
   /** kubelet, kube-proxy, kubectl and coredns: what a real node runs besides containerd. */
   readonly kubernetesNodeBin: string;
   /** The CNI plugins (bridge, host-local, loopback, portmap) that containerd calls for each pod. */
@@ -83,6 +85,7 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     flinkTablePlannerJar: join(root, 'maven-repository', 'org', 'apache', 'flink', 'flink-table-planner_2.12', VERSIONS.flink,
       `flink-table-planner_2.12-${VERSIONS.flink}.jar`),
     sqlInspectorBuilds: join(root, 'sql-inspector'),
+    jarFetcherBuilds: join(root, 'jar-fetcher', `flink-${VERSIONS.flink}`),
     kubernetesNodeBin: join(nodeTools, 'bin'),
     // Its own folder, named by the plugins in it: adding one builds the plugins, not the kubelet.
     cniBin: join(root, `cni-plugins-${VERSIONS.cniPlugins}-${CNI_PLUGINS.join('-')}`, 'bin'),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { requireCodecKeys, type CodecKeyRing } from '../client/codec/keys';
 import { DEFAULT_JANITOR_GRACE_SECONDS } from '../client/janitor-schedule';
 import { parseTemporalConnectionSecurity, type TemporalConnectionSecurity } from '../client/temporal-connection';
+import { jarFetcherJar } from '../activities/runtime/kubernetes/jar-fetcher/location';
 import { toolchain } from '../scripts/toolchain';
 import type { WorkerSizing } from './fleet-worker';
 
@@ -90,6 +91,9 @@ const configSchema = z.object({
   // The workflows bundled ahead (the worker image's, made by scripts/bundle-workflows.ts): the code file
   // the worker loads instead of bundling at start, which needs a compiler and a writable, safe cache.
   FLEET_WORKFLOW_BUNDLE: z.string().min(1).refine(existsSync, 'must name an existing file: the workflow bundle made by scripts/bundle-workflows.ts').optional(),
+  // The kubernetes runtime's jar fetcher (the init container that checks a jar connection's jar); the
+  // installer's cache when unset. An image sets it (deploy/Dockerfile).
+  FLEET_JAR_FETCHER: z.string().min(1).default(jarFetcherJar(toolchain().jarFetcherBuilds)),
   FLEET_METRICS_PORT: port.optional(),
   // Loopback unless a pod's kubelet (probes) and Prometheus must reach it on the pod's address: 0.0.0.0 there.
   FLEET_METRICS_HOST: z.ipv4({ message: 'must be an IPv4 address such as 127.0.0.1 or 0.0.0.0' }).default('127.0.0.1'),

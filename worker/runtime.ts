@@ -12,7 +12,7 @@ export function createRuntime(config: WorkerConfig): FlinkRuntime {
     return kubernetesRuntimeFromEnvironment({ kubeconfigPath: config.FLEET_KUBECONFIG, storageUri: config.FLEET_STORAGE_URI ?? '',
       workerNamespace: config.FLEET_WORKER_NAMESPACE, defaultImage: config.FLEET_FLINK_IMAGE, podPlacement: config.FLEET_POD_PLACEMENT,
       objectStorage: { endpoint: config.FLEET_S3_ENDPOINT, credentials, tenantAccounts: config.FLEET_S3_TENANT_ACCOUNTS },
-      tenantEgress: config.FLEET_TENANT_EGRESS, tenantPlan: config.FLEET_TENANT_PLAN });
+      tenantEgress: config.FLEET_TENANT_EGRESS, tenantPlan: config.FLEET_TENANT_PLAN, jarFetcherPath: config.FLEET_JAR_FETCHER });
   }
   return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR, classArchives: config.FLEET_FLINK_CLASS_ARCHIVES });
 }

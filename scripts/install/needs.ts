@@ -25,6 +25,8 @@ export const INSTALL_STEPS = [
   'flink-image',
   // The worker itself as a pod on the real node: the chart's end-to-end test.
   'worker-image',
+  // The init container that checks a jar connection's jar in its JobManager's pod, run on the Flink image's Java.
+  'jar-fetcher',
   'chromium',
 ] as const;
 export type InstallStep = (typeof INSTALL_STEPS)[number];
@@ -55,6 +57,7 @@ export const STEP_RULES: Readonly<Record<InstallStep, StepRule>> = {
   'flink-image': { after: ['flink'], prerequisites: ['mvn'] },
   // It carries FLINK_HOME's lib/ and the SQL inspector's build.
   'worker-image': { after: ['flink', 'sql-inspector'], prerequisites: [] },
+  'jar-fetcher': { after: ['flink'], prerequisites: ['javac'] },
   chromium: { after: [], prerequisites: [] },
 };
 
@@ -62,7 +65,7 @@ export const NEEDS = {
   /** `npm run demo` and `flink-fleet dev up`: the local runtime. */
   demo: ['temporal', 'flink', 'flink-class-archives', 'sql-inspector'],
   /** `flink-fleet dev up --kubernetes`: the control plane, the real node, its S3 and its images. */
-  kubernetes: ['kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image'],
+  kubernetes: ['kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image', 'jar-fetcher'],
   images: ['pause-image', 'flink-image', 'worker-image'],
   /** The tests that run the fleet on a production-like Temporal server (PostgreSQL) rather than the dev server. */
   'production-temporal': ['temporal-server'],

@@ -1,4 +1,6 @@
 import { tenantArtifactUri } from '../../activities/names';
+import { readFileSync } from 'node:fs';
+import { jarFetcherJar } from '../../activities/runtime/kubernetes/jar-fetcher/location';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import type { TenantEgress, TenantPlan } from '../../activities/runtime/kubernetes/manifests/tenant';
 import { ON_REAL_NODE, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
@@ -47,7 +49,7 @@ export function realNodeEgress({ k8s, s3 }: RealNodeFlink): TenantEgress {
 
 /**
  * The runtime as a worker outside the cluster runs it: Flink's REST through the API server's proxy,
- * pods of the fleet's image placed on the real node, state on the gateway. `tenantAccounts` gives
+ * pods of the fleet's image placed on the real node, state on the gateway, jar connections checked by the installer's jar fetcher. `tenantAccounts` gives
  * each tenant's pods an account of their own instead of the gateway's root; `tenantEgress` walls
  * their connections in.
  */
@@ -57,6 +59,6 @@ export function realNodeRuntime({ k8s, s3 }: RealNodeFlink,
   return new KubernetesRuntime({
     kubeConfig: k8s.kubeConfig, storageUri: REAL_NODE_STORAGE_ROOT, restAccess: { mode: 'api-proxy', server: k8s.server },
     defaultImage: flinkImage(toolchain()).reference, objectStorage: { endpoint: s3.endpoint, credentials: s3.root, ...storage },
-    podPlacement: ON_REAL_NODE, pollIntervalMs: 500, tenantEgress, tenantPlan,
+    podPlacement: ON_REAL_NODE, pollIntervalMs: 500, tenantEgress, tenantPlan, jarFetcher: readFileSync(jarFetcherJar(toolchain().jarFetcherBuilds)),
   });
 }

@@ -12,7 +12,8 @@ import { clusterName, isDns1123Label } from '../../activities/names';
 import type { ApplicationClusterSpec } from '../../activities/runtime/types';
 import { jarConnection, sessionCluster, sqlPipeline } from './fixtures';
 
-const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c', storageRoot: 's3://fleet/state', objectStorage: {}, nodes: {} };
+const placement = { image: 'flink:2.3.0-java17', storageUri: 's3://fleet/state/c', storageRoot: 's3://fleet/state', objectStorage: {}, nodes: {},
+  jarFetcher: Buffer.from('the jar fetcher') };
 
 function identity(tenant: string, name: string): ClusterIdentity {
   return { tenant, name, cluster: clusterName(tenant, name), namespace: `flink-fleet-${tenant}` };
@@ -243,9 +244,9 @@ describe('kubernetes manifest builders', () => {
     assert.deepEqual(podSpecs(application(jarConnection('globex', 'kafka')).objects).map((spec) => 'runtimeClassName' in spec), [false, false]);
   });
 
-  it('has a jar connection\'s JobManager fetch the jar its digest names from the tenant\'s artifact area, and from nowhere else', () => {
+  it('has a jar connection\'s JobManager run the checked copy of its jar, used in place, and fetch nothing itself', () => {
     const jobManager = containers(application(jarConnection('globex', 'kafka')).objects).find((c) => c.name === 'jobmanager');
-    assert.deepEqual(jobManager?.args?.slice(4), ['--jars', `s3://fleet/state/globex/artifacts/sha256/${'ab'.repeat(32)}.jar`,
+    assert.deepEqual(jobManager?.args?.slice(4), ['--jars', `local:///opt/flink/fleet-jar/${'ab'.repeat(32)}.jar`,
       '--job-classname', 'com.example.Connector', '--topic', 'orders']);
   });
 

@@ -57,6 +57,34 @@ describe('why a cluster is not ready', () => {
     assert.match(verdict.failure.reason, /4 restarts, last exit code 1 \(Error\)/);
   });
 
+  describe('a jar connection\'s jar fetcher (the JobManager pod\'s init container)', () => {
+    const mismatch = 'spec.job.jar: the artifact area holds a jar of sha256:' + 'cd'.repeat(32) + ' under sha256:' + 'ab'.repeat(32) + '; refused, Flink was not started';
+    const fetcherExit = (exitCode: number, message: string | undefined, where: 'state' | 'lastState') => pod('jm', { phase: 'Pending', initContainerStatuses: [{
+      name: 'jar-fetcher', image: 'flink', imageID: '', ready: false, restartCount: where === 'state' ? 0 : 1,
+      state: where === 'state' ? { terminated: { exitCode, reason: 'Error', message } } : { waiting: { reason: 'PodInitializing' } },
+      ...(where === 'lastState' ? { lastState: { terminated: { exitCode, reason: 'Error', message } } } : {}) }] });
+
+    it('fails with JarDigestMismatch at its first exit, with its reason naming both digests, whether it is still down or already restarting', () => {
+      for (const where of ['state', 'lastState'] as const) {
+        const verdict = diagnose(state({ pods: [fetcherExit(3, `${mismatch}\n`, where)] }), NOW, GRACE);
+        assert.deepEqual(verdict, { ready: false, failure: { type: 'JarDigestMismatch', reason: `pod jm: ${mismatch}` } }, where);
+      }
+    });
+
+    it('fails with InvalidJar when the digest is not in the artifact area, and names the exit code when the message is lost', () => {
+      assert.equal(verdictOf({ pods: [fetcherExit(4, 'spec.job.jar: sha256:ab… is not in the tenant\'s artifact area', 'state')] }), 'InvalidJar');
+      const verdict = diagnose(state({ pods: [fetcherExit(3, undefined, 'state')] }), NOW, GRACE);
+      assert.deepEqual(verdict, { ready: false, failure: { type: 'JarDigestMismatch', reason: 'pod jm: jar-fetcher exit code 3' } });
+    });
+
+    it('waits through any other first exit (storage not answering yet), and fails with CrashLooping once it keeps crashing', () => {
+      assert.equal(verdictOf({ pods: [fetcherExit(1, 'java.net.ConnectException', 'state')] }), 'waiting');
+      const crashing = pod('jm', { phase: 'Pending', initContainerStatuses: [{ name: 'jar-fetcher', image: 'flink', imageID: '', ready: false, restartCount: 3,
+        state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', message: 'java.net.ConnectException' } } }] });
+      assert.equal(verdictOf({ pods: [crashing] }), 'CrashLooping');
+    });
+  });
+
   it('fails with ContainerConfigError when a Secret the pod reads does not exist', () => {
     const missing = pod('jm', { phase: 'Pending', containerStatuses: [{ name: 'jobmanager', image: 'flink', imageID: '', ready: false, restartCount: 0,
       state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "kafka" not found' } } }] });

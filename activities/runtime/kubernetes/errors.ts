@@ -14,6 +14,10 @@ export const StartFailure = {
   PodRejected: 'PodRejected',
   /** The kubelet cannot build the container: a Secret or key that secretEnv names does not exist. */
   ContainerConfigError: 'ContainerConfigError',
+  /** A jar connection's jar, as its JobManager's pod fetched it, is not the bytes its digest names. */
+  JarDigestMismatch: 'JarDigestMismatch',
+  /** A jar connection's digest is not in the tenant's artifact area. */
+  InvalidJar: 'InvalidJar',
   /** Nothing said why, yet it was not ready in time: the message names what it still waited for. */
   StartTimeout: 'StartTimeout',
 } as const;

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRuntime } from './kubernetes-runtime';
 import type { ObjectStorage } from './manifests/storage';
@@ -15,6 +16,8 @@ export interface KubernetesWorkerSettings {
   readonly tenantEgress?: TenantEgress;
   /** What differs from DEFAULT_TENANT_PLAN. */
   readonly tenantPlan?: Partial<TenantPlan>;
+  /** The jar fetcher's jar, which every jar connection's JobManager pod runs first. */
+  readonly jarFetcherPath: string;
 }
 
 /**
@@ -27,9 +30,11 @@ export function kubernetesRuntimeFromEnvironment(settings: KubernetesWorkerSetti
   else kubeConfig.loadFromCluster();
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error(`the kubeconfig ${settings.kubeconfigPath ?? '(in-cluster)'} names no current cluster`);
+  // Refused at start rather than at every jar connection's deploy.
+  if (!existsSync(settings.jarFetcherPath)) throw new Error(`the jar fetcher is not built: no ${settings.jarFetcherPath} (set FLEET_JAR_FETCHER, or run npm run install-deps -- kubernetes)`);
   return new KubernetesRuntime({
     kubeConfig, storageUri: settings.storageUri, workerNamespace: settings.workerNamespace, defaultImage: settings.defaultImage, objectStorage: settings.objectStorage,
-    podPlacement: settings.podPlacement, tenantEgress: settings.tenantEgress,
+    podPlacement: settings.podPlacement, tenantEgress: settings.tenantEgress, jarFetcher: readFileSync(settings.jarFetcherPath),
     tenantPlan: { ...DEFAULT_TENANT_PLAN, ...settings.tenantPlan },
     restAccess: settings.kubeconfigPath ? { mode: 'api-proxy', server } : { mode: 'service-dns' },
   });

@@ -46,6 +46,8 @@ export interface KubernetesRuntimeOptions {
   readonly objectStorage?: ObjectStorage;
   /** Where Flink's pods run: a node pool of their own; anywhere the scheduler likes when absent. */
   readonly podPlacement?: PodPlacement;
+  /** The jar fetcher's jar (jar-fetcher/location.ts): without it, jar connections are refused, since nothing could check their jar. */
+  readonly jarFetcher?: Buffer;
   readonly startupTimeoutMs?: number;
   readonly deleteTimeoutMs?: number;
   readonly unschedulableGraceMs?: number;
@@ -103,8 +105,9 @@ export class KubernetesRuntime implements FlinkRuntime {
   async deployApplicationCluster(spec: ApplicationClusterSpec): Promise<ClusterEndpoints> {
     const id = this.identity(spec);
     const placement = this.placement(id, spec.image);
+    const unchecked = spec.job.kind === 'jar' && !placement.jarFetcher ? ['job.jar: this worker has no jar fetcher to check the jar with (FLEET_JAR_FETCHER)'] : [];
     assertValid(id.cluster, [...applicationSpecProblems(spec, placement.image, this.plan, this.longestTenant),
-      ...declaredEgressProblems(spec.egress ?? [], this.options.tenantEgress)]);
+      ...declaredEgressProblems(spec.egress ?? [], this.options.tenantEgress), ...unchecked]);
     await this.create(id, applicationClusterObjects(id, spec, placement));
     return clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, false);
   }
@@ -217,7 +220,7 @@ export class KubernetesRuntime implements FlinkRuntime {
 
   private placement(id: ClusterIdentity, image: string | undefined): ClusterPlacement {
     return { image: image ?? this.options.defaultImage ?? DEFAULT_FLINK_IMAGE, storageUri: this.storageUri(id), storageRoot: this.options.storageUri, objectStorage: this.options.objectStorage ?? {}, nodes: this.podPlacement,
-      walled: this.options.tenantEgress !== undefined };
+      walled: this.options.tenantEgress !== undefined, jarFetcher: this.options.jarFetcher };
   }
 
   /** Every pod of every cluster: the configured nodes, under the tenant plan's RuntimeClass. */

@@ -1,5 +1,7 @@
 import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { StartFailure, type StartFailureType } from './errors';
+import { JAR_FETCHER_EXIT } from './jar-fetcher/location';
+import { JAR_FETCHER_CONTAINER } from './manifests/jar-check';
 
 /**
  * Why a cluster is not ready yet, read from what Kubernetes reports: Deployment conditions, pod and
@@ -58,6 +60,17 @@ function containerFailure(pod: V1Pod, status: V1ContainerStatus): Readiness | un
   return undefined;
 }
 
+/**
+ * The jar fetcher's verdict is final at its first exit: the bytes in the artifact area are what they
+ * are, and the kubelet would only fetch them again and again (Init:CrashLoopBackOff).
+ */
+function jarRefusal(pod: V1Pod, status: V1ContainerStatus): Readiness | undefined {
+  if (status.name !== JAR_FETCHER_CONTAINER) return undefined;
+  const exited = status.state?.terminated ?? status.lastState?.terminated;
+  const type = exited && JAR_FETCHER_EXIT[exited.exitCode];
+  return exited && type ? failure(type, `pod ${pod.metadata?.name}: ${(exited.message ?? `${JAR_FETCHER_CONTAINER} exit code ${exited.exitCode}`).trim()}`) : undefined;
+}
+
 /** Unschedulable can heal (a node autoscaler adds room), so it fails only after it lasted `graceMs`. */
 function unschedulable(pod: V1Pod, now: number, graceMs: number): Readiness | undefined {
   const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
@@ -82,6 +95,10 @@ export function diagnose(state: ClusterState, now: number, unschedulableGraceMs:
   if (refused) return failure(StartFailure.PodRejected, refused);
   let waitingFor: string | undefined;
   for (const pod of state.pods) {
+    for (const status of pod.status?.initContainerStatuses ?? []) {
+      const verdict = jarRefusal(pod, status) ?? containerFailure(pod, status);
+      if (verdict) return verdict;
+    }
     for (const status of pod.status?.containerStatuses ?? []) {
       const verdict = containerFailure(pod, status);
       if (verdict) return verdict;

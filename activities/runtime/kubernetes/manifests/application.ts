@@ -8,6 +8,7 @@ import {
 } from './container';
 import { applicationFlinkOptions, CONFIG_FILE, configFiles, LOG4J_FILE, SQL_SCRIPT_FILE } from './flink-config';
 import { haRole, haRoleBinding, haServiceAccount } from './ha';
+import { checkedJarMount, checkedJarPath, jarCheckVolumes, jarFetcherContainer, jarFetcherData } from './jar-check';
 import { CLUSTER_KIND, componentSelector, NAME_ANNOTATION, objectNames, type ClusterIdentity } from './labels';
 import { clusterMetadata } from './objects';
 import { withStorageCredentials, type ObjectStorage } from './storage';
@@ -32,6 +33,14 @@ export interface ClusterPlacement {
   readonly nodes: PodPlacement;
   /** The tenant egress wall is up: a pipeline's declared endpoints need a policy of their own. */
   readonly walled?: boolean;
+  /** The jar fetcher's jar (jar-fetcher/location.ts), which a jar connection's JobManager pod runs first; only jar connections need it. */
+  readonly jarFetcher?: Buffer;
+}
+
+/** A jar connection's JobManager cannot start unchecked: a placement without the fetcher is a worker's misconfiguration. */
+function jarFetcherOf(placement: ClusterPlacement): Buffer {
+  if (!placement.jarFetcher) throw new Error('a jar connection needs the jar fetcher, and this placement has none');
+  return placement.jarFetcher;
 }
 
 export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClusterSpec, placement: ClusterPlacement): V1ConfigMap {
@@ -39,6 +48,7 @@ export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClust
   return {
     apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...metadata, annotations: { [NAME_ANNOTATION]: id.name } },
     data: configFiles(applicationFlinkOptions(id, spec, placement.storageUri, placement.objectStorage), spec.job.kind === 'sql' ? spec.job.script : undefined),
+    ...(spec.job.kind === 'jar' ? { binaryData: jarFetcherData(jarFetcherOf(placement)) } : {}),
   };
 }
 
@@ -46,12 +56,13 @@ export function applicationConfigMap(id: ClusterIdentity, spec: ApplicationClust
  * `standalone-job` is the official image's entrypoint command for this mode. The pod's IP becomes the
  * HA leader address by a dynamic property: Flink 2 dropped 1.x's `--host`, and its parser stops at an
  * unknown option, taking it and everything after (the job class, the job id) as the job's own
- * arguments (seen on the real node: "No JAR with manifest attribute for entry class").
+ * arguments (seen on the real node: "No JAR with manifest attribute for entry class"). A jar job's jar
+ * is the fetcher's checked copy (jar-check.ts).
  */
-export function jobManagerArgs(spec: ApplicationClusterSpec, storageRoot: string): string[] {
+export function jobManagerArgs(spec: ApplicationClusterSpec): string[] {
   const common = ['standalone-job', '-Djobmanager.rpc.address=$(POD_IP)', '--job-id', spec.jobId];
   if (spec.job.kind === 'sql') return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${SQL_SCRIPT_DIR}/${SQL_SCRIPT_FILE}`];
-  return [...common, '--jars', tenantArtifactUri(storageRoot, spec.tenant, spec.job.digest), '--job-classname', spec.job.entryClass, ...spec.job.args];
+  return [...common, '--jars', `local://${checkedJarPath(spec.job.digest)}`, '--job-classname', spec.job.entryClass, ...spec.job.args];
 }
 
 export function configVolume(id: ClusterIdentity): V1Volume {
@@ -59,10 +70,10 @@ export function configVolume(id: ClusterIdentity): V1Volume {
 }
 
 function jobManagerVolumes(id: ClusterIdentity, spec: ApplicationClusterSpec): V1Volume[] {
-  const script: V1Volume[] = spec.job.kind === 'sql'
+  const job: V1Volume[] = spec.job.kind === 'sql'
     ? [{ name: SQL_SCRIPT_VOLUME, configMap: { name: objectNames(id.cluster).config, items: [{ key: SQL_SCRIPT_FILE, path: SQL_SCRIPT_FILE }] } }]
-    : [];
-  return [configVolume(id), ...script, { name: ARTIFACTS_VOLUME, emptyDir: {} }];
+    : jarCheckVolumes(id);
+  return [configVolume(id), ...job, { name: ARTIFACTS_VOLUME, emptyDir: {} }];
 }
 
 /**
@@ -76,10 +87,15 @@ export function jobManagerReadinessPath(spec: ApplicationClusterSpec): string {
 
 function jobManagerContainer(spec: ApplicationClusterSpec, placement: ClusterPlacement): V1Container {
   const script = { name: SQL_SCRIPT_VOLUME, mountPath: SQL_SCRIPT_DIR, readOnly: true };
-  const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, ...(spec.job.kind === 'sql' ? [script] : [])];
-  return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec, placement.storageRoot), volumeMounts: mounts },
+  const mounts = [{ name: ARTIFACTS_VOLUME, mountPath: ARTIFACTS_DIR }, spec.job.kind === 'sql' ? script : checkedJarMount];
+  return compose({ name: 'jobmanager', image: placement.image, args: jobManagerArgs(spec), volumeMounts: mounts },
     withResources(spec.jobManager, 'jobmanager'), withRestrictedSecurity, withEnv(spec.secretEnv ?? []), withStorageCredentials(placement.objectStorage), withConfigMount,
     withPorts({ rpc: PORTS.rpc, blob: PORTS.blob, rest: PORTS.rest }), withProbes(PORTS.rest, jobManagerReadinessPath(spec)));
+}
+
+function jarFetcher(spec: ApplicationClusterSpec, digest: string, placement: ClusterPlacement): V1Container {
+  return jarFetcherContainer({ image: placement.image, source: tenantArtifactUri(placement.storageRoot, spec.tenant, digest), digest,
+    resources: spec.jobManager, objectStorage: placement.objectStorage });
 }
 
 /** Recreate, not RollingUpdate: two JobManagers of one job at once would both try to run it. */
@@ -90,7 +106,8 @@ export function jobManagerDeployment(id: ClusterIdentity, spec: ApplicationClust
     spec: {
       replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { ...componentSelector(id, 'jobmanager') } },
       template: { metadata: { labels: metadata.labels }, spec: flinkPodSpec([jobManagerContainer(spec, placement)], placement.nodes,
-        { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: jobManagerVolumes(id, spec) }) },
+        { serviceAccountName: objectNames(id.cluster).serviceAccount, automountServiceAccountToken: true, volumes: jobManagerVolumes(id, spec),
+          ...(spec.job.kind === 'jar' ? { initContainers: [jarFetcher(spec, spec.job.digest, placement)] } : {}) }) },
     },
   };
 }
