@@ -25,6 +25,7 @@ function updatesCompletedAt(events: readonly HistoryEvent[]): number[] {
 describe('preview rows through the nextRows long-poll (local runtime)', () => {
   let fixture: PoolFixture & { stop(): Promise<void> };
   before(async function () {
+    // The shared pool waits up to 300 s for its cluster on a loaded machine (pool-fixture.ts).
     this.timeout(360_000);
     fixture = await startSharedPool('rows', { target: 1, reconcileSeconds: 3 });
   });
