@@ -10,7 +10,7 @@ import { readPid } from '../activities/runtime/local/processes';
 import { waitUntil } from '../activities/runtime/local/wait';
 import type { FleetClient } from '../client/fleet-client';
 import { FLEET_TENANT, poolWorkflowId, releaseSignal } from '../workflows/pool/api';
-import type { PreviewResult } from '../workflows/preview/api';
+import { rowsQuery, type PreviewResult } from '../workflows/preview/api';
 import { rssMb } from './worker-process';
 
 /** A pool and its session cluster's REST API and gateway, on whichever runtime: what a first row is timed on. */
@@ -81,18 +81,40 @@ export async function retire(ctx: PoolBench, taskManagerIds: string[]): Promise<
   await ctx.fleet.temporal.workflow.getHandle(poolWorkflowId(ctx.pool)).signal(releaseSignal, { claimId: `bench-${randomUUID()}`, taskManagerIds });
 }
 
-/** `FleetClient.preview` as a caller sees it: from the call to the first row out of the iterator. */
-export async function previewFirstRow(ctx: PoolBench): Promise<{ ms: number; result: PreviewResult }> {
+/** How a preview's rows reach its caller: `FleetClient.preview`'s own long-poll, or the `rows` query asked every 50 ms as clients did before it. */
+export type RowsReading = 'long-poll' | 'query-poll';
+const QUERY_POLL_MS = 50;
+
+/** The first row through the `rows` query polled every 50 ms: the client's way before the `nextRows` Update, kept as the bench's baseline. */
+async function firstRowByQueryPoll(ctx: PoolBench, workflowId: string, started: number): Promise<number | undefined> {
+  const handle = ctx.fleet.temporal.workflow.getHandle(workflowId);
+  let first: number | undefined;
+  for (let offset = 0; ;) {
+    const page = await handle.query(rowsQuery, offset).catch(() => undefined);
+    if (!page) return first;
+    if (page.rows.length > 0) first ??= performance.now() - started;
+    offset = page.next;
+    if (page.done) return first;
+    await new Promise((resolve) => setTimeout(resolve, QUERY_POLL_MS));
+  }
+}
+
+/** A preview as a caller sees it: from the call to its first row; and the events its history holds at the end. */
+export async function previewFirstRow(ctx: PoolBench, reading: RowsReading = 'long-poll'): Promise<{ ms: number; result: PreviewResult; historyEvents: number }> {
   const started = performance.now();
   const stream = await ctx.fleet.preview('bench', `${TABLE};\n${QUERY}`, { pool: ctx.pool });
   let first: number | undefined;
-  for await (const row of stream) {
-    void row;
-    first ??= performance.now() - started;
+  if (reading === 'query-poll') first = await firstRowByQueryPoll(ctx, stream.workflowId, started);
+  else {
+    for await (const row of stream) {
+      void row;
+      first ??= performance.now() - started;
+    }
   }
   const result = await stream.result();
   if (first === undefined) throw new Error(`the preview gave no row: ${result.stoppedBecause} ${result.error ?? ''}`);
-  return { ms: first, result };
+  const { historyLength } = await ctx.fleet.temporal.workflow.getHandle(stream.workflowId).describe();
+  return { ms: first, result, historyEvents: historyLength };
 }
 
 /** Resident memory of each pool TaskManager JVM (the launcher execs the JVM in place, so its pid is the JVM's). */

@@ -7,7 +7,16 @@ export interface Series {
   readonly firstRowMs: readonly number[];
 }
 
+/** One way of running the burst: how callers read rows, and the pool's ceiling (its default when undefined). */
+export interface BurstVariant {
+  readonly key: string;
+  readonly label: string;
+  readonly reading: 'long-poll' | 'query-poll';
+  readonly maxTarget?: number;
+}
+
 export interface ConcurrencyFigures {
+  readonly variant: BurstVariant;
   readonly previews: number;
   readonly callers: number;
   /** The pool's target when the burst began, and the highest it sized itself to during it. */
@@ -33,7 +42,9 @@ export interface BenchFigures {
   readonly date: string;
   readonly machine: string;
   readonly series: readonly Series[];
-  readonly concurrency: ConcurrencyFigures;
+  readonly bursts: readonly ConcurrencyFigures[];
+  /** History events of each preview of a series, at its end. */
+  readonly historyEvents: readonly { readonly name: string; readonly events: readonly number[] }[];
   readonly idleTaskManagerRssMb: readonly number[];
   readonly taskManagerMemoryMb: number;
 }
@@ -62,15 +73,31 @@ function verdict(value: number | undefined, target: string, met: boolean): strin
   return value === undefined ? 'not measured' : `${value.toFixed(2)} (target ${target}: ${met ? 'met' : 'NOT met'})`;
 }
 
+function burstLines(c: ConcurrencyFigures, warmMedian: number | undefined): string[] {
+  const served = c.servedIdleAfter.of > 0 ? c.servedIdleAfter.hits / c.servedIdleAfter.of : undefined;
+  const burstP95 = percentile(c.firstRowMs, 95);
+  const burstWarm = burstP95 !== undefined && warmMedian ? burstP95 / warmMedian : undefined;
+  return [
+    `### ${c.variant.label}`,
+    '',
+    `- the pool's target: ${c.target} when the burst began, at most ${c.highestTarget} during it (maxTarget ${c.maxTarget})`,
+    `- claims served by an idle TaskManager after the first ${c.servedIdleAfter.first}: ${c.servedIdleAfter.hits}/${c.servedIdleAfter.of}, ${served === undefined ? 'not measured' : `${Math.round(served * 100)}% (target ≥ 90%: ${served >= 0.9 ? 'met' : 'NOT met'})`}`,
+    `- p95 time to first row / warm median: ${verdict(burstWarm, '≤ 2', burstWarm !== undefined && burstWarm <= 2)}`,
+    `- finished: ${c.finished}/${c.previews} (${Object.entries(c.stoppedBecause).map(([k, v]) => `${k}: ${v}`).join(', ')}) in ${ms(c.wallMs)}`,
+    ...(c.failures.length > 0 ? [`- failed: ${c.failures.length} (${c.failures.slice(0, 5).join('; ')}${c.failures.length > 5 ? '; …' : ''})`] : []),
+    `- pool hits / misses: ${c.hits} / ${c.misses}; claim wait median ${ms(c.claimWaitP50Ms)}, p95 ${ms(c.claimWaitP95Ms)} (the pool's own figures)`,
+    `- time to first row: median ${ms(median(c.firstRowMs))}, p95 ${ms(percentile(c.firstRowMs, 95))}`,
+    '',
+  ];
+}
+
 export function renderResults(figures: BenchFigures, notes: readonly string[]): string {
   const byName = (name: string): Series | undefined => figures.series.find((s) => s.name === name);
   const warmRaw = ratio(byName('warm'), byName('raw'));
+  const polledRaw = ratio(byName('warm, query poll'), byName('raw'));
   const coldWarm = ratio(byName('cold'), byName('warm'));
-  const c = figures.concurrency;
-  const served = c.servedIdleAfter.of > 0 ? c.servedIdleAfter.hits / c.servedIdleAfter.of : undefined;
+  const [first] = figures.bursts;
   const warmMedian = median(byName('warm')?.firstRowMs ?? []);
-  const burstP95 = percentile(c.firstRowMs, 95);
-  const burstWarm = burstP95 !== undefined && warmMedian ? burstP95 / warmMedian : undefined;
   const rss = figures.idleTaskManagerRssMb;
   return [
     '# Preview benchmark',
@@ -80,18 +107,14 @@ export function renderResults(figures: BenchFigures, notes: readonly string[]): 
     ...seriesTable(figures.series),
     '',
     `- warm / raw (medians): ${verdict(warmRaw, '≤ 1.0', warmRaw !== undefined && warmRaw <= 1.0)}`,
+    `- warm with the 50 ms query poll / raw (medians): ${polledRaw === undefined ? 'not measured' : polledRaw.toFixed(2)} (the long-poll's baseline)`,
     `- cold / warm (medians): ${verdict(coldWarm, '≥ 3', coldWarm !== undefined && coldWarm >= 3)}`,
+    ...figures.historyEvents.map((h) => `- history events per preview, ${h.name}: median ${median(h.events) ?? '–'}, max ${h.events.length ? Math.max(...h.events) : '–'}`),
     '',
-    `## A burst: ${c.previews} previews, ${c.callers} concurrent callers, a self-sizing pool at its defaults`,
+    `## A burst: ${first?.previews ?? 0} previews, ${first?.callers ?? 0} concurrent callers, a self-sizing pool of its own, once per variant`,
     '',
-    `- the pool's target: ${c.target} when the burst began, at most ${c.highestTarget} during it (maxTarget ${c.maxTarget})`,
-    `- claims served by an idle TaskManager after the first ${c.servedIdleAfter.first}: ${c.servedIdleAfter.hits}/${c.servedIdleAfter.of}, ${served === undefined ? 'not measured' : `${Math.round(served * 100)}% (target ≥ 90%: ${served >= 0.9 ? 'met' : 'NOT met'})`}`,
-    `- p95 time to first row / warm median: ${verdict(burstWarm, '≤ 2', burstWarm !== undefined && burstWarm <= 2)}`,
-    `- finished: ${c.finished}/${c.previews} (${Object.entries(c.stoppedBecause).map(([k, v]) => `${k}: ${v}`).join(', ')}) in ${ms(c.wallMs)}`,
-    ...(c.failures.length > 0 ? [`- failed: ${c.failures.length} (${c.failures.slice(0, 5).join('; ')}${c.failures.length > 5 ? '; …' : ''})`] : []),
-    `- pool hits / misses: ${c.hits} / ${c.misses}; claim wait median ${ms(c.claimWaitP50Ms)}, p95 ${ms(c.claimWaitP95Ms)} (the pool's own figures)`,
-    `- time to first row: median ${ms(median(c.firstRowMs))}, p95 ${ms(percentile(c.firstRowMs, 95))}`,
-    `- Flink processes left after the pool was stopped: ${c.leftRunning}`,
+    ...figures.bursts.flatMap((c) => burstLines(c, warmMedian)),
+    `- Flink processes left after the pools were stopped: ${first?.leftRunning ?? '–'}`,
     '',
     '## Memory',
     '',

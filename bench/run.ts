@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -10,9 +10,10 @@ import { liveProcesses } from '../test/harness/processes';
 import { createFleetWorker } from '../worker/fleet-worker';
 import { sessionClusterRef } from '../workflows/pool/api';
 import { parsePoolConfig } from '../workflows/pool/config';
+import { hostMaxTarget } from '../workflows/pool/sizing';
 import { waitUntil } from '../activities/runtime/local/wait';
-import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext } from './measure';
-import { renderResults, type BenchFigures, type ConcurrencyFigures, type Series } from './report';
+import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext, type RowsReading } from './measure';
+import { renderResults, type BenchFigures, type BurstVariant, type ConcurrencyFigures, type Series } from './report';
 import { writeSection } from './results-file';
 import { withBenchStack } from './stack';
 
@@ -48,25 +49,31 @@ async function rawRun(ctx: BenchContext): Promise<number> {
 async function rawSecondJobRun(ctx: BenchContext): Promise<number> {
   await settled(ctx, 1);
   const first = await rawFirstRow(ctx);
+  // Closing the first query cancels its job a moment later; on a loaded machine the second would otherwise find no slot.
+  await waitUntil('the first job\'s slot to be free', async () => ((await ctx.rest.taskManagers())
+    .some((t) => first.taskManagerIds.includes(t.id) && t.freeSlots === t.slotsNumber) ? true : undefined), { timeoutMs: 120_000, intervalMs: 100 });
   const second = await rawFirstRow(ctx);
   await retire(ctx, [...first.taskManagerIds, ...second.taskManagerIds]);
   return second.ms;
 }
 
-async function previewRun(ctx: BenchContext, target: number): Promise<number> {
+async function previewRun(ctx: BenchContext, target: number, reading: RowsReading = 'long-poll', historyEvents: number[] = []): Promise<number> {
   await settled(ctx, target);
-  return (await previewFirstRow(ctx)).ms;
+  const { ms, historyEvents: events } = await previewFirstRow(ctx, reading);
+  historyEvents.push(events);
+  return ms;
 }
 
 /**
- * A burst on a pool of its own, started at the defaults with autoSize: how well a pool that sizes
- * itself keeps up. Which claims were hits comes from each preview's own result, in the order the
- * previews started.
+ * A burst on a pool of its own, started at the defaults with autoSize (and the variant's maxTarget):
+ * how well a pool that sizes itself keeps up. Which claims were hits comes from each preview's own
+ * result, in the order the previews started.
  */
-async function burst(ctx: BenchContext, previews: number, callers: number): Promise<Omit<ConcurrencyFigures, 'leftRunning'>> {
-  const pool = `${ctx.pool}-burst`;
+async function burst(ctx: BenchContext, previews: number, callers: number, variant: BurstVariant): Promise<Omit<ConcurrencyFigures, 'leftRunning'>> {
+  const pool = `${ctx.pool}-burst-${variant.key}`;
+  const capped = variant.maxTarget === undefined ? {} : { maxTarget: variant.maxTarget, target: Math.min(2, variant.maxTarget) };
   // The defaults the workflow itself applies, so the report can name the ceiling it had.
-  const config = parsePoolConfig({ sessionCluster: pool, autoSize: {}, taskManager: { cpu: 1, memoryMb: TASK_MANAGER_MB } });
+  const config = parsePoolConfig({ sessionCluster: pool, autoSize: {}, taskManager: { cpu: 1, memoryMb: TASK_MANAGER_MB }, ...capped });
   await ctx.fleet.startPool(config);
   const burstCtx: BenchContext = { ...ctx, pool };
   await settled(burstCtx, config.target);
@@ -87,7 +94,7 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
     while (next < previews) {
       const index = next++;
       // A failed preview is a figure of the burst, not the end of the bench.
-      await previewFirstRow(burstCtx).then(
+      await previewFirstRow(burstCtx, variant.reading).then(
         ({ ms, result }) => runs.push({ index, ms, hit: result.timings.claimHit, stoppedBecause: result.stoppedBecause }),
         (error: unknown) => failures.push(`#${index}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`),
       );
@@ -102,21 +109,30 @@ async function burst(ctx: BenchContext, previews: number, callers: number): Prom
   const later = runs.filter((r) => r.index >= BURST_WARM_UP);
   const stoppedBecause: Record<string, number> = {};
   for (const r of runs) stoppedBecause[r.stoppedBecause] = (stoppedBecause[r.stoppedBecause] ?? 0) + 1;
-  log(`burst: ${runs.length} previews in ${Math.round(wallMs)} ms, hits ${after.hits - before.hits}, misses ${after.misses - before.misses}, target up to ${highestTarget}`);
+  log(`burst ${variant.key}: ${runs.length} previews in ${Math.round(wallMs)} ms, hits ${after.hits - before.hits}, misses ${after.misses - before.misses}, target up to ${highestTarget}`);
   return {
-    previews, callers, target: before.target, highestTarget, maxTarget: config.maxTarget,
+    variant, previews, callers, target: before.target, highestTarget, maxTarget: config.maxTarget,
     servedIdleAfter: { first: BURST_WARM_UP, hits: later.filter((r) => r.hit === true).length, of: later.length },
     finished: runs.length, failures, stoppedBecause, firstRowMs: runs.map((r) => r.ms), wallMs,
     hits: after.hits - before.hits, misses: after.misses - before.misses, claimWaitP50Ms: after.claimWaitP50Ms, claimWaitP95Ms: after.claimWaitP95Ms,
   };
 }
 
-async function measure(ctx: BenchContext): Promise<Omit<BenchFigures, 'date' | 'machine' | 'concurrency'> & { concurrency: Omit<ConcurrencyFigures, 'leftRunning'> }> {
+/** The issue's baseline (50 ms query polls, the default ceiling of 8), then each lever added. */
+const BURSTS: readonly BurstVariant[] = [
+  { key: 'baseline', label: 'rows by a 50 ms query poll, maxTarget at its default', reading: 'query-poll' },
+  { key: 'long-poll', label: 'rows by the nextRows long-poll, maxTarget at its default', reading: 'long-poll' },
+  { key: 'capped', label: 'rows by the nextRows long-poll, maxTarget one per core', reading: 'long-poll', maxTarget: hostMaxTarget(availableParallelism(), 1) },
+];
+
+async function measure(ctx: BenchContext): Promise<Omit<BenchFigures, 'date' | 'machine' | 'bursts'> & { bursts: Omit<ConcurrencyFigures, 'leftRunning'>[] }> {
   await settled(ctx, 1);
   // The gateway's and JobManager's own first statements load classes for seconds: not what is measured.
   for (let i = 0; i < 2; i++) await previewRun(ctx, 1);
   const raw = await series(ctx, 'raw', 'SQL Gateway alone, on a fresh TaskManager', () => rawRun(ctx));
-  const warm = await series(ctx, 'warm', '`FleetClient.preview`, an idle TaskManager waiting', () => previewRun(ctx, 1));
+  const historyEvents = { warm: [] as number[], polled: [] as number[] };
+  const warm = await series(ctx, 'warm', '`FleetClient.preview` (rows by the `nextRows` long-poll), an idle TaskManager waiting', () => previewRun(ctx, 1, 'long-poll', historyEvents.warm));
+  const polled = await series(ctx, 'warm, query poll', 'the same, rows by the `rows` query every 50 ms (the client before the long-poll)', () => previewRun(ctx, 1, 'query-poll', historyEvents.polled));
   const rawSecond = await series(ctx, 'raw, 2nd job', 'SQL Gateway alone, on a TaskManager that ran one job', () => rawSecondJobRun(ctx));
   await ctx.fleet.resizePool(0, ctx.pool);
   const cold = await series(ctx, 'cold', '`FleetClient.preview`, pool target 0', () => previewRun(ctx, 0));
@@ -126,8 +142,12 @@ async function measure(ctx: BenchContext): Promise<Omit<BenchFigures, 'date' | '
   // The burst's pool has the machine to itself.
   await ctx.fleet.resizePool(0, ctx.pool);
   await settled(ctx, 0);
-  const concurrency = await burst(ctx, 40, 8);
-  return { series: [raw, warm, rawSecond, cold], concurrency, idleTaskManagerRssMb, taskManagerMemoryMb: TASK_MANAGER_MB };
+  const bursts: Omit<ConcurrencyFigures, 'leftRunning'>[] = [];
+  for (const variant of BURSTS) bursts.push(await burst(ctx, 40, 8, variant));
+  return {
+    series: [raw, warm, polled, rawSecond, cold], bursts, idleTaskManagerRssMb, taskManagerMemoryMb: TASK_MANAGER_MB,
+    historyEvents: [{ name: 'warm', events: historyEvents.warm }, { name: 'warm, query poll', events: historyEvents.polled }],
+  };
 }
 
 async function main(): Promise<void> {
@@ -147,7 +167,7 @@ async function main(): Promise<void> {
     const leftRunning = liveProcesses('run').length;
     const notes = process.argv.slice(2);
     writeSection(join(__dirname, 'RESULTS.md'), 'previews', renderResults({
-      ...figures, concurrency: { ...figures.concurrency, leftRunning },
+      ...figures, bursts: figures.bursts.map((b) => ({ ...b, leftRunning })),
       date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
     }, notes));
     log(`wrote ${join(__dirname, 'RESULTS.md')}`);

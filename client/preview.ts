@@ -1,16 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { rowsQuery, type PreviewColumn, type PreviewResult, type PreviewRow } from '../workflows/preview/api';
+import { nextRowsUpdate, type PreviewColumn, type PreviewResult, type PreviewRow, type RowsPage } from '../workflows/preview/api';
 import { previewWorkflowId, type PreviewRequestInput } from '../workflows/preview/request';
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import { FleetError } from './errors';
 import { checkPreviewRequest } from './spec-checks';
 
-export type PreviewOptions = Omit<PreviewRequestInput, 'tenant' | 'sql'> & {
-  /** How often the iterator asks the workflow for new rows (default 50 ms). */
-  readonly pollIntervalMs?: number;
-};
+export type PreviewOptions = Omit<PreviewRequestInput, 'tenant' | 'sql'>;
 
 /** Rows as they arrive (`for await`), then the summary. */
 export interface PreviewStream extends AsyncIterable<PreviewRow> {
@@ -20,17 +16,15 @@ export interface PreviewStream extends AsyncIterable<PreviewRow> {
   result(): Promise<PreviewResult>;
 }
 
-const DEFAULT_POLL_MS = 50;
-
 /**
- * Starts `preview/<tenant>/<uuid>` after checking the request's fields here, and streams its rows by
- * polling the `rows` query with an offset: a query costs the workflow's history nothing, unlike a
- * signal or an Update per page. The SQL is judged by the workflow, on Flink's own reading of it
+ * Starts `preview/<tenant>/<uuid>` after checking the request's fields here, and streams its rows
+ * with the `nextRows` Update, which waits in the workflow until rows past the offset exist: no poll
+ * loads the worker, and each Update (two history events and a workflow task) brings rows or the end.
+ * The SQL is judged by the workflow, on Flink's own reading of it
  * (only the worker runs Flink); its refusal, InvalidPreview, surfaces here as an InvalidSpec FleetError.
  */
 export async function startPreview(temporal: Client, taskQueue: string, tenant: string, sql: string, options: PreviewOptions = {}): Promise<PreviewStream> {
-  const { pollIntervalMs = DEFAULT_POLL_MS, ...rest } = options;
-  const input: PreviewRequestInput = { ...rest, tenant, sql };
+  const input: PreviewRequestInput = { ...options, tenant, sql };
   checkPreviewRequest(input);
   const workflowId = previewWorkflowId(tenant, crypto.randomUUID());
   const handle = await temporal.workflow.start('preview', {
@@ -48,8 +42,8 @@ export async function startPreview(temporal: Client, taskQueue: string, tenant: 
   async function* rows(): AsyncGenerator<PreviewRow> {
     let offset = 0;
     for (;;) {
-      const page = await handle.query(rowsQuery, offset).catch(() => undefined);
-      // A query fails once the workflow failed (or a worker is missing); the result says why.
+      const page = await nextRows(handle, offset);
+      // An Update fails once the workflow has closed (failed, or ended before the caller asked); the result says why.
       if (!page) {
         const final = await result();
         columns = final.columns;
@@ -60,8 +54,20 @@ export async function startPreview(temporal: Client, taskQueue: string, tenant: 
       yield* page.rows;
       offset = page.next;
       if (page.done) return;
-      await sleep(pollIntervalMs);
     }
   }
   return { workflowId, columns: () => columns, result, [Symbol.asyncIterator]: rows };
+}
+
+/** The next page, or undefined once the workflow cannot answer any more. */
+async function nextRows(handle: WorkflowHandle, offset: number): Promise<RowsPage | undefined> {
+  for (;;) {
+    try {
+      return await handle.executeUpdate(nextRowsUpdate, { args: [offset] });
+    } catch (error) {
+      // The server gave up waiting for a worker to accept it (one restarting, or busy): ask again.
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) continue;
+      return undefined;
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import { Argument, Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { PoolStats } from '../../workflows/pool/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
@@ -38,7 +39,7 @@ function upCommand(run: Run): Command {
     .option('--port <port>', 'Temporal frontend port', port, 7233)
     .option('--ui-port <port>', 'Temporal UI port', port, 8233)
     .option('--codec-port <port>', 'codec server port, for the UI (default: a free one)', port)
-    .option('--pool-target <n>', 'idle preview TaskManagers to keep (locally the pool keeps at least this many and adds up to 4 under a burst of previews)', nonNegativeInt, 1)
+    .option('--pool-target <n>', 'idle preview TaskManagers to keep (locally the pool keeps at least this many and adds up to one per core under a burst of previews)', nonNegativeInt, 1)
     .option('--kubernetes', 'also a real Kubernetes control plane with kwok nodes and one real node (root), and the worker on the kubernetes runtime')
     .addHelpText('after', '\nExamples:\n  flink-fleet dev up && flink-fleet pipeline list\n  flink-fleet dev up --kubernetes   # then: kubectl --kubeconfig <printed path> get all -A')
     .action((flags: UpFlags) => run(async (context) => {
@@ -46,7 +47,7 @@ function upCommand(run: Run): Command {
       const { devUp } = stackControl();
       const { stack, alreadyUp, restarted } = await devUp({ dir: flags.dir, port: flags.port, uiPort: flags.uiPort, codecPort: flags.codecPort, kubernetes: flags.kubernetes });
       const client = await devStackClient(stack, context.flags.taskQueue);
-      await client.startPool(devPoolConfig(stack.runtime, flags.poolTarget)).finally(() => client.close());
+      await client.startPool(devPoolConfig(stack.runtime, flags.poolTarget, availableParallelism())).finally(() => client.close());
       const status = alreadyUp ? 'already up' : restarted.length > 0 ? `restarted ${restarted.join(', ')}` : 'started';
       context.out.result({ ...stack, alreadyUp, restarted }, () => rows([
         ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],

@@ -1,4 +1,5 @@
 import type { PoolConfigInput } from '../../workflows/pool/api';
+import { hostMaxTarget } from '../../workflows/pool/sizing';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import type { DevStack } from './stack-file';
 
@@ -13,14 +14,12 @@ import type { DevStack } from './stack-file';
 const DEV_KUBERNETES_PROCESS = { cpu: 0.3, memoryMb: 1024 } as const;
 
 /**
- * Locally the pool sizes itself: `target` idle TaskManagers at least, a few more while previews come
- * in bursts, as many as a laptop runs beside its own work.
+ * Locally the pool sizes itself: `target` idle TaskManagers at least, more while previews come in
+ * bursts, up to one per core of the machine (`cores`): more would start too slowly to serve anyone.
  */
-const DEV_LOCAL_MAX_TARGET = 4;
-
-export function devPoolConfig(runtime: DevStack['runtime'], target: number): PoolConfigInput {
+export function devPoolConfig(runtime: DevStack['runtime'], target: number, cores: number): PoolConfigInput {
   if (runtime === 'local') {
-    return { sessionCluster: DEFAULT_POOL, target, maxTarget: Math.max(target, DEV_LOCAL_MAX_TARGET), autoSize: { minTarget: target } };
+    return { sessionCluster: DEFAULT_POOL, target, maxTarget: Math.max(target, hostMaxTarget(cores, 1)), autoSize: { minTarget: target } };
   }
   return {
     sessionCluster: DEFAULT_POOL, target, maxTarget: target, maxTaskManagers: Math.max(target, 1),

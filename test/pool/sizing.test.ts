@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parsePoolConfig } from '../../workflows/pool/config';
 import type { PoolAutoSize } from '../../workflows/pool/api';
-import { emptyDemand, recordClaim, recordDecision, recordStarted, recordStarting, sizeFor, sizingOf, type PoolDemand } from '../../workflows/pool/sizing';
+import { emptyDemand, hostMaxTarget, recordClaim, recordDecision, recordStarted, recordStarting, sizeFor, sizingOf, type PoolDemand } from '../../workflows/pool/sizing';
 
 const AUTO: PoolAutoSize = { minTarget: 1, windowSeconds: 60, quietSeconds: 300, headroom: 1.5 };
 const T0 = Date.parse('2026-11-27T12:00:00Z');
@@ -77,5 +77,9 @@ describe('a pool sizing itself by its claims', () => {
     assert.equal(parsePoolConfig({ sessionCluster: 'p' }).autoSize, undefined);
     assert.throws(() => parsePoolConfig({ sessionCluster: 'p', maxTarget: 2, autoSize: { minTarget: 3 } }), /config\.autoSize\.minTarget: must be at most maxTarget/);
     assert.throws(() => parsePoolConfig({ sessionCluster: 'p', autoSize: { headroom: 0.5 } }), /config\.autoSize\.headroom: must be at least 1/);
+  });
+
+  it('caps a host\'s pool at one TaskManager per core it can give them, and at least one', () => {
+    assert.deepEqual([hostMaxTarget(2, 1), hostMaxTarget(16, 1), hostMaxTarget(2, 0.5), hostMaxTarget(3, 2), hostMaxTarget(1, 4)], [2, 16, 4, 1, 1]);
   });
 });

@@ -61,7 +61,8 @@ export async function startSharedPool(label: string, config: Omit<PoolConfigInpu
   };
   try {
     await bed.client.startPool({ sessionCluster: pool, ...config });
-    await fixture.settled(config.target ?? 2, 120_000);
+    // A session cluster and its first TaskManagers start in seconds alone, minutes on a loaded machine.
+    await fixture.settled(config.target ?? 2, 300_000);
   } catch (error) {
     await stop();
     throw error;

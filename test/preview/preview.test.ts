@@ -13,7 +13,9 @@ const SLOW = "CREATE TEMPORARY TABLE slow (n BIGINT) WITH ('connector' = 'datage
 
 describe('preview on a warm pool (local runtime)', () => {
   let fixture: PoolFixture & { stop(): Promise<void> };
-  before(async () => {
+  before(async function () {
+    // The shared pool waits up to 300 s for its cluster on a loaded machine (pool-fixture.ts).
+    this.timeout(360_000);
     fixture = await startSharedPool('preview', { target: 2, reconcileSeconds: 3 });
   });
   after(async () => {

@@ -40,6 +40,16 @@ export function emptyDemand(now: number): PoolDemand {
   return { claims: [], startedAt: {}, startMs: [], decisions: [], lastRaiseAt: now };
 }
 
+/**
+ * The most idle TaskManagers a host can keep starting in time, for a pool's `maxTarget`: every start
+ * and every preview's job take CPU from the same cores, so past one TaskManager per core the starts
+ * only slow each other down, and the claims outrun them (a burst on 2 cores sized its pool to 8 and
+ * its TaskManagers took tens of seconds to start). At least 1.
+ */
+export function hostMaxTarget(cores: number, taskManagerCpu: number): number {
+  return Math.max(1, Math.floor(cores / taskManagerCpu));
+}
+
 /** The claims asked for within the last `windowMs`. */
 function claimsWithin(demand: PoolDemand, now: number, windowMs: number): number[] {
   return demand.claims.filter((t) => t > now - windowMs);

@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** What preview takes, returns and answers; shared by the workflow, its activities and the client. */
 export type StoppedBecause = 'row-limit' | 'end-of-data' | 'timeout' | 'cancelled' | 'error';
@@ -36,7 +36,7 @@ export interface PreviewResult {
   readonly taskManagerIds: string[];
 }
 
-/** What the `rows` query answers: the rows from `offset` on, and whether more can come. */
+/** What the `rows` query and the `nextRows` Update answer: the rows from `offset` on, and whether more can come. */
 export interface RowsPage {
   readonly columns: PreviewColumn[];
   readonly rows: PreviewRow[];
@@ -60,4 +60,9 @@ export interface PreviewProgress {
 }
 
 export const rowsQuery = defineQuery<RowsPage, [number]>('rows');
+/**
+ * A long-poll: answers once there are rows past the offset or no more can come, so a streaming caller
+ * waits in the server instead of polling `rows` (8 callers polling every 50 ms starved the worker).
+ */
+export const nextRowsUpdate = defineUpdate<RowsPage, [number]>('nextRows');
 export const progressSignal = defineSignal<[PreviewProgress]>('progress');

@@ -9,7 +9,7 @@ import { poolWorkflowId, releaseSignal, sessionClusterRef } from '../pool/api';
 import { recordPreviewFirstRow } from '../metrics';
 import { FleetJobState, FleetKind, FleetTenant } from '../search-attributes';
 import {
-  progressSignal, rowsQuery, type PreviewColumn, type PreviewProgress, type PreviewResult, type PreviewRow, type RowsPage, type StoppedBecause,
+  nextRowsUpdate, progressSignal, rowsQuery, type PreviewColumn, type PreviewProgress, type PreviewResult, type PreviewRow, type RowsPage, type StoppedBecause,
 } from './api';
 import { InvalidPreviewError, previewScriptFrom, type PreviewScript } from './policy';
 import { parsePreviewRequest, type PreviewRequest, type PreviewRequestInput } from './request';
@@ -42,6 +42,7 @@ interface PreviewRun {
   claimMs?: number;
   claimHit?: boolean;
   firstRowMs?: number;
+  /** No row is admitted any more: the query ended, or the preview failed or timed out. */
   done: boolean;
 }
 
@@ -76,6 +77,8 @@ function absorb(run: PreviewRun, progress: PreviewProgress): void {
   if (progress.jobId && !run.jobIds.includes(progress.jobId)) run.jobIds.push(progress.jobId);
   for (const id of progress.taskManagerIds ?? []) run.taskManagerIds.add(id);
   if (progress.columns) run.columns = progress.columns;
+  // A late page of a query cancelled at the timeout: a caller told `done` must have seen every row.
+  if (run.done) return;
   const { admitted, tally } = admitRows(run.tally, freshRows(run, progress), { maxRows: run.request.maxRows, maxBytes: run.request.maxResultBytes });
   run.tally = tally;
   run.rows.push(...admitted);
@@ -92,6 +95,10 @@ function freshRows(run: PreviewRun, progress: PreviewProgress): PreviewRow[] {
   if (!progress.rows || attempt < run.attempt) return [];
   run.attempt = attempt;
   return progress.rows.slice(Math.max(0, run.rows.length - (progress.offset ?? run.rows.length)));
+}
+
+function checkOffset(offset: unknown): void {
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw new RangeError(`nextRows takes a row offset, a whole number from 0, not ${String(offset)}`);
 }
 
 function rowsFrom(run: PreviewRun, offset: number): RowsPage {
@@ -117,6 +124,11 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
     sessions: [], jobIds: [], taskManagerIds: new Set(), attempt: 1, done: false,
   };
   setHandler(rowsQuery, (offset) => rowsFrom(run, offset));
+  // No timer: the preview's own timeout ends the wait (`done`), so the Update costs no timer events.
+  setHandler(nextRowsUpdate, async (offset) => {
+    await condition(() => run.rows.length > offset || run.done);
+    return rowsFrom(run, offset);
+  }, { validator: checkOffset });
   setHandler(progressSignal, (progress) => absorb(run, progress));
   const script = await inspect(request).catch((refusal: unknown) => {
     // A `rows` query answered from the failed workflow's history must say there is nothing more.
@@ -133,8 +145,9 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
     stoppedBecause = isCancellation(failure) ? 'cancelled' : 'error';
     if (stoppedBecause === 'error') error = messageOf(failure);
   }
-  await CancellationScope.nonCancellable(() => stopAndRelease(run, claimId, workflowId));
+  // The rows are final now: a waiting caller is released before the cleanup, not after it.
   run.done = true;
+  await CancellationScope.nonCancellable(() => stopAndRelease(run, claimId, workflowId));
   upsertSearchAttributes([{ key: FleetJobState, value: stoppedBecause }]);
   if (run.firstRowMs !== undefined) recordPreviewFirstRow(request.tenant, run.firstRowMs);
   await condition(allHandlersFinished);
