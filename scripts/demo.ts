@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalRuntime } from '../activities/runtime/local/local-runtime';
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   if (stack.kubernetes) say(`   Kubernetes: kubectl --kubeconfig ${stack.kubernetes.kubeconfig} get pods -A`);
   const client = await FleetClient.connect({ address: stack.address, codecKeys: requireCodecKeys({ FLEET_CODEC_KEY_FILE: stack.codecKeyFile }) });
   try {
-    await client.startPool(devPoolConfig(stack.runtime, 1));
+    await client.startPool(devPoolConfig(stack.runtime, 1, availableParallelism()));
     say(`   preview pool started: ${uiLink(stack.uiUrl, 'default', `pool/${DEFAULT_POOL}`)}`);
     await runPipelineDemo(client, stack.kubernetes ? undefined : pipelineOutputDir(stack.runtimeStateDir), stack.uiUrl);
     if (keep) {
