@@ -35,7 +35,8 @@ const SUMMARY = /^group (\S+): (\d+) passed, (\d+) failed/;
 
 function run(group: Group, extra: readonly string[]): Promise<Outcome> {
   const mocha = join(__dirname, '..', 'node_modules', '.bin', 'mocha');
-  const child = spawn(mocha, [...group.args, ...extra], { env: { ...process.env, FLEET_TEST_GROUP: group.name }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A reporter option, not a variable: a mocha a test runs of its own (test/foundation/harness.test.ts) must not inherit it.
+  const child = spawn(mocha, [...group.args, '--reporter-option', `group=${group.name}`, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let passed = 0;
   let failed = 0;
   const relay = (stream: NodeJS.ReadableStream, to: NodeJS.WriteStream): void => {

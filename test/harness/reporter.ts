@@ -8,7 +8,7 @@ const SLOWEST_FILES = 12;
  * tell a run that tested something from one that ran nothing. A test that passed and then failed its
  * leak check counts once, as failed. A run in which no test ran (a filter that matched nothing, a
  * broken glob) exits non-zero: mocha lets a reporter's `done` decide the exit code. Under
- * scripts/run-tests.ts (FLEET_TEST_GROUP set) the line names the group instead, and the runner adds
+ * scripts/run-tests.ts (`--reporter-option group=<name>`) the line names the group instead, and the runner adds
  * the groups up into the run's own `tests:` line.
  */
 class SpecWithSummary extends Mocha.reporters.Spec {
@@ -32,7 +32,7 @@ class SpecWithSummary extends Mocha.reporters.Spec {
       const { pending } = this.stats;
       this.printSlowestFiles();
       // Under scripts/run-tests.ts each group names itself, and the runner prints the run's `tests:` line.
-      const group = process.env.FLEET_TEST_GROUP;
+      const group = (options?.reporterOptions as { group?: string } | undefined)?.group;
       process.stdout.write(`${group ? `group ${group}` : 'tests'}: ${this.passedCount()} passed, ${this.failed.size} failed${pending > 0 ? `, ${pending} skipped` : ''}\n`);
     });
   }
