@@ -23,10 +23,10 @@ export const INSTALL_STEPS = [
   'helm',
   'pause-image',
   'flink-image',
-  // The worker itself as a pod on the real node: the chart's end-to-end test.
-  'worker-image',
   // The init container that checks a jar connection's jar in its JobManager's pod, run on the Flink image's Java.
   'jar-fetcher',
+  // The worker itself as a pod on the real node: the chart's end-to-end test.
+  'worker-image',
   'chromium',
 ] as const;
 export type InstallStep = (typeof INSTALL_STEPS)[number];
@@ -56,7 +56,7 @@ export const STEP_RULES: Readonly<Record<InstallStep, StepRule>> = {
   'pause-image': { after: [], prerequisites: [] },
   'flink-image': { after: ['flink'], prerequisites: ['mvn'] },
   // It carries FLINK_HOME's lib/ and the SQL inspector's build.
-  'worker-image': { after: ['flink', 'sql-inspector'], prerequisites: [] },
+  'worker-image': { after: ['flink', 'sql-inspector', 'jar-fetcher'], prerequisites: [] },
   'jar-fetcher': { after: ['flink'], prerequisites: ['javac'] },
   chromium: { after: [], prerequisites: [] },
 };

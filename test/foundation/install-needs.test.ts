@@ -10,7 +10,7 @@ describe('the installer\'s needs', () => {
   });
 
   it('brings in the steps a need builds on: the Flink image carries the FLINK_HOME of the flink step, the worker image the SQL inspector\'s build', () => {
-    assert.deepEqual(stepsFor(['images']), ['flink', 'sql-inspector', 'pause-image', 'flink-image', 'worker-image']);
+    assert.deepEqual(stepsFor(['images']), ['flink', 'sql-inspector', 'pause-image', 'flink-image', 'jar-fetcher', 'worker-image']);
     assert.deepEqual(stepsFor(['kubernetes']), ['flink', 'kubernetes', 'kubernetes-node', 'network-policy', 's3-gateway', 'helm', 'pause-image', 'flink-image', 'jar-fetcher']);
   });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { jarFetcherJar, JAR_FETCHER_SOURCES } from '../../../activities/runtime/kubernetes/jar-fetcher/location';
 import { classesDir, sourceHash } from '../../../activities/sql-inspector/classpath';
 import { type Toolchain } from '../../toolchain';
 import { writeWorkflowBundle } from '../../bundle-workflows';
@@ -11,7 +12,7 @@ import { OciLayout, tarDirectory } from './oci-archive';
 import { contentTag, referenceString } from './oci';
 import { type CachedImage } from './pause';
 import {
-  APP_DIR, APP_SOURCES, INSPECTOR_CLASSES_DIR, keepsModulePath, moduleInputs, type PackageLock, PLANNER_JAR, productionPackages,
+  APP_DIR, APP_SOURCES, INSPECTOR_CLASSES_DIR, JAR_FETCHER_JAR, keepsModulePath, moduleInputs, type PackageLock, PLANNER_JAR, productionPackages,
   staleBuilds, WORKER_CONTAINER, WORKFLOW_BUNDLE_PATH,
 } from './worker-recipe';
 
@@ -71,6 +72,7 @@ export function workerImage(tools: Toolchain): CachedImage {
     ...mmdebstrapArgs('<output>'), JSON.stringify(WORKER_CONTAINER), `workflow bundle ${WORKFLOW_BUNDLE_PATH}`, `node ${fileHash(nodeBinary())}`,
     ...moduleInputs(lock, packages), ...appFiles().map((file) => `${file} ${fileHash(join(REPO, file))}`),
     ...flinkHomeListing(join(tools.flinkHome, 'lib')), `planner ${statSync(tools.flinkTablePlannerJar).size}`, `sql-inspector ${sourceHash()}`,
+    `jar-fetcher ${sourceHash(JAR_FETCHER_SOURCES)}`,
   ];
   const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   const tag = contentTag(version, inputs);
@@ -95,6 +97,10 @@ function stageInspector(tools: Toolchain, stage: string): void {
   mkdirSync(join(stage, 'opt', 'flink', 'opt'));
   copyFileSync(tools.flinkTablePlannerJar, join(stage, PLANNER_JAR));
   cpSync(classes, join(stage, INSPECTOR_CLASSES_DIR), { recursive: true });
+  // A Kubernetes worker stops at start without the fetcher: it checks every jar connection's jar.
+  const fetcher = jarFetcherJar(tools.jarFetcherBuilds);
+  if (!existsSync(fetcher)) throw new InstallStepFailed(`no jar fetcher build at ${fetcher}: run the jar-fetcher step first`);
+  copyFileSync(fetcher, join(stage, JAR_FETCHER_JAR));
 }
 
 function stageModules(stage: string): void {

@@ -16,6 +16,8 @@ export const APP_DIR = '/app';
 export const WORKFLOW_BUNDLE_PATH = `${APP_DIR}/dist/workflow-bundle.js`;
 const FLINK_DIR = '/opt/flink';
 export const INSPECTOR_CLASSES_DIR = '/opt/flink-fleet/sql-inspector/classes';
+/** The jar fetcher a Kubernetes worker hands each jar connection's JobManager pod (deploy/Dockerfile's path too). */
+export const JAR_FETCHER_JAR = '/opt/flink-fleet/jar-fetcher.jar';
 export const PLANNER_JAR = `${FLINK_DIR}/opt/flink-table-planner_2.12-${VERSIONS.flink}.jar`;
 /** deploy/worker.yaml's and the chart's runAsUser: the official node image's unprivileged user. */
 export const WORKER_USER_ID = 1000;
@@ -34,6 +36,7 @@ export const WORKER_CONTAINER: ContainerSettings = {
     FLINK_HOME: FLINK_DIR,
     FLEET_FLINK_TABLE_PLANNER_JAR: PLANNER_JAR,
     FLEET_SQL_INSPECTOR_CLASSES: INSPECTOR_CLASSES_DIR,
+    FLEET_JAR_FETCHER: JAR_FETCHER_JAR,
   },
   user: `${WORKER_USER_ID}:${WORKER_USER_ID}`,
   workingDir: APP_DIR,
