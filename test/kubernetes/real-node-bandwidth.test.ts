@@ -13,7 +13,12 @@ const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'flink-fleet' };
 const WAIT = { timeoutMs: 180_000, intervalMs: 500 };
 /** Each way, for the limited pod: 5 MB/s, far below what the node's bridge carries unshaped. */
 const LIMIT_MBIT = 40;
-const SECONDS = 20;
+/**
+ * Long enough for the burst to run out whatever the machine's load: in one clean-clone run the
+ * limited pod sent 4.3 GB (about 2^32 bytes) at line rate in its first 12 s, then slowed only
+ * gradually, and had not settled when a 20-second transfer ended.
+ */
+const SECONDS = 45;
 
 /** Cumulative bytes at a time (ms since the epoch): a transfer's progress as seen by one end. */
 type Progress = ReadonlyArray<readonly [atMs: number, bytes: number]>;
