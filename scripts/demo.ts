@@ -9,7 +9,7 @@ import { devPoolConfig } from '../client/dev/dev-pool';
 import { devDown, devUp } from '../client/dev/stack';
 import { defaultDevDir } from '../client/dev/stack-file';
 import { FleetClient } from '../client/fleet-client';
-import { pipelineSpecSchema, type PipelineSpecInput } from '../workflows/pipeline/spec';
+import { withResources, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { DEFAULT_POOL } from '../workflows/preview/request';
 import { toolchain } from './toolchain';
 
@@ -53,10 +53,9 @@ function pipelineOutputDir(runtimeStateDir: string): string {
  * half a core, as `pipeline start --cpu 0.5` would.
  */
 function kubernetesPipeline(): PipelineSpecInput {
-  const [jobManager, taskManager] = [pipelineSpecSchema.shape.jobManager.parse(undefined), pipelineSpecSchema.shape.taskManager.parse(undefined)];
   return {
     tenant: TENANT, name: PIPELINE, job: { kind: 'sql', script: KUBERNETES_PIPELINE_SQL },
-    flinkOptions: { 'execution.checkpointing.interval': '5 s' }, jobManager: { ...jobManager, cpu: 0.5 }, taskManager: { ...taskManager, cpu: 0.5 },
+    flinkOptions: { 'execution.checkpointing.interval': '5 s' }, ...withResources(0.5, undefined),
   };
 }
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineStatus } from '../../workflows/pipeline/api';
 import type { DeclaredEndpoint } from '../../workflows/pipeline/egress';
 import { PHASES } from '../../workflows/pipeline/phases';
-import { pipelineSpecSchema, pipelineWorkflowId, type PipelineSpecInput } from '../../workflows/pipeline/spec';
+import { pipelineWorkflowId, withResources, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import type { CommandContext } from './context';
 import { checkPipelineSpec } from '../spec-checks';
 import { cores, diskMb, egressEndpoint, fileText, flinkOption, jarDigest, javaClassName, parallelism, pipelineName, tenant } from './options';
@@ -18,19 +18,6 @@ interface StartFlags {
   option?: Record<string, string>; egress?: DeclaredEndpoint[]; wait?: boolean;
 }
 
-/**
- * A pod asks for its cores up front: on a small node (the dev stack's, two cores) the default of one
- * each leaves nothing for the preview pool. A TaskManager's disk bounds the state it keeps locally.
- */
-function withResources(cpu: number | undefined, diskMb: number | undefined): Pick<PipelineSpecInput, 'jobManager' | 'taskManager'> {
-  if (cpu === undefined && diskMb === undefined) return {};
-  const jobManager = pipelineSpecSchema.shape.jobManager.parse(undefined);
-  const taskManager = pipelineSpecSchema.shape.taskManager.parse(undefined);
-  return {
-    jobManager: { ...jobManager, cpu: cpu ?? jobManager.cpu },
-    taskManager: { ...taskManager, cpu: cpu ?? taskManager.cpu, ...(diskMb === undefined ? {} : { ephemeralStorageMb: diskMb }) },
-  };
-}
 
 /** The flags' combination and the whole spec, checked before the command connects: `--sql` holds the script's text (options.ts). */
 function specFrom(flags: StartFlags): PipelineSpecInput {

@@ -105,6 +105,21 @@ export const pipelineSpecSchema = z.object({
 
 /** What callers write: defaults may be left out. */
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+
+/**
+ * The default JobManager and TaskManager with other cores or TaskManager disk: a pod asks for its
+ * cores up front, and on a small node (the dev stack's, two cores) the default of one each leaves
+ * nothing for the preview pool. A TaskManager's disk bounds the state it keeps locally.
+ */
+export function withResources(cpu: number | undefined, diskMb: number | undefined): Pick<PipelineSpecInput, 'jobManager' | 'taskManager'> {
+  if (cpu === undefined && diskMb === undefined) return {};
+  const jobManager = pipelineSpecSchema.shape.jobManager.parse(undefined);
+  const taskManager = pipelineSpecSchema.shape.taskManager.parse(undefined);
+  return {
+    jobManager: { ...jobManager, cpu: cpu ?? jobManager.cpu },
+    taskManager: { ...taskManager, cpu: cpu ?? taskManager.cpu, ...(diskMb === undefined ? {} : { ephemeralStorageMb: diskMb }) },
+  };
+}
 /** What the workflow works with: every default filled in. */
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
 
