@@ -59,12 +59,15 @@ const CURRENT_NODE_FILE = '/run/flink-fleet-node';
  */
 async function undoAbandonedNode(claim: HostClaim): Promise<void> {
   if (claim.owner > 0 && isRunning(claim.owner)) return;
-  if (existsSync(recordFile(claim.dir))) {
-    const record = JSON.parse(readFileSync(recordFile(claim.dir), 'utf8')) as NodeRecord;
-    if (Object.values(record.pids).some((pid) => isRunning(pid))) return;
-    await stopRealNode(claim.dir);
+  // A starter that died before it recorded anything changed nothing but the claim.
+  if (!existsSync(recordFile(claim.dir))) {
+    releaseClaim(CURRENT_NODE_FILE, claim.dir);
+    return;
   }
-  releaseClaim(CURRENT_NODE_FILE, claim.dir);
+  const record = JSON.parse(readFileSync(recordFile(claim.dir), 'utf8')) as NodeRecord;
+  if (Object.values(record.pids).some((pid) => isRunning(pid))) return;
+  // Puts the host back, then releases the claim.
+  await stopRealNode(claim.dir);
 }
 
 function createTestInterface(): void {
