@@ -28,6 +28,13 @@ const SESSION_OPTIONS = {
   'web.refresh-interval': '500 ms',
   // A failed preview job must not be restarted onto another pool TaskManager.
   'restart-strategy.type': 'none',
+  // A standalone ResourceManager fails a job it finds no free slot for at once, but only once its
+  // start-up period (by default slot.request.timeout, 5 min) is over; 0 makes that period never end.
+  // A preview's cleanup kills its TaskManager before cancelling its job, and until that job has
+  // failed it asks for a slot again and is handed any free one, that of a TaskManager another
+  // preview has just claimed among them; that preview's job must wait the moment for the slot to
+  // come back, not fail. A job still waits no longer than slot.request.timeout.
+  'resourcemanager.standalone.start-up-time': '0 ms',
 } as const;
 
 export type PoolObservationResult = PoolObservation & { readonly sessionCluster: ClusterHealth };
