@@ -4,11 +4,13 @@ import { join } from 'node:path';
 
 /**
  * `npm test`'s mocha, as two processes at once: the files that use the Kubernetes test bed
- * (test/kubernetes/) and the rest. The test bed's tests mostly wait on the kubelet, pods and
- * checkpoints, the rest mostly on local JVMs, so side by side they take about the longer one's time
- * rather than the sum. Each process has its own Temporal dev server, run folder and leak checks
- * (test/harness/global.ts); only the Kubernetes group touches host-wide state (the real node), so
- * the two cannot see each other's leftovers. Arguments (e.g. `--grep`) go to both.
+ * (test/kubernetes/) with the fault matrix (test/chaos/), and the rest. The test bed's tests mostly
+ * wait on the kubelet, pods and checkpoints, the rest mostly on local JVMs, so side by side they take
+ * about the longer one's time rather than the sum. The chaos files ride with the test bed only to
+ * even the two out (alone, the test bed's files took 30 minutes and the rest 46). Each process has
+ * its own Temporal dev server, run folder and leak checks (test/harness/global.ts); only the test
+ * bed touches host-wide state (the real node), so the two cannot see each other's leftovers.
+ * Arguments (e.g. `--grep`) go to both.
  */
 interface Group {
   readonly name: string;
@@ -18,9 +20,10 @@ interface Group {
 }
 
 const KUBERNETES_FILES = 'test/kubernetes/**/*.test.ts';
+const CHAOS_FILES = 'test/chaos/**/*.test.ts';
 const GROUPS: readonly Group[] = [
-  { name: 'kubernetes', prefix: 'k8s| ', args: [KUBERNETES_FILES] },
-  { name: 'rest', prefix: '', args: ['test/**/*.test.ts', '--ignore', KUBERNETES_FILES] },
+  { name: 'kubernetes+chaos', prefix: 'k8s| ', args: [KUBERNETES_FILES, CHAOS_FILES] },
+  { name: 'rest', prefix: '', args: ['test/**/*.test.ts', '--ignore', KUBERNETES_FILES, '--ignore', CHAOS_FILES] },
 ];
 
 interface Outcome {
