@@ -3,30 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubernetesObjectApi, Watch, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { FlinkRestClient, type FlinkTransport } from '../activities/flink/rest-client';
 import { waitUntil } from '../activities/runtime/local/wait';
-import type { FleetClient } from '../client/fleet-client';
-import type { PipelineSpecInput } from '../workflows/pipeline/spec';
+import { jobRunning } from './pipeline-measure';
 
 /** The Kubernetes bench's timed pieces: kubernetes.ts strings them together. */
-const START_TIMEOUT_MS = 600_000;
 const POLL_MS = 200;
-
-/** `startPipeline` → Running by the workflow's own `status`; then stopped (no savepoint), its cluster deleted. */
-export async function fleetStartToRunning(fleet: FleetClient, spec: PipelineSpecInput): Promise<number> {
-  const started = performance.now();
-  await fleet.startPipeline(spec);
-  // Not waitUntil: it would take a pipeline that ended for "not yet" and wait out its timeout.
-  for (;;) {
-    const status = await fleet.getPipeline(spec.tenant, spec.name);
-    if (status.phase === 'Running') break;
-    if (status.phase === 'Failed' || status.phase === 'Stopped') throw new Error(`pipeline ${spec.name} ended: ${status.failure ?? status.phase}`);
-    if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`pipeline ${spec.name} not Running after ${START_TIMEOUT_MS} ms: ${status.phase}`);
-    await sleep(POLL_MS);
-  }
-  const ms = performance.now() - started;
-  const result = await fleet.stopPipeline(spec.tenant, spec.name, { savepoint: false, drain: false, wait: true });
-  if (result?.finalState !== 'Stopped') throw new Error(`pipeline ${spec.name} ended ${result?.finalState ?? 'without a result'}, not Stopped`);
-  return ms;
-}
 
 /** Flink's REST through the API server's service proxy, as the fleet's worker reaches it. */
 export function proxiedRest(server: string, namespace: string, service: string, transport: FlinkTransport | undefined): FlinkRestClient {
@@ -36,19 +16,13 @@ export function proxiedRest(server: string, namespace: string, service: string, 
 /**
  * Each object created with the Kubernetes client, in order, then the JobManager's REST polled until
  * the job is RUNNING: what a user without a control plane does. Errors while the JobManager starts
- * (the proxy's 503, Flink's 404 for a job not yet submitted) count as "not yet".
+ * (the proxy's 503, a job not yet listed) count as "not yet".
  */
 export async function plainStartToRunning(kubeConfig: KubeConfig, objects: readonly KubernetesObject[], rest: FlinkRestClient, jobId: string): Promise<number> {
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
   const started = performance.now();
   for (const object of objects) await api.create(object);
-  for (;;) {
-    const state = await rest.job(jobId).then((job) => job.state, () => undefined);
-    if (state === 'RUNNING') break;
-    if (state === 'FAILED' || state === 'CANCELED' || state === 'FINISHED') throw new Error(`plain job ${jobId} is ${state}`);
-    if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`plain job ${jobId} not RUNNING after ${START_TIMEOUT_MS} ms: ${state ?? 'not listed'}`);
-    await sleep(POLL_MS);
-  }
+  await jobRunning(rest, jobId, started);
   return performance.now() - started;
 }
 

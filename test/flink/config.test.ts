@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { BASE_OPTIONS, JAVA_17_OPENS, renderFlinkConfig } from '../../activities/flink/config';
 import { applicationFlinkOptions, sessionFlinkOptions } from '../../activities/runtime/kubernetes/manifests/flink-config';
-import { localClusterOptions } from '../../activities/runtime/local/cluster-config';
+import { applicationClusterOptions, localClusterOptions, sqlJobArguments } from '../../activities/runtime/local/cluster-config';
 import { clusterLayout, clusterStorageDir, type ClusterRecord } from '../../activities/runtime/local/layout';
-import { jarConnection, sessionCluster } from '../kubernetes/fixtures';
+import { jarConnection, sessionCluster, sqlPipeline } from '../kubernetes/fixtures';
 
 describe('renderFlinkConfig', () => {
   it('writes one flattened key per line, sorted, so the same options give the same text', () => {
@@ -42,5 +42,33 @@ describe('session cluster options', () => {
   it('leave application clusters to Flink\'s default (their SQL is inspected, not shared)', () => {
     assert.equal(localClusterOptions(record('application'), { ...clusterLayout('/state', 'acme--previews'), storage: clusterStorageDir('/state', 'acme', 'acme--previews') }, resources)[DYNAMIC], undefined);
     assert.equal(applicationFlinkOptions(id, jarConnection('acme', 'previews'), 's3://b/f')[DYNAMIC], undefined);
+  });
+});
+
+describe('a local application cluster\'s options', () => {
+  const record: ClusterRecord = { tenant: 'acme', name: 'orders', cluster: 'acme--orders', kind: 'application', createdAt: '2026-01-01T00:00:00Z', ports: { rest: 1, rpc: 2 } };
+  const layout = { ...clusterLayout('/state', 'acme--orders'), storage: clusterStorageDir('/state', 'acme', 'acme--orders') };
+
+  it('let the spec\'s own numbers and restore path win over the tenant\'s options, and the tenant\'s over the defaults', () => {
+    const spec = sqlPipeline('acme', 'orders', {
+      parallelism: 3, slotsPerTaskManager: 2, restoreFrom: 'file:///sp-1',
+      flinkOptions: { 'parallelism.default': 9, 'execution.checkpointing.interval': '2 s' },
+    });
+    const options = applicationClusterOptions(record, layout, spec, { 'env.java.opts.jobmanager': '-Xshare:auto' });
+    assert.equal(options['parallelism.default'], 3);
+    assert.equal(options['taskmanager.numberOfTaskSlots'], 2);
+    assert.equal(options['execution.state-recovery.path'], 'file:///sp-1');
+    assert.equal(options['execution.checkpointing.interval'], '2 s');
+    assert.equal(options['env.java.opts.jobmanager'], '-Xshare:auto');
+    assert.equal(options['rest.port'], 1);
+  });
+
+  it('name no restore path when the spec has none', () => {
+    assert.equal(applicationClusterOptions(record, layout, sqlPipeline('acme', 'orders'), {})['execution.state-recovery.path'], undefined);
+  });
+
+  it('run a SQL script by Flink\'s own SqlDriver, under the job id chosen beforehand', () => {
+    assert.deepEqual(sqlJobArguments('ab'.repeat(16), '/state/job/pipeline.sql'),
+      ['--job-id', 'ab'.repeat(16), '--job-classname', 'org.apache.flink.table.runtime.application.SqlDriver', '--scriptUri', 'file:///state/job/pipeline.sql']);
   });
 });

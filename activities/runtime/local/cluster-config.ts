@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BASE_OPTIONS, SESSION_OPTIONS, type FlinkOptions } from '../../flink/config';
-import type { ProcessResources } from '../types';
+import type { ApplicationClusterSpec, ProcessResources } from '../types';
 import type { ClusterRecord, TenantClusterLayout } from './layout';
 
 /**
@@ -55,3 +55,24 @@ export const APPLICATION_OPTIONS: FlinkOptions = {
   'restart-strategy.fixed-delay.attempts': 2,
   'restart-strategy.fixed-delay.delay': '2 s',
 };
+
+/**
+ * An application cluster's whole config.yaml on this machine: the local endpoints and folders, the
+ * class archives found (`classArchives`, the runtime's disk question), the application options, the
+ * tenant's options and the spec's own numbers last. Pure; the bench writes the same for raw Flink.
+ */
+export function applicationClusterOptions(record: ClusterRecord, layout: TenantClusterLayout, spec: ApplicationClusterSpec, classArchives: FlinkOptions): FlinkOptions {
+  return {
+    ...localClusterOptions(record, layout, spec), ...classArchives, ...APPLICATION_OPTIONS, ...spec.flinkOptions,
+    'parallelism.default': spec.parallelism,
+    'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
+    ...(spec.restoreFrom ? { 'execution.state-recovery.path': spec.restoreFrom } : {}),
+  };
+}
+
+const SQL_DRIVER = 'org.apache.flink.table.runtime.application.SqlDriver';
+
+/** `standalone-job.sh`'s arguments for a SQL script: Flink's own SqlDriver runs the file at `scriptPath`. */
+export function sqlJobArguments(jobId: string, scriptPath: string): string[] {
+  return ['--job-id', jobId, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${scriptPath}`];
+}

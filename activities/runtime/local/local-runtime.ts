@@ -10,7 +10,7 @@ import {
 } from '../types';
 import { surplusTaskManagers, taskManagerCount } from '../scaling';
 import { ARCHIVED_ROLES, classArchiveFile, classArchiveOptions } from './class-archives';
-import { APPLICATION_OPTIONS, localClusterOptions } from './cluster-config';
+import { applicationClusterOptions, localClusterOptions, sqlJobArguments } from './cluster-config';
 import {
   clusterLayout, clusterStorageDir, listRecords, readRecord, storageRoot, withClusterLock, writeRecord, type ClusterLayout, type ClusterRecord,
   type TenantClusterLayout,
@@ -33,7 +33,6 @@ export interface LocalRuntimeOptions {
 /** A jar job runs the checked copy at `path`, never the file in the artifact area. */
 type LocalJob = Exclude<JobArtifact, { kind: 'jar' }> | (Extract<JobArtifact, { kind: 'jar' }> & { readonly path: string });
 
-const SQL_DRIVER = 'org.apache.flink.table.runtime.application.SqlDriver';
 const JOB_MANAGER = 'jobmanager';
 const GATEWAY = 'sql-gateway';
 
@@ -63,10 +62,7 @@ export class LocalRuntime implements FlinkRuntime {
       // Before the JobManager exists: Flink never sees a jar whose bytes are not the ones named.
       const job: LocalJob = spec.job.kind === 'jar' ? { ...spec.job, path: await this.verifiedJar(spec, spec.job.digest, layout) } : spec.job;
       const record = await this.ensureRecord(spec, layout, 'application');
-      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...this.classArchiveOptions(), ...APPLICATION_OPTIONS, ...spec.flinkOptions,
-        'parallelism.default': spec.parallelism,
-        'taskmanager.numberOfTaskSlots': spec.slotsPerTaskManager,
-        ...(spec.restoreFrom ? { 'execution.state-recovery.path': spec.restoreFrom } : {}) });
+      this.writeConfig(layout, applicationClusterOptions(record, layout, spec, this.classArchiveOptions()));
       this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec.jobId, job, layout));
       this.startTaskManagers(layout, record, taskManagerCount(spec));
       return this.waitForEndpoints(record, layout);
@@ -197,8 +193,11 @@ export class LocalRuntime implements FlinkRuntime {
     return record;
   }
 
-  /** Asked at each deploy, so that archives installed while the worker runs are used by its next cluster. */
-  private classArchiveOptions(): FlinkOptions {
+  /**
+   * Asked at each deploy, so that archives installed while the worker runs are used by its next
+   * cluster; public so that the bench's raw Flink runs with the same JVM flags.
+   */
+  classArchiveOptions(): FlinkOptions {
     const dir = this.options.classArchives;
     if (dir === undefined) return {};
     const present = ARCHIVED_ROLES.filter((role) => existsSync(classArchiveFile(dir, role)));
@@ -224,12 +223,11 @@ export class LocalRuntime implements FlinkRuntime {
   }
 
   private jobArguments(jobId: string, job: LocalJob, layout: ClusterLayout): string[] {
-    const common = ['--job-id', jobId];
-    if (job.kind === 'jar') return [...common, '--jars', job.path, '--job-classname', job.entryClass, ...job.args];
+    if (job.kind === 'jar') return ['--job-id', jobId, '--jars', job.path, '--job-classname', job.entryClass, ...job.args];
     mkdirSync(layout.jobDir, { recursive: true });
     const script = join(layout.jobDir, 'pipeline.sql');
     writeFileSync(script, job.script);
-    return [...common, '--job-classname', SQL_DRIVER, '--scriptUri', `file://${script}`];
+    return sqlJobArguments(jobId, script);
   }
 
   /**

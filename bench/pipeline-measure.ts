@@ -1,0 +1,86 @@
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { renderFlinkConfig, type FlinkOptions } from '../activities/flink/config';
+import { FlinkRestClient } from '../activities/flink/rest-client';
+import type { ApplicationClusterSpec } from '../activities/runtime/types';
+import { applicationClusterOptions, sqlJobArguments } from '../activities/runtime/local/cluster-config';
+import { clusterLayout, clusterStorageDir, type ClusterRecord } from '../activities/runtime/local/layout';
+import { freePort } from '../activities/runtime/local/ports';
+import { listPids, startFlinkProcess, stopProcess } from '../activities/runtime/local/processes';
+import type { FleetClient } from '../client/fleet-client';
+import type { PipelineSpecInput } from '../workflows/pipeline/spec';
+
+/** A pipeline start's timed pieces, with the control plane and without it. */
+const START_TIMEOUT_MS = 600_000;
+const POLL_MS = 200;
+
+/** `startPipeline` → Running by the workflow's own `status`; then stopped (no savepoint), its cluster deleted. */
+export async function fleetStartToRunning(fleet: FleetClient, spec: PipelineSpecInput): Promise<number> {
+  const started = performance.now();
+  await fleet.startPipeline(spec);
+  // Not waitUntil: it would take a pipeline that ended for "not yet" and wait out its timeout.
+  for (;;) {
+    const status = await fleet.getPipeline(spec.tenant, spec.name);
+    if (status.phase === 'Running') break;
+    if (status.phase === 'Failed' || status.phase === 'Stopped') throw new Error(`pipeline ${spec.name} ended: ${status.failure ?? status.phase}`);
+    if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`pipeline ${spec.name} not Running after ${START_TIMEOUT_MS} ms: ${status.phase}`);
+    await sleep(POLL_MS);
+  }
+  const ms = performance.now() - started;
+  const result = await fleet.stopPipeline(spec.tenant, spec.name, { savepoint: false, drain: false, wait: true });
+  if (result?.finalState !== 'Stopped') throw new Error(`pipeline ${spec.name} ended ${result?.finalState ?? 'without a result'}, not Stopped`);
+  return ms;
+}
+
+/**
+ * Flink's REST polled until the job is RUNNING; a JobManager not answering yet counts as "not yet".
+ * The job list rather than the job: asking for a job not yet submitted makes the JobManager log a
+ * stack trace per poll, a cost a user's poll need not add to the start.
+ */
+export async function jobRunning(rest: FlinkRestClient, jobId: string, started: number): Promise<void> {
+  for (;;) {
+    const state = await rest.jobs().then((jobs) => jobs.find((job) => job.id === jobId)?.state, () => undefined);
+    if (state === 'RUNNING') return;
+    if (state === 'FAILED' || state === 'CANCELED' || state === 'FINISHED') throw new Error(`job ${jobId} is ${state}`);
+    if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`job ${jobId} not RUNNING after ${START_TIMEOUT_MS} ms: ${state ?? 'not listed'}`);
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Raw Flink on this machine, as a user without a control plane starts it: the same config.yaml the
+ * local runtime writes for `spec` (the runtime's own pure builder, with its class archives), then
+ * `standalone-job.sh` with Flink's SqlDriver and one `taskmanager.sh` per needed TaskManager, and the
+ * REST API polled until the job is RUNNING. Everything under `root` is stopped and removed after.
+ */
+export async function rawLocalStartToRunning(flinkHome: string, classArchives: FlinkOptions, root: string, spec: ApplicationClusterSpec): Promise<number> {
+  if (spec.job.kind !== 'sql') throw new Error('the raw start runs SQL pipelines only');
+  const cluster = `raw-${spec.name}`;
+  const layout = { ...clusterLayout(root, cluster), storage: clusterStorageDir(root, spec.tenant, cluster) };
+  const record: ClusterRecord = {
+    tenant: spec.tenant, name: spec.name, cluster, kind: 'application', createdAt: new Date().toISOString(),
+    ports: { rest: await freePort(), rpc: await freePort() },
+  };
+  const started = performance.now();
+  try {
+    mkdirSync(layout.conf, { recursive: true });
+    mkdirSync(layout.jobDir, { recursive: true });
+    for (const file of ['log4j-console.properties', 'logback-console.xml']) copyFileSync(join(flinkHome, 'conf', file), join(layout.conf, file));
+    writeFileSync(join(layout.conf, 'config.yaml'), renderFlinkConfig(applicationClusterOptions(record, layout, spec, classArchives)));
+    const script = join(layout.jobDir, 'pipeline.sql');
+    writeFileSync(script, spec.job.script);
+    startFlinkProcess({ flinkHome, clusterDir: layout.dir, role: 'standalone-job', name: 'jobmanager', args: sqlJobArguments(spec.jobId, script) });
+    const taskManagers = Math.ceil(spec.parallelism / spec.slotsPerTaskManager);
+    for (let i = 1; i <= taskManagers; i++) {
+      startFlinkProcess({ flinkHome, clusterDir: layout.dir, role: 'taskmanager', name: `taskmanager-${i}`, args: [`-Dtaskmanager.resource-id=${cluster}-${i}`] });
+    }
+    await jobRunning(new FlinkRestClient(`http://127.0.0.1:${record.ports.rest}`, { timeoutMs: 5_000 }), spec.jobId, started);
+    return performance.now() - started;
+  } finally {
+    await Promise.all([...listPids(layout.dir).values()].map((pid) => stopProcess(pid, 5_000)));
+    rmSync(layout.dir, { recursive: true, force: true });
+    rmSync(layout.storage, { recursive: true, force: true });
+  }
+}
