@@ -83,12 +83,17 @@ describe('pod bandwidth on the real node (CNI bandwidth plugin, the plan\'s anno
     await core?.deleteNamespace({ name: namespace });
   });
 
-  function pod(name: string, lines: string[], limited: boolean): V1Pod {
+  /**
+   * The limited sender asks for half a core: the burst runs out only after about 2^32 bytes, and with
+   * the default 100m's CPU shares a loaded machine slowed its sending so much that the burst outlasted
+   * the transfer (130 Mbit/s "settled" at a load average of 40).
+   */
+  function pod(name: string, lines: string[], limited: boolean, cpuRequest = '100m'): V1Pod {
     const body: V1Pod = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { ...MANAGED_BY, app: name } },
       spec: { ...ON_REAL_NODE, restartPolicy: 'Never', terminationGracePeriodSeconds: 1,
         containers: [{ name: 'main', image: flinkImage(toolchain()).reference, imagePullPolicy: 'Never', args: ['bash', '-c', lines.join('\n')],
-          resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '64Mi' } } }] },
+          resources: { requests: { cpu: cpuRequest, memory: '64Mi' }, limits: { cpu: '1', memory: '64Mi' } } }] },
     };
     return limited ? withPodAnnotations(body, bandwidthAnnotations({ ingressMbit: LIMIT_MBIT, egressMbit: LIMIT_MBIT })) : body;
   }
@@ -112,7 +117,7 @@ describe('pod bandwidth on the real node (CNI bandwidth plugin, the plan\'s anno
     servers.push(sink.server, source.server);
     // Started together, the neighbour's flood overlaps most of the limited pod's transfer.
     const send = [`exec 3>/dev/tcp/${address}/${sink.port}`, `timeout ${SECONDS} cat /dev/zero >&3; true`];
-    await core.createNamespacedPod({ namespace, body: pod('limited-out', send, true) });
+    await core.createNamespacedPod({ namespace, body: pod('limited-out', send, true, '500m') });
     await core.createNamespacedPod({ namespace, body: pod('open-out', send, false) });
     await core.createNamespacedPod({ namespace, body: pod('limited-in', [`exec 3</dev/tcp/${address}/${source.port}`,
       `timeout ${SECONDS} cat <&3 > /dev/null; true`], true) });
