@@ -128,7 +128,7 @@ function breakdown(figures: BenchFigures, polledRaw: number | undefined, warmRaw
     '',
     '### What was tried (issue 15\'s levers)',
     '',
-    `- **Rows by a long-poll** (the \`nextRows\` Update) instead of the \`rows\` query every 50 ms: warm / raw ${warmRaw?.toFixed(2) ?? '–'} with it, ${polledRaw?.toFixed(2) ?? '–'} with the query poll in this run; it costs history events (below) and answers the burst's starved worker, not one preview's wait.`,
+    `- **Rows by a long-poll** (the \`nextRows\` Update) instead of the \`rows\` query every 50 ms: warm / raw ${warmRaw?.toFixed(2) ?? '–'} with it, ${polledRaw?.toFixed(2) ?? '–'} with the query poll in this run; it costs history events (above) and answers the burst's starved worker, not one preview's wait.`,
     '- **Warm-ups and class archives (AppCDS)**: the pool runs an `EXPLAIN SELECT` through its new gateway, and every Flink JVM maps the installer\'s class archive; see "First preview after a fresh pool start" and "JVM start" in this file for what each gave.',
     '- **A pool that sizes itself, and a ceiling per core** (`autoSize`, `hostMaxTarget`): the bursts below, one per variant.',
     '',

@@ -50,7 +50,8 @@ async function series(ctx: RunContext, name: string, what: string, run: () => Pr
     const timed = await run();
     firstRowMs.push(timed.ms);
     if (timed.marks) marks.push(timed.marks);
-    log(`${name} ${i + 1}/${runs}: ${Math.round(timed.ms)} ms; this series about ${secondsLeft(performance.now() - started, i + 1, runs)} s more`);
+    const elapsedMs = performance.now() - started;
+    log(`${name} ${i + 1}/${runs}: ${Math.round(timed.ms)} ms; ${i + 1 < runs ? `this series about ${secondsLeft(elapsedMs, i + 1, runs)} s more` : `series done in ${Math.round(elapsedMs / 1000)} s`}`);
   }
   return { name, what, firstRowMs };
 }
@@ -129,7 +130,7 @@ async function burst(ctx: RunContext, variant: BurstVariant): Promise<Omit<Concu
         (error: unknown) => failures.push(`#${index}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`),
       );
       const done = runs.length + failures.length;
-      if (done % 10 === 0 && done < previews) log(`burst ${variant.key}: ${done}/${previews}; this burst about ${secondsLeft(performance.now() - started, done, previews)} s more`);
+      if (done % Math.max(1, Math.floor(previews / 4)) === 0 && done < previews) log(`burst ${variant.key}: ${done}/${previews}; this burst about ${secondsLeft(performance.now() - started, done, previews)} s more`);
     }
   }));
   const wallMs = performance.now() - started;
