@@ -11,6 +11,7 @@ import { waitUntil } from '../activities/runtime/local/wait';
 import type { FleetClient } from '../client/fleet-client';
 import { FLEET_TENANT, poolWorkflowId, releaseSignal } from '../workflows/pool/api';
 import { rowsQuery, type PreviewResult } from '../workflows/preview/api';
+import { previewMarks, type RunMarks } from './phases';
 import { rssMb } from './worker-process';
 
 /** A pool and its session cluster's REST API and gateway, on whichever runtime: what a first row is timed on. */
@@ -49,20 +50,25 @@ async function runToEnd(gateway: SqlGatewayClient, session: string, statement: s
 /**
  * The SQL Gateway alone, as a preview's activity drives it (same poll interval): open a session,
  * create the table, submit the SELECT, stop at the first row. `whileRunning` sees the job before
- * it is cancelled.
+ * it is cancelled. The marks are the breakdown's: session and DDL, job id, first row.
  */
-export async function gatewayFirstRow<T>(gateway: SqlGatewayClient, whileRunning: (jobId: string) => Promise<T>): Promise<{ ms: number; seen: T }> {
+export async function gatewayFirstRow<T>(gateway: SqlGatewayClient, whileRunning: (jobId: string) => Promise<T>): Promise<{ ms: number; seen: T; jobId: string; marks: RunMarks }> {
   const started = performance.now();
+  const calledAt = Date.now();
   const session = await gateway.openSession({ 'execution.runtime-mode': 'streaming', 'parallelism.default': '1', 'pipeline.name': 'bench/raw' });
   try {
     await runToEnd(gateway, session, TABLE);
+    const sessionReadyAt = Date.now();
     const operation = await gateway.executeStatement(session, QUERY);
+    let jobIdAt: number | undefined;
     for await (const page of gateway.results(session, operation, { pollIntervalMs: POLL_MS })) {
+      if (page.jobId) jobIdAt ??= Date.now();
       if (page.rows.length === 0 || !page.jobId) continue;
       const ms = performance.now() - started;
+      const marks: RunMarks = { calledAt, queryStartedAt: calledAt, sessionReadyAt, jobIdAt, gatewayFirstRowAt: Date.now() };
       const seen = await whileRunning(page.jobId);
       await gateway.closeOperation(session, operation);
-      return { ms, seen };
+      return { ms, seen, jobId: page.jobId, marks };
     }
     throw new Error('the query ended without a row');
   } finally {
@@ -71,9 +77,9 @@ export async function gatewayFirstRow<T>(gateway: SqlGatewayClient, whileRunning
 }
 
 /** The raw gateway's first row on the pool's session cluster, and the TaskManagers its job took. */
-export async function rawFirstRow(ctx: PoolBench): Promise<{ ms: number; taskManagerIds: string[] }> {
-  const { ms, seen } = await gatewayFirstRow(ctx.gateway, (jobId) => taskManagersOfJob(ctx.rest, jobId));
-  return { ms, taskManagerIds: seen };
+export async function rawFirstRow(ctx: PoolBench): Promise<{ ms: number; taskManagerIds: string[]; jobId: string; marks: RunMarks }> {
+  const { ms, seen, jobId, marks } = await gatewayFirstRow(ctx.gateway, (id) => taskManagersOfJob(ctx.rest, id));
+  return { ms, taskManagerIds: seen, jobId, marks };
 }
 
 /** A raw run used pool TaskManagers without claiming them: the pool's `release` kills and replaces them. */
@@ -100,8 +106,9 @@ async function firstRowByQueryPoll(ctx: PoolBench, workflowId: string, started: 
 }
 
 /** A preview as a caller sees it: from the call to its first row; and the events its history holds at the end. */
-export async function previewFirstRow(ctx: PoolBench, reading: RowsReading = 'long-poll'): Promise<{ ms: number; result: PreviewResult; historyEvents: number }> {
+export async function previewFirstRow(ctx: PoolBench, reading: RowsReading = 'long-poll'): Promise<{ ms: number; result: PreviewResult; historyEvents: number; marks: RunMarks; workflowId: string }> {
   const started = performance.now();
+  const calledAt = Date.now();
   const stream = await ctx.fleet.preview('bench', `${TABLE};\n${QUERY}`, { pool: ctx.pool });
   let first: number | undefined;
   if (reading === 'query-poll') first = await firstRowByQueryPoll(ctx, stream.workflowId, started);
@@ -111,10 +118,12 @@ export async function previewFirstRow(ctx: PoolBench, reading: RowsReading = 'lo
       first ??= performance.now() - started;
     }
   }
+  // As an instant of the wall clock the workflow and Flink report on, from the monotonic time measured.
+  const callerFirstRowAt = first === undefined ? undefined : calledAt + first;
   const result = await stream.result();
   if (first === undefined) throw new Error(`the preview gave no row: ${result.stoppedBecause} ${result.error ?? ''}`);
   const { historyLength } = await ctx.fleet.temporal.workflow.getHandle(stream.workflowId).describe();
-  return { ms: first, result, historyEvents: historyLength };
+  return { ms: first, result, historyEvents: historyLength, marks: previewMarks(calledAt, callerFirstRowAt, result.timings), workflowId: stream.workflowId };
 }
 
 /** Resident memory of each pool TaskManager JVM (the launcher execs the JVM in place, so its pid is the JVM's). */

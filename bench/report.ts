@@ -1,4 +1,5 @@
 import { percentile } from '../workflows/pool/percentile';
+import { JOB_PHASES, PREVIEW_PHASES, phaseRows, type PhaseRow, type RunMarks } from './phases';
 
 /** Pure: figures in, the markdown of bench/RESULTS.md out. */
 export interface Series {
@@ -47,6 +48,8 @@ export interface BenchFigures {
   readonly historyEvents: readonly { readonly name: string; readonly events: readonly number[] }[];
   readonly idleTaskManagerRssMb: readonly number[];
   readonly taskManagerMemoryMb: number;
+  /** Where each run's time went, of the warm and the raw series. */
+  readonly marks: { readonly warm: readonly RunMarks[]; readonly raw: readonly RunMarks[] };
 }
 
 export function median(values: readonly number[]): number | undefined {
@@ -91,6 +94,47 @@ function burstLines(c: ConcurrencyFigures, warmMedian: number | undefined): stri
   ];
 }
 
+const signed = (value: number | undefined): string => (value === undefined ? '–' : `${value > 0 ? '+' : ''}${Math.round(value)} ms`);
+
+function phaseTable(rows: readonly PhaseRow[]): string[] {
+  return [
+    '| phase | warm preview | raw gateway | warm − raw |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.label} | ${ms(r.warmMs)} | ${ms(r.rawMs)} | ${signed(r.differenceMs)} |`),
+  ];
+}
+
+/** The phase holding most of the gap, by its difference; undefined when nothing was measured. */
+function largestGap(rows: readonly PhaseRow[]): PhaseRow | undefined {
+  return rows.filter((r) => r.differenceMs !== undefined).sort((a, b) => (b.differenceMs as number) - (a.differenceMs as number))[0];
+}
+
+function breakdown(figures: BenchFigures, polledRaw: number | undefined, warmRaw: number | undefined): string[] {
+  const { warm, raw } = figures.marks;
+  const steps = phaseRows(PREVIEW_PHASES, warm, raw);
+  const gap = largestGap(steps);
+  return [
+    '## Where a warm preview\'s time goes, against raw',
+    '',
+    `Medians per phase over the \`warm\` (${warm.length}) and \`raw\` (${raw.length}) runs above, from instants each step noted (the caller, the workflow, the query activity, the raw client; one host clock), not estimated. A raw run has no workflow: its steps before the session count wholly against the preview. Medians of phases do not add up to the median of the whole.`,
+    '',
+    ...phaseTable(steps),
+    '',
+    `- the largest share of the gap: ${gap ? `${gap.label}, ${signed(gap.differenceMs)}` : 'not measured'}`,
+    '',
+    'Inside "SELECT submitted … first row", each since the SELECT was submitted; the job\'s instants are the JobManager\'s (`/jobs/:id` timestamps, `/jobs/:id/vertices/:id/subtasktimes`):',
+    '',
+    ...phaseTable(phaseRows(JOB_PHASES, warm, raw)),
+    '',
+    '### What was tried (issue 15\'s levers)',
+    '',
+    `- **Rows by a long-poll** (the \`nextRows\` Update) instead of the \`rows\` query every 50 ms: warm / raw ${warmRaw?.toFixed(2) ?? '–'} with it, ${polledRaw?.toFixed(2) ?? '–'} with the query poll in this run; it costs history events (above) and answers the burst's starved worker, not one preview's wait.`,
+    '- **Warm-ups and class archives (AppCDS)**: the pool runs an `EXPLAIN SELECT` through its new gateway, and every Flink JVM maps the installer\'s class archive; see "First preview after a fresh pool start" and "JVM start" in this file for what each gave.',
+    '- **A pool that sizes itself, and a ceiling per core** (`autoSize`, `hostMaxTarget`): the bursts below, one per variant.',
+    '',
+  ];
+}
+
 export function renderResults(figures: BenchFigures, notes: readonly string[]): string {
   const byName = (name: string): Series | undefined => figures.series.find((s) => s.name === name);
   const warmRaw = ratio(byName('warm'), byName('raw'));
@@ -111,10 +155,13 @@ export function renderResults(figures: BenchFigures, notes: readonly string[]): 
     `- cold / warm (medians): ${verdict(coldWarm, '≥ 3', coldWarm !== undefined && coldWarm >= 3)}`,
     ...figures.historyEvents.map((h) => `- history events per preview, ${h.name}: median ${median(h.events) ?? '–'}, max ${h.events.length ? Math.max(...h.events) : '–'}`),
     '',
-    `## A burst: ${first?.previews ?? 0} previews, ${first?.callers ?? 0} concurrent callers, a self-sizing pool of its own, once per variant`,
-    '',
-    ...figures.bursts.flatMap((c) => burstLines(c, warmMedian)),
-    `- Flink processes left after the pools were stopped: ${first?.leftRunning ?? '–'}`,
+    ...breakdown(figures, polledRaw, warmRaw),
+    ...(first ? [
+      `## A burst: ${first.previews} previews, ${first.callers} concurrent callers, a self-sizing pool of its own, once per variant`,
+      '',
+      ...figures.bursts.flatMap((c) => burstLines(c, warmMedian)),
+      `- Flink processes left after the pools were stopped: ${first.leftRunning}`,
+    ] : ['## Bursts', '', '- not run (`--bursts none`)']),
     '',
     '## Memory',
     '',

@@ -12,41 +12,68 @@ import { sessionClusterRef } from '../workflows/pool/api';
 import { parsePoolConfig } from '../workflows/pool/config';
 import { hostMaxTarget } from '../workflows/pool/sizing';
 import { waitUntil } from '../activities/runtime/local/wait';
+import { jobStartMarks } from './job-start';
 import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext, type RowsReading } from './measure';
+import { burstWarmUp, parseBenchOptions, secondsLeft, type BenchOptions } from './options';
+import type { RunMarks } from './phases';
 import { renderResults, type BenchFigures, type BurstVariant, type ConcurrencyFigures, type Series } from './report';
 import { writeSection } from './results-file';
 import { withBenchStack } from './stack';
 
 /**
- * `npm run bench`: raw SQL Gateway vs warm and cold previews, a concurrent run and the memory of an
- * idle TaskManager, on its own Temporal dev server and session cluster, all removed at the end.
+ * `npm run bench`: raw SQL Gateway vs warm and cold previews, where a warm preview's time goes against
+ * raw, bursts and the memory of an idle TaskManager, on its own Temporal dev server and session
+ * cluster, all removed at the end. Sizes from the command line (bench/options.ts).
  */
-const RUNS = 10;
-/** The burst's first claims find the pool at its resting size; the target is about the ones after. */
-const BURST_WARM_UP = 10;
 const TASK_MANAGER_MB = 1024;
 const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
-async function series(ctx: BenchContext, name: string, what: string, run: () => Promise<number>): Promise<Series> {
+/** The bench's context, with the JobManager's address for the job's own start times. */
+interface RunContext extends BenchContext {
+  readonly restUrl: string;
+  readonly options: BenchOptions;
+}
+
+/** One run's first row, and where its time went when the series keeps that. */
+interface Timed {
+  readonly ms: number;
+  readonly marks?: RunMarks;
+}
+
+async function series(ctx: RunContext, name: string, what: string, run: () => Promise<Timed>, marks: RunMarks[] = []): Promise<Series> {
+  const { runs } = ctx.options;
   const firstRowMs: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    firstRowMs.push(await run());
-    log(`${name} ${i + 1}/${RUNS}: ${Math.round(firstRowMs.at(-1) ?? 0)} ms`);
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const timed = await run();
+    firstRowMs.push(timed.ms);
+    if (timed.marks) marks.push(timed.marks);
+    const elapsedMs = performance.now() - started;
+    log(`${name} ${i + 1}/${runs}: ${Math.round(timed.ms)} ms; ${i + 1 < runs ? `this series about ${secondsLeft(elapsedMs, i + 1, runs)} s more` : `series done in ${Math.round(elapsedMs / 1000)} s`}`);
   }
   return { name, what, firstRowMs };
 }
 
-async function rawRun(ctx: BenchContext): Promise<number> {
+/** The marks with the job's own start added, as the JobManager recorded it; without them if it cannot say. */
+async function withJobStart(ctx: RunContext, marks: RunMarks, jobId: string | undefined): Promise<RunMarks> {
+  if (!jobId) return marks;
+  return { ...marks, ...await jobStartMarks(ctx.restUrl, jobId).catch((error: unknown) => {
+    log(`no job start times for ${jobId}: ${error instanceof Error ? error.message : String(error)}`);
+    return {};
+  }) };
+}
+
+async function rawRun(ctx: RunContext): Promise<Timed> {
   await settled(ctx, 1);
-  const { ms, taskManagerIds } = await rawFirstRow(ctx);
+  const { ms, taskManagerIds, jobId, marks } = await rawFirstRow(ctx);
   await retire(ctx, taskManagerIds);
-  return ms;
+  return { ms, marks: await withJobStart(ctx, marks, jobId) };
 }
 
 /** What a pool that warmed each TaskManager with a job of its own would give: the second job's first row. */
-async function rawSecondJobRun(ctx: BenchContext): Promise<number> {
+async function rawSecondJobRun(ctx: BenchContext): Promise<Timed> {
   await settled(ctx, 1);
   const first = await rawFirstRow(ctx);
   // Closing the first query cancels its job a moment later; on a loaded machine the second would otherwise find no slot.
@@ -54,14 +81,16 @@ async function rawSecondJobRun(ctx: BenchContext): Promise<number> {
     .some((t) => first.taskManagerIds.includes(t.id) && t.freeSlots === t.slotsNumber) ? true : undefined), { timeoutMs: 120_000, intervalMs: 100 });
   const second = await rawFirstRow(ctx);
   await retire(ctx, [...first.taskManagerIds, ...second.taskManagerIds]);
-  return second.ms;
+  return { ms: second.ms };
 }
 
-async function previewRun(ctx: BenchContext, target: number, reading: RowsReading = 'long-poll', historyEvents: number[] = []): Promise<number> {
+async function previewRun(ctx: RunContext, target: number, reading: RowsReading = 'long-poll', historyEvents: number[] = []): Promise<Timed> {
   await settled(ctx, target);
-  const { ms, historyEvents: events } = await previewFirstRow(ctx, reading);
+  const { ms, historyEvents: events, marks, workflowId } = await previewFirstRow(ctx, reading);
   historyEvents.push(events);
-  return ms;
+  // The preview's job is named after its workflow (the session's pipeline.name).
+  const job = (await ctx.rest.jobs()).find((j) => j.name === workflowId);
+  return { ms, marks: await withJobStart(ctx, marks, job?.id) };
 }
 
 /**
@@ -69,13 +98,15 @@ async function previewRun(ctx: BenchContext, target: number, reading: RowsReadin
  * how well a pool that sizes itself keeps up. Which claims were hits comes from each preview's own
  * result, in the order the previews started.
  */
-async function burst(ctx: BenchContext, previews: number, callers: number, variant: BurstVariant): Promise<Omit<ConcurrencyFigures, 'leftRunning'>> {
+async function burst(ctx: RunContext, variant: BurstVariant): Promise<Omit<ConcurrencyFigures, 'leftRunning'>> {
+  const { burstPreviews: previews, burstCallers: callers } = ctx.options;
+  const warmUp = burstWarmUp(previews);
   const pool = `${ctx.pool}-burst-${variant.key}`;
   const capped = variant.maxTarget === undefined ? {} : { maxTarget: variant.maxTarget, target: Math.min(2, variant.maxTarget) };
   // The defaults the workflow itself applies, so the report can name the ceiling it had.
   const config = parsePoolConfig({ sessionCluster: pool, autoSize: {}, taskManager: { cpu: 1, memoryMb: TASK_MANAGER_MB }, ...capped });
   await ctx.fleet.startPool(config);
-  const burstCtx: BenchContext = { ...ctx, pool };
+  const burstCtx: RunContext = { ...ctx, pool };
   await settled(burstCtx, config.target);
   const before = await ctx.fleet.poolStats(pool);
   let highestTarget = before.target;
@@ -98,6 +129,8 @@ async function burst(ctx: BenchContext, previews: number, callers: number, varia
         ({ ms, result }) => runs.push({ index, ms, hit: result.timings.claimHit, stoppedBecause: result.stoppedBecause }),
         (error: unknown) => failures.push(`#${index}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`),
       );
+      const done = runs.length + failures.length;
+      if (done % Math.max(1, Math.floor(previews / 4)) === 0 && done < previews) log(`burst ${variant.key}: ${done}/${previews}; this burst about ${secondsLeft(performance.now() - started, done, previews)} s more`);
     }
   }));
   const wallMs = performance.now() - started;
@@ -106,13 +139,13 @@ async function burst(ctx: BenchContext, previews: number, callers: number, varia
   // Right after the burst the worker may still be too busy to answer a query in time.
   const after = await waitUntil(`pool ${pool}'s stats`, () => ctx.fleet.poolStats(pool).catch(() => undefined), { timeoutMs: 120_000, intervalMs: 1_000 });
   await ctx.fleet.stopPool(pool);
-  const later = runs.filter((r) => r.index >= BURST_WARM_UP);
+  const later = runs.filter((r) => r.index >= warmUp);
   const stoppedBecause: Record<string, number> = {};
   for (const r of runs) stoppedBecause[r.stoppedBecause] = (stoppedBecause[r.stoppedBecause] ?? 0) + 1;
   log(`burst ${variant.key}: ${runs.length} previews in ${Math.round(wallMs)} ms, hits ${after.hits - before.hits}, misses ${after.misses - before.misses}, target up to ${highestTarget}`);
   return {
     variant, previews, callers, target: before.target, highestTarget, maxTarget: config.maxTarget,
-    servedIdleAfter: { first: BURST_WARM_UP, hits: later.filter((r) => r.hit === true).length, of: later.length },
+    servedIdleAfter: { first: warmUp, hits: later.filter((r) => r.hit === true).length, of: later.length },
     finished: runs.length, failures, stoppedBecause, firstRowMs: runs.map((r) => r.ms), wallMs,
     hits: after.hits - before.hits, misses: after.misses - before.misses, claimWaitP50Ms: after.claimWaitP50Ms, claimWaitP95Ms: after.claimWaitP95Ms,
   };
@@ -125,13 +158,14 @@ const BURSTS: readonly BurstVariant[] = [
   { key: 'capped', label: 'rows by the nextRows long-poll, maxTarget one per core', reading: 'long-poll', maxTarget: hostMaxTarget(availableParallelism(), 1) },
 ];
 
-async function measure(ctx: BenchContext): Promise<Omit<BenchFigures, 'date' | 'machine' | 'bursts'> & { bursts: Omit<ConcurrencyFigures, 'leftRunning'>[] }> {
+async function measure(ctx: RunContext): Promise<Omit<BenchFigures, 'date' | 'machine' | 'bursts'> & { bursts: Omit<ConcurrencyFigures, 'leftRunning'>[] }> {
   await settled(ctx, 1);
   // The gateway's and JobManager's own first statements load classes for seconds: not what is measured.
   for (let i = 0; i < 2; i++) await previewRun(ctx, 1);
-  const raw = await series(ctx, 'raw', 'SQL Gateway alone, on a fresh TaskManager', () => rawRun(ctx));
+  const marks = { raw: [] as RunMarks[], warm: [] as RunMarks[] };
+  const raw = await series(ctx, 'raw', 'SQL Gateway alone, on a fresh TaskManager', () => rawRun(ctx), marks.raw);
   const historyEvents = { warm: [] as number[], polled: [] as number[] };
-  const warm = await series(ctx, 'warm', '`FleetClient.preview` (rows by the `nextRows` long-poll), an idle TaskManager waiting', () => previewRun(ctx, 1, 'long-poll', historyEvents.warm));
+  const warm = await series(ctx, 'warm', '`FleetClient.preview` (rows by the `nextRows` long-poll), an idle TaskManager waiting', () => previewRun(ctx, 1, 'long-poll', historyEvents.warm), marks.warm);
   const polled = await series(ctx, 'warm, query poll', 'the same, rows by the `rows` query every 50 ms (the client before the long-poll)', () => previewRun(ctx, 1, 'query-poll', historyEvents.polled));
   const rawSecond = await series(ctx, 'raw, 2nd job', 'SQL Gateway alone, on a TaskManager that ran one job', () => rawSecondJobRun(ctx));
   await ctx.fleet.resizePool(0, ctx.pool);
@@ -143,14 +177,19 @@ async function measure(ctx: BenchContext): Promise<Omit<BenchFigures, 'date' | '
   await ctx.fleet.resizePool(0, ctx.pool);
   await settled(ctx, 0);
   const bursts: Omit<ConcurrencyFigures, 'leftRunning'>[] = [];
-  for (const variant of BURSTS) bursts.push(await burst(ctx, 40, 8, variant));
+  for (const key of ctx.options.bursts) {
+    const variant = BURSTS.find((b) => b.key === key) as BurstVariant;
+    log(`burst ${key}: ${ctx.options.burstPreviews} previews from ${ctx.options.burstCallers} callers`);
+    bursts.push(await burst(ctx, variant));
+  }
   return {
-    series: [raw, warm, polled, rawSecond, cold], bursts, idleTaskManagerRssMb, taskManagerMemoryMb: TASK_MANAGER_MB,
+    series: [raw, warm, polled, rawSecond, cold], bursts, marks, idleTaskManagerRssMb, taskManagerMemoryMb: TASK_MANAGER_MB,
     historyEvents: [{ name: 'warm', events: historyEvents.warm }, { name: 'warm, query poll', events: historyEvents.polled }],
   };
 }
 
 async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const pool = 'bench';
   await withBenchStack('bench', 'bench', async ({ server, runtime, codecKeys, fleet }) => {
@@ -158,18 +197,19 @@ async function main(): Promise<void> {
     const worker = await createFleetWorker({ connection, namespace: 'default', taskQueue: 'bench', runtime, codecKeys });
     const figures = await worker.runUntil(async () => {
       const endpoints = await waitForSessionCluster(runtime, fleet, pool);
-      const ctx: BenchContext = { fleet, runtime, pool, log, rest: new FlinkRestClient(endpoints.restUrl), gateway: new SqlGatewayClient(endpoints.gatewayUrl) };
+      const ctx: RunContext = {
+        fleet, runtime, pool, log, rest: new FlinkRestClient(endpoints.restUrl), gateway: new SqlGatewayClient(endpoints.gatewayUrl), restUrl: endpoints.restUrl, options,
+      };
       const measured = await measure(ctx);
       await fleet.stopPool(pool);
       return measured;
     });
     await connection.close();
     const leftRunning = liveProcesses('run').length;
-    const notes = process.argv.slice(2);
     writeSection(join(__dirname, 'RESULTS.md'), 'previews', renderResults({
       ...figures, bursts: figures.bursts.map((b) => ({ ...b, leftRunning })),
       date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
-    }, notes));
+    }, options.notes));
     log(`wrote ${join(__dirname, 'RESULTS.md')}`);
   });
 }

@@ -50,7 +50,9 @@ export function createPreviewActivities(runtime: FlinkRuntime) {
     },
 
     async runPreviewQuery(input: PreviewQueryInput): Promise<PreviewQueryOutcome> {
-      return runPreviewQuery(await endpoints(input), input);
+      // Noted before the cluster is looked up, so the breakdown's session phase includes the look-up.
+      const startedAt = Date.now();
+      return runPreviewQuery(await endpoints(input), input, startedAt);
     },
 
     /**

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { progressSignal, type PreviewColumn, type PreviewProgress } from '../../workflows/preview/api';
 import type { PreviewQueryInput, PreviewQueryOutcome } from '../../workflows/preview/activity-types';
 import { admitRows, budgetSpent, type RowTally } from '../../workflows/preview/rows';
+import type { QueryMarks } from '../../workflows/preview/timings';
 import { classifyFlinkError } from '../flink/errors';
 import { type FlinkRestClient } from '../flink/rest-client';
 import { type SqlGatewayClient, type SqlResultPage } from '../flink/sql-gateway-client';
@@ -18,6 +19,8 @@ interface QueryHeartbeat {
   /** This attempt's rows: a retry reads the result from its start, and the workflow drops what it has shown. */
   tally: RowTally;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface PreviewEndpoints {
   readonly gateway: SqlGatewayClient;
@@ -44,7 +47,8 @@ function columnsOf(page: SqlResultPage): PreviewColumn[] | undefined {
  * the data, or the deadline. Asks the JobManager where the job runs before closing the query
  * (closing cancels the job).
  */
-export async function runPreviewQuery(endpoints: PreviewEndpoints, input: PreviewQueryInput): Promise<PreviewQueryOutcome> {
+export async function runPreviewQuery(endpoints: PreviewEndpoints, input: PreviewQueryInput, startedAt: number): Promise<PreviewQueryOutcome> {
+  const marks: Mutable<QueryMarks> = { startedAt };
   const context = Context.current();
   const workflow = context.client.workflow.getHandle(input.workflowId);
   const report = (progress: PreviewProgress): Promise<void> => workflow.signal(progressSignal, { ...progress, attempt: context.info.attempt });
@@ -60,7 +64,8 @@ export async function runPreviewQuery(endpoints: PreviewEndpoints, input: Previe
       }, input.workflowId);
       await report({ session: beat.session });
       for (const statement of input.setup) await runToEnd(gateway, beat.session, statement);
-      return await pageQuery(endpoints, input, beat, report);
+      marks.sessionReadyAt = Date.now();
+      return { ...await pageQuery(endpoints, input, beat, report, marks), marks };
     }, () => beat, 2_000);
   } catch (error) {
     throw classifyFlinkError(error);
@@ -68,7 +73,7 @@ export async function runPreviewQuery(endpoints: PreviewEndpoints, input: Previe
 }
 
 async function pageQuery(
-  endpoints: PreviewEndpoints, input: PreviewQueryInput, beat: QueryHeartbeat, report: (p: PreviewProgress) => Promise<void>,
+  endpoints: PreviewEndpoints, input: PreviewQueryInput, beat: QueryHeartbeat, report: (p: PreviewProgress) => Promise<void>, marks: Mutable<QueryMarks>,
 ): Promise<PreviewQueryOutcome> {
   const { gateway, rest } = endpoints;
   const session = beat.session as string;
@@ -82,6 +87,7 @@ async function pageQuery(
   try {
     for await (const page of gateway.results(session, operation, { signal: stop, pollIntervalMs: PAGE_POLL_MS })) {
       if (page.jobId && !jobId) {
+        marks.jobIdAt = Date.now();
         jobId = page.jobId;
         await report({ jobId });
         // Told to the workflow as soon as known, so that a crash after this point still frees them.
@@ -92,6 +98,7 @@ async function pageQuery(
       const offset = beat.tally.rows;
       const { admitted, tally } = admitRows(beat.tally, page.rows, input);
       beat.tally = tally;
+      if (admitted.length > 0) marks.firstRowAt ??= Date.now();
       if (admitted.length > 0 || columnsOf(page)) await report({ columns: columnsOf(page), rows: admitted, offset });
       ended = page.resultType === 'EOS';
       if (ended || budgetSpent(beat.tally, input)) break;

@@ -45,6 +45,20 @@ describe('preview on a warm pool (local runtime)', () => {
     await fixture.settled(2, 60_000);
   });
 
+  it('reports where its first row\'s time went: inspection, grant, query start, session and DDL, job id, first row at the activity, then in the workflow', async () => {
+    const started = Date.now();
+    const result = await (await fixture.bed.client.preview('acme', `${NUMBERS};\nSELECT n FROM numbers`, { pool: fixture.pool, maxRows: 5 })).result();
+    assert.equal(result.stoppedBecause, 'row-limit', result.error);
+    const { claimMs, firstRowMs, phases } = result.timings;
+    assert.ok(phases, 'the result carries the phases');
+    const instants = [phases.inspectedMs, claimMs, phases.queryStartedMs, phases.sessionReadyMs, phases.jobIdMs, phases.activityFirstRowMs, firstRowMs];
+    assert.ok(instants.every((t) => t !== undefined && t >= 0), `every phase was reached: ${JSON.stringify(instants)}`);
+    // The activity's first row is the one the workflow admits next, after a signal: never later than the workflow's.
+    assert.deepEqual([...instants].sort((a, b) => (a as number) - (b as number)), instants, `in the order the preview goes through them: ${JSON.stringify(instants)}`);
+    assert.ok(phases.startedAt >= started && phases.startedAt <= Date.now(), `the start, ${phases.startedAt}, is an instant of this host's clock between the call (${started}) and now`);
+    await fixture.settled(2, 60_000);
+  });
+
   it('stops at the timeout on a slow source, with the rows it had', async () => {
     const stream = await fixture.bed.client.preview('acme', `${SLOW}; SELECT n FROM slow`, { pool: fixture.pool, maxRows: 1000, timeoutSeconds: 8 });
     const result = await stream.result();

@@ -2,6 +2,7 @@ import type { ClusterRef } from '../../activities/runtime/types';
 import type { ClaimRequest } from '../pool/api';
 import type { StoppedBecause } from './api';
 import type { RowBudget } from './rows';
+import type { QueryMarks } from './timings';
 
 /** The shapes the preview activities take and return; the workflow imports only types. */
 export interface ClaimInput extends ClaimRequest {
@@ -21,6 +22,7 @@ export interface PreviewQueryOutcome {
   readonly stoppedBecause: Extract<StoppedBecause, 'row-limit' | 'end-of-data' | 'timeout'>;
   readonly jobId?: string;
   readonly taskManagerIds: string[];
+  readonly marks?: QueryMarks;
 }
 
 export interface StopPreviewInput extends ClusterRef {

@@ -14,6 +14,21 @@ export interface PreviewRow {
   readonly fields: unknown[];
 }
 
+/**
+ * Where a preview's first row spent its time, for the bench: the workflow's start (epoch ms, its own
+ * clock), then milliseconds since it. Filled as far as the preview got.
+ */
+export interface PreviewPhases {
+  readonly startedAt: number;
+  /** The SQL inspector had answered (the rest of `claimMs` is the pool's grant). */
+  readonly inspectedMs?: number;
+  /** The query activity began, and as it noted: the session open with its DDL run, the job id known, the first row read. */
+  readonly queryStartedMs?: number;
+  readonly sessionReadyMs?: number;
+  readonly jobIdMs?: number;
+  readonly activityFirstRowMs?: number;
+}
+
 export interface PreviewTimings {
   /** From the preview's start until the pool granted a TaskManager. */
   readonly claimMs?: number;
@@ -21,6 +36,7 @@ export interface PreviewTimings {
   readonly claimHit?: boolean;
   readonly firstRowMs?: number;
   readonly totalMs: number;
+  readonly phases?: PreviewPhases;
 }
 
 export interface PreviewResult {

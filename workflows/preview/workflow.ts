@@ -14,6 +14,7 @@ import {
 import { InvalidPreviewError, previewScriptFrom, type PreviewScript } from './policy';
 import { parsePreviewRequest, type PreviewRequest, type PreviewRequestInput } from './request';
 import { admitRows, type RowTally } from './rows';
+import { previewPhases, type QueryMarks } from './timings';
 
 type Activities = ReturnType<typeof createPreviewActivities> & ReturnType<typeof createSqlInspectorActivities>;
 
@@ -42,6 +43,8 @@ interface PreviewRun {
   claimMs?: number;
   claimHit?: boolean;
   firstRowMs?: number;
+  inspectedAt?: number;
+  marks?: QueryMarks;
   /** No row is admitted any more: the query ended, or the preview failed or timed out. */
   done: boolean;
 }
@@ -135,6 +138,7 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
     run.done = true;
     throw refusal;
   });
+  run.inspectedAt = Date.now();
   upsertSearchAttributes([{ key: FleetTenant, value: request.tenant }, { key: FleetKind, value: 'preview' }, { key: FleetJobState, value: 'Running' }]);
   const claimId = uuid4();
   let error: string | undefined;
@@ -153,7 +157,9 @@ export async function preview(input: PreviewRequestInput): Promise<PreviewResult
   await condition(allHandlersFinished);
   return {
     columns: run.columns, rows: run.rows, stoppedBecause, truncated: run.tally.truncated, error,
-    timings: { claimMs: run.claimMs, claimHit: run.claimHit, firstRowMs: run.firstRowMs, totalMs: Date.now() - run.startedAt },
+    timings: { claimMs: run.claimMs, claimHit: run.claimHit, firstRowMs: run.firstRowMs, totalMs: Date.now() - run.startedAt,
+      phases: previewPhases(run.startedAt, run.inspectedAt, run.marks),
+    },
     taskManagerIds: [...run.taskManagerIds].sort(),
   };
 }
@@ -189,6 +195,7 @@ async function claimAndQuery(run: PreviewRun, script: PreviewScript, claimId: st
     maxRows: request.maxRows, maxBytes: request.maxResultBytes, deadline,
   });
   for (const id of outcome.taskManagerIds) run.taskManagerIds.add(id);
+  run.marks = outcome.marks;
   return outcome.stoppedBecause;
 }
 
