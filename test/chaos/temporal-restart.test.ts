@@ -58,7 +58,9 @@ describe('the fleet when its Temporal server is SIGKILLed and started again', ()
     await server?.stop();
   });
 
-  it('keeps the pipeline running on its one cluster, finishes the preview, and stops both cleanly afterwards', async () => {
+  it('keeps the pipeline running on its one cluster, finishes the preview, and stops both cleanly afterwards', async function () {
+    // Its waits allow 240 s each: mocha's 180 s default ended it under load (load average 40) before they did.
+    this.timeout(900_000);
     await fleet.startPipeline(sqlPipeline('acme', 'outlives'));
     await fleet.startPool({ sessionCluster: 'restart', target: 1, reconcileSeconds: 2 });
     await waitUntil('the pipeline to run', async () => ((await fleet.getPipeline('acme', 'outlives')).phase === 'Running' ? true : undefined), { timeoutMs: 240_000, intervalMs: 500 });

@@ -33,7 +33,9 @@ describe('maintainIdlePool on the kubernetes runtime (real API server + kwok; Fl
     await runtime.cleanUpTenant(FLEET_TENANT);
   });
 
-  it('keeps its session cluster and idle TaskManagers as Kubernetes objects, follows resizes and previews, and deletes them all on stop', async () => {
+  it('keeps its session cluster and idle TaskManagers as Kubernetes objects, follows resizes and previews, and deletes them all on stop', async function () {
+    // A session cluster, resizes and a preview of real JVMs: mocha's 180 s default ended it under load (load average 40).
+    this.timeout(600_000);
     const namespace = runtime.kubernetes.namespaceOf(FLEET_TENANT);
     const cluster = clusterName(FLEET_TENANT, pool);
     const apps = k8s.kubeConfig.makeApiClient(AppsV1Api);
