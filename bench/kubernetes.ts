@@ -91,7 +91,7 @@ async function starts(bench: Bench): Promise<{ fleet: number[]; plain: number[] 
     // Alternating who goes first, so that neither always inherits the other's leftovers (page cache, load).
     for (const kind of i % 2 === 1 ? (['fleet', 'plain'] as const) : (['plain', 'fleet'] as const)) {
       const name = `${kind}-${i}`;
-      times[kind].push(kind === 'fleet' ? await fleetStartToRunning(bench.fleet, pipeline(name)) : await plainStart(bench, name));
+      times[kind].push(kind === 'fleet' ? (await fleetStartToRunning(bench.fleet, pipeline(name))).ms : await plainStart(bench, name));
       log(`round ${i}/${START_ROUNDS} ${kind}: ${Math.round(times[kind].at(-1) ?? 0)} ms to Running`);
     }
   }

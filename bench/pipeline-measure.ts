@@ -11,15 +11,28 @@ import { freePort } from '../activities/runtime/local/ports';
 import { listPids, startFlinkProcess, stopProcess } from '../activities/runtime/local/processes';
 import type { FleetClient } from '../client/fleet-client';
 import type { PipelineSpecInput } from '../workflows/pipeline/spec';
+import { startPhases, type StartEvent, type StartPhase } from './start-phases';
 
 /** A pipeline start's timed pieces, with the control plane and without it. */
 const START_TIMEOUT_MS = 600_000;
 const POLL_MS = 200;
 
-/** `startPipeline` → Running by the workflow's own `status`; then stopped (no savepoint), its cluster deleted. */
-export async function fleetStartToRunning(fleet: FleetClient, spec: PipelineSpecInput): Promise<number> {
+export interface FleetStart {
+  readonly ms: number;
+  /** Where the time went, from the workflow's history (bench/start-phases.ts). */
+  readonly phases: StartPhase[];
+}
+
+/** A history event's time in epoch ms (a protobuf Timestamp: seconds as a Long, nanos). */
+function eventMs(time: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(String(time?.seconds ?? 0)) * 1_000 + (time?.nanos ?? 0) / 1e6;
+}
+
+/** `startPipeline` → Running by the workflow's own `status`, cut into phases at its history; then stopped (no savepoint), its cluster deleted. */
+export async function fleetStartToRunning(fleet: FleetClient, spec: PipelineSpecInput): Promise<FleetStart> {
   const started = performance.now();
-  await fleet.startPipeline(spec);
+  const calledAt = Date.now();
+  const { workflowId, runId } = await fleet.startPipeline(spec);
   // Not waitUntil: it would take a pipeline that ended for "not yet" and wait out its timeout.
   for (;;) {
     const status = await fleet.getPipeline(spec.tenant, spec.name);
@@ -29,9 +42,16 @@ export async function fleetStartToRunning(fleet: FleetClient, spec: PipelineSpec
     await sleep(POLL_MS);
   }
   const ms = performance.now() - started;
+  const runningAt = Date.now();
+  const history = await fleet.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+  const events: StartEvent[] = (history.events ?? []).map((e) => ({
+    id: Number(String(e.eventId ?? 0)), atMs: eventMs(e.eventTime),
+    scheduled: e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined,
+    completes: e.activityTaskCompletedEventAttributes ? Number(String(e.activityTaskCompletedEventAttributes.scheduledEventId ?? 0)) : undefined,
+  }));
   const result = await fleet.stopPipeline(spec.tenant, spec.name, { savepoint: false, drain: false, wait: true });
   if (result?.finalState !== 'Stopped') throw new Error(`pipeline ${spec.name} ended ${result?.finalState ?? 'without a result'}, not Stopped`);
-  return ms;
+  return { ms, phases: startPhases(events, calledAt, runningAt) };
 }
 
 /**

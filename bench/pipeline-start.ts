@@ -11,6 +11,7 @@ import { createFleetWorker } from '../worker/fleet-worker';
 import { parsePipelineSpec, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { fleetStartToRunning, rawLocalStartToRunning } from './pipeline-measure';
 import { renderPipelineStart } from './pipeline-start-report';
+import { medianPhases, type StartPhase } from './start-phases';
 import { writeSection } from './results-file';
 import { withBenchStack } from './stack';
 
@@ -41,18 +42,22 @@ async function main(): Promise<void> {
     const worker = await createFleetWorker({ connection, namespace: 'default', taskQueue: TASK_QUEUE, runtime, codecKeys });
     const rawRoot = join(root, 'raw');
     mkdirSync(rawRoot);
-    const times = { fleet: [] as number[], raw: [] as number[] };
+    const times = { fleet: [] as number[], raw: [] as number[], phases: [] as StartPhase[][] };
     await worker.runUntil(async () => {
       // Uncounted: the first of each loads the page cache and the worker's code paths.
-      log(`uncounted fleet start: ${Math.round(await fleetStartToRunning(fleet, pipeline('warm-up-fleet')))} ms`);
+      log(`uncounted fleet start: ${Math.round((await fleetStartToRunning(fleet, pipeline('warm-up-fleet'))).ms)} ms`);
       for (let i = 1; i <= ROUNDS; i++) {
         // Alternating who goes first, so that neither always inherits the other's leftovers (page cache, load).
         for (const kind of i % 2 === 1 ? (['fleet', 'raw'] as const) : (['raw', 'fleet'] as const)) {
           const name = `${kind}-${i}`;
           const spec = applicationClusterSpec({ spec: parsePipelineSpec(pipeline(name)), jobId: randomBytes(16).toString('hex') });
-          times[kind].push(kind === 'fleet'
-            ? await fleetStartToRunning(fleet, pipeline(name))
-            : await rawLocalStartToRunning(toolchain().flinkHome, runtime.classArchiveOptions(), rawRoot, spec));
+          if (kind === 'fleet') {
+            const start = await fleetStartToRunning(fleet, pipeline(name));
+            times.fleet.push(start.ms);
+            times.phases.push(start.phases);
+          } else {
+            times.raw.push(await rawLocalStartToRunning(toolchain().flinkHome, runtime.classArchiveOptions(), rawRoot, spec));
+          }
           log(`round ${i}/${ROUNDS} ${kind}: ${Math.round(times[kind].at(-1) ?? 0)} ms to Running`);
         }
       }
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
   const file = join(__dirname, 'RESULTS.md');
   writeSection(file, 'pipeline-start', renderPipelineStart({
     date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
-    loadAverage: [loadAtStart, loadavg()[0] ?? 0], rounds: ROUNDS, fleetMs: measured.fleet, rawMs: measured.raw, targetRatio: TARGET_RATIO,
+    loadAverage: [loadAtStart, loadavg()[0] ?? 0], rounds: ROUNDS, fleetMs: measured.fleet, rawMs: measured.raw, fleetPhases: medianPhases(measured.phases), targetRatio: TARGET_RATIO,
   }));
   log(`wrote ${file}`);
 }

@@ -152,7 +152,7 @@ export function renderResults(figures: BenchFigures, notes: readonly string[]): 
     '',
     `- warm / raw (medians): ${verdict(warmRaw, '≤ 1.0', warmRaw !== undefined && warmRaw <= 1.0)}`,
     `- warm with the 50 ms query poll / raw (medians): ${polledRaw === undefined ? 'not measured' : polledRaw.toFixed(2)} (the long-poll's baseline)`,
-    `- cold / warm (medians): ${verdict(coldWarm, '≥ 3', coldWarm !== undefined && coldWarm >= 3)}`,
+    `- cold / warm (medians): ${verdict(coldWarm, '≥ 4', coldWarm !== undefined && coldWarm >= 4)}`,
     ...figures.historyEvents.map((h) => `- history events per preview, ${h.name}: median ${median(h.events) ?? '–'}, max ${h.events.length ? Math.max(...h.events) : '–'}`),
     '',
     ...breakdown(figures, polledRaw, warmRaw),
