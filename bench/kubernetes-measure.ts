@@ -15,7 +15,7 @@ export function proxiedRest(server: string, namespace: string, service: string, 
 
 /**
  * Each object created with the Kubernetes client, in order, then the JobManager's REST polled until
- * the job is RUNNING: what a user without a control plane does. Errors while the JobManager starts
+ * the job and its tasks run: what a user without a control plane does. Errors while the JobManager starts
  * (the proxy's 503, a job not yet listed) count as "not yet".
  */
 export async function plainStartToRunning(kubeConfig: KubeConfig, objects: readonly KubernetesObject[], rest: FlinkRestClient, jobId: string): Promise<number> {

@@ -48,7 +48,7 @@ export function renderKubernetesBench(f: KubernetesBenchFigures): string {
     '| series | what is timed | samples | median | p95 | min | max |',
     '|---|---|---|---|---|---|---|',
     row('pipeline start, flink-fleet', '`FleetClient.startPipeline` (datagen → blackhole, parallelism 1) → the workflow\'s `status` says Running', f.fleetStartMs),
-    row('pipeline start, plain manifests', 'the same cluster as plain manifests, applied with the Kubernetes client → the JobManager\'s REST says the job is RUNNING', f.plainStartMs),
+    row('pipeline start, plain manifests', 'the same cluster as plain manifests, applied with the Kubernetes client → the JobManager\'s REST says the job and every task are RUNNING', f.plainStartMs),
     row('pool TaskManager registration', 'a pool TaskManager\'s pod created (seen by a watch) → the JobManager\'s `/taskmanagers` lists it', f.taskManagerRegisteredMs),
     row('warm preview', '`FleetClient.preview`, an idle pool TaskManager waiting → first row', f.warmPreviewMs),
     row('raw gateway', 'the SQL Gateway alone on the same session cluster, on a fresh TaskManager → first row', f.rawGatewayMs),

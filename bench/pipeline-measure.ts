@@ -55,16 +55,19 @@ export async function fleetStartToRunning(fleet: FleetClient, spec: PipelineSpec
 }
 
 /**
- * Flink's REST polled until the job is RUNNING; a JobManager not answering yet counts as "not yet".
- * The job list rather than the job: asking for a job not yet submitted makes the JobManager log a
- * stack trace per poll, a cost a user's poll need not add to the start.
+ * Flink's REST polled until the job is RUNNING with every task running, the fleet's own meaning of
+ * Running (a job is RUNNING while its tasks still deploy); a JobManager not answering yet counts as
+ * "not yet". The job list first: asking for a job not yet submitted makes the JobManager log a stack
+ * trace per poll, a cost a user's poll need not add to the start.
  */
 export async function jobRunning(rest: FlinkRestClient, jobId: string, started: number): Promise<void> {
   for (;;) {
-    const state = await rest.jobs().then((jobs) => jobs.find((job) => job.id === jobId)?.state, () => undefined);
-    if (state === 'RUNNING') return;
+    const listed = await rest.jobs().then((jobs) => jobs.find((job) => job.id === jobId)?.state, () => undefined);
+    const job = listed === 'RUNNING' ? await rest.job(jobId).catch(() => undefined) : undefined;
+    if (job?.state === 'RUNNING' && job.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED')) return;
+    const state = job?.state ?? listed;
     if (state === 'FAILED' || state === 'CANCELED' || state === 'FINISHED') throw new Error(`job ${jobId} is ${state}`);
-    if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`job ${jobId} not RUNNING after ${START_TIMEOUT_MS} ms: ${state ?? 'not listed'}`);
+    if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`job ${jobId} not running all its tasks after ${START_TIMEOUT_MS} ms: ${state ?? 'not listed'}`);
     await sleep(POLL_MS);
   }
 }
