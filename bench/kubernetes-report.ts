@@ -10,7 +10,7 @@ export interface KubernetesBenchFigures {
   readonly startRounds: number;
   /** `FleetClient.startPipeline` → the `status` query says Running. */
   readonly fleetStartMs: readonly number[];
-  /** First apply of the plain manifests → the JobManager's REST says the job is RUNNING. */
+  /** First apply of the plain manifests → the JobManager's REST says the job and every task are RUNNING. */
   readonly plainStartMs: readonly number[];
   /** A pool TaskManager's pod created (seen by a watch) → the JobManager's `/taskmanagers` lists it. */
   readonly taskManagerRegisteredMs: readonly number[];

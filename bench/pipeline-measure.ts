@@ -1,12 +1,15 @@
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { renderFlinkConfig, type FlinkOptions } from '../activities/flink/config';
+import type { FlinkOptions } from '../activities/flink/config';
 import { FlinkRestClient } from '../activities/flink/rest-client';
+import { allTasksRunning } from '../activities/flink/rest-types';
+import { taskManagerCount } from '../activities/runtime/scaling';
 import type { ApplicationClusterSpec } from '../activities/runtime/types';
 import { applicationClusterOptions, sqlJobArguments } from '../activities/runtime/local/cluster-config';
 import { clusterLayout, clusterStorageDir, type ClusterRecord } from '../activities/runtime/local/layout';
+import { writeClusterConfig } from '../activities/runtime/local/local-runtime';
 import { freePort } from '../activities/runtime/local/ports';
 import { listPids, startFlinkProcess, stopProcess } from '../activities/runtime/local/processes';
 import type { FleetClient } from '../client/fleet-client';
@@ -64,7 +67,7 @@ export async function jobRunning(rest: FlinkRestClient, jobId: string, started: 
   for (;;) {
     const listed = await rest.jobs().then((jobs) => jobs.find((job) => job.id === jobId)?.state, () => undefined);
     const job = listed === 'RUNNING' ? await rest.job(jobId).catch(() => undefined) : undefined;
-    if (job?.state === 'RUNNING' && job.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED')) return;
+    if (job && allTasksRunning(job)) return;
     const state = job?.state ?? listed;
     if (state === 'FAILED' || state === 'CANCELED' || state === 'FINISHED') throw new Error(`job ${jobId} is ${state}`);
     if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`job ${jobId} not running all its tasks after ${START_TIMEOUT_MS} ms: ${state ?? 'not listed'}`);
@@ -76,7 +79,7 @@ export async function jobRunning(rest: FlinkRestClient, jobId: string, started: 
  * Raw Flink on this machine, as a user without a control plane starts it: the same config.yaml the
  * local runtime writes for `spec` (the runtime's own pure builder, with its class archives), then
  * `standalone-job.sh` with Flink's SqlDriver and one `taskmanager.sh` per needed TaskManager, and the
- * REST API polled until the job is RUNNING. Everything under `root` is stopped and removed after.
+ * REST API polled until the job and every task run. Everything under `root` is stopped and removed after.
  */
 export async function rawLocalStartToRunning(flinkHome: string, classArchives: FlinkOptions, root: string, spec: ApplicationClusterSpec): Promise<number> {
   if (spec.job.kind !== 'sql') throw new Error('the raw start runs SQL pipelines only');
@@ -88,15 +91,12 @@ export async function rawLocalStartToRunning(flinkHome: string, classArchives: F
   };
   const started = performance.now();
   try {
-    mkdirSync(layout.conf, { recursive: true });
+    writeClusterConfig(flinkHome, layout.conf, applicationClusterOptions(record, layout, spec, classArchives));
     mkdirSync(layout.jobDir, { recursive: true });
-    for (const file of ['log4j-console.properties', 'logback-console.xml']) copyFileSync(join(flinkHome, 'conf', file), join(layout.conf, file));
-    writeFileSync(join(layout.conf, 'config.yaml'), renderFlinkConfig(applicationClusterOptions(record, layout, spec, classArchives)));
     const script = join(layout.jobDir, 'pipeline.sql');
     writeFileSync(script, spec.job.script);
     startFlinkProcess({ flinkHome, clusterDir: layout.dir, role: 'standalone-job', name: 'jobmanager', args: sqlJobArguments(spec.jobId, script) });
-    const taskManagers = Math.ceil(spec.parallelism / spec.slotsPerTaskManager);
-    for (let i = 1; i <= taskManagers; i++) {
+    for (let i = 1; i <= taskManagerCount(spec); i++) {
       startFlinkProcess({ flinkHome, clusterDir: layout.dir, role: 'taskmanager', name: `taskmanager-${i}`, args: [`-Dtaskmanager.resource-id=${cluster}-${i}`] });
     }
     await jobRunning(new FlinkRestClient(`http://127.0.0.1:${record.ports.rest}`, { timeoutMs: 5_000 }), spec.jobId, started);

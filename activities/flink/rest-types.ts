@@ -105,6 +105,14 @@ export interface JobDetails {
   readonly vertices: JobVertex[];
 }
 
+/**
+ * The job processes: RUNNING, and every task too (a job is RUNNING while its tasks still deploy;
+ * a bounded source's finished task counts). The fleet's meaning of a started pipeline. Pure.
+ */
+export function allTasksRunning(job: Pick<JobDetails, 'state' | 'vertices'>): boolean {
+  return job.state === 'RUNNING' && job.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED');
+}
+
 export const jobDetails: z.ZodType<JobDetails> = z.object({
   jid: z.string(), name: z.string(), state: z.enum(JOB_STATES), 'start-time': timestamp, 'end-time': timestamp, duration: z.number(),
   vertices: z.array(z.object({ id: z.string(), name: z.string(), parallelism: z.number(), maxParallelism: z.number(), status: z.string() })),

@@ -6,7 +6,7 @@ import type {
 } from '../../workflows/pipeline/activity-types';
 import { classifyFlinkError, FlinkErrorType, flinkErrorType } from '../flink/errors';
 import { FlinkRestClient } from '../flink/rest-client';
-import { TERMINAL_JOB_STATES, type JobDetails, type JobState } from '../flink/rest-types';
+import { allTasksRunning, TERMINAL_JOB_STATES, type JobDetails, type JobState } from '../flink/rest-types';
 import { pollPause, withHeartbeat } from '../heartbeat';
 import { ClusterStartFailed, type ApplicationClusterSpec, type FlinkRuntime } from '../runtime/types';
 import { applicationClusterSpec } from './cluster-spec';
@@ -40,7 +40,7 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
   async function jobState(client: FlinkRestClient, jobId: string): Promise<JobState | 'DEPLOYING' | undefined> {
     try {
       const job = await client.job(jobId);
-      if (job.state === 'RUNNING' && !job.vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED')) return 'DEPLOYING';
+      if (job.state === 'RUNNING' && !allTasksRunning(job)) return 'DEPLOYING';
       return job.state;
     } catch (error) {
       if (flinkErrorType(error) === FlinkErrorType.JobNotFound || flinkErrorType(error) === FlinkErrorType.NotFound) return undefined;

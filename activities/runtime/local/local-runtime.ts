@@ -41,6 +41,13 @@ async function answers(url: string): Promise<true | undefined> {
   return response.ok ? true : undefined;
 }
 
+/** A cluster's conf folder: Flink's own logging files and `options` as config.yaml; the bench's raw Flink writes the same. */
+export function writeClusterConfig(flinkHome: string, conf: string, options: FlinkOptions): void {
+  mkdirSync(conf, { recursive: true });
+  for (const file of ['log4j-console.properties', 'logback-console.xml']) copyFileSync(join(flinkHome, 'conf', file), join(conf, file));
+  writeFileSync(join(conf, 'config.yaml'), renderFlinkConfig(options));
+}
+
 /**
  * Runs real Flink JobManager, TaskManager and SQL Gateway JVMs on this machine, one folder per
  * cluster. Nothing is kept in memory, so every method works the same from a freshly started worker.
@@ -205,11 +212,7 @@ export class LocalRuntime implements FlinkRuntime {
   }
 
   private writeConfig(layout: ClusterLayout, options: FlinkOptions): void {
-    mkdirSync(layout.conf, { recursive: true });
-    for (const file of ['log4j-console.properties', 'logback-console.xml']) {
-      copyFileSync(join(this.options.flinkHome, 'conf', file), join(layout.conf, file));
-    }
-    writeFileSync(join(layout.conf, 'config.yaml'), renderFlinkConfig(options));
+    writeClusterConfig(this.options.flinkHome, layout.conf, options);
   }
 
   /** The checked copy of the tenant's jar in the cluster's folder; a missing or different jar is refused, typed. */
