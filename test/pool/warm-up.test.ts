@@ -23,11 +23,15 @@ interface GatewaySession {
  * way to list sessions, and its log is where it states how many are open.
  */
 function gatewaySessions(logDir: string): GatewaySession[] {
-  const text = readdirSync(logDir).filter((f) => f.startsWith('flink-sql-gateway') && f.endsWith('.log'))
-    .map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+  // `.log.<n>` too: log4j rolls a log over when its JVM starts, and a rolled file may be the one written.
+  const text = gatewayLogs(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
   const closed = new Set([...text.matchAll(/Session: ([0-9a-f-]{36}) is closed\./g)].map((m) => m[1]));
   return [...text.matchAll(/Session ([0-9a-f-]{36}) is opened, and the number of current sessions is (\d+)\./g)]
     .map((m) => ({ id: m[1] as string, openAlongside: Number(m[2]), closed: closed.has(m[1]) }));
+}
+
+function gatewayLogs(logDir: string): string[] {
+  return readdirSync(logDir).filter((f) => /^flink-sql-gateway.*\.log(\.\d+)?$/.test(f));
 }
 
 describe('a new pool warms its session cluster\'s SQL Gateway (local runtime)', () => {
@@ -47,8 +51,15 @@ describe('a new pool warms its session cluster\'s SQL Gateway (local runtime)', 
     await fixture?.stop();
   });
 
-  it('opens one gateway session for it, before any preview, and closes it', () => {
-    const sessions = gatewaySessions(logDir);
+  it('opens one gateway session for it, before any preview, and closes it', async () => {
+    // The warm-up closed its session before it completed; the log line is written by the gateway's own thread.
+    const sessions = await waitUntil('the gateway to log a closed session', async () => {
+      const logged = gatewaySessions(logDir);
+      return logged.some((s) => s.closed) ? logged : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250 }).catch(async (error: unknown) => {
+      const activities = await completedActivitiesOf(fixture.bed.client.temporal.workflow.getHandle(poolWorkflowId(fixture.pool)));
+      throw new Error(`${String(error)}; gateway logs: ${JSON.stringify(gatewayLogs(logDir))}; the pool completed: ${activities.map((a) => a.activity).join(', ')}`);
+    });
     assert.equal(sessions.length, 1, `no preview ran, so the warm-up's is the only session: ${JSON.stringify(sessions)}`);
     assert.deepEqual(sessions.map((s) => ({ openAlongside: s.openAlongside, closed: s.closed })), [{ openAlongside: 1, closed: true }]);
   });

@@ -60,11 +60,12 @@ describe('preview on a warm pool (local runtime)', () => {
   });
 
   it('stops at the timeout on a slow source, with the rows it had', async () => {
-    const stream = await fixture.bed.client.preview('acme', `${SLOW}; SELECT n FROM slow`, { pool: fixture.pool, maxRows: 1000, timeoutSeconds: 8 });
+    // The timeout counts from the preview's start: on a loaded machine the job alone has taken over 8 s to give its first row.
+    const stream = await fixture.bed.client.preview('acme', `${SLOW}; SELECT n FROM slow`, { pool: fixture.pool, maxRows: 1000, timeoutSeconds: 30 });
     const result = await stream.result();
     assert.equal(result.stoppedBecause, 'timeout');
-    assert.ok(result.rows.length > 0 && result.rows.length < 20, `${result.rows.length} rows in 8 s at 1 per second`);
-    assert.ok(result.timings.totalMs >= 8_000);
+    assert.ok(result.rows.length > 0 && result.rows.length < 40, `${result.rows.length} rows in 30 s at 1 per second`);
+    assert.ok(result.timings.totalMs >= 30_000);
     await fixture.settled(2, 60_000);
   });
 
