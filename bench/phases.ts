@@ -68,22 +68,24 @@ export function phaseMs(marks: RunMarks, phase: Phase): number | undefined {
 export interface PhaseRow {
   readonly label: string;
   readonly warmMs?: number;
+  readonly warmP95Ms?: number;
   readonly rawMs?: number;
-  /** warm − raw; a phase only the preview has counts wholly against it. */
+  readonly rawP95Ms?: number;
+  /** warm − raw, medians; a phase only the preview has counts wholly against it. */
   readonly differenceMs?: number;
 }
 
-function medianOf(runs: readonly RunMarks[], phase: Phase): number | undefined {
-  return percentile(runs.map((r) => phaseMs(r, phase)).filter((v): v is number => v !== undefined), 50);
+function percentileOf(runs: readonly RunMarks[], phase: Phase, p: number): number | undefined {
+  return percentile(runs.map((r) => phaseMs(r, phase)).filter((v): v is number => v !== undefined), p);
 }
 
-/** Median per phase of the warm previews and of the raw runs, and their difference. */
+/** Median and p95 per phase of the warm previews and of the raw runs, and the medians' difference. */
 export function phaseRows(phases: readonly Phase[], warm: readonly RunMarks[], raw: readonly RunMarks[]): PhaseRow[] {
   return phases.map((phase) => {
-    const warmMs = medianOf(warm, phase);
-    const rawMs = medianOf(raw, phase);
+    const warmMs = percentileOf(warm, phase, 50);
+    const rawMs = percentileOf(raw, phase, 50);
     const differenceMs = warmMs === undefined ? undefined : warmMs - (rawMs ?? 0);
-    return { label: phase.label, warmMs, rawMs, differenceMs };
+    return { label: phase.label, warmMs, warmP95Ms: percentileOf(warm, phase, 95), rawMs, rawP95Ms: percentileOf(raw, phase, 95), differenceMs };
   });
 }
 

@@ -98,9 +98,9 @@ const signed = (value: number | undefined): string => (value === undefined ? '�
 
 function phaseTable(rows: readonly PhaseRow[]): string[] {
   return [
-    '| phase | warm preview | raw gateway | warm − raw |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.label} | ${ms(r.warmMs)} | ${ms(r.rawMs)} | ${signed(r.differenceMs)} |`),
+    '| phase | warm preview: median | p95 | raw gateway: median | p95 | warm − raw (medians) |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.label} | ${ms(r.warmMs)} | ${ms(r.warmP95Ms)} | ${ms(r.rawMs)} | ${ms(r.rawP95Ms)} | ${signed(r.differenceMs)} |`),
   ];
 }
 
@@ -116,7 +116,7 @@ function breakdown(figures: BenchFigures, polledRaw: number | undefined, warmRaw
   return [
     '## Where a warm preview\'s time goes, against raw',
     '',
-    `Medians per phase over the \`warm\` (${warm.length}) and \`raw\` (${raw.length}) runs above, from instants each step noted (the caller, the workflow, the query activity, the raw client; one host clock), not estimated. A raw run has no workflow: its steps before the session count wholly against the preview. Medians of phases do not add up to the median of the whole.`,
+    `Median and p95 per phase over the \`warm\` (${warm.length}) and \`raw\` (${raw.length}) runs above, from instants each step noted (the caller, the workflow, the query activity, the raw client; one host clock), not estimated. A raw run has no workflow: its steps before the session count wholly against the preview. Medians of phases do not add up to the median of the whole.`,
     '',
     ...phaseTable(steps),
     '',

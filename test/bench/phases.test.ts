@@ -19,12 +19,12 @@ describe('the bench\'s breakdown of a first row into phases', () => {
     assert.deepEqual(JOB_PHASES.map((p) => phaseMs(rawRun, p)), [150, undefined, undefined, 350, 550]);
   });
 
-  it('gives each phase\'s median for warm and raw, and counts a phase raw does not have wholly against the preview', () => {
+  it('gives each phase\'s median and p95 for warm and raw, and counts a phase raw does not have wholly against the preview', () => {
     const slowerWarm: RunMarks = { ...warmRun, sessionReadyAt: 1_700, jobIdAt: 2_100, gatewayFirstRowAt: 2_300, workflowFirstRowAt: 2_350, callerFirstRowAt: 2_400 };
     const rows = phaseRows(PREVIEW_PHASES, [warmRun, slowerWarm, warmRun], [rawRun]);
     const session = rows.find((r) => r.label.startsWith('gateway session'));
-    assert.deepEqual(session, { label: 'gateway session open + DDL', warmMs: 180, rawMs: 150, differenceMs: 30 });
-    assert.deepEqual(rows[2], { label: PREVIEW_PHASES[2]?.label, warmMs: 200, rawMs: undefined, differenceMs: 200 });
+    assert.deepEqual(session, { label: 'gateway session open + DDL', warmMs: 180, warmP95Ms: 380, rawMs: 150, rawP95Ms: 150, differenceMs: 30 });
+    assert.deepEqual(rows[2], { label: PREVIEW_PHASES[2]?.label, warmMs: 200, warmP95Ms: 200, rawMs: undefined, rawP95Ms: undefined, differenceMs: 200 });
   });
 
   it('turns a preview\'s timings (since its workflow began) into instants on the caller\'s clock', () => {
