@@ -48,6 +48,18 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
     }
   }
 
+  /**
+   * Whether the JobManager has accepted the job, from its job list: asking for a job it does not have
+   * yet is an error there, and it logs one for every such request.
+   */
+  async function jobListed(client: FlinkRestClient, jobId: string): Promise<boolean> {
+    try {
+      return (await client.jobs()).some((job) => job.id === jobId);
+    } catch (error) {
+      throw classifyFlinkError(error);
+    }
+  }
+
   /** The job, unless it has ended: an ended job has nothing left to rescale. */
   async function runningJob(client: FlinkRestClient, jobId: string): Promise<JobDetails> {
     const job = await client.job(jobId);
@@ -98,10 +110,12 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
 
     async awaitJobRunning(input: PipelineRef & { jobId: string }): Promise<void> {
       const client = await restClient(input);
+      let listed = false;
       for (;;) {
         const observed = await runtime.observe(input);
         if (observed.health === 'failed') await failFast(input, observed.reason ?? 'the cluster failed while starting', 'ClusterStartFailed');
-        const state = await jobState(client, input.jobId);
+        listed ||= await jobListed(client, input.jobId);
+        const state = listed ? await jobState(client, input.jobId) : undefined;
         if (state === 'RUNNING' || state === 'FINISHED') return;
         if (state === 'FAILED') {
           const [latest] = (await client.jobExceptions(input.jobId)).failures;
