@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { inspectorClasspath } from '../../activities/sql-inspector/classpath';
 import { SqlInspectionTimeout, SqlInspector } from '../../activities/sql-inspector/inspector';
+import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { createSqlInspector, sqlInspectorInstall } from '../../worker/sql-inspector';
 
 /** The inspector JVMs this test process started (its own children), by pid. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function inspectorPids(): number[] {
   try {
     return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'io.flinkfleet.inspector.Main'], { encoding: 'utf8' }).trim().split('\n').map(Number);
@@ -73,6 +85,22 @@ describe('the SQL inspector client and its JVM', () => {
     assert.equal(ownPids().length, 1);
     await inspector.close();
     assert.deepEqual(ownPids(), []);
+  });
+
+  it('stops its JVM when the worker that started it dies without closing it (SIGKILL)', async () => {
+    const owner = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'inspector-owner.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = await once(owner.stdout, 'data') as [Buffer];
+      const jvm = Number(line.toString().trim());
+      assert.ok(jvm > 0 && alive(jvm), `the owner's inspector JVM runs: ${line.toString()}`);
+      owner.kill('SIGKILL');
+      await waitUntil(`inspector JVM ${jvm} to exit after its owner died`, async () => (alive(jvm) ? undefined : true), { timeoutMs: 30_000, intervalMs: 200 })
+        .finally(() => {
+          if (alive(jvm)) process.kill(jvm, 'SIGKILL');
+        });
+    } finally {
+      owner.kill('SIGKILL');
+    }
   });
 
   it('gives up on a request past its budget and kills that JVM', async () => {
