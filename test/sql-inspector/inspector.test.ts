@@ -4,20 +4,12 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { inspectorClasspath } from '../../activities/sql-inspector/classpath';
 import { SqlInspectionTimeout, SqlInspector } from '../../activities/sql-inspector/inspector';
+import { isRunning } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { createSqlInspector, sqlInspectorInstall } from '../../worker/sql-inspector';
 
 /** The inspector JVMs this test process started (its own children), by pid. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function inspectorPids(): number[] {
   try {
     return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'io.flinkfleet.inspector.Main'], { encoding: 'utf8' }).trim().split('\n').map(Number);
@@ -92,11 +84,11 @@ describe('the SQL inspector client and its JVM', () => {
     try {
       const [line] = await once(owner.stdout, 'data') as [Buffer];
       const jvm = Number(line.toString().trim());
-      assert.ok(jvm > 0 && alive(jvm), `the owner's inspector JVM runs: ${line.toString()}`);
+      assert.ok(jvm > 0 && isRunning(jvm), `the owner's inspector JVM runs: ${line.toString()}`);
       owner.kill('SIGKILL');
-      await waitUntil(`inspector JVM ${jvm} to exit after its owner died`, async () => (alive(jvm) ? undefined : true), { timeoutMs: 30_000, intervalMs: 200 })
+      await waitUntil(`inspector JVM ${jvm} to exit after its owner died`, async () => (isRunning(jvm) ? undefined : true), { timeoutMs: 30_000, intervalMs: 200 })
         .finally(() => {
-          if (alive(jvm)) process.kill(jvm, 'SIGKILL');
+          if (isRunning(jvm)) process.kill(jvm, 'SIGKILL');
         });
     } finally {
       owner.kill('SIGKILL');
