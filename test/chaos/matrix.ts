@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lastLines } from '../../activities/runtime/local/processes';
 import type { Fault } from './fault';
 import { FAULT_ENV } from './fault';
 import { temporalTestBed } from '../harness/global';
@@ -36,6 +37,11 @@ export interface FaultyWorkers {
   readonly replaced: Promise<number | NodeJS.Signals | null>;
   /** True once the faulty worker died of its fault, waiting up to `graceMs` for a boundary reached late. */
   diedOfFault(graceMs?: number): Promise<boolean>;
+  /**
+   * Why waiting on the workflow is pointless, or undefined: no worker is left to run it because one
+   * crashed (exited on its own, not by its fault's SIGKILL), with the last lines of its log.
+   */
+  crashed(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -45,13 +51,18 @@ export interface FaultyWorkers {
  */
 export function faultyWorkers(bed: { taskQueue: string; stateDir: string }, fault: Fault | undefined): FaultyWorkers {
   const bundle = temporalTestBed().workflowBundleFile();
-  const start = (label: string, extra: NodeJS.ProcessEnv): WorkerProcess => startWorkerProcess({
-    taskQueue: bed.taskQueue, stateDir: bed.stateDir, entry: WORKER_WITH_FAULT, logFile: join(bed.stateDir, `worker-${label}.log`),
-    env: { FLEET_TEST_WORKFLOW_BUNDLE: bundle, ...extra },
-  });
+  let stopping = false;
+  let crash: string | undefined;
+  const start = (label: string, extra: NodeJS.ProcessEnv): WorkerProcess => {
+    const logFile = join(bed.stateDir, `worker-${label}.log`);
+    const worker = startWorkerProcess({ taskQueue: bed.taskQueue, stateDir: bed.stateDir, entry: WORKER_WITH_FAULT, logFile, env: { FLEET_TEST_WORKFLOW_BUNDLE: bundle, ...extra } });
+    void worker.exited.then((how) => {
+      if (!stopping && how !== 'SIGKILL') crash ??= `the ${label} worker exited (${String(how)}) on its own; last lines of ${logFile}:\n${lastLines(logFile)}`;
+    });
+    return worker;
+  };
   const faulty = start('faulty', fault ? { [FAULT_ENV]: JSON.stringify(fault) } : {});
   let healthy: WorkerProcess | undefined;
-  let stopping = false;
   const replaced = faulty.exited.then((how) => {
     if (!stopping) healthy = start('healthy', {});
     return how;
@@ -63,6 +74,7 @@ export function faultyWorkers(bed: { taskQueue: string; stateDir: string }, faul
     async diedOfFault(graceMs = 60_000) {
       return (await Promise.race([replaced, sleep(graceMs)])) === 'SIGKILL';
     },
+    crashed: () => crash,
     async stop() {
       stopping = true;
       await faulty.stop();

@@ -9,7 +9,7 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { sqlPipeline } from '../pipeline/fixtures';
 import { describeFault, type Fault } from './fault';
-import { boundariesOf, faultyWorkers, runMatrix } from './matrix';
+import { boundariesOf, faultyWorkers, runMatrix, type FaultyWorkers } from './matrix';
 import { casesToTry } from './sample';
 
 const CONCURRENCY = 3;
@@ -27,9 +27,9 @@ function jobManagersOf(bed: FleetTestBed, name: string): { seen: Set<number>; st
 }
 
 /** The life every case must reach despite its fault: start, Running, stop with a savepoint, nothing left. */
-async function stopWithSavepointCycle(bed: FleetTestBed, name: string): Promise<{ finalState: string; savepointPath?: string }> {
+async function stopWithSavepointCycle(bed: FleetTestBed, name: string, workers: FaultyWorkers): Promise<{ finalState: string; savepointPath?: string }> {
   await bed.client.startPipeline(sqlPipeline(TENANT, name));
-  await waitUntil(`${TENANT}/${name} to run`, async () => ((await bed.client.getPipeline(TENANT, name)).phase === 'Running' ? true : undefined), { timeoutMs: 300_000, intervalMs: 500 });
+  await waitUntil(`${TENANT}/${name} to run`, async () => ((await bed.client.getPipeline(TENANT, name)).phase === 'Running' ? true : undefined), { timeoutMs: 300_000, intervalMs: 500, hopeless: workers.crashed });
   await bed.client.stopPipeline(TENANT, name, { savepoint: true, drain: false });
   return bed.client.waitForPipeline(TENANT, name);
 }
@@ -40,7 +40,7 @@ async function runCase(fault: Fault | undefined, name: string): Promise<{ proble
   const jobManagers = jobManagersOf(bed, name);
   const problems: string[] = [];
   try {
-    const result = await stopWithSavepointCycle(bed, name);
+    const result = await stopWithSavepointCycle(bed, name, workers);
     if (result.finalState !== 'Stopped') problems.push(`ended ${result.finalState}, not Stopped`);
     const savepoint = result.savepointPath?.replace(/^file:(\/\/)?/, '');
     if (!savepoint || !existsSync(savepoint)) problems.push(`no savepoint on disk (${result.savepointPath})`);

@@ -6,7 +6,7 @@ import { temporalTestBed } from '../harness/global';
 import { NUMBERS, poolFixture, restOf } from '../preview/pool-fixture';
 import { poolWorkflowId, sessionClusterRef } from '../../workflows/pool/api';
 import { describeFault, type Fault } from './fault';
-import { boundariesOf, faultyWorkers, runMatrix } from './matrix';
+import { boundariesOf, faultyWorkers, runMatrix, type FaultyWorkers } from './matrix';
 import { casesToTry } from './sample';
 
 const CONCURRENCY = 3;
@@ -17,11 +17,11 @@ const TARGET = 1;
  * TaskManager processes alive and registered (a TaskManager started twice would be one too many),
  * serves a preview, settles again, and deletes its whole session cluster when stopped.
  */
-async function poolLife(bed: FleetTestBed, pool: string): Promise<string[]> {
+async function poolLife(bed: FleetTestBed, pool: string, workers: FaultyWorkers): Promise<string[]> {
   const fixture = poolFixture(bed, pool);
   const problems: string[] = [];
   const exactlyTarget = async (when: string): Promise<void> => {
-    await fixture.settled(TARGET, 300_000);
+    await fixture.settled(TARGET, 300_000, workers.crashed);
     // A TaskManager the pool killed may take seconds to exit after the pool has already replaced it.
     let seen = '';
     await waitUntil(`exactly ${TARGET} TaskManagers ${when}`, async () => {
@@ -46,7 +46,7 @@ async function runCase(fault: Fault | undefined, pool: string): Promise<string[]
   const bed = fleetTestBed('chaos-pool');
   const workers = faultyWorkers(bed, fault);
   try {
-    const problems = await poolLife(bed, pool);
+    const problems = await poolLife(bed, pool, workers);
     if (fault && !(await workers.diedOfFault())) problems.push('the fault was never reached: the worker did not die');
     return problems;
   } finally {

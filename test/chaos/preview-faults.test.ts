@@ -5,7 +5,7 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { NUMBERS, poolFixture, restOf } from '../preview/pool-fixture';
 import { describeFault, type Fault } from './fault';
-import { boundariesOf, faultyWorkers, runMatrix } from './matrix';
+import { boundariesOf, faultyWorkers, runMatrix, type FaultyWorkers } from './matrix';
 import { casesToTry } from './sample';
 
 const CONCURRENCY = 3;
@@ -16,10 +16,10 @@ const MAX_ROWS = 5;
  * limit, every TaskManager the preview ran on gone from the JobManager, no job left running, and the
  * pool back at its target. Returns the preview's workflow id and the problems found.
  */
-async function previewOnFreshPool(bed: FleetTestBed, pool: string): Promise<{ workflowId: string; problems: string[] }> {
+async function previewOnFreshPool(bed: FleetTestBed, pool: string, workers: FaultyWorkers): Promise<{ workflowId: string; problems: string[] }> {
   const fixture = poolFixture(bed, pool);
   await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });
-  await fixture.settled(1, 300_000);
+  await fixture.settled(1, 300_000, workers.crashed);
   const stream = await bed.client.preview('chaos', `${NUMBERS}; SELECT n FROM numbers`, { pool, maxRows: MAX_ROWS });
   const result = await stream.result();
   const problems: string[] = [];
@@ -27,7 +27,7 @@ async function previewOnFreshPool(bed: FleetTestBed, pool: string): Promise<{ wo
   const values = result.rows.map((r) => r.fields[0]);
   if (JSON.stringify(values) !== JSON.stringify([1, 2, 3, 4, 5])) problems.push(`rows ${JSON.stringify(values)}`);
   if (result.taskManagerIds.length === 0) problems.push('no TaskManager reported for the job');
-  await fixture.settled(1, 180_000).catch((error: Error) => problems.push(error.message));
+  await fixture.settled(1, 180_000, workers.crashed).catch((error: Error) => problems.push(error.message));
   const rest = await restOf(bed, pool);
   const registered = (await rest.taskManagers()).map((t) => t.id);
   const survivors = result.taskManagerIds.filter((id) => registered.includes(id));
@@ -42,7 +42,7 @@ async function runCase(fault: Fault | undefined): Promise<{ workflowId: string; 
   const pool = `chaos-${randomUUID().slice(0, 6)}`;
   const workers = faultyWorkers(bed, fault);
   try {
-    const outcome = await previewOnFreshPool(bed, pool);
+    const outcome = await previewOnFreshPool(bed, pool, workers);
     if (fault && !(await workers.diedOfFault())) outcome.problems.push('the fault was never reached: the worker did not die');
     await bed.client.stopPool(pool);
     const left = await bed.runtime.listClusters();

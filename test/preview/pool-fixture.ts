@@ -17,8 +17,8 @@ export interface PoolFixture {
   readonly bed: FleetTestBed;
   readonly pool: string;
   rest(): Promise<FlinkRestClient>;
-  /** Until the pool has `target` idle TaskManagers and nothing starting. */
-  settled(target: number, timeoutMs?: number): Promise<void>;
+  /** Until the pool has `target` idle TaskManagers and nothing starting, or `hopeless` says why not. */
+  settled(target: number, timeoutMs?: number, hopeless?: () => string | undefined): Promise<void>;
 }
 
 export async function restOf(bed: FleetTestBed, pool: string): Promise<FlinkRestClient> {
@@ -31,11 +31,11 @@ export function poolFixture(bed: FleetTestBed, pool: string): PoolFixture {
   return {
     bed, pool,
     rest: () => restOf(bed, pool),
-    async settled(target, timeoutMs = 90_000) {
+    async settled(target, timeoutMs = 90_000, hopeless) {
       await waitUntil(`pool ${pool} to have ${target} idle TaskManagers`, async () => {
         const stats = await bed.client.poolStats(pool);
         return stats.idle === target && stats.starting === 0 && stats.busy === 0 ? true : undefined;
-      }, { timeoutMs, intervalMs: 250 });
+      }, { timeoutMs, intervalMs: 250, ...(hopeless ? { hopeless } : {}) });
     },
   };
 }

@@ -17,6 +17,18 @@ export class ReadinessTimeout extends Error {
   }
 }
 
+/**
+ * An error's message with those of its causes: a client's error often says only which call failed
+ * ("Failed to query Workflow") and leaves why (the gRPC status) to its cause.
+ */
+export function messageWithCauses(error: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = error; e !== undefined && e !== null && messages.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    messages.push(e instanceof Error ? e.message : String(e));
+  }
+  return messages.join(': ');
+}
+
 /** Polls `probe` until it yields a value; connection errors count as "not yet". */
 export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
@@ -26,7 +38,7 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
+      lastError = messageWithCauses(error);
     }
     const hopeless = options.hopeless?.();
     if (hopeless !== undefined || Date.now() >= deadline) {
