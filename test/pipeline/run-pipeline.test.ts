@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { clusterName, tenantArtifactUri } from '../../activities/names';
+import { tenantArtifactUri } from '../../activities/names';
 import { tenantStoragePrefixOf } from '../../activities/pipeline/tenant-storage';
-import { clusterLayout } from '../../activities/runtime/local/layout';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { FleetError } from '../../client/errors';
 import type { Phase } from '../../workflows/pipeline/phases';
 import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { roleLogs } from '../harness/flink-logs';
 import { temporalTestBed } from '../harness/global';
 import { phasesOf } from '../harness/history';
 import { toolchain } from '../../scripts/toolchain';
@@ -27,12 +27,6 @@ async function phaseReached(bed: FleetTestBed, tenant: string, name: string, pha
 
 function pipelineHandle(tenant: string, name: string): WorkflowHandle {
   return temporalTestBed().env.client.workflow.getHandle(pipelineWorkflowId(tenant, name));
-}
-
-/** What the cluster's JobManager logged, across its rolled files. */
-function jobManagerLog(bed: FleetTestBed, tenant: string, name: string): string {
-  const logDir = join(clusterLayout(bed.stateDir, clusterName(tenant, name)).dir, 'log');
-  return readdirSync(logDir).filter((f) => /^flink-jobmanager.*\.log(\.\d+)?$/.test(f)).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
 }
 
 function failureType(error: unknown): string | undefined {
@@ -54,7 +48,7 @@ describe('runPipeline on the local runtime', () => {
       await phaseReached(bed, 'acme', 'orders', 'Running');
       assert.equal((await bed.runtime.observe({ tenant: 'acme', name: 'orders' })).health, 'running');
       // The start is polled until the job runs: asking for the job before the JobManager has it is an error there, logged each time.
-      const notFound = jobManagerLog(bed, 'acme', 'orders').match(/.*Job [0-9a-f]{32} not found.*/g) ?? [];
+      const notFound = roleLogs(bed.stateDir, 'acme', 'orders', 'jobmanager').text.match(/.*Job [0-9a-f]{32} not found.*/g) ?? [];
       assert.equal(notFound.length, 0, `the JobManager logged ${notFound.length} requests for a job it did not have, the first: ${notFound[0]}`);
       const stopped = await bed.client.stopPipeline('acme', 'orders', { savepoint: true, drain: false, wait: true });
       // A query of a closed workflow is answered by a worker replaying it, so ask while one runs.

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
-import { clusterName } from '../../activities/names';
-import { clusterLayout } from '../../activities/runtime/local/layout';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { FLEET_TENANT, poolWorkflowId, sessionClusterRef } from '../../workflows/pool/api';
+import { roleLogs, type RoleLogs } from '../harness/flink-logs';
 import { completedActivitiesOf } from '../harness/history';
 import { startSharedPool, type PoolFixture } from '../preview/pool-fixture';
 
@@ -22,24 +19,21 @@ interface GatewaySession {
  * The sessions the gateway opened and closed, as its SessionManagerImpl logs them: its REST API has no
  * way to list sessions, and its log is where it states how many are open.
  */
-function gatewaySessions(logDir: string): GatewaySession[] {
-  // `.log.<n>` too: log4j rolls a log over when its JVM starts, and a rolled file may be the one written.
-  const text = gatewayLogs(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+function gatewaySessions(fixture: PoolFixture): GatewaySession[] {
+  const { text } = gatewayLogs(fixture);
   const closed = new Set([...text.matchAll(/Session: ([0-9a-f-]{36}) is closed\./g)].map((m) => m[1]));
   return [...text.matchAll(/Session ([0-9a-f-]{36}) is opened, and the number of current sessions is (\d+)\./g)]
     .map((m) => ({ id: m[1] as string, openAlongside: Number(m[2]), closed: closed.has(m[1]) }));
 }
 
-function gatewayLogs(logDir: string): string[] {
-  return readdirSync(logDir).filter((f) => /^flink-sql-gateway.*\.log(\.\d+)?$/.test(f));
+function gatewayLogs(fixture: PoolFixture): RoleLogs {
+  return roleLogs(fixture.bed.stateDir, FLEET_TENANT, fixture.pool, 'sql-gateway');
 }
 
 describe('a new pool warms its session cluster\'s SQL Gateway (local runtime)', () => {
   let fixture: PoolFixture & { stop(): Promise<void> };
-  let logDir: string;
   before(async () => {
     fixture = await startSharedPool('warm-up', { target: TARGET, reconcileSeconds: 2 });
-    logDir = join(clusterLayout(fixture.bed.stateDir, clusterName(FLEET_TENANT, fixture.pool)).dir, 'log');
     // It runs beside the TaskManagers' start, so a settled pool may still be warming up.
     const handle = fixture.bed.client.temporal.workflow.getHandle(poolWorkflowId(fixture.pool));
     await waitUntil('the warm-up to complete in the pool\'s history', async () => {
@@ -54,11 +48,11 @@ describe('a new pool warms its session cluster\'s SQL Gateway (local runtime)', 
   it('opens one gateway session for it, before any preview, and closes it', async () => {
     // The warm-up closed its session before it completed; the log line is written by the gateway's own thread.
     const sessions = await waitUntil('the gateway to log a closed session', async () => {
-      const logged = gatewaySessions(logDir);
+      const logged = gatewaySessions(fixture);
       return logged.some((s) => s.closed) ? logged : undefined;
     }, { timeoutMs: 30_000, intervalMs: 250 }).catch(async (error: unknown) => {
       const activities = await completedActivitiesOf(fixture.bed.client.temporal.workflow.getHandle(poolWorkflowId(fixture.pool)));
-      throw new Error(`${String(error)}; gateway logs: ${JSON.stringify(gatewayLogs(logDir))}; the pool completed: ${activities.map((a) => a.activity).join(', ')}`);
+      throw new Error(`${String(error)}; gateway logs: ${JSON.stringify(gatewayLogs(fixture).files)}; the pool completed: ${activities.map((a) => a.activity).join(', ')}`);
     });
     assert.equal(sessions.length, 1, `no preview ran, so the warm-up's is the only session: ${JSON.stringify(sessions)}`);
     assert.deepEqual(sessions.map((s) => ({ openAlongside: s.openAlongside, closed: s.closed })), [{ openAlongside: 1, closed: true }]);
@@ -69,7 +63,7 @@ describe('a new pool warms its session cluster\'s SQL Gateway (local runtime)', 
     const gateway = new SqlGatewayClient(observed.endpoints?.gatewayUrl ?? assert.fail('the session cluster has no gateway'));
     const probe = await gateway.openSession();
     try {
-      const seen = await waitUntil('the gateway to log the probe\'s session', async () => gatewaySessions(logDir).find((s) => s.id === probe), { timeoutMs: 30_000, intervalMs: 100 });
+      const seen = await waitUntil('the gateway to log the probe\'s session', async () => gatewaySessions(fixture).find((s) => s.id === probe), { timeoutMs: 30_000, intervalMs: 100 });
       assert.equal(seen.openAlongside, 1, 'the probe is the only session open on the gateway');
     } finally {
       await gateway.closeSession(probe);
