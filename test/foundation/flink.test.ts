@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
+import { FLINK_NICENESS } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { startFlinkCluster } from '../harness/flink';
 import { sharedFlinkCluster } from '../harness/global';
+
+/** The niceness of each thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+function threadNiceness(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
 
 describe('a real Flink cluster started by the harness', () => {
   it('reports its TaskManagers and slots on /overview', async () => {
@@ -39,5 +49,17 @@ describe('a real Flink cluster started by the harness', () => {
     const flink = new FlinkRestClient(restUrl);
     await waitUntil('the preview job to end', async () => ((await flink.jobs()).every((job) => job.state !== 'RUNNING') ? true : undefined), { timeoutMs: 30_000 });
     assert.deepEqual(rows.slice(0, 3), [1, 2, 3]);
+  });
+
+  it('runs every thread of its JVMs below the control plane, at the data plane\'s niceness', async () => {
+    const cluster = await sharedFlinkCluster();
+    const pids = cluster.pids();
+    assert.equal(pids.length, 4, 'a JobManager, a SQL Gateway and two TaskManagers');
+    for (const pid of pids) {
+      const niceness = threadNiceness(pid);
+      assert.ok(niceness.length > 10, `${pid} is a JVM with its threads`);
+      assert.deepEqual([...new Set(niceness)], [FLINK_NICENESS], `niceness of the ${niceness.length} threads of ${pid}`);
+    }
+    assert.deepEqual([...new Set(threadNiceness(process.pid))], [0], 'the control plane (this process) keeps the default');
   });
 });
