@@ -3,6 +3,37 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolchain } from '../scripts/toolchain';
 
+/** Workers this bench started that are still alive. */
+const running = new Set<number>();
+let handlersInstalled = false;
+
+function signalWorkers(signal: NodeJS.Signals): void {
+  for (const pid of running) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * A worker runs detached (its own process group, as in its own container), so neither a Ctrl-C at
+ * the terminal nor a kill of the bench reaches it: without these, an interrupted bench left its
+ * worker, and the worker its SQL inspector JVM, polling on.
+ */
+function stopWorkersWhenTheBenchEnds(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.once('exit', () => signalWorkers('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      signalWorkers('SIGTERM');
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
+}
+
 /**
  * The real worker entry point (`worker/main.ts`) in a process of its own, as a Deployment runs it, so
  * a bench measures the worker users run; it logs to `<root>/worker.log` and keeps its state under `<root>/state`.
@@ -19,6 +50,9 @@ export function startWorkerProcess(root: string, worker: { address: string; task
   closeSync(out);
   if (child.pid === undefined) throw new Error('could not start the worker');
   child.unref();
+  stopWorkersWhenTheBenchEnds();
+  running.add(child.pid);
+  child.once('exit', () => running.delete(child.pid as number));
   return child.pid;
 }
 
