@@ -67,7 +67,10 @@ describe('maintainIdlePool on the local runtime', () => {
     const registered = (await (await restOf(bed, pool)).taskManagers()).map((t) => t.id);
     for (const id of result.taskManagerIds) assert.ok(!registered.includes(id), `${id} is gone`);
   });
-  it('sizes itself: raises its target for a burst of previews, says why in its stats and the Temporal UI, and comes back to its floor when quiet', async () => {
+  it('sizes itself: raises its target for a burst of previews, says why in its stats and the Temporal UI, and comes back to its floor when quiet', async function () {
+    // Its three waits may take 120 s each on a loaded machine; mocha's 180 s default cut it short once,
+    // and the pool it was still starting then counted as the next test's leak.
+    this.timeout(480_000);
     const fixture = poolFixture(bed, pool);
     await bed.withWorker(async () => {
       await bed.client.startPool({ sessionCluster: pool, target: 1, maxTarget: 3, reconcileSeconds: 2, autoSize: { minTarget: 1, windowSeconds: 10, quietSeconds: 10 } });
