@@ -18,15 +18,25 @@ function leakedPids(stdout: string): number[] {
 describe('the test harness', () => {
   let run: CliRun;
   before(async function () {
-    this.timeout(240_000);
+    // The fixture's mocha starts a Temporal server and two shared Flink clusters: minutes at load 15.
+    this.timeout(600_000);
     run = await runMocha([FIXTURE]);
   });
 
   it('fails the leaky test and still runs every test after it', () => {
-    assert.match(run.stdout, /tests: 3 passed, 3 failed/, run.stdout);
+    assert.match(run.stdout, /tests: 4 passed, 5 failed/, run.stdout);
     assert.match(run.stdout, /leaks a process of its own:\s+Error: the test leaked: left running: a sleep leaked by a test/, run.stdout);
     assert.match(run.stdout, /✔ runs after the leaky test/);
     assert.match(run.stdout, /✔ runs beside a file-wide process/);
+  });
+
+  it('lets a test that timed out while the shared Flink cluster started leave it starting, for the tests after', () => {
+    assert.match(run.stdout, /times out while the shared cluster starts:\s+Error: Timeout/, run.stdout);
+  });
+
+  it('fails the one test after which the shared Flink cluster lost a process, quoting its last words, and starts a new one', () => {
+    assert.match(run.stdout, /kills a TaskManager of the shared cluster:\s+Error: the test leaked: the shared Flink cluster lost taskmanager-1; a new one serves the tests after\s+taskmanager-1 \(pid \d+\):\n[^\n]*\S/, run.stdout);
+    assert.match(run.stdout, /✔ finds a whole shared cluster after/, run.stdout);
   });
 
   it('fails the file whose hooks leaked, at the end of that file', () => {

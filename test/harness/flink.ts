@@ -6,10 +6,16 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import type { ClusterRef } from '../../activities/runtime/types';
 import { clusterName } from '../../activities/names';
 import { toolchain } from '../../scripts/toolchain';
+import { scopeDir } from './processes';
 import { newStateDir } from './state';
 
 export interface FlinkTestClusterOptions {
   readonly taskManagers?: number;
+  /**
+   * How long the cluster outlives the test that starts it, for the leak check. Marked before any of
+   * its processes starts: a start cut short by a timeout must not leave its JVMs judged as that test's leak.
+   */
+  readonly scope?: 'file' | 'run';
 }
 
 export interface FlinkTestCluster {
@@ -35,6 +41,8 @@ export async function startFlinkCluster(request: FlinkTestClusterOptions = {}): 
   const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: newStateDir('flink'), classArchives: toolchain().flinkClassArchives });
   const ref: ClusterRef = { tenant: 'test', name: 'session' };
   const stop = (): Promise<void> => runtime.deleteCluster(ref);
+  const dir = clusterLayout(runtime.stateDir, clusterName(ref.tenant, ref.name)).dir;
+  if (request.scope) scopeDir(dir, request.scope);
   try {
     const { restUrl, gatewayUrl } = await runtime.deploySessionCluster({ ...ref, jobManager: TEST_RESOURCES, taskManager: TEST_RESOURCES });
     if (!gatewayUrl) throw new Error('a session cluster without a SQL Gateway');
@@ -51,7 +59,6 @@ export async function startFlinkCluster(request: FlinkTestClusterOptions = {}): 
       registeredBefore = registered;
       return settled ? true : undefined;
     }, { timeoutMs: 90_000, intervalMs: 1_000 });
-    const dir = clusterLayout(runtime.stateDir, clusterName(ref.tenant, ref.name)).dir;
     return { ref, runtime, dir, restUrl, gatewayUrl, taskManagerIds, pids: () => [...listPids(dir).values()], stop };
   } catch (error) {
     await stop();

@@ -4,8 +4,8 @@ import { assertNoLeakedProcesses } from './leak-check';
 import { startKubernetesWithRealNode, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import { pauseImage, type CachedImage } from '../../scripts/install/images/pause';
 import { toolchain } from '../../scripts/toolchain';
-import { endFileScope, liveProcesses, scopeDir, trackProcess, watchFlinkProcessesUnder } from './processes';
-import { assertSharedClusterIdle } from './shared-cluster-check';
+import { endFileScope, liveProcesses, trackProcess, watchFlinkProcessesUnder } from './processes';
+import { assertSharedClusterIdle, SharedClusterLostProcesses } from './shared-cluster-check';
 import { removeTestRunRoot, testRunRoot } from './state';
 import { startTemporal, type TemporalTestBed } from './temporal';
 import { stopProductionTemporal } from './production-temporal';
@@ -26,10 +26,7 @@ export function temporalTestBed(): TemporalTestBed {
 
 /** A JobManager with two single-slot TaskManagers and the SQL Gateway, for tests that only read. */
 export function sharedFlinkCluster(): Promise<FlinkTestCluster> {
-  sharedFlink ??= startFlinkCluster({ taskManagers: 2 }).then((cluster) => {
-    scopeDir(cluster.dir, 'run');
-    return cluster;
-  });
+  sharedFlink ??= startFlinkCluster({ taskManagers: 2, scope: 'run' });
   return sharedFlink;
 }
 
@@ -120,11 +117,34 @@ async function checkFileScope(): Promise<void> {
   }
 }
 
+/**
+ * The shared cluster as the next test should find it. One that failed to start (the test that asked
+ * for it failed on that) or lost a process is dropped, so the next test that asks starts a new one:
+ * one broken cluster fails one test, not every test after it.
+ */
+async function checkSharedCluster(): Promise<string | undefined> {
+  const starting = sharedFlink;
+  if (!starting) return undefined;
+  const cluster = await starting.catch(() => undefined);
+  try {
+    if (cluster) await assertSharedClusterIdle(cluster);
+    else sharedFlink = undefined;
+    return undefined;
+  } catch (error) {
+    if (error instanceof SharedClusterLostProcesses) {
+      sharedFlink = undefined;
+      await cluster?.stop();
+    }
+    return (error as Error).message;
+  }
+}
+
 /** Leaks found after a test: processes it started and left, and jobs it left on the shared cluster. */
 async function leaksOfTest(): Promise<Error | undefined> {
   const problems: string[] = [];
   await assertNoLeakedProcesses({ startedBefore }).catch((error: Error) => problems.push(error.message));
-  if (sharedFlink) await assertSharedClusterIdle(await sharedFlink).catch((error: Error) => problems.push(error.message));
+  const shared = await checkSharedCluster();
+  if (shared) problems.push(shared);
   return problems.length > 0 ? new Error(`the test leaked: ${problems.join('; ')}`) : undefined;
 }
 
