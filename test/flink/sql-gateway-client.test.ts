@@ -5,6 +5,7 @@ import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { TERMINAL_JOB_STATES } from '../../activities/flink/rest-types';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import { closeSessionSafely, untilNoTaskStarting } from '../harness/gateway-session';
 import { sharedFlinkCluster } from '../harness/global';
 
 const NUMBERS = `CREATE TEMPORARY TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50',
@@ -34,14 +35,8 @@ describe('SqlGatewayClient against the shared session cluster', () => {
     session = await gateway.openSession({ 'execution.runtime-mode': 'streaming' });
   });
 
-  afterEach(async () => {
-    // Closing the session cancels the jobs of its queries; the shared cluster must be left idle.
-    await gateway.closeSession(session);
-    await waitUntil('no query job running', async () => {
-      const jobs = await flink.jobs();
-      return jobs.every((j) => TERMINAL_JOB_STATES.includes(j.state)) ? true : undefined;
-    }, { timeoutMs: 30_000 });
-  });
+  // Closing the session cancels the jobs of its queries; the shared cluster must be left idle.
+  afterEach(() => closeSessionSafely(gateway, flink, session));
 
   it('returns a BIGINT beyond 2^53 exactly, as its digits', async () => {
     await gateway.executeAndCollect(session, "SET 'execution.runtime-mode' = 'batch'");
@@ -72,6 +67,7 @@ describe('SqlGatewayClient against the shared session cluster', () => {
       if (jobId) break;
     }
     assert.ok(jobId, 'the result pages name the query\'s job');
+    await untilNoTaskStarting(flink);
     await gateway.closeOperation(session, operation);
     const state = await waitUntil('the query job to end', async () => {
       const job = await flink.job(jobId);

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
-import { TERMINAL_JOB_STATES } from '../../activities/flink/rest-types';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
-import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
+import { closeSessionSafely } from '../harness/gateway-session';
 import { sharedFlinkCluster } from '../harness/global';
 import { newStateDir } from '../harness/state';
 import { DATAGEN, fileOptions, hostileScripts } from './hostile-scripts';
@@ -35,11 +34,8 @@ describe('the red team\'s scripts on a real SQL Gateway, without the inspector',
     session = await gateway.openSession({ 'execution.runtime-mode': 'streaming', 'table.dynamic-table-options.enabled': 'true' });
   });
 
-  afterEach(async () => {
-    // Closing the session cancels its queries' jobs; the shared cluster must be left idle.
-    await gateway.closeSession(session);
-    await waitUntil('no job running', async () => ((await flink.jobs()).every((j) => TERMINAL_JOB_STATES.includes(j.state)) ? true : undefined), { timeoutMs: 30_000 });
-  });
+  // Closing the session cancels its queries' jobs; the shared cluster must be left idle.
+  afterEach(() => closeSessionSafely(gateway, flink, session));
 
   /** Runs the statements (each of these scripts puts one per line-ending `;`) and returns the last one's rows. */
   async function run(sql: string): Promise<unknown[][]> {
