@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
-import { FLINK_NICENESS } from '../../activities/runtime/local/processes';
+import { FLINK_NICENESS, statFields } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { startFlinkCluster } from '../harness/flink';
 import { sharedFlinkCluster } from '../harness/global';
 
-/** The niceness of each thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+/** The niceness (proc(5)'s field 19) of every thread of `pid`. */
 function threadNiceness(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  });
+  return readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(pid, Number(tid))?.[16]));
 }
 
 describe('a real Flink cluster started by the harness', () => {

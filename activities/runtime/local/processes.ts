@@ -136,10 +136,13 @@ export function isRunning(pid: number, clusterDir?: string): boolean {
   }
 }
 
-/** Fields of /proc/<pid>/stat after the parenthesised command name: state, ppid, pgrp, ... */
-function statFields(pid: number): string[] | undefined {
+/**
+ * Fields of /proc/<pid>/stat (or of one thread's, /proc/<pid>/task/<tid>/stat) after the parenthesised
+ * command name: state, ppid, pgrp, ... as proc(5) numbers them from 3.
+ */
+export function statFields(pid: number, tid?: number): string[] | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
