@@ -19,6 +19,7 @@ import { startPreview, type PreviewOptions, type PreviewStream } from './preview
 import { checkPipelineSpec } from './spec-checks';
 import { DEFAULT_TASK_QUEUE } from './task-queue';
 import type { TemporalConnectionSecurity } from './temporal-connection';
+import { WORKFLOW_TASK_TIMEOUT } from './workflow-task-timeout';
 
 export { DEFAULT_TASK_QUEUE };
 
@@ -102,6 +103,7 @@ export class FleetClient {
         taskQueue: this.taskQueue,
         workflowId,
         args: [{ spec: input }],
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: FleetTenant, value: spec.tenant }, { key: FleetKind, value: pipelineKind(spec) }, { key: FleetJobState, value: 'Validating' },

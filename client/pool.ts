@@ -3,6 +3,7 @@ import { FLEET_TENANT, poolWorkflowId, resizeUpdate, statsQuery, type PoolConfig
 import { InvalidPoolConfigError, parsePoolConfig } from '../workflows/pool/config';
 import { FleetKind, FleetTenant } from '../workflows/search-attributes';
 import { FleetError } from './errors';
+import { WORKFLOW_TASK_TIMEOUT } from './workflow-task-timeout';
 
 /** Starts `pool/<sessionCluster>`, or finds the one already running: there is one pool per session cluster. */
 export async function startPool(temporal: Client, taskQueue: string, config: PoolConfigInput): Promise<string> {
@@ -14,7 +15,7 @@ export async function startPool(temporal: Client, taskQueue: string, config: Poo
   }
   const workflowId = poolWorkflowId(config.sessionCluster);
   await temporal.workflow.start('maintainIdlePool', {
-    taskQueue, workflowId, args: [{ config }], workflowIdConflictPolicy: 'USE_EXISTING',
+    taskQueue, workflowId, args: [{ config }], workflowIdConflictPolicy: 'USE_EXISTING', workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
     typedSearchAttributes: [{ key: FleetTenant, value: FLEET_TENANT }, { key: FleetKind, value: 'pool' }],
   });
   return workflowId;

@@ -5,6 +5,7 @@ import { previewWorkflowId, type PreviewRequestInput } from '../workflows/previe
 import { FleetJobState, FleetKind, FleetTenant } from '../workflows/search-attributes';
 import { FleetError } from './errors';
 import { checkPreviewRequest } from './spec-checks';
+import { WORKFLOW_TASK_TIMEOUT } from './workflow-task-timeout';
 
 export type PreviewOptions = Omit<PreviewRequestInput, 'tenant' | 'sql'>;
 
@@ -28,7 +29,7 @@ export async function startPreview(temporal: Client, taskQueue: string, tenant: 
   checkPreviewRequest(input);
   const workflowId = previewWorkflowId(tenant, crypto.randomUUID());
   const handle = await temporal.workflow.start('preview', {
-    taskQueue, workflowId, args: [input],
+    taskQueue, workflowId, args: [input], workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
     typedSearchAttributes: [{ key: FleetTenant, value: tenant }, { key: FleetKind, value: 'preview' }, { key: FleetJobState, value: 'Running' }],
     memo: { summary: `preview ${tenant}: ${sql.slice(0, 80).replace(/\s+/g, ' ')}` },
   });

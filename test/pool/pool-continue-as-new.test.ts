@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import { WORKFLOW_TASK_TIMEOUT } from '../../client/workflow-task-timeout';
 import { poolWorkflowId, type MaintainIdlePoolInput, type PoolStats } from '../../workflows/pool/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { poolFixture, restOf } from '../preview/pool-fixture';
@@ -32,7 +33,7 @@ describe('maintainIdlePool continues as new (local runtime)', () => {
     await bed.withWorker(async () => {
       // Started as the client does, plus the test-only option: continue as new after every second quiet reconcile.
       const input: MaintainIdlePoolInput = { config: { sessionCluster: pool, target: 0, maxTarget: 2, reconcileSeconds: 2 }, continueAsNewAfterReconciles: 2 };
-      await bed.client.temporal.workflow.start('maintainIdlePool', { taskQueue: bed.taskQueue, workflowId: poolWorkflowId(pool), args: [input] });
+      await bed.client.temporal.workflow.start('maintainIdlePool', { taskQueue: bed.taskQueue, workflowId: poolWorkflowId(pool), args: [input], workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT });
       await fixture.settled(0, 120_000);
       // A miss (nothing idle at target 0), then a resize the config does not know of, then a hit.
       await preview();
@@ -53,6 +54,8 @@ describe('maintainIdlePool continues as new (local runtime)', () => {
 
       await waitUntil('the pool to continue as new', async () => ((await handle.describe()).runId !== firstRun ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
       assert.equal((await bed.client.temporal.workflow.getHandle(poolWorkflowId(pool), firstRun).describe()).status.name, 'CONTINUED_AS_NEW');
+      // The client's workflow task timeout is set at start only: the new run must have kept it.
+      assert.equal(Number((await handle.describe()).raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds), 30);
       const after = sameBooks(await bed.client.poolStats(pool));
       assert.deepEqual(after, before);
       // The same TaskManagers, still registered with the same JobManager: nothing was restarted.
