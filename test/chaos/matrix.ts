@@ -84,6 +84,13 @@ export function faultyWorkers(bed: { taskQueue: string; stateDir: string }, faul
   };
 }
 
+/**
+ * Cases run at once by each matrix. Each case has its own workers and Flink cluster(s) on a 2-core
+ * machine that the other half of `npm test` loads too: three at once stretched each case's waits
+ * past 300 s in CI, where two take little longer in all.
+ */
+export const MATRIX_LANES = 2;
+
 /** Runs `run` for every case, `concurrency` at a time; returns the problems, one line each, by case. */
 export async function runMatrix<T>(cases: readonly T[], concurrency: number, name: (c: T) => string, run: (c: T, index: number) => Promise<string[]>): Promise<string[]> {
   const problems: string[] = [];

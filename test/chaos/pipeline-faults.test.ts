@@ -9,10 +9,9 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { sqlPipeline } from '../pipeline/fixtures';
 import { describeFault, type Fault } from './fault';
-import { boundariesOf, faultyWorkers, runMatrix, type FaultyWorkers } from './matrix';
+import { boundariesOf, faultyWorkers, MATRIX_LANES, runMatrix, type FaultyWorkers } from './matrix';
 import { casesToTry } from './sample';
 
-const CONCURRENCY = 3;
 const TENANT = 'chaos';
 
 /** Every JobManager pid the pipeline's cluster ever had, sampled until `stop`: one cluster, one pid. */
@@ -71,8 +70,8 @@ describe('runPipeline with its worker SIGKILLed at each activity boundary (real 
   it('reaches the same end at each boundary tried: Stopped with a savepoint, one JobManager ever, nothing left', async function () {
     assert.ok(boundaries.length > 0, 'the baseline named the boundaries');
     const cases = casesToTry('runPipeline', boundaries);
-    this.timeout(Math.ceil(cases.length / CONCURRENCY) * 300_000 + 120_000);
-    const problems = await runMatrix(cases, CONCURRENCY, describeFault, async (fault, index) => (await runCase(fault, `f${index}`)).problems);
+    this.timeout(Math.ceil(cases.length / MATRIX_LANES) * 300_000 + 120_000);
+    const problems = await runMatrix(cases, MATRIX_LANES, describeFault, async (fault, index) => (await runCase(fault, `f${index}`)).problems);
     assert.deepEqual(problems, []);
   });
 });

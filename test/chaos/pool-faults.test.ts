@@ -6,10 +6,9 @@ import { temporalTestBed } from '../harness/global';
 import { NUMBERS, poolFixture, restOf } from '../preview/pool-fixture';
 import { poolWorkflowId, sessionClusterRef } from '../../workflows/pool/api';
 import { describeFault, type Fault } from './fault';
-import { boundariesOf, faultyWorkers, runMatrix, type FaultyWorkers } from './matrix';
+import { boundariesOf, faultyWorkers, MATRIX_LANES, runMatrix, type FaultyWorkers } from './matrix';
 import { casesToTry } from './sample';
 
-const CONCURRENCY = 3;
 const TARGET = 1;
 
 /**
@@ -70,8 +69,8 @@ describe('maintainIdlePool with its worker SIGKILLed at each activity boundary (
   it('reaches the same end at each boundary tried: exactly its target of TaskManagers, a preview served, nothing left', async function () {
     assert.ok(boundaries.length > 0, 'the baseline named the boundaries');
     const cases = casesToTry('maintainIdlePool', boundaries);
-    this.timeout(Math.ceil(cases.length / CONCURRENCY) * 400_000 + 120_000);
-    const problems = await runMatrix(cases, CONCURRENCY, describeFault, async (fault) => runCase(fault, `chaos-${randomUUID().slice(0, 6)}`));
+    this.timeout(Math.ceil(cases.length / MATRIX_LANES) * 400_000 + 120_000);
+    const problems = await runMatrix(cases, MATRIX_LANES, describeFault, async (fault) => runCase(fault, `chaos-${randomUUID().slice(0, 6)}`));
     assert.deepEqual(problems, []);
   });
 });

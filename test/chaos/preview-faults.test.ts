@@ -5,10 +5,9 @@ import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
 import { NUMBERS, poolFixture, restOf } from '../preview/pool-fixture';
 import { describeFault, type Fault } from './fault';
-import { boundariesOf, faultyWorkers, runMatrix, type FaultyWorkers } from './matrix';
+import { boundariesOf, faultyWorkers, MATRIX_LANES, runMatrix, type FaultyWorkers } from './matrix';
 import { casesToTry } from './sample';
 
-const CONCURRENCY = 3;
 const MAX_ROWS = 5;
 
 /**
@@ -68,8 +67,8 @@ describe('preview with its worker SIGKILLed at each activity boundary (real Temp
   it('reaches the same end at each boundary tried: the same rows, its TaskManagers killed, the pool back at target', async function () {
     assert.ok(boundaries.length > 0, 'the baseline named the boundaries');
     const cases = casesToTry('preview', boundaries);
-    this.timeout(Math.ceil(cases.length / CONCURRENCY) * 400_000 + 120_000);
-    const problems = await runMatrix(cases, CONCURRENCY, describeFault, async (fault) => (await runCase(fault)).problems);
+    this.timeout(Math.ceil(cases.length / MATRIX_LANES) * 400_000 + 120_000);
+    const problems = await runMatrix(cases, MATRIX_LANES, describeFault, async (fault) => (await runCase(fault)).problems);
     assert.deepEqual(problems, []);
   });
 });
