@@ -63,6 +63,12 @@ describe('a local application cluster\'s options', () => {
     assert.equal(options['rest.port'], 1);
   });
 
+  it('keep every JVM\'s temporary files in the cluster\'s own folder, beside Flink\'s opens for Java 17', () => {
+    const options = applicationClusterOptions(record, layout, sqlPipeline('acme', 'orders'), {});
+    assert.equal(options['env.java.opts.all'], `${BASE_OPTIONS['env.java.opts.all']} -Djava.io.tmpdir=/state/clusters/acme--orders/tmp`);
+    assert.equal(options['io.tmp.dirs'], '/state/clusters/acme--orders/tmp');
+  });
+
   it('name no restore path when the spec has none', () => {
     assert.equal(applicationClusterOptions(record, layout, sqlPipeline('acme', 'orders'), {})['execution.state-recovery.path'], undefined);
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
-import { FLINK_NICENESS, statFields } from '../../activities/runtime/local/processes';
+import { FLINK_NICENESS, listPids, statFields } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { startFlinkCluster } from '../harness/flink';
 import { sharedFlinkCluster } from '../harness/global';
@@ -58,5 +58,13 @@ describe('a real Flink cluster started by the harness', () => {
       assert.deepEqual([...new Set(niceness)], [FLINK_NICENESS], `niceness of the ${niceness.length} threads of ${pid}`);
     }
     assert.deepEqual([...new Set(threadNiceness(process.pid))], [0], 'the control plane (this process) keeps the default');
+  });
+
+  it('keeps its JVMs\' temporary files in its own folder: the planner jar the SQL Gateway unpacks is there, not in /tmp', async () => {
+    const cluster = await sharedFlinkCluster();
+    const gateway = listPids(cluster.dir).get('sql-gateway');
+    const planners = readdirSync(`/proc/${gateway}/fd`).map((fd) => readlinkSync(`/proc/${gateway}/fd/${fd}`)).filter((path) => /flink-table-planner_[^/]*\.jar$/.test(path));
+    assert.ok(planners.length > 0, 'the gateway holds an unpacked planner jar open');
+    assert.deepEqual(planners.filter((path) => !path.startsWith(`${cluster.dir}/tmp/`)), []);
   });
 });
