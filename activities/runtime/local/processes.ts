@@ -15,12 +15,13 @@ export type FlinkRole = keyof typeof LAUNCHERS;
 
 /**
  * Flink's JVMs run at this niceness, below the control plane on the same host (the worker, Temporal):
- * the local runtime's stand-in for the CPU requests that keep them apart on Kubernetes. Without it a
- * busy host starved the worker's workflow tasks past Temporal's 10 s task timeout (seen at 7-15 s in a
- * loaded CI run), and each timed-out task was replayed from scratch, slower still. On an idle host it
- * changes nothing.
+ * the local runtime's stand-in for the CPU requests that keep them apart on Kubernetes. A starved
+ * worker took 7-15 s over workflow tasks in a loaded CI run. At 10 (a CPU weight of 110 against 1024)
+ * the JVMs starved instead: a TaskManager a preview waited for did not start within the preview's two
+ * minutes at load 20. At 5 (335) a Flink thread gets a third of a control-plane thread's share; the
+ * workflow task timeout (client/workflow-task-timeout.ts) covers the rest. An idle host sees no difference.
  */
-export const FLINK_NICENESS = 10;
+export const FLINK_NICENESS = 5;
 
 export interface FlinkProcessSpec {
   readonly flinkHome: string;
