@@ -41,7 +41,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     throw error;
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
-  const runtime = await createRuntime(config);
+  const runtime = createRuntime(config);
   const sqlInspector = createSqlInspector(sqlInspectorInstall(config));
   const bundle = extras.workflowBundle ?? workflowBundle(config);
   const worker = await createFleetWorker({

@@ -1,3 +1,4 @@
+import type * as KubernetesFromEnvironment from '../activities/runtime/kubernetes/from-environment';
 import { LocalRuntime } from '../activities/runtime/local/local-runtime';
 import type { FlinkRuntime } from '../activities/runtime/types';
 import type { WorkerConfig } from './config';
@@ -5,11 +6,13 @@ import type { WorkerConfig } from './config';
 /**
  * Chosen once, at start; nothing above the activities knows which runtime it is. The Kubernetes
  * runtime is loaded only when chosen: its client library is most of a local worker's start (6 of 10 s
- * at load 15), which the tests, the demo and the dev stack pay at every worker start.
+ * at load 15), which the tests, the demo and the dev stack pay at every worker start. A require, since
+ * tsx hands `import()` to Node's ESM loader, which cannot resolve this repo's TypeScript paths.
  */
-export async function createRuntime(config: WorkerConfig): Promise<FlinkRuntime> {
+export function createRuntime(config: WorkerConfig): FlinkRuntime {
   if (config.FLEET_RUNTIME === 'kubernetes') {
-    const { kubernetesRuntimeFromEnvironment } = await import('../activities/runtime/kubernetes/from-environment');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { kubernetesRuntimeFromEnvironment } = require('../activities/runtime/kubernetes/from-environment') as typeof KubernetesFromEnvironment;
     // parseWorkerConfig has made sure FLEET_STORAGE_URI is set with this runtime.
     const credentials = config.FLEET_S3_ACCESS_KEY_ID && config.FLEET_S3_SECRET_ACCESS_KEY
       ? { accessKeyId: config.FLEET_S3_ACCESS_KEY_ID, secretAccessKey: config.FLEET_S3_SECRET_ACCESS_KEY } : undefined;

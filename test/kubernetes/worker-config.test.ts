@@ -53,7 +53,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     assert.throws(() => parseWorkerConfig({ FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', KUBERNETES_SERVICE_HOST: '10.96.0.1',
       FLEET_S3_ENDPOINT: 'ftp://storage' }), /FLEET_S3_ENDPOINT: must be an http\(s\) URL/);
     const k8s = await kubernetesTestBed();
-    const runtime = await createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
       FLEET_S3_ENDPOINT: 'http://192.0.2.9:7070', FLEET_S3_ACCESS_KEY_ID: 'fleet-key', FLEET_S3_SECRET_ACCESS_KEY: 'fleet-secret' }));
     await withTenant(runtime, 's3', async (_, namespace) => {
       const secret = await k8s.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'flink-fleet-storage', namespace });
@@ -82,7 +82,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     assert.throws(() => parseWorkerConfig({ ...base, FLEET_TENANT_EGRESS: JSON.stringify({ ...egress, dns: [] }) }), /FLEET_TENANT_EGRESS\.dns: must name the cluster DNS/);
     assert.throws(() => parseWorkerConfig({ ...base, FLEET_TENANT_EGRESS: JSON.stringify({ ...egress, internet: true }) }), /FLEET_TENANT_EGRESS/);
     const k8s = await kubernetesTestBed();
-    const runtime = await createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
       FLEET_TENANT_EGRESS: JSON.stringify(egress) }));
     await withTenant(runtime, 'eg', async (_, namespace) => {
       const policy = await k8s.kubeConfig.makeApiClient(NetworkingV1Api).readNamespacedNetworkPolicy({ name: 'flink-fleet-egress', namespace });
@@ -98,7 +98,7 @@ describe('a worker configured for the kubernetes runtime', () => {
   it('takes the tenant plan as JSON over the defaults, and every pod of a tenant\'s cluster carries its bandwidth and RuntimeClass', async () => {
     const plan = { pods: 12, podBandwidth: { ingressMbit: 200, egressMbit: 100 }, runtimeClassName: 'runc-sandbox' };
     const k8s = await kubernetesTestBed();
-    const runtime = await createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath,
       FLEET_TENANT_PLAN: JSON.stringify(plan) }));
     await withTenant(runtime, 'pl', async (tenant, namespace) => {
       const quota = await k8s.kubeConfig.makeApiClient(CoreV1Api).readNamespacedResourceQuota({ name: 'flink-fleet-quota', namespace });
@@ -121,7 +121,7 @@ describe('a worker configured for the kubernetes runtime', () => {
 
   it('lists the clusters recorded on the API server its kubeconfig names', async () => {
     const k8s = await kubernetesTestBed();
-    const runtime = await createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: k8s.kubeconfigPath }));
     assert.equal(runtime.kind, 'kubernetes');
     assert.equal(runtime.storageUri({ tenant: 'acme', name: 'orders' }), 's3://b/p/acme/acme--orders');
     const tenant = `wc${randomBytes(4).toString('hex')}`;
@@ -146,7 +146,7 @@ describe('a worker configured for the kubernetes runtime', () => {
     const elsewhere = join(newStateDir('worker-config'), 'kubeconfig');
     const port = await freePort();
     writeFileSync(elsewhere, readFileSync(k8s.kubeconfigPath, 'utf8').replaceAll(k8s.server, `https://127.0.0.1:${port}`));
-    const runtime = await createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: elsewhere }));
+    const runtime = createRuntime(parseWorkerConfig({ ...KEYS, FLEET_RUNTIME: 'kubernetes', FLEET_STORAGE_URI: 's3://b/p', FLEET_KUBECONFIG: elsewhere }));
     await assert.rejects(runtime.listClusters(), {
       name: 'FetchError', code: 'ECONNREFUSED', message: new RegExp(`request to https://127\\.0\\.0\\.1:${port}/api/v1 failed`),
     });
