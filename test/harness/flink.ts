@@ -6,7 +6,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import type { ClusterRef } from '../../activities/runtime/types';
 import { clusterName } from '../../activities/names';
 import { toolchain } from '../../scripts/toolchain';
-import { scopeDir } from './processes';
+import { scopeDir, type LeakScope } from './processes';
 import { newStateDir } from './state';
 
 export interface FlinkTestClusterOptions {
@@ -15,7 +15,7 @@ export interface FlinkTestClusterOptions {
    * How long the cluster outlives the test that starts it, for the leak check. Marked before any of
    * its processes starts: a start cut short by a timeout must not leave its JVMs judged as that test's leak.
    */
-  readonly scope?: 'file' | 'run';
+  readonly scope?: Exclude<LeakScope, 'test'>;
 }
 
 export interface FlinkTestCluster {

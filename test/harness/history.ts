@@ -37,3 +37,9 @@ export async function completedActivitiesOf(handle: WorkflowHandle): Promise<Com
     return [{ activity: scheduled?.activityType?.name ?? '?', attempt: started?.attempt ?? 0, completedBy: completed.identity ?? '' }];
   });
 }
+
+/** The workflow task timeout a run was started with (continue-as-new keeps it), in seconds, as Temporal holds it. */
+export async function workflowTaskTimeoutSeconds(handle: WorkflowHandle): Promise<number> {
+  const { raw } = await handle.describe();
+  return Number(raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds);
+}

@@ -4,6 +4,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { WORKFLOW_TASK_TIMEOUT } from '../../client/workflow-task-timeout';
 import { poolWorkflowId, type MaintainIdlePoolInput, type PoolStats } from '../../workflows/pool/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { workflowTaskTimeoutSeconds } from '../harness/history';
 import { poolFixture, restOf } from '../preview/pool-fixture';
 
 const FIVE = "CREATE TEMPORARY TABLE five (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '5', 'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '5')";
@@ -55,7 +56,7 @@ describe('maintainIdlePool continues as new (local runtime)', () => {
       await waitUntil('the pool to continue as new', async () => ((await handle.describe()).runId !== firstRun ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
       assert.equal((await bed.client.temporal.workflow.getHandle(poolWorkflowId(pool), firstRun).describe()).status.name, 'CONTINUED_AS_NEW');
       // The client's workflow task timeout is set at start only: the new run must have kept it.
-      assert.equal(Number((await handle.describe()).raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds), 30);
+      assert.equal(await workflowTaskTimeoutSeconds(handle), 30);
       const after = sameBooks(await bed.client.poolStats(pool));
       assert.deepEqual(after, before);
       // The same TaskManagers, still registered with the same JobManager: nothing was restarted.

@@ -3,13 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { poolWorkflowId } from '../../workflows/pool/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
+import { workflowTaskTimeoutSeconds } from '../harness/history';
 import { sqlPipeline } from '../pipeline/fixtures';
-
-/** The workflow task timeout a run was started with, in seconds, as Temporal keeps it. */
-async function workflowTaskTimeoutSeconds(handle: WorkflowHandle): Promise<number> {
-  const { raw } = await handle.describe();
-  return Number(raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds);
-}
 
 /**
  * Started with no worker on the queue: the timeout is what the client asked for, and nothing runs.
