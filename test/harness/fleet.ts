@@ -7,6 +7,7 @@ import { FleetClient } from '../../client/fleet-client';
 import { toolchain } from '../../scripts/toolchain';
 import { createFleetWorker } from '../../worker/fleet-worker';
 import { temporalTestBed } from './global';
+import { trackWorker } from './in-process-workers';
 import { newStateDir } from './state';
 
 export interface FleetTestBed {
@@ -51,7 +52,9 @@ export function fleetTestBed(label: string, runtimeFor: (stateDir: string) => Fl
     client, runtime, taskQueue, stateDir,
     async withWorker<T>(body: () => Promise<T>): Promise<T> {
       const worker: Worker = await createFleetWorker({ connection: temporal.nativeConnection, namespace: temporal.namespace, taskQueue, runtime, workflowBundle, codecKeys });
-      return worker.runUntil(body);
+      const done = worker.runUntil(body);
+      trackWorker(worker, taskQueue, 'test', done);
+      return done;
     },
     async cleanUp() {
       for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);

@@ -1,5 +1,6 @@
 import type Mocha from 'mocha';
 import { startFlinkCluster, type FlinkTestCluster } from './flink';
+import { stopLeftWorkers } from './in-process-workers';
 import { assertNoLeakedProcesses } from './leak-check';
 import { startKubernetesWithRealNode, type KubernetesWithRealNode } from '../../client/dev/kubernetes-node';
 import { pauseImage, type CachedImage } from '../../scripts/install/images/pause';
@@ -111,7 +112,9 @@ let testsRun = 0;
 /** A file's own leftovers (a pool shared by its tests) fail the file's last hook, not the run. */
 async function checkFileScope(): Promise<void> {
   try {
-    await assertNoLeakedProcesses({ scope: 'file' });
+    const workers = await stopLeftWorkers('file');
+    await assertNoLeakedProcesses({ scope: 'file' }).catch((error: Error) => workers.push(error.message));
+    if (workers.length > 0) throw new Error(`the file left running: ${workers.join('; ')}`);
   } finally {
     endFileScope();
   }
@@ -141,7 +144,8 @@ async function checkSharedCluster(): Promise<string | undefined> {
 
 /** Leaks found after a test: processes it started and left, and jobs it left on the shared cluster. */
 async function leaksOfTest(): Promise<Error | undefined> {
-  const problems: string[] = [];
+  // Workers first: one left running would start the processes the check below kills again.
+  const problems = (await stopLeftWorkers('test')).map((w) => `left running: ${w}`);
   await assertNoLeakedProcesses({ startedBefore }).catch((error: Error) => problems.push(error.message));
   const shared = await checkSharedCluster();
   if (shared) problems.push(shared);

@@ -8,6 +8,7 @@ import { createFleetWorker } from '../../worker/fleet-worker';
 import { sessionClusterRef, type PoolConfigInput } from '../../workflows/pool/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
+import { trackWorker } from '../harness/in-process-workers';
 import { scopeDir } from '../harness/processes';
 
 /** A small datagen table: one row every 20 ms, numbered from 1. */
@@ -51,11 +52,13 @@ export async function startSharedPool(label: string, config: Omit<PoolConfigInpu
   const { env, workflowBundle, codecKeys } = temporalTestBed();
   const worker: Worker = await createFleetWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: bed.taskQueue, runtime: bed.runtime, workflowBundle, codecKeys });
   const running = worker.run();
+  trackWorker(worker, bed.taskQueue, 'file', running);
   scopeDir(clusterLayout(bed.stateDir, clusterName(sessionClusterRef(pool).tenant, pool)).dir, 'file');
   const fixture = poolFixture(bed, pool);
   const stop = async (): Promise<void> => {
     await bed.client.stopPool(pool).catch(() => undefined);
-    worker.shutdown();
+    // The harness may have stopped it already, after the hook that started it timed out.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await bed.cleanUp();
   };
