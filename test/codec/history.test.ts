@@ -56,7 +56,8 @@ describe('a preview\'s history, as `temporal workflow show` prints it', () => {
   let codecServer: CodecServer;
   const token = randomBytes(24).toString('hex');
   let workflowId: string;
-  before(async () => {
+  before(async function () {
+    this.timeout(480_000); // above the pool's start (up to 300 s) and a preview
     codecServer = await startCodecServer({ codec: new AesGcmPayloadCodec(temporalTestBed().codecKeys), token, allowedOrigins: [], port: 0 });
     fixture = await startSharedPool('history', { target: 1, reconcileSeconds: 3 });
     const stream = await fixture.bed.client.preview('acme', SQL, { pool: fixture.pool });

@@ -21,7 +21,9 @@ describe('maintainIdlePool continues as new (local runtime)', () => {
     await bed.cleanUp();
   });
 
-  it('carries its target, its TaskManagers and its counters into the new run, which still serves previews', async () => {
+  it('carries its target, its TaskManagers and its counters into the new run, which still serves previews', async function () {
+    // Above its own waits (five pool settlings, a continue-as-new, three previews), as a loaded machine may use them.
+    this.timeout(600_000);
     const fixture = poolFixture(bed, pool);
     const handle = bed.client.temporal.workflow.getHandle(poolWorkflowId(pool));
     const preview = async (): Promise<void> => {

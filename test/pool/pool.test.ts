@@ -20,7 +20,8 @@ describe('maintainIdlePool on the local runtime', () => {
     await bed.cleanUp();
   });
 
-  it('replaces an idle TaskManager that died, and resizes within maxTarget only', async () => {
+  it('replaces an idle TaskManager that died, and resizes within maxTarget only', async function () {
+    this.timeout(360_000); // above its three waits
     const fixture = poolFixture(bed, pool);
     await bed.withWorker(async () => {
       await bed.client.startPool({ sessionCluster: pool, target: 1, maxTarget: 2, reconcileSeconds: 2 });
@@ -41,7 +42,8 @@ describe('maintainIdlePool on the local runtime', () => {
     });
   });
 
-  it('ends a preview whose worker stopped mid-query by its timeout, and frees what it used', async () => {
+  it('ends a preview whose worker stopped mid-query by its timeout, and frees what it used', async function () {
+    this.timeout(360_000); // above its waits and the preview's own 40 s
     const fixture = poolFixture(bed, pool);
     const { stream, streamedBefore } = await bed.withWorker(async () => {
       await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });

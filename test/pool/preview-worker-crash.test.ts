@@ -23,7 +23,8 @@ describe('a preview whose worker process is SIGKILLed mid-query', () => {
     await bed.cleanUp();
   });
 
-  it('still ends by its timeout, kills the TaskManager it used, and the pool refills', async () => {
+  it('still ends by its timeout, kills the TaskManager it used, and the pool refills', async function () {
+    this.timeout(480_000); // above its waits and the preview's own 45 s
     const fixture = poolFixture(bed, pool);
     const first = workers.start();
     await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });

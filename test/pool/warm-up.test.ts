@@ -32,7 +32,8 @@ function gatewayLogs(fixture: PoolFixture): RoleLogs {
 
 describe('a new pool warms its session cluster\'s SQL Gateway (local runtime)', () => {
   let fixture: PoolFixture & { stop(): Promise<void> };
-  before(async () => {
+  before(async function () {
+    this.timeout(480_000); // above the pool's start (up to 300 s) and the warm-up's wait
     fixture = await startSharedPool('warm-up', { target: TARGET, reconcileSeconds: 2 });
     // It runs beside the TaskManagers' start, so a settled pool may still be warming up.
     const handle = fixture.bed.client.temporal.workflow.getHandle(poolWorkflowId(fixture.pool));
