@@ -66,3 +66,16 @@ export function renderFlinkConfig(options: FlinkOptions): string {
     .join('\n')
     .concat('\n');
 }
+
+/** Reads back what renderFlinkConfig wrote (one `key: value` line per option, strings as JSON). */
+export function parseFlinkConfig(text: string): FlinkOptions {
+  const options: Record<string, FlinkOptionValue> = {};
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const colon = line.indexOf(': ');
+    if (colon <= 0) throw new Error(`not a line renderFlinkConfig writes: ${line}`);
+    const raw = line.slice(colon + 2);
+    options[line.slice(0, colon)] = raw.startsWith('"') ? JSON.parse(raw) as string : raw === 'true' || raw === 'false' ? raw === 'true' : Number(raw);
+  }
+  return options;
+}

@@ -37,7 +37,7 @@ describe('the leak check on Flink processes', () => {
     const clusterDir = join(newStateDir('leak-check'), 'cluster');
     // Checked at once, while the launcher script is still forking subshells and exec'ing the JVM:
     // killing the launcher's pid alone let the JVM come up afterwards.
-    const started = startFlinkProcess({ flinkHome: toolchain().flinkHome, clusterDir, role: 'jobmanager', name: 'orphan' });
+    const started = await startFlinkProcess({ flinkHome: toolchain().flinkHome, clusterDir, role: 'jobmanager', name: 'orphan', launcher: 'flink-scripts' });
     await assert.rejects(assertNoLeakedProcesses(), (error: unknown) => {
       assert.ok(error instanceof LeakedProcesses);
       assert.ok(error.leaked.some((p) => p.pid === started.pid && p.description.includes(clusterDir)), error.message);
@@ -50,7 +50,7 @@ describe('the leak check on Flink processes', () => {
 
   it('stops a launcher together with the children it is running, not the launcher\'s pid alone', async () => {
     const clusterDir = join(newStateDir('leak-check'), 'cluster');
-    const started = startFlinkProcess({ flinkHome: toolchain().flinkHome, clusterDir, role: 'jobmanager', name: 'launching' });
+    const started = await startFlinkProcess({ flinkHome: toolchain().flinkHome, clusterDir, role: 'jobmanager', name: 'launching', launcher: 'flink-scripts' });
     // jobmanager.sh runs a JVM of its own (BashJavaUtils) to size memory before it execs the JobManager.
     const runsJava = (pid: number): boolean => pid !== started.pid && /^\S*java\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     await waitUntil('the launcher to run its BashJavaUtils JVM', async () => (processGroupMembers(started.pid).some(runsJava) ? true : undefined), { timeoutMs: 20_000, intervalMs: 10 });

@@ -70,8 +70,10 @@ export class LocalRuntime implements FlinkRuntime {
       const job: LocalJob = spec.job.kind === 'jar' ? { ...spec.job, path: await this.verifiedJar(spec, spec.job.digest, layout) } : spec.job;
       const record = await this.ensureRecord(spec, layout, 'application');
       this.writeConfig(layout, applicationClusterOptions(record, layout, spec, this.classArchiveOptions()));
-      this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec.jobId, job, layout));
-      this.startTaskManagers(layout, record, taskManagerCount(spec));
+      await Promise.all([
+        this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec.jobId, job, layout)),
+        this.startTaskManagers(layout, record, taskManagerCount(spec)),
+      ]);
       return this.waitForEndpoints(record, layout);
     });
   }
@@ -82,7 +84,7 @@ export class LocalRuntime implements FlinkRuntime {
       const record = readRecord(layout);
       if (record?.kind !== 'application') throw new Error(`application cluster ${layout.dir} does not exist`);
       const count = taskManagerCount(spec);
-      this.startTaskManagers(layout, record, count);
+      await this.startTaskManagers(layout, record, count);
       const running = this.taskManagerNames(layout);
       const resourceId = (name: string): string => `${record.cluster}-${name}`;
       const surplus = surplusTaskManagers(running.map(resourceId), busy, count);
@@ -99,8 +101,7 @@ export class LocalRuntime implements FlinkRuntime {
     return this.locked(spec, async (layout) => {
       const record = await this.ensureRecord(spec, layout, 'session');
       this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...this.classArchiveOptions(), ...spec.flinkOptions });
-      this.startOnce(layout, 'jobmanager', JOB_MANAGER);
-      this.startOnce(layout, 'sql-gateway', GATEWAY);
+      await Promise.all([this.startOnce(layout, 'jobmanager', JOB_MANAGER), this.startOnce(layout, 'sql-gateway', GATEWAY)]);
       return this.waitForEndpoints(record, layout);
     });
   }
@@ -108,7 +109,7 @@ export class LocalRuntime implements FlinkRuntime {
   async addTaskManager(cluster: ClusterRef, taskManagerId: string): Promise<void> {
     await this.locked(cluster, async (layout) => {
       if (!readRecord(layout)) throw new Error(`cluster ${layout.dir} does not exist`);
-      this.startOnce(layout, 'taskmanager', taskManagerId, [`-Dtaskmanager.resource-id=${taskManagerId}`]);
+      await this.startOnce(layout, 'taskmanager', taskManagerId, [`-Dtaskmanager.resource-id=${taskManagerId}`]);
     });
   }
 
@@ -237,9 +238,9 @@ export class LocalRuntime implements FlinkRuntime {
    * A process that has a pid file was started by an earlier attempt: whether it is still alive or not,
    * it is not started again here (a finished job must not be rerun by a retry); observe reports it.
    */
-  private startOnce(layout: ClusterLayout, role: FlinkRole, name: string, args: string[] = []): void {
+  private async startOnce(layout: ClusterLayout, role: FlinkRole, name: string, args: string[] = []): Promise<void> {
     if (readPid(layout.dir, name) !== undefined) return;
-    startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args });
+    await startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args });
   }
 
   /** `taskmanager-<i>`, in the order they were numbered: the oldest first. */
@@ -249,14 +250,16 @@ export class LocalRuntime implements FlinkRuntime {
   }
 
   /** Starts TaskManagers under the lowest free numbers until `count` exist; a rescale's retry starts none twice. */
-  private startTaskManagers(layout: ClusterLayout, record: ClusterRecord, count: number): void {
+  private async startTaskManagers(layout: ClusterLayout, record: ClusterRecord, count: number): Promise<void> {
     const existing = new Set(this.taskManagerNames(layout));
+    const starts: Promise<void>[] = [];
     for (let i = 1; existing.size < count; i++) {
       const name = `taskmanager-${i}`;
       if (existing.has(name)) continue;
-      this.startOnce(layout, 'taskmanager', name, [`-Dtaskmanager.resource-id=${record.cluster}-${name}`]);
+      starts.push(this.startOnce(layout, 'taskmanager', name, [`-Dtaskmanager.resource-id=${record.cluster}-${name}`]));
       existing.add(name);
     }
+    await Promise.all(starts);
   }
 
   private endpoints(record: ClusterRecord): ClusterEndpoints {

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseFlinkConfig, type FlinkOptions } from '../../flink/config';
+import { flinkJvmCommand, flinkJvmEnvironment, RESOURCE_COMMANDS } from './jvm-command';
+import { resourceParams } from './resource-params';
 
 /** Which of Flink's launcher scripts runs a role; `start-foreground` makes it exec the JVM in place. */
 const LAUNCHERS = {
@@ -31,6 +35,8 @@ export interface FlinkProcessSpec {
   /** Unique within the cluster, e.g. `taskmanager-2`; names the pid and log files. */
   readonly name: string;
   readonly args?: readonly string[];
+  /** Flink's own launcher scripts instead of the direct start: what raw Flink does, for a bench to compare with. */
+  readonly launcher?: 'direct' | 'flink-scripts';
 }
 
 export interface FlinkProcess {
@@ -47,29 +53,21 @@ export function clusterPaths(clusterDir: string): { conf: string; log: string; p
 
 /**
  * Starts one Flink JVM detached from this process, so that it outlives a worker restart; its pid
- * file is how a later worker finds it again.
+ * file is how a later worker finds it again. The JVM is started directly (jvm-command.ts), as Flink's
+ * launcher script would start it, unless the spec asks for the script itself (raw Flink in a bench).
  */
-export function startFlinkProcess(spec: FlinkProcessSpec): FlinkProcess {
+export async function startFlinkProcess(spec: FlinkProcessSpec): Promise<FlinkProcess> {
   const paths = clusterPaths(spec.clusterDir);
   mkdirSync(paths.log, { recursive: true });
   mkdirSync(paths.pids, { recursive: true });
   const logFile = join(paths.log, `${spec.name}.out`);
+  const [program, env] = spec.launcher === 'flink-scripts'
+    ? [[join(spec.flinkHome, 'bin', LAUNCHERS[spec.role]), 'start-foreground', ...(spec.args ?? [])], launcherEnvironment(spec, paths)]
+    : await directJvmLaunch(spec);
   const out = openSync(logFile, 'a');
   try {
-    // `nice` execs the launcher, which execs the JVM: one pid throughout, and every thread inherits it.
-    const child = spawn('nice', ['-n', String(FLINK_NICENESS), join(spec.flinkHome, 'bin', LAUNCHERS[spec.role]), 'start-foreground', ...(spec.args ?? [])], {
-      detached: true,
-      stdio: ['ignore', out, out],
-      env: {
-        ...process.env,
-        FLINK_HOME: spec.flinkHome,
-        FLINK_CONF_DIR: paths.conf,
-        FLINK_LOG_DIR: paths.log,
-        FLINK_PID_DIR: paths.run,
-        // Keeps each JVM's log file name distinct within one cluster folder.
-        FLINK_IDENT_STRING: spec.name,
-      },
-    });
+    // `nice` execs the launcher or java: one pid throughout, and every thread inherits the niceness.
+    const child = spawn('nice', ['-n', String(FLINK_NICENESS), ...program], { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } });
     if (child.pid === undefined) throw new Error(`could not start Flink ${spec.role} from ${spec.flinkHome}`);
     child.unref();
     writeFileSync(pidFile(spec.clusterDir, spec.name), `${child.pid}\n`);
@@ -77,6 +75,61 @@ export function startFlinkProcess(spec: FlinkProcessSpec): FlinkProcess {
   } finally {
     closeSync(out);
   }
+}
+
+function launcherEnvironment(spec: FlinkProcessSpec, paths: ReturnType<typeof clusterPaths>): Record<string, string> {
+  // FLINK_IDENT_STRING keeps each JVM's log file name distinct within one cluster folder.
+  return { FLINK_HOME: spec.flinkHome, FLINK_CONF_DIR: paths.conf, FLINK_LOG_DIR: paths.log, FLINK_PID_DIR: paths.run, FLINK_IDENT_STRING: spec.name };
+}
+
+/** The java command line and environment a direct start runs (exported for the test that compares it with Flink's scripts). */
+export async function directJvmLaunch(spec: FlinkProcessSpec): Promise<[string[], Record<string, string>]> {
+  const paths = clusterPaths(spec.clusterDir);
+  const options = parseFlinkConfig(readFileSync(join(paths.conf, 'config.yaml'), 'utf8'));
+  const java = javaRuntime(options);
+  const jars = flinkJars(spec.flinkHome);
+  const args = spec.args ?? [];
+  const resources = RESOURCE_COMMANDS[spec.role] ? await resourceParams(java.binary, spec.flinkHome, jars.dist, spec.role, options, args) : undefined;
+  const command = flinkJvmCommand({
+    role: spec.role, flinkHome: spec.flinkHome, confDir: paths.conf, logDir: paths.log, ident: spec.name, hostname: process.env.HOSTNAME ?? hostname(),
+    options, libJars: jars.lib, javaVersion: java.version, args,
+    ...(resources ? { resources } : {}),
+    ...(spec.role === 'sql-gateway' ? { gatewayJars: jars.gateway } : {}),
+  });
+  return [[java.binary, ...command], flinkJvmEnvironment(spec.flinkHome, paths, spec.name, options)];
+}
+
+/** The java config.sh would pick: env.java.home, then JAVA_HOME, then the PATH's; and its major version. */
+function javaRuntime(options: FlinkOptions): { binary: string; version: number } {
+  const home = typeof options['env.java.home'] === 'string' ? options['env.java.home'] : process.env.JAVA_HOME;
+  const binary = home ? join(home, 'bin', 'java') : onPath('java');
+  const release = readFileSync(join(dirname(dirname(realpathSync(binary))), 'release'), 'utf8');
+  const version = /^JAVA_VERSION="(?:1\.)?(\d+)/m.exec(release)?.[1];
+  if (!version) throw new Error(`cannot tell the version of the Java at ${binary}`);
+  return { binary, version: Number(version) };
+}
+
+function onPath(program: string): string {
+  const found = (process.env.PATH ?? '').split(':').map((dir) => join(dir, program)).find((candidate) => existsSync(candidate));
+  if (!found) throw new Error(`${program} is not on the PATH`);
+  return found;
+}
+
+const jarsOf = new Map<string, { lib: string[]; dist: string; gateway: string[] }>();
+
+/** lib/'s jars, flink-dist among them, and the SQL Gateway's jars of opt/ (the gateway's, then flink-python's). */
+function flinkJars(flinkHome: string): { lib: string[]; dist: string; gateway: string[] } {
+  let jars = jarsOf.get(flinkHome);
+  if (!jars) {
+    const lib = readdirSync(join(flinkHome, 'lib')).filter((f) => f.endsWith('.jar')).map((f) => join(flinkHome, 'lib', f));
+    const dist = lib.find((jar) => /\/flink-dist[^/]*\.jar$/.test(jar));
+    if (!dist) throw new Error(`no flink-dist jar in ${flinkHome}/lib`);
+    const opt = readdirSync(join(flinkHome, 'opt'));
+    const gateway = [/^flink-sql-gateway.*\.jar$/, /^flink-python.*\.jar$/].flatMap((pattern) => opt.filter((f) => pattern.test(f)).map((f) => join(flinkHome, 'opt', f)));
+    jars = { lib, dist, gateway };
+    jarsOf.set(flinkHome, jars);
+  }
+  return jars;
 }
 
 function pidFile(clusterDir: string, name: string): string {
