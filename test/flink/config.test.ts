@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BASE_OPTIONS, JAVA_17_OPENS, renderFlinkConfig } from '../../activities/flink/config';
 import { applicationFlinkOptions, sessionFlinkOptions } from '../../activities/runtime/kubernetes/manifests/flink-config';
-import { applicationClusterOptions, localClusterOptions, sqlJobArguments } from '../../activities/runtime/local/cluster-config';
+import { applicationClusterOptions, LOCAL_JIT, localClusterOptions, sqlJobArguments } from '../../activities/runtime/local/cluster-config';
 import { clusterLayout, clusterStorageDir, type ClusterRecord } from '../../activities/runtime/local/layout';
 import { jarConnection, sessionCluster, sqlPipeline } from '../kubernetes/fixtures';
 
@@ -63,9 +63,9 @@ describe('a local application cluster\'s options', () => {
     assert.equal(options['rest.port'], 1);
   });
 
-  it('keep every JVM\'s temporary files in the cluster\'s own folder, beside Flink\'s opens for Java 17', () => {
+  it('keep every JVM\'s temporary files in the cluster\'s own folder, beside Flink\'s opens for Java 17 and the C1-only JIT', () => {
     const options = applicationClusterOptions(record, layout, sqlPipeline('acme', 'orders'), {});
-    assert.equal(options['env.java.opts.all'], `${BASE_OPTIONS['env.java.opts.all']} -Djava.io.tmpdir=/state/clusters/acme--orders/tmp`);
+    assert.equal(options['env.java.opts.all'], `${BASE_OPTIONS['env.java.opts.all']} -Djava.io.tmpdir=/state/clusters/acme--orders/tmp ${LOCAL_JIT}`);
     assert.equal(options['io.tmp.dirs'], '/state/clusters/acme--orders/tmp');
   });
 

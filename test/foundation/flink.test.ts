@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
 import { FLINK_NICENESS, listPids, statFields } from '../../activities/runtime/local/processes';
@@ -58,6 +58,15 @@ describe('a real Flink cluster started by the harness', () => {
       assert.deepEqual([...new Set(niceness)], [FLINK_NICENESS], `niceness of the ${niceness.length} threads of ${pid}`);
     }
     assert.deepEqual([...new Set(threadNiceness(process.pid))], [0], 'the control plane (this process) keeps the default');
+  });
+
+  it('compiles with C1 only: its JVMs run C1 compiler threads and no C2 one', async () => {
+    const cluster = await sharedFlinkCluster();
+    for (const pid of cluster.pids()) {
+      const threads = readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+      assert.ok(threads.some((name) => name.startsWith('C1 CompilerThre')), `${pid} has a C1 compiler thread: ${threads.join(', ')}`);
+      assert.deepEqual(threads.filter((name) => name.startsWith('C2 CompilerThre')), [], `${pid} has no C2 compiler thread`);
+    }
   });
 
   it('keeps its JVMs\' temporary files in its own folder: the planner jar the SQL Gateway unpacks is there, not in /tmp', async () => {
