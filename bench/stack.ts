@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { LocalRuntime } from '../activities/runtime/local/local-runtime';
-import { stopProcess } from '../activities/runtime/local/processes';
+import { killProcessNow, stopProcess } from '../activities/runtime/local/processes';
 import { fleetDataConverter } from '../client/codec/data-converter';
 import { newCodecKey, parseCodecKeys, type CodecKeyRing } from '../client/codec/keys';
 import { startTemporalDevServer, type TemporalDevServer } from '../client/dev/temporal-dev-server';
@@ -35,10 +35,22 @@ export async function withBenchStack<T>(label: string, taskQueue: string, body: 
   const codecKey = newCodecKey(label);
   const codecKeys = parseCodecKeys(codecKey, `the ${label} key`);
   let fleet: FleetClient | undefined;
+  const interrupted = (signal: NodeJS.Signals): void => {
+    // Its Flink JVMs and server run detached, so an interrupted bench must end them itself; a bench
+    // SIGKILLed cannot, and leaves them.
+    for (const p of liveProcesses('run')) killProcessNow(p.pid);
+    killProcessNow(server.pid);
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(codecKeys) }), taskQueue);
     return await body({ root, server, runtime, codecKey, codecKeys, fleet });
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await fleet?.close();
     for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
     for (const p of liveProcesses('run')) await stopProcess(p.pid, 5_000);

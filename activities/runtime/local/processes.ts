@@ -226,6 +226,19 @@ function groupLedBy(pid: number): number | undefined {
 }
 
 /**
+ * SIGKILLs `pid` with the group it leads, at once and without waiting: for a process that is about
+ * to exit and cannot await stopProcess.
+ */
+export function killProcessNow(pid: number): void {
+  const group = groupLedBy(pid);
+  try {
+    process.kill(group === undefined ? pid : -group, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
  * SIGTERM lets Flink deregister cleanly; SIGKILL after the grace period makes stopping certain. A
  * process that leads its group is stopped with the whole group and waited for until no member is
  * left: a launcher script's children (a JVM still being exec'd, a subshell) outlive a signal to the
