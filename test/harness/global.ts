@@ -113,7 +113,12 @@ let testsRun = 0;
 async function checkFileScope(): Promise<void> {
   try {
     const workers = await stopLeftWorkers('file');
-    await assertNoLeakedProcesses({ scope: 'file' }).catch((error: Error) => workers.push(error.message));
+    try {
+      await assertNoLeakedProcesses({ scope: 'file' });
+    } catch (error) {
+      if (workers.length === 0) throw error;
+      workers.push((error as Error).message);
+    }
     if (workers.length > 0) throw new Error(`the file left running: ${workers.join('; ')}`);
   } finally {
     endFileScope();
