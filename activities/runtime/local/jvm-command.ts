@@ -49,8 +49,9 @@ export interface JvmCommandInput {
   readonly options: FlinkOptions;
   /** For the roles in RESOURCE_COMMANDS. */
   readonly resources?: ResourceParams;
-  /** The jars of lib/ (any order) and, for the SQL Gateway, the gateway's and flink-python's jars of opt/. */
+  /** The jars of lib/ (any order) other than flink-dist, flink-dist itself and, for the SQL Gateway, the gateway's and flink-python's jars of opt/. */
   readonly libJars: readonly string[];
+  readonly distJar: string;
   readonly gatewayJars?: readonly string[];
   /** The JVM's `java.specification.version` major number. */
   readonly javaVersion: number;
@@ -76,10 +77,7 @@ function javaOpts(options: FlinkOptions, role: Entrypoint['optsRole'], javaVersi
 
 /** constructFlinkClassPath: lib/'s jars sorted, flink-dist last. */
 function classpath(input: JvmCommandInput): string {
-  const jars = [...input.libJars].sort();
-  const dist = jars.filter((jar) => /\/flink-dist[^/]*\.jar$/.test(jar));
-  if (dist.length !== 1) throw new Error(`expected one flink-dist jar in ${input.flinkHome}/lib, found ${dist.length}`);
-  return [...jars.filter((jar) => !dist.includes(jar)), ...dist, ...(input.gatewayJars ?? [])].join(':');
+  return [...[...input.libJars].sort(), input.distJar, ...(input.gatewayJars ?? [])].join(':');
 }
 
 /** The launcher's arguments after the main class: the derived `-D` settings, --configDir and the caller's. */

@@ -92,7 +92,7 @@ export async function directJvmLaunch(spec: FlinkProcessSpec): Promise<[string[]
   const resources = RESOURCE_COMMANDS[spec.role] ? await resourceParams(java.binary, spec.flinkHome, jars.dist, spec.role, options, args) : undefined;
   const command = flinkJvmCommand({
     role: spec.role, flinkHome: spec.flinkHome, confDir: paths.conf, logDir: paths.log, ident: spec.name, hostname: process.env.HOSTNAME ?? hostname(),
-    options, libJars: jars.lib, javaVersion: java.version, args,
+    options, libJars: jars.lib, distJar: jars.dist, javaVersion: java.version, args,
     ...(resources ? { resources } : {}),
     ...(spec.role === 'sql-gateway' ? { gatewayJars: jars.gateway } : {}),
   });
@@ -117,13 +117,15 @@ function onPath(program: string): string {
 
 const jarsOf = new Map<string, { lib: string[]; dist: string; gateway: string[] }>();
 
-/** lib/'s jars, flink-dist among them, and the SQL Gateway's jars of opt/ (the gateway's, then flink-python's). */
+/** lib/'s jars but flink-dist, flink-dist, and the SQL Gateway's jars of opt/ (the gateway's, then flink-python's). */
 function flinkJars(flinkHome: string): { lib: string[]; dist: string; gateway: string[] } {
   let jars = jarsOf.get(flinkHome);
   if (!jars) {
-    const lib = readdirSync(join(flinkHome, 'lib')).filter((f) => f.endsWith('.jar')).map((f) => join(flinkHome, 'lib', f));
-    const dist = lib.find((jar) => /\/flink-dist[^/]*\.jar$/.test(jar));
-    if (!dist) throw new Error(`no flink-dist jar in ${flinkHome}/lib`);
+    const all = readdirSync(join(flinkHome, 'lib')).filter((f) => f.endsWith('.jar')).map((f) => join(flinkHome, 'lib', f));
+    const dists = all.filter((jar) => /\/flink-dist[^/]*\.jar$/.test(jar));
+    const [dist] = dists;
+    if (dist === undefined || dists.length > 1) throw new Error(`expected one flink-dist jar in ${flinkHome}/lib, found ${dists.length}`);
+    const lib = all.filter((jar) => jar !== dist);
     const opt = readdirSync(join(flinkHome, 'opt'));
     const gateway = [/^flink-sql-gateway.*\.jar$/, /^flink-python.*\.jar$/].flatMap((pattern) => opt.filter((f) => pattern.test(f)).map((f) => join(flinkHome, 'opt', f)));
     jars = { lib, dist, gateway };
