@@ -39,6 +39,8 @@ export interface Toolchain {
   readonly flinkTablePlannerJar: string;
   /** The Flink JVMs' class archives (AppCDS), one per role, made by a training run of this Flink on this Java. */
   readonly flinkClassArchives: string;
+  /** Flink's memory sizing answers (BashJavaUtils), kept by the local runtime so that each is asked once per machine. */
+  readonly flinkSizing: string;
   /** SQL inspector builds, one folder per hash of its Java sources. */
   readonly sqlInspectorBuilds: string;
   /** Jar fetcher builds (the init container that checks a jar connection's jar on Kubernetes), one folder per hash of its Java sources. */
@@ -81,6 +83,7 @@ export function toolchain(root: string = cacheRoot()): Toolchain {
     flinkHome,
     mavenRepository: join(root, 'maven-repository'),
     flinkClassArchives: join(root, `flink-${VERSIONS.flink}-class-archives`),
+    flinkSizing: join(root, `flink-${VERSIONS.flink}-sizing`),
     flinkExamplesJar: join(flinkHome, 'examples', `flink-examples-streaming-${VERSIONS.flink}.jar`),
     flinkTablePlannerJar: join(root, 'maven-repository', 'org', 'apache', 'flink', 'flink-table-planner_2.12', VERSIONS.flink,
       `flink-table-planner_2.12-${VERSIONS.flink}.jar`),

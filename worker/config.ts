@@ -84,6 +84,8 @@ const configSchema = z.object({
   FLINK_HOME: z.string().min(1).default(toolchain().flinkHome),
   // The local runtime's class archives (AppCDS); a folder without them only means slower JVM starts.
   FLEET_FLINK_CLASS_ARCHIVES: z.string().min(1).default(toolchain().flinkClassArchives),
+  // Where the local runtime keeps Flink's memory sizing answers, so that a restarted worker does not run Flink's BashJavaUtils again.
+  FLEET_FLINK_SIZING_CACHE: z.string().min(1).default(toolchain().flinkSizing),
   // The SQL inspector's compiled classes and Flink's full Table planner jar; the installer's cache when
   // unset. An image sets both (deploy/Dockerfile), as it has no cache.
   FLEET_SQL_INSPECTOR_CLASSES: z.string().min(1).optional(),

@@ -21,5 +21,5 @@ export function createRuntime(config: WorkerConfig): FlinkRuntime {
       objectStorage: { endpoint: config.FLEET_S3_ENDPOINT, credentials, tenantAccounts: config.FLEET_S3_TENANT_ACCOUNTS },
       tenantEgress: config.FLEET_TENANT_EGRESS, tenantPlan: config.FLEET_TENANT_PLAN, jarFetcherPath: config.FLEET_JAR_FETCHER });
   }
-  return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR, classArchives: config.FLEET_FLINK_CLASS_ARCHIVES });
+  return new LocalRuntime({ flinkHome: config.FLINK_HOME, stateDir: config.FLEET_STATE_DIR, classArchives: config.FLEET_FLINK_CLASS_ARCHIVES, sizingCache: config.FLEET_FLINK_SIZING_CACHE });
 }

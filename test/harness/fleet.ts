@@ -22,7 +22,7 @@ export interface FleetTestBed {
 }
 
 export function localTestRuntime(stateDir: string): LocalRuntime {
-  return new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir, classArchives: toolchain().flinkClassArchives });
+  return new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir, classArchives: toolchain().flinkClassArchives, sizingCache: toolchain().flinkSizing });
 }
 
 /** The Temporal a fleet test bed runs on: the run's dev server unless a test brings another. */

@@ -38,7 +38,7 @@ export const TEST_RESOURCES = { cpu: 1, memoryMb: 1024 } as const;
  * local runtime in a state folder of its own under the run's root, where the leak check watches.
  */
 export async function startFlinkCluster(request: FlinkTestClusterOptions = {}): Promise<FlinkTestCluster> {
-  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: newStateDir('flink'), classArchives: toolchain().flinkClassArchives });
+  const runtime = new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: newStateDir('flink'), classArchives: toolchain().flinkClassArchives, sizingCache: toolchain().flinkSizing });
   const ref: ClusterRef = { tenant: 'test', name: 'session' };
   const stop = (): Promise<void> => runtime.deleteCluster(ref);
   const dir = clusterLayout(runtime.stateDir, clusterName(ref.tenant, ref.name)).dir;

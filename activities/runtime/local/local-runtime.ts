@@ -28,6 +28,8 @@ export interface LocalRuntimeOptions {
   readonly startupTimeoutMs?: number;
   /** Where the installer left the JVMs' class archives (AppCDS); without them every JVM loads its classes from the jars. */
   readonly classArchives?: string;
+  /** Where Flink's memory sizing answers are kept for the next worker process; each process asks Flink again without it. */
+  readonly sizingCache?: string;
 }
 
 /** A jar job runs the checked copy at `path`, never the file in the artifact area. */
@@ -240,7 +242,7 @@ export class LocalRuntime implements FlinkRuntime {
    */
   private async startOnce(layout: ClusterLayout, role: FlinkRole, name: string, args: string[] = []): Promise<void> {
     if (readPid(layout.dir, name) !== undefined) return;
-    await startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args });
+    await startFlinkProcess({ flinkHome: this.options.flinkHome, clusterDir: layout.dir, role, name, args, ...(this.options.sizingCache ? { sizingCache: this.options.sizingCache } : {}) });
   }
 
   /** `taskmanager-<i>`, in the order they were numbered: the oldest first. */

@@ -37,6 +37,8 @@ export interface FlinkProcessSpec {
   readonly args?: readonly string[];
   /** Flink's own launcher scripts instead of the direct start: what raw Flink does, for a bench to compare with. */
   readonly launcher?: 'direct' | 'flink-scripts';
+  /** Where a direct start keeps Flink's memory sizing answers for later processes (resource-params.ts). */
+  readonly sizingCache?: string;
 }
 
 export interface FlinkProcess {
@@ -89,7 +91,9 @@ export async function directJvmLaunch(spec: FlinkProcessSpec): Promise<[string[]
   const java = javaRuntime(options);
   const jars = flinkJars(spec.flinkHome);
   const args = spec.args ?? [];
-  const resources = RESOURCE_COMMANDS[spec.role] ? await resourceParams(java.binary, spec.flinkHome, jars.dist, spec.role, options, args) : undefined;
+  const resources = RESOURCE_COMMANDS[spec.role] ? await resourceParams({
+    java: java.binary, flinkHome: spec.flinkHome, distJar: jars.dist, role: spec.role, options, args, ...(spec.sizingCache ? { cacheDir: spec.sizingCache } : {}),
+  }) : undefined;
   const command = flinkJvmCommand({
     role: spec.role, flinkHome: spec.flinkHome, confDir: paths.conf, logDir: paths.log, ident: spec.name, hostname: process.env.HOSTNAME ?? hostname(),
     options, libJars: jars.lib, distJar: jars.dist, javaVersion: java.version, args,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rm, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,19 +39,35 @@ export function parseResourceParams(output: string): ResourceParams {
 const execFileAsync = promisify(execFile);
 const computed = new Map<string, Promise<ResourceParams>>();
 
+export interface SizingQuestion {
+  readonly java: string;
+  readonly flinkHome: string;
+  readonly distJar: string;
+  readonly role: JvmRole;
+  readonly options: FlinkOptions;
+  readonly args: readonly string[];
+  /** A folder that keeps the answers for other processes (the worker restarted, the CLI's, a test's); memory only without it. */
+  readonly cacheDir?: string;
+}
+
 /**
  * What Flink's own BashJavaUtils answers for `role` (one JVM, about 1.5 s of CPU), computed once per
- * sizing in this process: a pool's TaskManagers all share one answer.
+ * sizing: in this process a pool's TaskManagers all share one answer, and with `cacheDir` so do later
+ * processes. The key holds everything the answer depends on: the sizing options, the Java and the
+ * flink-dist jar (its size and time, so that another Flink in the same place is asked again).
  */
-export function resourceParams(java: string, flinkHome: string, distJar: string, role: JvmRole, options: FlinkOptions, args: readonly string[]): Promise<ResourceParams> {
-  const command = RESOURCE_COMMANDS[role];
-  if (!command) throw new Error(`a ${role} is not sized by Flink's launcher`);
-  const sizing = sizingOptions(options);
-  const dynamic = sizingArgs(args);
-  const key = JSON.stringify([java, flinkHome, distJar, command, renderFlinkConfig(sizing), dynamic]);
+export function resourceParams(question: SizingQuestion): Promise<ResourceParams> {
+  const command = RESOURCE_COMMANDS[question.role];
+  if (!command) throw new Error(`a ${question.role} is not sized by Flink's launcher`);
+  const sizing = sizingOptions(question.options);
+  const dynamic = sizingArgs(question.args);
+  const key = JSON.stringify([question.java, fileIdentity(question.java), question.flinkHome, question.distJar, fileIdentity(question.distJar), command, renderFlinkConfig(sizing), dynamic]);
   let answer = computed.get(key);
   if (!answer) {
-    answer = run(java, flinkHome, distJar, command, sizing, dynamic);
+    const { cacheDir } = question;
+    answer = cacheDir === undefined
+      ? run(question, command, sizing, dynamic)
+      : Promise.resolve(readKept(cacheDir, key)).then((kept) => kept ?? run(question, command, sizing, dynamic).then((fresh) => keep(cacheDir, key, fresh)));
     // A failure is not kept: the next start asks again.
     answer.catch(() => computed.delete(key));
     computed.set(key, answer);
@@ -58,12 +75,47 @@ export function resourceParams(java: string, flinkHome: string, distJar: string,
   return answer;
 }
 
-async function run(java: string, flinkHome: string, distJar: string, command: string, sizing: FlinkOptions, dynamic: readonly string[]): Promise<ResourceParams> {
+function fileIdentity(path: string): string {
+  const stat = statSync(path);
+  return `${stat.size}@${stat.mtimeMs}`;
+}
+
+function keptFile(cacheDir: string, key: string): string {
+  return join(cacheDir, `${createHash('sha256').update(key).digest('hex')}.json`);
+}
+
+/** The answer kept under `key`, if any: the file names its whole key, so only an exact match counts. */
+export function readKept(cacheDir: string, key: string): ResourceParams | undefined {
+  let kept: { key?: unknown; params?: ResourceParams };
+  try {
+    kept = JSON.parse(readFileSync(keptFile(cacheDir, key), 'utf8')) as typeof kept;
+  } catch {
+    return undefined;
+  }
+  return kept.key === key ? kept.params : undefined;
+}
+
+/** Written whole then renamed, so that a process reading at the same time sees all of it or nothing. */
+export function keep(cacheDir: string, key: string, params: ResourceParams): ResourceParams {
+  const file = keptFile(cacheDir, key);
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(partial, JSON.stringify({ key, params }));
+    renameSync(partial, file);
+  } catch {
+    // Keeping is only a saving: an unwritable folder means the next process asks Flink again.
+    rm(partial, { force: true }, () => undefined);
+  }
+  return params;
+}
+
+async function run(question: SizingQuestion, command: string, sizing: FlinkOptions, dynamic: readonly string[]): Promise<ResourceParams> {
   const conf = mkdtempSync(join(tmpdir(), 'flink-fleet-sizing-'));
   try {
     writeFileSync(join(conf, 'config.yaml'), renderFlinkConfig(sizing));
-    const classpath = `${join(flinkHome, 'bin', 'bash-java-utils.jar')}:${distJar}`;
-    const { stdout } = await execFileAsync(java, ['-classpath', classpath, 'org.apache.flink.runtime.util.bash.BashJavaUtils', command, '--configDir', conf, ...dynamic], { maxBuffer: 16 * 1024 * 1024 });
+    const classpath = `${join(question.flinkHome, 'bin', 'bash-java-utils.jar')}:${question.distJar}`;
+    const { stdout } = await execFileAsync(question.java, ['-classpath', classpath, 'org.apache.flink.runtime.util.bash.BashJavaUtils', command, '--configDir', conf, ...dynamic], { maxBuffer: 16 * 1024 * 1024 });
     return parseResourceParams(stdout);
   } finally {
     rmSync(conf, { recursive: true, force: true });
