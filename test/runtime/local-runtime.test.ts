@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
-import { clusterLayout } from '../../activities/runtime/local/layout';
+import { clusterLayout, writeRecord } from '../../activities/runtime/local/layout';
+import { freePort } from '../../activities/runtime/local/ports';
 import { isRunning, listPids } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import type { ApplicationClusterSpec } from '../../activities/runtime/types';
@@ -78,6 +80,27 @@ describe('the local runtime', () => {
     const again = await new LocalRuntime({ flinkHome: toolchain().flinkHome, stateDir: runtime.stateDir }).deployApplicationCluster(spec);
     assert.deepEqual(again, first);
     assert.deepEqual([...listPids(dir).entries()], pidsBefore);
+  });
+
+  it('starts a cluster again on new ports when another process bound one of them first, and runs its job once', async () => {
+    const spec = pipelineSpec('port-taken');
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const held = (holder.address() as AddressInfo).port;
+    try {
+      // The ports a deploy drew, as if another process had bound the REST one between the draw and the JobManager's bind.
+      const layout = clusterLayout(runtime.stateDir, 'acme--port-taken');
+      writeRecord(layout, { tenant: 'acme', name: 'port-taken', cluster: 'acme--port-taken', kind: 'application', createdAt: new Date().toISOString(), ports: { rest: held, rpc: await freePort() } });
+      const { restUrl } = await runtime.deployApplicationCluster(spec);
+      assert.notEqual(new URL(restUrl).port, String(held));
+      await waitUntil('the pipeline job to run', async () => ((await jobState(restUrl, spec.jobId)) === 'RUNNING' ? true : undefined), { timeoutMs: 60_000 });
+      assert.deepEqual((await new FlinkRestClient(restUrl).jobs()).map((job) => job.id), [spec.jobId]);
+      assert.match(readFileSync(join(layout.dir, 'log-port-taken-1', 'jobmanager.out'), 'utf8'), /java\.net\.BindException/);
+      const live = [...listPids(layout.dir).entries()].filter(([, pid]) => isRunning(pid, layout.dir)).map(([name]) => name).sort();
+      assert.deepEqual(live, ['jobmanager', 'taskmanager-1'], 'the first draw\'s JVMs are gone');
+    } finally {
+      holder.close();
+    }
   });
 
   it('is found, with its live processes, by a runtime that starts later on the same state folder', async () => {

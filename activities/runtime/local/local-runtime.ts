@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderFlinkConfig, type FlinkOptions } from '../../flink/config';
@@ -16,8 +16,8 @@ import {
   type TenantClusterLayout,
 } from './layout';
 import { freePort } from './ports';
-import { forgetPid, isRetiring, isRunning, lastLines, listPids, markRetiring, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
-import { startupFailureFromLog } from './startup-failure';
+import { clusterPaths, forgetPid, isRetiring, isRunning, lastLines, listPids, markRetiring, readPid, startFlinkProcess, stopProcess, type FlinkRole } from './processes';
+import { lostItsPort, startupFailureFromLog } from './startup-failure';
 import { verifiedJarCopy } from './verified-jar';
 import { waitUntil } from './wait';
 
@@ -36,6 +36,16 @@ export interface LocalRuntimeOptions {
 type LocalJob = Exclude<JobArtifact, { kind: 'jar' }> | (Extract<JobArtifact, { kind: 'jar' }> & { readonly path: string });
 
 const JOB_MANAGER = 'jobmanager';
+/** How many times a deploy draws ports for a cluster whose JVM found one taken. */
+const PORT_DRAWS = 3;
+
+class PortTaken extends Error {
+  override readonly name = 'PortTaken';
+
+  constructor(cluster: string) {
+    super(`a port drawn for ${cluster} was bound by another process before its JVM bound it`);
+  }
+}
 const GATEWAY = 'sql-gateway';
 
 async function answers(url: string): Promise<true | undefined> {
@@ -70,13 +80,14 @@ export class LocalRuntime implements FlinkRuntime {
     return this.locked(spec, async (layout) => {
       // Before the JobManager exists: Flink never sees a jar whose bytes are not the ones named.
       const job: LocalJob = spec.job.kind === 'jar' ? { ...spec.job, path: await this.verifiedJar(spec, spec.job.digest, layout) } : spec.job;
-      const record = await this.ensureRecord(spec, layout, 'application');
-      this.writeConfig(layout, applicationClusterOptions(record, layout, spec, this.classArchiveOptions()));
-      await Promise.all([
-        this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec.jobId, job, layout)),
-        this.startTaskManagers(layout, record, taskManagerCount(spec)),
-      ]);
-      return this.waitForEndpoints(record, layout);
+      return this.onFreePorts(spec, layout, 'application', async (record) => {
+        this.writeConfig(layout, applicationClusterOptions(record, layout, spec, this.classArchiveOptions()));
+        await Promise.all([
+          this.startOnce(layout, 'standalone-job', JOB_MANAGER, this.jobArguments(spec.jobId, job, layout)),
+          this.startTaskManagers(layout, record, taskManagerCount(spec)),
+        ]);
+        return this.waitForEndpoints(record, layout);
+      });
     });
   }
 
@@ -101,10 +112,11 @@ export class LocalRuntime implements FlinkRuntime {
 
   async deploySessionCluster(spec: SessionClusterSpec): Promise<ClusterEndpoints> {
     return this.locked(spec, async (layout) => {
-      const record = await this.ensureRecord(spec, layout, 'session');
-      this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...this.classArchiveOptions(), ...spec.flinkOptions });
-      await Promise.all([this.startOnce(layout, 'jobmanager', JOB_MANAGER), this.startOnce(layout, 'sql-gateway', GATEWAY)]);
-      return this.waitForEndpoints(record, layout);
+      return this.onFreePorts(spec, layout, 'session', async (record) => {
+        this.writeConfig(layout, { ...localClusterOptions(record, layout, spec), ...this.classArchiveOptions(), ...spec.flinkOptions });
+        await Promise.all([this.startOnce(layout, 'jobmanager', JOB_MANAGER), this.startOnce(layout, 'sql-gateway', GATEWAY)]);
+        return this.waitForEndpoints(record, layout);
+      });
     });
   }
 
@@ -127,8 +139,7 @@ export class LocalRuntime implements FlinkRuntime {
 
   async deleteCluster(cluster: ClusterRef): Promise<void> {
     await this.locked(cluster, async (layout) => {
-      const pids = [...listPids(layout.dir).values()].filter((pid) => isRunning(pid, layout.dir));
-      await Promise.all(pids.map((pid) => stopProcess(pid)));
+      await this.stopProcesses(layout);
       rmSync(layout.dir, { recursive: true, force: true });
     });
   }
@@ -188,6 +199,33 @@ export class LocalRuntime implements FlinkRuntime {
 
   private locked<T>(cluster: ClusterRef, action: (layout: TenantClusterLayout) => Promise<T>): Promise<T> {
     return withClusterLock(this.options.stateDir, clusterName(cluster.tenant, cluster.name), () => action(this.layout(cluster)));
+  }
+
+  /**
+   * A new cluster's ports are free when drawn, but another process can bind one before the JVM does
+   * (seen in a loaded CI run: the JobManager's REST port). A start that died of that, and only of
+   * that, is undone (its JVMs stopped, their pid files, logs and the record put aside) and made again
+   * on ports drawn anew. Nothing ran yet: Flink binds its RPC and REST ports before it runs a job.
+   */
+  private async onFreePorts(cluster: ClusterRef, layout: ClusterLayout, kind: ClusterRecord['kind'], start: (record: ClusterRecord) => Promise<ClusterEndpoints>): Promise<ClusterEndpoints> {
+    for (let draw = 1; ; draw++) {
+      const record = await this.ensureRecord(cluster, layout, kind);
+      try {
+        return await start(record);
+      } catch (error) {
+        if (!(error instanceof PortTaken) || draw >= PORT_DRAWS) throw error;
+        await this.stopProcesses(layout);
+        for (const name of listPids(layout.dir).keys()) forgetPid(layout.dir, name);
+        const { log } = clusterPaths(layout.dir);
+        renameSync(log, `${log}-port-taken-${draw}`);
+        rmSync(layout.record);
+      }
+    }
+  }
+
+  private async stopProcesses(layout: ClusterLayout): Promise<void> {
+    const pids = [...listPids(layout.dir).values()].filter((pid) => isRunning(pid, layout.dir));
+    await Promise.all(pids.map((pid) => stopProcess(pid)));
   }
 
   /** Ports are chosen once and recorded, so a retried deploy configures the same endpoints. */
@@ -282,8 +320,12 @@ export class LocalRuntime implements FlinkRuntime {
       await waitFor(JOB_MANAGER, `${endpoints.restUrl}/overview`);
       if (endpoints.gatewayUrl) await waitFor(GATEWAY, `${endpoints.gatewayUrl}/v2/info`);
     } catch (error) {
-      const log = join(layout.dir, 'log', `${JOB_MANAGER}.out`);
-      const reason = existsSync(log) ? startupFailureFromLog(readFileSync(log, 'utf8')) : undefined;
+      const logOf = (name: string): string => {
+        const file = join(layout.dir, 'log', `${name}.out`);
+        return existsSync(file) ? readFileSync(file, 'utf8') : '';
+      };
+      if ([JOB_MANAGER, GATEWAY].some((name) => lostItsPort(logOf(name)))) throw new PortTaken(record.cluster);
+      const reason = startupFailureFromLog(logOf(JOB_MANAGER));
       throw reason ? new ClusterStartFailed(record.cluster, reason) : error;
     }
     return endpoints;
