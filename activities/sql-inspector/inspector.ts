@@ -25,6 +25,13 @@ export class SqlInspectionTimeout extends Error {
 
 const STDERR_LINES_KEPT = 20;
 
+/**
+ * The inspector's JVM flags besides Java 17's opens. C1 only: measured here over 400 requests of a
+ * windowed aggregation, ready after 3.6 s of CPU instead of 5.6-6.0 s, 18 ms a request instead of 21
+ * after 300, and half the CPU in all (C2 kept compiling Calcite's planner for little gain).
+ */
+export const SQL_INSPECTOR_JVM_FLAGS = ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] as const;
+
 interface Running {
   readonly child: ChildProcessWithoutNullStreams;
   readonly lines: AsyncIterator<string>;
@@ -89,7 +96,7 @@ export class SqlInspector {
 
   private start(): Running {
     const child = spawn(this.options.java ?? 'java', [
-      ...JAVA_17_OPENS.split(' '), '-Xmx512m', '-XX:+UseSerialGC', '-cp', this.options.classpath.join(':'), SQL_INSPECTOR_MAIN,
+      ...JAVA_17_OPENS.split(' '), ...SQL_INSPECTOR_JVM_FLAGS, '-cp', this.options.classpath.join(':'), SQL_INSPECTOR_MAIN,
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
     const stderr: string[] = [];
     const keep = (line: string): void => {

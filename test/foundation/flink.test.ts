@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { SqlGatewayClient } from '../../activities/flink/sql-gateway-client';
 import { FLINK_NICENESS, listPids, statFields } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { startFlinkCluster } from '../harness/flink';
 import { sharedFlinkCluster } from '../harness/global';
+import { assertCompilesWithC1Only } from '../harness/jvm-threads';
 
 /** The niceness (proc(5)'s field 19) of every thread of `pid`. */
 function threadNiceness(pid: number): number[] {
@@ -62,11 +63,7 @@ describe('a real Flink cluster started by the harness', () => {
 
   it('compiles with C1 only: its JVMs run C1 compiler threads and no C2 one', async () => {
     const cluster = await sharedFlinkCluster();
-    for (const pid of cluster.pids()) {
-      const threads = readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
-      assert.ok(threads.some((name) => name.startsWith('C1 CompilerThre')), `${pid} has a C1 compiler thread: ${threads.join(', ')}`);
-      assert.deepEqual(threads.filter((name) => name.startsWith('C2 CompilerThre')), [], `${pid} has no C2 compiler thread`);
-    }
+    for (const pid of cluster.pids()) assertCompilesWithC1Only(pid);
   });
 
   it('keeps its JVMs\' temporary files in its own folder: the planner jar the SQL Gateway unpacks is there, not in /tmp', async () => {

@@ -7,6 +7,7 @@ import { SqlInspectionTimeout, SqlInspector } from '../../activities/sql-inspect
 import { isRunning } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
+import { assertCompilesWithC1Only } from '../harness/jvm-threads';
 import { createSqlInspector, sqlInspectorInstall } from '../../worker/sql-inspector';
 
 /** The inspector JVMs this test process started (its own children), by pid. */
@@ -70,6 +71,13 @@ describe('the SQL inspector client and its JVM', () => {
     const answer = await inspector.inspect('SELECT 2 AS y');
     assert.equal(answer.ok, true);
     assert.notDeepEqual(ownPids(), [pid]);
+  });
+
+  it('compiles with C1 only: its JVM runs C1 compiler threads and no C2 one', async () => {
+    await inspector.inspect('SELECT 1 AS x');
+    const [pid] = ownPids();
+    assert.ok(pid, 'a running inspector JVM');
+    assertCompilesWithC1Only(pid);
   });
 
   it('stops its JVM on close', async () => {

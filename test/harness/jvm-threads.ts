@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The names of a process's threads, as the kernel has them (JVM threads are named, e.g. "C1 CompilerThre"). */
+export function threadNames(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+}
+
+/** A JVM run with -XX:TieredStopAtLevel=1 has C1 compiler threads and no C2 one. */
+export function assertCompilesWithC1Only(pid: number): void {
+  const threads = threadNames(pid);
+  assert.ok(threads.some((name) => name.startsWith('C1 CompilerThre')), `${pid} has a C1 compiler thread: ${threads.join(', ')}`);
+  assert.deepEqual(threads.filter((name) => name.startsWith('C2 CompilerThre')), [], `${pid} has no C2 compiler thread`);
+}
