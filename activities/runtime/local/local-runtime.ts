@@ -36,6 +36,7 @@ export interface LocalRuntimeOptions {
 type LocalJob = Exclude<JobArtifact, { kind: 'jar' }> | (Extract<JobArtifact, { kind: 'jar' }> & { readonly path: string });
 
 const JOB_MANAGER = 'jobmanager';
+const GATEWAY = 'sql-gateway';
 /** How many times a deploy draws ports for a cluster whose JVM found one taken. */
 const PORT_DRAWS = 3;
 
@@ -46,7 +47,6 @@ class PortTaken extends Error {
     super(`a port drawn for ${cluster} was bound by another process before its JVM bound it`);
   }
 }
-const GATEWAY = 'sql-gateway';
 
 async function answers(url: string): Promise<true | undefined> {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
