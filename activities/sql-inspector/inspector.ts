@@ -30,7 +30,7 @@ const STDERR_LINES_KEPT = 20;
  * windowed aggregation, ready after 3.6 s of CPU instead of 5.6-6.0 s, 18 ms a request instead of 21
  * after 300, and half the CPU in all (C2 kept compiling Calcite's planner for little gain).
  */
-export const SQL_INSPECTOR_JVM_FLAGS = ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] as const;
+const SQL_INSPECTOR_JVM_FLAGS = ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] as const;
 
 interface Running {
   readonly child: ChildProcessWithoutNullStreams;
