@@ -20,7 +20,7 @@ export const FLEET_METRICS = {
   /** counters {pool}: claims granted at once (an idle TaskManager was there) or after a wait. */
   poolClaimHits: 'flink_fleet_pool_claim_hits',
   poolClaimMisses: 'flink_fleet_pool_claim_misses',
-  /** counters {tenant, kind}: Flink clusters the fleet deployed and deleted (application or session). */
+  /** counters {tenant, kind}: Flink clusters the fleet deployed and deleted (application or session); the janitor's deletions count, so created minus deleted is what is alive. */
   clustersCreated: 'flink_fleet_clusters_created',
   clustersDeleted: 'flink_fleet_clusters_deleted',
   /** counter {tenant}: clusters the janitor found without a running owner, and deleted. */

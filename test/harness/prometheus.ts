@@ -1,3 +1,5 @@
+import { waitUntil } from '../../activities/runtime/local/wait';
+
 /** One sample of Prometheus's text exposition format: `name{label="value",...} value`. */
 export interface Sample {
   readonly name: string;
@@ -48,3 +50,10 @@ export function sampleValue(samples: readonly Sample[], name: string, labels: Re
   return (found[0] as Sample).value;
 }
 
+/** Scrapes `url` every second until `ready` accepts what it served; returns that scrape. */
+export async function scrapeUntil(url: string, what: string, ready: (samples: Sample[]) => boolean, timeoutMs = 90_000): Promise<Sample[]> {
+  return waitUntil(what, async () => {
+    const samples = parsePrometheusText(await (await fetch(url)).text());
+    return ready(samples) ? samples : undefined;
+  }, { timeoutMs, intervalMs: 1_000 });
+}

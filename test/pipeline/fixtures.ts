@@ -4,6 +4,8 @@ import type { FlinkRuntime } from '../../activities/runtime/types';
 import assert from 'node:assert/strict';
 import { InvalidSpecError, parsePipelineSpec, type PipelineSpecInput } from '../../workflows/pipeline/spec';
 import { toolchain } from '../../scripts/toolchain';
+import { clusterLayout } from '../../activities/runtime/local/layout';
+import { isRunning, listPids } from '../../activities/runtime/local/processes';
 
 export const DATAGEN_TO_BLACKHOLE = [
   "CREATE TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '20');",
@@ -17,6 +19,13 @@ export function sqlPipeline(tenant: string, name: string, overrides: Partial<Pip
     flinkOptions: { 'execution.checkpointing.interval': '2 s' },
     ...overrides,
   };
+}
+
+/** SIGKILLs one JVM (`jobmanager`, `taskmanager-1`...) of a local-runtime cluster, as a crash would. */
+export function killClusterProcess(stateDir: string, cluster: string, processName: string): void {
+  const pid = listPids(clusterLayout(stateDir, cluster).dir).get(processName);
+  assert.ok(pid && isRunning(pid), `${processName} of ${cluster} should be running`);
+  process.kill(pid, 'SIGKILL');
 }
 
 /** The root all tenants' storage lies under, as the worker's runtime has it. */

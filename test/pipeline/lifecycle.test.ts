@@ -3,25 +3,17 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FlinkRestClient } from '../../activities/flink/rest-client';
 import { clusterName } from '../../activities/names';
-import { clusterLayout } from '../../activities/runtime/local/layout';
-import { isRunning, listPids } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import type { PipelineStatus } from '../../workflows/pipeline/api';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
-import { sqlPipeline } from './fixtures';
+import { killClusterProcess, sqlPipeline } from './fixtures';
 
 async function statusWhen(bed: FleetTestBed, tenant: string, name: string, what: string, test: (s: PipelineStatus) => boolean): Promise<PipelineStatus> {
   return waitUntil(`pipeline ${tenant}/${name}: ${what}`, async () => {
     const status = await bed.client.getPipeline(tenant, name);
     return test(status) ? status : undefined;
   }, { timeoutMs: 150_000, intervalMs: 500 });
-}
-
-function killProcess(bed: FleetTestBed, cluster: string, processName: string): void {
-  const pid = listPids(clusterLayout(bed.stateDir, cluster).dir).get(processName);
-  assert.ok(pid && isRunning(pid), `${processName} of ${cluster} should be running`);
-  process.kill(pid, 'SIGKILL');
 }
 
 describe('runPipeline through failures, cancels and long runs', () => {
@@ -43,14 +35,14 @@ describe('runPipeline through failures, cancels and long runs', () => {
         const running = await statusWhen(bed, 'acme', 'fragile', 'running', (s) => s.phase === 'Running' && s.restarts === restarts - 1);
         const jobId = running.jobId as string;
         await waitUntil('a completed checkpoint', () => bed.runtime.latestCheckpoint({ tenant: 'acme', name: 'fragile' }, jobId), { timeoutMs: 60_000 });
-        killProcess(bed, clusterName('acme', 'fragile'), victim);
+        killClusterProcess(bed.stateDir, clusterName('acme', 'fragile'), victim);
         const restarted = await statusWhen(bed, 'acme', 'fragile', `running after restart ${restarts}`, (s) => s.phase === 'Running' && s.restarts === restarts);
         assert.notEqual(restarted.jobId, jobId, 'a redeploy runs a new job');
         const { endpoints } = await bed.runtime.observe({ tenant: 'acme', name: 'fragile' });
         const { restored } = await new FlinkRestClient(endpoints?.restUrl as string).checkpoints(restarted.jobId as string);
         assert.ok(restored?.externalPath?.includes(`/checkpoints/${jobId}/chk-`), `restored from ${JSON.stringify(restored)}`);
       }
-      killProcess(bed, clusterName('acme', 'fragile'), 'taskmanager-1');
+      killClusterProcess(bed.stateDir, clusterName('acme', 'fragile'), 'taskmanager-1');
       const failed = await bed.client.waitForPipeline('acme', 'fragile').then(() => undefined, (e: unknown) => e);
       assert.equal((await bed.client.getPipeline('acme', 'fragile')).phase, 'Failed');
       return failed;

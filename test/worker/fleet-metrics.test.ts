@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { clusterName } from '../../activities/names';
 import { freePort } from '../../activities/runtime/local/ports';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { janitorScheduleId, type OrphanCluster } from '../../workflows/janitor/types';
@@ -9,10 +10,10 @@ import { FLEET_METRICS } from '../../workflows/metric-names';
 import { pipelineWorkflowId } from '../../workflows/pipeline/spec';
 import { fleetTestBed, type FleetTestBed } from '../harness/fleet';
 import { temporalTestBed } from '../harness/global';
-import { parsePrometheusText, sampleValue, samplesOf, type Sample } from '../harness/prometheus';
+import { sampleValue, samplesOf, scrapeUntil, type Sample } from '../harness/prometheus';
 import { promqlMetricNames } from '../harness/promql';
 import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process';
-import { sqlPipeline } from '../pipeline/fixtures';
+import { killClusterProcess, sqlPipeline } from '../pipeline/fixtures';
 import { NUMBERS, poolFixture } from '../preview/pool-fixture';
 
 const M = FLEET_METRICS;
@@ -20,13 +21,6 @@ const DASHBOARD = join(__dirname, '..', '..', 'deploy', 'grafana', 'flink-fleet.
 
 /** The last scrape of the first test: the dashboard's test checks its queries against what a worker really served. */
 let finalScrape: Sample[] | undefined;
-
-async function scrapeUntil(port: number, what: string, ready: (samples: Sample[]) => boolean): Promise<Sample[]> {
-  return waitUntil(what, async () => {
-    const samples = parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-    return ready(samples) ? samples : undefined;
-  }, { timeoutMs: 90_000, intervalMs: 1_000 });
-}
 
 const has = (samples: Sample[], name: string, labels: Record<string, string>, value: number): boolean =>
   samplesOf(samples, name, labels).some((s) => s.value === value);
@@ -64,10 +58,11 @@ describe('the fleet metrics of a worker process', () => {
     await bed.cleanUp();
   });
 
-  it('counts a pipeline, its cluster, a preview on the pool, a leaked cluster, and the pool, by tenant and pool', async function () {
+  it('counts a pipeline, its restart and clusters, previews that hit and missed the pool, a leaked cluster, and the pool, by tenant and pool', async function () {
     this.timeout(600_000);
     const { env } = temporalTestBed();
     const port = await freePort();
+    const metricsUrl = `http://127.0.0.1:${port}/metrics`;
     worker = startWorkerProcess({ taskQueue: bed.taskQueue, stateDir: bed.stateDir, logFile: join(bed.stateDir, 'worker.log'), env: { FLEET_METRICS_PORT: String(port) } });
     const startedAt = Date.now();
     await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });
@@ -83,7 +78,7 @@ describe('the fleet metrics of a worker process', () => {
     const unpooled = await (await bed.client.preview('acme', `${NUMBERS}; SELECT n FROM numbers`, { pool: `${pool}-absent`, maxRows: 3 })).result();
     assert.equal(unpooled.stoppedBecause, 'error');
 
-    const live = await scrapeUntil(port, 'the census to count acme/orders as Running and the pool to refill', (s) =>
+    const live = await scrapeUntil(metricsUrl, 'the census to count acme/orders as Running and the pool to refill', (s) =>
       has(s, M.pipelines, { tenant: 'acme', phase: 'Running' }, 1) && has(s, M.poolIdle, { pool }, 1) && has(s, M.poolBusy, { pool }, 0)
       && samplesOf(s, `${M.previewFirstRow}_count`, { tenant: 'acme' }).length === 1);
     assert.equal(sampleValue(live, M.pipelinesStarted, { tenant: 'acme' }), 1);
@@ -103,6 +98,25 @@ describe('the fleet metrics of a worker process', () => {
     assert.deepEqual(samplesOf(live, M.pipelinesStarted).map((s) => s.labels), [{ tenant: 'acme', namespace: 'default', taskQueue: bed.taskQueue, workflowType: 'runPipeline' }],
       'the SDK adds the task queue and workflow type');
 
+    // A TaskManager that dies makes a restart: the cluster is deleted and deployed again.
+    killClusterProcess(bed.stateDir, clusterName('acme', 'orders'), 'taskmanager-1');
+    await waitUntil('acme/orders to run again after its restart', async () => {
+      const status = await bed.client.getPipeline('acme', 'orders');
+      return status.phase === 'Running' && status.restarts === 1 ? true : undefined;
+    }, { timeoutMs: 240_000, intervalMs: 500 });
+    // With no idle TaskManager the claim waits for one to start: a miss.
+    await bed.client.resizePool(0, pool);
+    await poolFixture(bed, pool).settled(0, 120_000);
+    const missed = await (await bed.client.preview('acme', `${NUMBERS}; SELECT n FROM numbers`, { pool, maxRows: 3 })).result();
+    assert.equal(missed.stoppedBecause, 'row-limit');
+    const after = await scrapeUntil(metricsUrl, 'the restart and the missed claim to be counted', (s) =>
+      has(s, M.pipelineRestarts, { tenant: 'acme' }, 1) && has(s, M.poolClaimMisses, { pool }, 1));
+    assert.equal(sampleValue(after, `${M.pipelineTimeToRunning}_count`, { tenant: 'acme', after: 'restart' }), 1);
+    assert.equal(sampleValue(after, M.clustersDeleted, { tenant: 'acme', kind: 'application' }), 1, 'the restart deleted the first cluster');
+    assert.equal(sampleValue(after, M.clustersCreated, { tenant: 'acme', kind: 'application' }), 2);
+    assert.equal(sampleValue(after, M.poolClaimHits, { pool }), 1);
+    assert.equal(sampleValue(after, `${M.previewFirstRow}_count`, { tenant: 'acme' }), 2);
+
     // A pipeline terminated from the UI never cleans up: its cluster is the janitor's to find.
     await env.client.workflow.getHandle(pipelineWorkflowId('acme', 'orders')).terminate('test: its cleanup never runs');
     const janitor = await env.client.workflow.execute('collectOrphanClusters', {
@@ -111,11 +125,14 @@ describe('the fleet metrics of a worker process', () => {
     assert.deepEqual(janitor.deleted.map((o) => o.owner), [pipelineWorkflowId('acme', 'orders')]);
     await bed.client.stopPool(pool);
 
-    finalScrape = await scrapeUntil(port, 'the census to see acme/orders gone', (s) => has(s, M.pipelines, { tenant: 'acme', phase: 'Running' }, 0));
+    finalScrape = await scrapeUntil(metricsUrl, 'the census to see acme/orders gone', (s) => has(s, M.pipelines, { tenant: 'acme', phase: 'Running' }, 0));
     assert.equal(sampleValue(finalScrape, M.janitorLeakedClusters, { tenant: 'acme' }), 1);
     assert.equal(sampleValue(finalScrape, M.clustersDeleted, { tenant: 'fleet', kind: 'session' }), 1, 'the stopped pool deleted its session cluster');
     assert.equal(sampleValue(finalScrape, M.poolIdle, { pool }), 0, 'a stopped pool shows no idle TaskManager');
-    assert.equal(sampleValue(finalScrape, M.pipelinesStarted, { tenant: 'acme' }), 1, 'the janitor and the pool started no pipeline');
+    assert.equal(sampleValue(finalScrape, M.pipelinesStarted, { tenant: 'acme' }), 1, 'the janitor, the restart and the pool started no pipeline');
+    // The SDK labels each series with the workflow type that emitted it: the pipeline's and the janitor's.
+    assert.deepEqual(samplesOf(finalScrape, M.clustersDeleted, { tenant: 'acme', kind: 'application' }).map((s) => [s.labels.workflowType, s.value]).sort(),
+      [['collectOrphanClusters', 1], ['runPipeline', 1]], 'the janitor\'s deletion counts too: created minus deleted is what is alive');
   });
 
   it('has a dashboard whose every query names metrics that the worker served in that scrape', () => {

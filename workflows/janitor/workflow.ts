@@ -1,6 +1,7 @@
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { createJanitorActivities } from '../../activities/janitor/activities';
-import { countLeakedCluster } from '../metrics';
+import { countClusterDeleted, countLeakedCluster } from '../metrics';
+import { FLEET_TENANT } from '../pool/api';
 import type { CollectOrphansInput, OrphanCluster } from './types';
 
 const { findOrphanClusters, deleteOrphanCluster } = proxyActivities<ReturnType<typeof createJanitorActivities>>({
@@ -21,6 +22,8 @@ export async function collectOrphanClusters(input: CollectOrphansInput): Promise
     }
     deleted.push(orphan);
     countLeakedCluster(orphan.tenant);
+    // Counted as a deletion too, so that created minus deleted stays the number of clusters alive.
+    countClusterDeleted(orphan.tenant, orphan.tenant === FLEET_TENANT ? 'session' : 'application');
     log.info('deleted orphan cluster', { tenant: orphan.tenant, cluster: orphan.cluster, owner: orphan.owner });
   }
   return { deleted };
