@@ -15,7 +15,8 @@ import { toolchain } from './toolchain';
 
 /**
  * The whole product in one run, against the real Temporal dev server and real Flink: the local stack,
- * the preview pool, a SQL pipeline writing files, a preview streaming rows, a stop with a savepoint.
+ * the preview pool, a SQL pipeline writing files, a preview streaming rows, a stop with a savepoint,
+ * and the fleet metrics its worker counted.
  * With `--kubernetes` the same on the dev stack's real Kubernetes node: Flink in pods, the pipeline's
  * checkpoints and savepoint on S3 (its pods may not write the host's files, so it writes nowhere).
  */
@@ -102,6 +103,14 @@ async function runPreview(client: FleetClient, uiUrl: string): Promise<void> {
   if (result.rows.length === 0) throw new Error(`the preview returned no rows (${result.error ?? result.stoppedBecause})`);
 }
 
+/** What the worker counted while the demo ran: the fleet's own series that are not zero, buckets left out. */
+async function showFleetMetrics(metricsUrl: string): Promise<void> {
+  say(`\n== the fleet's own metrics, as Prometheus scrapes them from ${metricsUrl}`);
+  const text = await (await fetch(metricsUrl)).text();
+  const lines = text.split('\n').filter((line) => line.startsWith('flink_fleet_') && !line.includes('_bucket{') && !/ 0$/.test(line));
+  for (const line of lines) say(`   ${line}`);
+}
+
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
   const kubernetes = process.argv.includes('--kubernetes');
@@ -115,6 +124,7 @@ async function main(): Promise<void> {
     await client.startPool(devPoolConfig(stack.runtime, 1, availableParallelism()));
     say(`   preview pool started: ${uiLink(stack.uiUrl, 'default', `pool/${DEFAULT_POOL}`)}`);
     await runPipelineDemo(client, stack.kubernetes ? undefined : pipelineOutputDir(stack.runtimeStateDir), stack.uiUrl);
+    await showFleetMetrics(stack.metricsUrl);
     if (keep) {
       say(`\nThe stack keeps running. Explore: ${stack.uiUrl}\n  npx flink-fleet pool stats\n  npx flink-fleet pipeline list\nStop it with: npx flink-fleet dev down`);
       return;

@@ -52,7 +52,8 @@ function upCommand(run: Run): Command {
       context.out.result({ ...stack, alreadyUp, restarted }, () => rows([
         ['temporal', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
         ...(stack.kubernetes ? [['kubeconfig', stack.kubernetes.kubeconfig], ['kubernetes', `${stack.kubernetes.server} (a real node runs the pods that select it; kwok nodes run none)`]] : []),
-        ['codec server', stack.codecServer.url], ['payload keys', stack.codecKeyFile], ['worker log', stack.workerLog], ['state', stack.dir],
+        ['codec server', stack.codecServer.url], ['payload keys', stack.codecKeyFile], ['worker log', stack.workerLog], ['metrics', stack.metricsUrl],
+        ['state', stack.dir],
         ['preview pool', `${DEFAULT_POOL} (\`dev status\` shows its TaskManagers)`], ['status', status],
       ]));
     }));
@@ -107,7 +108,7 @@ function statusCommand(run: Run): Command {
           ...components.map((c) => [COMPONENT_NAMES[c.component], `${c.running ? 'up' : 'DEAD'} (pid ${c.pids.join(', ')})`]),
           ['preview pool', pool ? `${DEFAULT_POOL}: target ${pool.target}, idle ${pool.idle}, starting ${pool.starting}, busy ${pool.busy}` : 'not running'],
           ...clusters.map((c) => [`cluster ${c.cluster}`, `${c.kind}: ${c.processes.map((p) => `${p.name} ${p.running ? 'up' : 'DEAD'}`).join(', ') || 'no processes'}`]),
-          ['address', stack.address], ['temporal ui', stack.uiUrl], ['runtime', stack.runtime],
+          ['address', stack.address], ['temporal ui', stack.uiUrl], ['metrics', stack.metricsUrl], ['runtime', stack.runtime],
         ]),
         ...components.filter((c) => !c.running).map((c) => `\n${COMPONENT_NAMES[c.component]} died; its log (${c.log}) ends:\n${(c.lastLines ?? []).join('\n')}`),
       ].join('\n'));

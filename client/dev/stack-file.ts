@@ -40,6 +40,8 @@ export interface DevStack {
   readonly temporalPid: number;
   readonly workerPid: number;
   readonly workerLog: string;
+  /** The worker's Prometheus endpoint: the fleet's own metrics and the SDK's. */
+  readonly metricsUrl: string;
   readonly runtimeStateDir: string;
   readonly runtime: 'local' | 'kubernetes';
   readonly kubernetes?: DevKubernetes;

@@ -49,10 +49,21 @@ const DEV_STORAGE_URI = `s3://${DEV_BUCKET}/flink-fleet`;
 const FOREIGN_CONNECTION_SETTINGS = Object.fromEntries(['FLEET_CODEC_KEYS', 'TEMPORAL_TLS', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA',
   'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY', 'TEMPORAL_API_KEY_FILE'].map((name) => [name, undefined]));
 
-function workerEnvironment(address: string, runtimeStateDir: string, codecKeyFile: string, kubernetes: DevKubernetes | undefined): NodeJS.ProcessEnv {
+const metricsUrlOf = (port: number): string => `http://127.0.0.1:${port}/metrics`;
+
+interface WorkerSettings {
+  readonly address: string;
+  readonly runtimeStateDir: string;
+  readonly codecKeyFile: string;
+  readonly metricsUrl: string;
+  readonly kubernetes?: DevKubernetes | undefined;
+}
+
+function workerEnvironment({ address, runtimeStateDir, codecKeyFile, metricsUrl, kubernetes }: WorkerSettings): NodeJS.ProcessEnv {
   const common = {
     ...FOREIGN_CONNECTION_SETTINGS, TEMPORAL_ADDRESS: address, FLEET_TASK_QUEUE: DEFAULT_TASK_QUEUE, FLEET_STATE_DIR: runtimeStateDir,
     FLINK_HOME: toolchain().flinkHome, FLEET_CODEC_KEY_FILE: codecKeyFile,
+    FLEET_METRICS_HOST: '127.0.0.1', FLEET_METRICS_PORT: new URL(metricsUrl).port,
   };
   if (!kubernetes) return { ...common, FLEET_RUNTIME: 'local' };
   const s3 = JSON.parse(readFileSync(kubernetes.s3.credentialsFile, 'utf8')) as S3Credentials;
@@ -169,7 +180,7 @@ async function healDevStack(stack: DevStack, restart: readonly DevComponent[]): 
   }
   if (restart.includes('worker')) {
     const logStart = existsSync(stack.workerLog) ? readFileSync(stack.workerLog, 'utf8').length : 0;
-    const worker = startWorker(stack.dir, workerEnvironment(stack.address, stack.runtimeStateDir, stack.codecKeyFile, stack.kubernetes));
+    const worker = startWorker(stack.dir, workerEnvironment(stack));
     healed = { ...healed, workerPid: worker.pid };
     // Recorded before it is ready, so that `dev down` finds a worker that never becomes so.
     writeDevStack(healed);
@@ -215,10 +226,11 @@ export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack
     await stopProcess(codecServer.pid);
     throw error;
   }
-  const worker = startWorker(options.dir, workerEnvironment(server.address, runtimeStateDir, codecKeyFile, kubernetes));
+  const metricsUrl = metricsUrlOf(await freePort());
+  const worker = startWorker(options.dir, workerEnvironment({ address: server.address, runtimeStateDir, codecKeyFile, metricsUrl, kubernetes }));
   const stack: DevStack = {
     dir: options.dir, address: server.address, uiUrl,
-    temporalPid: server.pid, workerPid: worker.pid, workerLog: worker.log, runtimeStateDir,
+    temporalPid: server.pid, workerPid: worker.pid, workerLog: worker.log, metricsUrl, runtimeStateDir,
     runtime: kubernetes ? 'kubernetes' : 'local', ...(kubernetes ? { kubernetes } : {}),
     codecKeyFile, codecServer: { pid: codecServer.pid, url: codecServer.url, tokenFile: codecServer.tokenFile, log: codecServer.log },
   };

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning, listPids } from '../../activities/runtime/local/processes';
 import { logTail, type ComponentStatus, type DevComponent, type LocalClusterStatus } from '../../client/dev/stack-file';
 import { clusterName } from '../../activities/names';
 import { waitUntil } from '../../activities/runtime/local/wait';
+import { FLEET_METRICS } from '../../workflows/metric-names';
 import { DATAGEN_TO_BLACKHOLE } from '../pipeline/fixtures';
+import { samplesOf, scrapeUntil } from '../harness/prometheus';
 import { runCli as cli } from '../harness/cli';
 import { devUp } from '../harness/dev-stack';
 import { newStateDir } from '../harness/state';
@@ -41,6 +43,9 @@ describe('flink-fleet dev', () => {
     const lines = preview.stdout.trim().split('\n').map((line) => JSON.parse(line) as { fields?: unknown[]; summary?: { stoppedBecause: string; rows: number } });
     assert.equal(lines.filter((line) => line.fields).length, 3, 'three NDJSON rows');
     assert.deepEqual(lines.at(-1)?.summary && { stoppedBecause: lines.at(-1)?.summary?.stoppedBecause, rows: lines.at(-1)?.summary?.rows }, { stoppedBecause: 'row-limit', rows: 3 });
+    // The worker serves the fleet's metrics where `dev up` said: the preview just run counts for its tenant.
+    await scrapeUntil(stack.metricsUrl, 'the preview in the worker\'s metrics', (samples) =>
+      samplesOf(samples, `${FLEET_METRICS.previewFirstRow}_count`, { tenant: 'devtenant' }).some((sample) => sample.value === 1), 30_000);
     const refused = await cli([...address, 'preview', '--tenant', 'devtenant', '--sql', 'ADD JAR \'/tmp/x.jar\'; SELECT 1']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /statement 1 .* is not allowed: jars bring code into the shared cluster/);
@@ -55,7 +60,7 @@ describe('flink-fleet dev', () => {
     assert.match(after.stdout, /not running/);
   });
 
-  it('heals: up again restarts only what died (the worker, then the server on its own database), status says what died and why, logs shows it', async function () {
+  it('heals: up again restarts only what died (the worker, then the server on its own database), status says what died and why, logs shows it, metrics stay where they were', async function () {
     // Three dev ups, a pipeline brought to Running and a server restart, on a shared machine.
     this.timeout(15 * 60_000);
     const dir = newStateDir('dev-heal');
@@ -101,6 +106,9 @@ describe('flink-fleet dev', () => {
     assert.equal(workerHealed.codecServer.pid, stack.codecServer.pid, 'the codec server was left alone');
     assert.deepEqual([...listPids(clusterDir).values()], clusterPids, 'the cluster was left alone');
     assert.ok(clusterPids.every((pid) => isRunning(pid)));
+    assert.equal(workerHealed.metricsUrl, stack.metricsUrl, 'the healed worker serves its metrics where the first did');
+    await scrapeUntil(stack.metricsUrl, 'the healed worker to count the pipeline the dead one started', (samples) =>
+      samplesOf(samples, FLEET_METRICS.pipelines, { tenant: 'heal', phase: 'Running' }).some((sample) => sample.value === 1), 60_000);
     const afterWorker = await pipeline();
     assert.deepEqual([afterWorker.phase, afterWorker.jobId, afterWorker.restarts], ['Running', before.jobId, 0]);
     assert.equal((await status()).running, true);
@@ -118,6 +126,11 @@ describe('flink-fleet dev', () => {
     const serverDead = await status();
     assert.equal(component(serverDead.components, 'temporal')?.running, false);
     assert.deepEqual(component(serverDead.components, 'temporal')?.lastLines, logTail(join(dir, 'temporal', 'temporal.log'), 10));
+    const serverLog = await cli(['dev', 'logs', 'temporal', '--dir', dir, '--lines', '3']);
+    assert.equal(serverLog.code, 0, serverLog.stderr);
+    const serverTail = serverLog.stdout.trimEnd().split('\n');
+    assert.equal(serverTail.length, 3);
+    assert.ok(readFileSync(join(dir, 'temporal', 'temporal.log'), 'utf8').trimEnd().endsWith(serverTail.join('\n')), 'the last lines of the dead server\'s log');
     const serverHealed = await devUp(dir, ['--pool-target', '0']);
     trackProcess(serverHealed.temporalPid, `healed server in ${dir}`);
     trackProcess(serverHealed.workerPid, `worker in ${dir}`);
