@@ -9,6 +9,7 @@ import { devPoolConfig } from '../client/dev/dev-pool';
 import { devDown, devUp } from '../client/dev/stack';
 import { defaultDevDir } from '../client/dev/stack-file';
 import { FleetClient } from '../client/fleet-client';
+import { FLEET_METRICS } from '../workflows/metric-names';
 import { withResources, type PipelineSpecInput } from '../workflows/pipeline/spec';
 import { DEFAULT_POOL } from '../workflows/preview/request';
 import { toolchain } from './toolchain';
@@ -109,6 +110,7 @@ async function showFleetMetrics(metricsUrl: string): Promise<void> {
   const text = await (await fetch(metricsUrl)).text();
   const lines = text.split('\n').filter((line) => line.startsWith('flink_fleet_') && !line.includes('_bucket{') && !/ 0$/.test(line));
   for (const line of lines) say(`   ${line}`);
+  say(`   (${FLEET_METRICS.pipelines} is a census of the running workflows, taken every 10 s: it may lag the last stop)`);
 }
 
 async function main(): Promise<void> {
