@@ -10,7 +10,7 @@ import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { listPids, stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { VERSIONS, type Toolchain } from '../toolchain';
-import { ensureBuilt, InstallStepFailed, say } from './steps';
+import { ensureBuilt, InstallStepFailed, reportStage, say } from './steps';
 
 const KEY_FILE = 'key';
 const TRAINING = { tenant: 'flink-fleet', name: 'class-archive-training' };
@@ -84,9 +84,10 @@ async function build(tools: Toolchain, dir: string): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'flink-fleet-class-archives-'));
   const runtime = new LocalRuntime({ flinkHome: tools.flinkHome, stateDir, startupTimeoutMs: 180_000 });
   try {
-    say('flink-class-archives', 'training run: a JobManager, a TaskManager and the SQL Gateway run a SQL query');
-    await train(runtime, dir);
-    const classpaths = await stopAndDump(runtime, stateDir);
+    const classpaths = await reportStage('flink-class-archives', { label: 'training run: a JobManager, a TaskManager and the SQL Gateway run a SQL query' }, async () => {
+      await train(runtime, dir);
+      return stopAndDump(runtime, stateDir);
+    });
     for (const role of ARCHIVED_ROLES) {
       const classpath = classpaths.get(role === 'taskmanager' ? 'taskmanager-1' : role);
       if (!existsSync(classArchiveFile(dir, role)) || classpath === undefined) throw new InstallStepFailed(`the training run's ${role} wrote no class archive`);

@@ -13,7 +13,9 @@ export async function installJarFetcher(tools: Toolchain): Promise<void> {
   const jar = jarFetcherJar(tools.jarFetcherBuilds);
   await ensureBuilt('jar-fetcher', dirname(jar), (dir) => {
     const classes = join(dir, 'classes');
-    run('javac', ['-nowarn', '--release', '17', '-encoding', 'UTF-8', '-d', classes, '-cp', join(tools.flinkHome, 'lib', '*'), ...javaSources(JAR_FETCHER_SOURCES)]);
+    run('javac', ['-nowarn', '--release', '17', '-encoding', 'UTF-8', '-d', classes, '-cp', join(tools.flinkHome, 'lib', '*'), ...javaSources(JAR_FETCHER_SOURCES)], {
+      progress: { component: 'jar-fetcher', label: 'compiling the jar fetcher against Flink\'s lib/' },
+    });
     run('jar', ['--create', '--file', join(dir, JAR_FETCHER_FILE), '-C', classes, '.']);
     if (!existsSync(jar)) throw new InstallStepFailed(`jar left no ${jar}`);
   });

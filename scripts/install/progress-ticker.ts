@@ -1,4 +1,4 @@
-import { readdirSync, statSync, writeSync } from 'node:fs';
+import { lstatSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 import { progressLine, type TickerData } from './progress';
@@ -8,19 +8,15 @@ import { progressLine, type TickerData } from './progress';
 function sizeOf(path: string): number {
   let entries;
   try {
+    const stats = lstatSync(path);
+    if (!stats.isDirectory()) return stats.size;
     entries = readdirSync(path, { withFileTypes: true });
   } catch {
+    // Not there yet, or a download's temporary file renamed between the listing and the stat.
     return 0;
   }
   let total = 0;
-  for (const entry of entries) {
-    const child = join(path, entry.name);
-    try {
-      total += entry.isDirectory() ? sizeOf(child) : statSync(child).size;
-    } catch {
-      // A download's temporary file may be renamed between the listing and the stat.
-    }
-  }
+  for (const entry of entries) total += sizeOf(join(path, entry.name));
   return total;
 }
 

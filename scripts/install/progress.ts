@@ -7,7 +7,7 @@ export interface ProgressSpec {
   readonly label: string;
   /** How long the stage takes cold on two cores, when known. */
   readonly estimateSeconds?: number;
-  /** A folder the download grows into, and its expected size when known. */
+  /** A folder (or a file) the output grows into, and its expected size when known. */
   readonly bytes?: { readonly dir: string; readonly totalBytes?: number };
 }
 
@@ -38,23 +38,41 @@ export interface TickerData {
 }
 
 /**
- * Runs `work` (synchronous: the steps run their commands with spawnSync) while one line reports its
- * progress: rewritten in place on a terminal every 2 s, a new line every 15 s otherwise. spawnSync
+ * Reports `spec` on one line until the returned function is called: rewritten in place on a terminal
+ * every 2 s, a new line every 15 s otherwise. The steps run their commands with spawnSync, which
  * blocks this thread's event loop, so the ticker is a worker thread that writes to fd 1 itself and
- * sleeps on a shared flag, raised here when the work ends.
+ * sleeps on a shared flag, raised by the returned function.
  */
-export function withProgress<T>(prefix: string, spec: ProgressSpec, work: () => T): T {
+function startTicker(prefix: string, spec: ProgressSpec): () => void {
   const tty = process.stdout.isTTY === true;
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const workerData: TickerData = { flag, prefix, spec, intervalMs: tty ? 2000 : 15_000, tty };
   // `tsx script.ts` does not pass its loader on to worker threads; the require does.
   const ticker = new Worker(join(__dirname, 'progress-ticker.ts'), { workerData, execArgv: ['--require', 'tsx/cjs'] });
   ticker.unref();
-  try {
-    return work();
-  } finally {
+  return () => {
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
     if (tty) process.stdout.write('\r\x1b[K');
+  };
+}
+
+/** Runs the synchronous `work` (a spawnSync) while one line reports its progress. */
+export function withProgress<T>(prefix: string, spec: ProgressSpec, work: () => T): T {
+  const stop = startTicker(prefix, spec);
+  try {
+    return work();
+  } finally {
+    stop();
+  }
+}
+
+/** Runs the asynchronous `work` (a training run, a compression stream) while one line reports its progress. */
+export async function withProgressAsync<T>(prefix: string, spec: ProgressSpec, work: () => Promise<T>): Promise<T> {
+  const stop = startTicker(prefix, spec);
+  try {
+    return await work();
+  } finally {
+    stop();
   }
 }

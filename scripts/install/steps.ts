@@ -1,11 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withProgress, type ProgressSpec } from './progress';
+import { withProgress, withProgressAsync, type ProgressSpec } from './progress';
 
 /** Install output is for people watching a terminal, so it is plain lines, not JSON logs. */
 export function say(component: string, message: string): void {
   process.stdout.write(`[install] ${component}: ${message}\n`);
+}
+
+/** Runs an asynchronous stage of `component` (no command of its own to report) while one line reports its progress. */
+export function reportStage<T>(component: string, spec: ProgressSpec, work: () => Promise<T>): Promise<T> {
+  return withProgressAsync(`[install] ${component}: `, spec, work);
 }
 
 export class MissingPrerequisite extends Error {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { INSTALL_STEPS, parseNeeds, prerequisitesFor, stepsFor, STEP_RULES, UnknownNeed } from '../../scripts/install/needs';
 import { progressLine } from '../../scripts/install/progress';
 import { summaryLine } from '../../scripts/install/report';
+import { newStateDir } from '../harness/state';
 
 describe('the installer\'s needs', () => {
   it('installs for the demo Temporal, Flink, its JVMs\' class archives and the SQL inspector the local worker checks SQL with, and nothing built from Go', () => {
@@ -54,6 +58,20 @@ describe('the installer\'s lines', () => {
 
   it('shows a build\'s stage and time alone when nothing is known about it', () => {
     assert.equal(progressLine({ label: 'compiling' }, 4.6), 'compiling, 5 s');
+  });
+
+  it('names an asynchronous stage as it starts, with the size of the file it writes, from a thread of its own', function () {
+    this.timeout(30_000);
+    const dir = newStateDir('progress');
+    const file = join(dir, 'image.oci.tar');
+    writeFileSync(file, Buffer.alloc(3e6));
+    // A process of its own: the ticker writes to fd 1, which mocha's output would swallow.
+    const script = `require(${JSON.stringify(require.resolve('../../scripts/install/progress'))})
+      .withProgressAsync('[install] test: ', { label: 'packing', bytes: { dir: ${JSON.stringify(file)} } }, () => new Promise((done) => setTimeout(done, 1000)))
+      .then(() => process.stdout.write('done\\n'));`;
+    const child = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { encoding: 'utf8', timeout: 25_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /^\[install\] test: packing, 3 MB, \d+ s\ndone\n$/);
   });
 
   it('sums a warm run up in one line naming every step it found', () => {

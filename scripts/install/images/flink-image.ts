@@ -2,7 +2,7 @@ import { copyFileSync, cpSync, linkSync, mkdirSync, readdirSync, readFileSync, r
 import { join, relative } from 'node:path';
 import { VERSIONS, type Toolchain } from '../../toolchain';
 import { mavenJar } from '../flink';
-import { ensureBuilt, run, say } from '../steps';
+import { ensureBuilt, reportStage, run, say } from '../steps';
 import { type CachedImage } from './pause';
 import { FLINK_USER_ID, installDebianBase, mmdebstrapArgs } from './debian-base';
 import { OciLayout, tarDirectory } from './oci-archive';
@@ -105,11 +105,11 @@ async function buildFlinkImage(tools: Toolchain, image: CachedImage): Promise<vo
   copyFileSync(ENTRYPOINT, join(entrypointStage, 'docker-entrypoint.sh'));
   run('chmod', ['0755', join(entrypointStage, 'docker-entrypoint.sh')]);
   tarDirectory(entrypointStage, ['docker-entrypoint.sh'], entrypointTar, 0);
-  say('flink image', 'compressing the layers');
-  const layers = [layout.linkLayer(base.blob, base.layer), await layout.addLayer(flinkTar), await layout.addLayer(entrypointTar)];
+  const layers = await reportStage('flink image', { label: 'compressing the layers', bytes: { dir: layout.dir } }, async () =>
+    [layout.linkLayer(base.blob, base.layer), await layout.addLayer(flinkTar), await layout.addLayer(entrypointTar)]);
   const tag = image.reference.slice(REPOSITORY.length + 1);
   layout.writeImage({ repository: REPOSITORY, tag }, FLINK_CONTAINER, layers);
-  layout.pack(image.archive);
+  layout.pack(image.archive, 'flink image');
   for (const leftover of [stage, entrypointStage, flinkTar, entrypointTar]) rmSync(leftover, { recursive: true, force: true });
 }
 

@@ -53,9 +53,11 @@ export class OciLayout {
     return manifest;
   }
 
-  /** The archive `ctr -n k8s.io images import` takes; the layout folder is removed after. */
-  pack(archive: string): void {
-    run('tar', ['--create', '--format=gnu', '--file', archive, '--directory', this.dir, 'oci-layout', 'index.json', 'blobs']);
+  /** The archive `ctr -n k8s.io images import` takes; the layout folder is removed after. `reportAs` names the component a progress line is for. */
+  pack(archive: string, reportAs?: string): void {
+    run('tar', ['--create', '--format=gnu', '--file', archive, '--directory', this.dir, 'oci-layout', 'index.json', 'blobs'], {
+      ...(reportAs ? { progress: { component: reportAs, label: `packing ${archive}`, bytes: { dir: archive } } } : {}),
+    });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -38,7 +38,7 @@ async function buildPauseImage(image: CachedImage, tag: string): Promise<void> {
   const layout = new OciLayout(join(image.dir, 'layout'));
   const layer = await layout.addLayer(tarFile);
   layout.writeImage({ repository: REPOSITORY, tag }, { entrypoint: ['/pause'], user: PAUSE_USER }, [layer]);
-  layout.pack(image.archive);
+  layout.pack(image.archive, 'pause image');
   rmSync(rootfs, { recursive: true });
   rmSync(tarFile);
 }

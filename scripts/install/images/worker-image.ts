@@ -5,7 +5,7 @@ import { jarFetcherJar, JAR_FETCHER_SOURCES } from '../../../activities/runtime/
 import { classesDir, sourceHash } from '../../../activities/sql-inspector/classpath';
 import { type Toolchain } from '../../toolchain';
 import { writeWorkflowBundle } from '../../bundle-workflows';
-import { ensureBuilt, InstallStepFailed, say } from '../steps';
+import { ensureBuilt, InstallStepFailed, reportStage, say } from '../steps';
 import { installDebianBase, mmdebstrapArgs } from './debian-base';
 import { flinkHomeListing } from './flink-image';
 import { OciLayout, tarDirectory } from './oci-archive';
@@ -125,21 +125,28 @@ async function buildWorkerImage(tools: Toolchain, image: CachedImage): Promise<v
   const layout = new OciLayout(join(image.dir, 'layout'));
   const stage = (name: string): string => join(image.dir, name);
   const layers = [layout.linkLayer(base.blob, base.layer)];
-  say('worker image', 'Flink\'s lib/, the planner and the SQL inspector');
-  stageInspector(tools, stage('inspector'));
-  layers.push(await layerOf(layout, stage('inspector'), 'opt'));
-  mkdirSync(join(stage('node'), 'usr', 'local', 'bin'), { recursive: true });
-  copyFileSync(nodeBinary(), join(stage('node'), 'usr', 'local', 'bin', 'node'));
-  layers.push(await layerOf(layout, stage('node'), 'usr'));
+  const layer = (label: string, work: () => Promise<Awaited<ReturnType<OciLayout['addLayer']>>>) =>
+    reportStage('worker image', { label, bytes: { dir: layout.dir } }, work);
+  layers.push(await layer('Flink\'s lib/, the planner and the SQL inspector', async () => {
+    stageInspector(tools, stage('inspector'));
+    return layerOf(layout, stage('inspector'), 'opt');
+  }));
+  layers.push(await layer('node', async () => {
+    mkdirSync(join(stage('node'), 'usr', 'local', 'bin'), { recursive: true });
+    copyFileSync(nodeBinary(), join(stage('node'), 'usr', 'local', 'bin', 'node'));
+    return layerOf(layout, stage('node'), 'usr');
+  }));
   // Packages change less often than sources: a layer of their own is stored once across source changes.
-  say('worker image', 'the production packages');
-  stageModules(stage('modules'));
-  layers.push(await layerOf(layout, stage('modules'), 'app'));
-  say('worker image', 'the sources and their workflow bundle');
-  await stageApp(stage('app'));
-  layers.push(await layerOf(layout, stage('app'), 'app'));
+  layers.push(await layer('the production packages', async () => {
+    stageModules(stage('modules'));
+    return layerOf(layout, stage('modules'), 'app');
+  }));
+  layers.push(await layer('the sources and their workflow bundle', async () => {
+    await stageApp(stage('app'));
+    return layerOf(layout, stage('app'), 'app');
+  }));
   layout.writeImage({ repository: REPOSITORY, tag: image.reference.slice(REPOSITORY.length + 1) }, WORKER_CONTAINER, layers);
-  layout.pack(image.archive);
+  layout.pack(image.archive, 'worker image');
 }
 
 function pruneWorkerImages(images: string, current: string): void {
