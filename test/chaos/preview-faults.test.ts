@@ -9,6 +9,7 @@ import { boundariesOf, faultyWorkers, MATRIX_LANES, runMatrix, type FaultyWorker
 import { casesToTry } from './sample';
 
 const MAX_ROWS = 5;
+const PREVIEW_TIMEOUT_SECONDS = 300;
 
 /**
  * What every case must show despite its fault: the first rows of the sequence, stopped at the row
@@ -19,10 +20,16 @@ async function previewOnFreshPool(bed: FleetTestBed, pool: string, workers: Faul
   const fixture = poolFixture(bed, pool);
   await bed.client.startPool({ sessionCluster: pool, target: 1, reconcileSeconds: 2 });
   await fixture.settled(1, 300_000, workers.crashed);
-  const stream = await bed.client.preview('chaos', `${NUMBERS}; SELECT n FROM numbers`, { pool, maxRows: MAX_ROWS });
+  // Recovery costs a heartbeat timeout, a sticky-queue timeout and a new worker's start, for the
+  // preview and for the pool it claims from; beside a full suite on two cores that passed the default
+  // two minutes. A timeout is an end of its own (preview-default-timeout.test.ts), not this test's.
+  const startedAt = Date.now();
+  const stream = await bed.client.preview('chaos', `${NUMBERS}; SELECT n FROM numbers`, { pool, maxRows: MAX_ROWS, timeoutSeconds: PREVIEW_TIMEOUT_SECONDS });
   const result = await stream.result();
   const problems: string[] = [];
-  if (result.stoppedBecause !== 'row-limit') problems.push(`stopped because ${result.stoppedBecause} (${result.error ?? ''}), not row-limit`);
+  if (result.stoppedBecause !== 'row-limit') {
+    problems.push(`stopped because ${result.stoppedBecause} (${result.error ?? ''}) after ${Math.round((Date.now() - startedAt) / 1000)} s, not row-limit`);
+  }
   const values = result.rows.map((r) => r.fields[0]);
   if (JSON.stringify(values) !== JSON.stringify([1, 2, 3, 4, 5])) problems.push(`rows ${JSON.stringify(values)}`);
   if (result.taskManagerIds.length === 0) problems.push('no TaskManager reported for the job');
@@ -67,7 +74,7 @@ describe('preview with its worker SIGKILLed at each activity boundary (real Temp
   it('reaches the same end at each boundary tried: the same rows, its TaskManagers killed, the pool back at target', async function () {
     assert.ok(boundaries.length > 0, 'the baseline named the boundaries');
     const cases = casesToTry('preview', boundaries);
-    this.timeout(Math.ceil(cases.length / MATRIX_LANES) * 400_000 + 120_000);
+    this.timeout(Math.ceil(cases.length / MATRIX_LANES) * (400_000 + PREVIEW_TIMEOUT_SECONDS * 1_000) + 120_000);
     const problems = await runMatrix(cases, MATRIX_LANES, describeFault, async (fault) => (await runCase(fault)).problems);
     assert.deepEqual(problems, []);
   });
