@@ -6,9 +6,10 @@ import type { PoolStats } from '../../workflows/pool/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import { requireCodecKeys } from '../codec/keys';
 import {
-  defaultDevDir, devStackHealth, devStackLogs, devStackStatus, localClusters, logTail, readDevStack, type DevStack,
+  defaultDevDir, devStackHealth, devStackLogs, devStackStatus, localClusters, logTail, readDevStack, type ClusterStatus, type ComponentStatus, type DevStack,
 } from '../dev/stack-file';
 import { devPoolConfig } from '../dev/dev-pool';
+import type * as KubernetesClusters from '../dev/kubernetes-clusters';
 import type * as StackControl from '../dev/stack';
 import type { FleetClient } from '../fleet-client';
 import { loadFleetClient } from './context';
@@ -29,6 +30,15 @@ function devStackClient(stack: DevStack, taskQueue: string): Promise<FleetClient
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const stackControl = (): typeof StackControl => require('../dev/stack') as typeof StackControl;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kubernetesClusterViews = (): typeof KubernetesClusters => require('../dev/kubernetes-clusters') as typeof KubernetesClusters;
+
+/** The stack's clusters: the local runtime's from its folders, the Kubernetes one's from its API server (unless that died). */
+async function stackClusters(stack: DevStack, components: readonly ComponentStatus[]): Promise<ClusterStatus[]> {
+  if (!stack.kubernetes) return localClusters(stack.runtimeStateDir);
+  if (components.some((c) => c.component === 'kubernetes' && !c.running)) return [];
+  return kubernetesClusterViews().kubernetesClusters(stack.kubernetes.kubeconfig);
+}
 
 const rows = (entries: (readonly string[])[]): string => table(entries, ['', '']).split('\n').slice(1).join('\n');
 
@@ -100,7 +110,7 @@ function statusCommand(run: Run): Command {
         return;
       }
       const components = devStackStatus(stack);
-      const clusters = stack.runtime === 'local' ? localClusters(stack.runtimeStateDir) : [];
+      const clusters = await stackClusters(stack, components);
       const running = components.every((component) => component.running);
       const pool = await devPoolStats(stack, context.flags.taskQueue);
       context.out.result({ running, components, clusters, pool: pool ?? null, stack }, () => [
@@ -126,9 +136,18 @@ function clusterLogFiles(clustersDir: string, cluster: string): string[] {
   return readdirSync(logDir).sort().map((file) => join(logDir, file));
 }
 
+/** The ends of the log files of a piece of the stack, or of a local cluster's JVMs. */
+function fileTails(dir: string, what: 'worker' | 'temporal' | 'codec-server' | 'cluster', cluster: string | undefined, count: number): { source: string; lines: string[] }[] {
+  const logs = devStackLogs(dir);
+  const files = what === 'cluster' ? clusterLogFiles(logs.clusters, cluster as string) : [{ worker: logs.worker, temporal: logs.temporal, 'codec-server': logs.codecServer }[what]];
+  const missing = files.filter((file) => !existsSync(file));
+  if (missing.length === files.length) throw new Error(`no log at ${missing.join(', ')}: the stack in ${dir} never ran it`);
+  return files.map((file) => ({ source: file, lines: logTail(file, count) }));
+}
+
 function logsCommand(run: Run): Command {
   return new Command('logs')
-    .description('print the end of a log: the worker\'s (the default), the Temporal server\'s, the codec server\'s, or a local cluster\'s')
+    .description('print the end of a log: the worker\'s (the default), the Temporal server\'s, the codec server\'s, or a cluster\'s (its JVMs\' logs, or on Kubernetes its pods\')')
     .addArgument(new Argument('[what]', 'whose log').choices(['worker', 'temporal', 'codec-server', 'cluster']).default('worker'))
     .addArgument(new Argument('[cluster]', 'with `cluster`: its name, as `dev status` lists it (e.g. acme--orders)').argParser(clusterName))
     .option('--dir <dir>', 'state and logs', directory, defaultDevDir())
@@ -136,12 +155,11 @@ function logsCommand(run: Run): Command {
     .addHelpText('after', '\nExamples:\n  flink-fleet dev logs\n  flink-fleet dev logs temporal --lines 20\n  flink-fleet dev logs cluster acme--orders')
     .action((what: 'worker' | 'temporal' | 'codec-server' | 'cluster', cluster: string | undefined, flags: { dir: string; lines: number }) => run(async (context) => {
       if ((what === 'cluster') !== (cluster !== undefined)) throw new UsageError(what === 'cluster' ? 'dev logs cluster needs the cluster\'s name' : `dev logs ${what} takes no name`);
-      const logs = devStackLogs(flags.dir);
-      const files = what === 'cluster' ? clusterLogFiles(logs.clusters, cluster as string) : [{ worker: logs.worker, temporal: logs.temporal, 'codec-server': logs.codecServer }[what]];
-      const missing = files.filter((file) => !existsSync(file));
-      if (missing.length === files.length) throw new Error(`no log at ${missing.join(', ')}: the stack in ${flags.dir} never ran it`);
-      const tails = files.map((file) => ({ file, lines: logTail(file, flags.lines) }));
-      context.out.result(tails, () => tails.map(({ file, lines }) => (tails.length > 1 ? `==> ${file} <==\n${lines.join('\n')}` : lines.join('\n'))).join('\n\n'));
+      const kubernetes = readDevStack(flags.dir)?.kubernetes;
+      const tails = what === 'cluster' && kubernetes
+        ? await kubernetesClusterViews().kubernetesClusterLogs(kubernetes.kubeconfig, cluster as string, flags.lines)
+        : fileTails(flags.dir, what, cluster, flags.lines);
+      context.out.result(tails, () => tails.map(({ source, lines }) => (tails.length > 1 ? `==> ${source} <==\n${lines.join('\n')}` : lines.join('\n'))).join('\n\n'));
     }));
 }
 

@@ -136,14 +136,15 @@ export function devStackStatus(stack: DevStack): ComponentStatus[] {
   return [one('temporal', stack.temporalPid, logs.temporal), one('worker', stack.workerPid, logs.worker), one('codecServer', stack.codecServer.pid, logs.codecServer), ...kubernetes];
 }
 
-export interface LocalClusterStatus {
+/** A cluster of the stack's runtime and its processes: JVMs on the local runtime, pods on Kubernetes. */
+export interface ClusterStatus {
   readonly cluster: string;
   readonly kind: 'application' | 'session';
   readonly processes: readonly { readonly name: string; readonly running: boolean }[];
 }
 
 /** The local runtime's clusters as its folders record them, each process checked by its pid file. */
-export function localClusters(runtimeStateDir: string): LocalClusterStatus[] {
+export function localClusters(runtimeStateDir: string): ClusterStatus[] {
   return listRecords(runtimeStateDir).map(({ cluster, kind }) => {
     const clusterDir = clusterLayout(runtimeStateDir, cluster).dir;
     return { cluster, kind, processes: [...listPids(clusterDir)].map(([name, pid]) => ({ name, running: isRunning(pid, clusterDir) })) };

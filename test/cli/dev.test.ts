@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning, listPids } from '../../activities/runtime/local/processes';
-import { logTail, type ComponentStatus, type DevComponent, type LocalClusterStatus } from '../../client/dev/stack-file';
+import { logTail, type ComponentStatus, type DevComponent, type ClusterStatus } from '../../client/dev/stack-file';
 import { clusterName } from '../../activities/names';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { FLEET_METRICS } from '../../workflows/metric-names';
@@ -79,7 +79,7 @@ describe('flink-fleet dev', () => {
     assert.equal(before.phase, 'Running');
     const status = async () => {
       const run = await cli(['--json', 'dev', 'status', '--dir', dir]);
-      return { code: run.code, ...(JSON.parse(run.stdout) as { running: boolean; components: ComponentStatus[]; clusters: LocalClusterStatus[] }) };
+      return { code: run.code, ...(JSON.parse(run.stdout) as { running: boolean; components: ComponentStatus[]; clusters: ClusterStatus[] }) };
     };
     const component = (components: ComponentStatus[], name: DevComponent) => components.find((c) => c.component === name);
     const killed = async (pid: number) => {

@@ -18,6 +18,7 @@ import { CLUSTER, COMPONENT } from '../../activities/runtime/kubernetes/manifest
 import { FLEET_TENANT, type PoolStats } from '../../workflows/pool/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import { newStateDir } from '../harness/state';
+import type { ClusterStatus } from '../../client/dev/stack-file';
 
 describe('flink-fleet dev --kubernetes', () => {
   it('with --kubernetes runs the real control plane, a real node, a worker on the kubernetes runtime and the preview pool; a pipeline runs, saves to S3 and stops, a preview returns rows, and down leaves nothing', async function () {
@@ -67,7 +68,7 @@ describe('flink-fleet dev --kubernetes', () => {
     const pipelinePods = async () => (await core.listPodForAllNamespaces({ labelSelector: `${CLUSTER}=${cluster}` })).items;
     assert.deepEqual((await pipelinePods()).map((p) => p.spec?.nodeName), [REAL_NODE, REAL_NODE], 'its JobManager and TaskManager run on the real node');
 
-    const devStatus = async () => JSON.parse((await cli([...address, '--json', 'dev', 'status', '--dir', dir])).stdout) as { running: boolean; pool: PoolStats | null };
+    const devStatus = async () => JSON.parse((await cli([...address, '--json', 'dev', 'status', '--dir', dir])).stdout) as { running: boolean; pool: PoolStats | null; clusters: ClusterStatus[] };
     await waitUntil('an idle pool TaskManager', async () => ((await devStatus()).pool?.idle ?? 0) >= 1 ? true : undefined, { timeoutMs: 10 * 60_000, intervalMs: 2_000 });
     const withPool = await devStatus();
     assert.equal(withPool.running, true);
@@ -76,6 +77,19 @@ describe('flink-fleet dev --kubernetes', () => {
     const poolPods = (await core.listPodForAllNamespaces({ labelSelector: `${CLUSTER}=${poolCluster}` })).items;
     assert.deepEqual(poolPods.map((p) => p.metadata?.labels?.[COMPONENT]).sort(), ['gateway', 'jobmanager', 'taskmanager']);
     assert.ok(poolPods.every((p) => p.spec?.nodeName === REAL_NODE), 'the pool runs on the real node');
+    // dev status and dev logs read the clusters from the API server: pods, not the local runtime's pid files.
+    const listed = withPool.clusters.find((c) => c.cluster === cluster);
+    assert.deepEqual(listed && [listed.kind, listed.processes.map((p) => p.running)], ['application', [true, true]], JSON.stringify(withPool.clusters));
+    assert.equal(withPool.clusters.find((c) => c.cluster === poolCluster)?.kind, 'session');
+    const clusterLogs = await cli(['dev', 'logs', 'cluster', cluster, '--dir', dir, '--lines', '5']);
+    assert.equal(clusterLogs.code, 0, clusterLogs.stderr);
+    const blocks = clusterLogs.stdout.split(/^==> /m).filter(Boolean);
+    assert.equal(blocks.length, 2, `a log per pod's container:\n${clusterLogs.stdout}`);
+    const jobManagerLog = blocks.find((block) => block.startsWith(`pod flink-fleet-devk8s/${cluster}--jobmanager-`));
+    assert.ok(jobManagerLog && jobManagerLog.trimEnd().split('\n').length > 1, `the JobManager's log:\n${clusterLogs.stdout}`);
+    const unknown = await cli(['dev', 'logs', 'cluster', 'devk8s--absent', '--dir', dir]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, new RegExp(`no pod of cluster devk8s--absent; the clusters are: .*${cluster}`));
 
     const sql = "CREATE TEMPORARY TABLE n (x BIGINT) WITH ('connector' = 'datagen', 'fields.x.kind' = 'sequence', 'fields.x.start' = '1', 'fields.x.end' = '1000'); SELECT x FROM n";
     const preview = await cli([...address, '--json', 'preview', '--tenant', 'devk8s', '--sql', sql, '--max-rows', '3', '--timeout', '5m']);
