@@ -98,6 +98,13 @@ async function devPoolStats(stack: DevStack, taskQueue: string): Promise<PoolSta
 
 const COMPONENT_NAMES = { temporal: 'temporal', worker: 'worker', codecServer: 'codec server', kubernetes: 'kubernetes' } as const;
 
+/** What died and the end of its log; for the Kubernetes part, which of its daemons died. */
+function deathNote(c: ComponentStatus): string {
+  const who = c.dead ? c.dead.join(', ') : COMPONENT_NAMES[c.component];
+  const whose = (c.dead?.length ?? 1) > 1 ? 'the first one\'s' : 'its';
+  return `${who} died; ${whose} log (${c.log}) ends:\n${(c.lastLines ?? []).join('\n')}`;
+}
+
 function statusCommand(run: Run): Command {
   return new Command('status')
     .description('what of the stack runs, and for what died, the end of its log; exits 1 unless all runs')
@@ -115,12 +122,12 @@ function statusCommand(run: Run): Command {
       const pool = await devPoolStats(stack, context.flags.taskQueue);
       context.out.result({ running, components, clusters, pool: pool ?? null, stack }, () => [
         rows([
-          ...components.map((c) => [COMPONENT_NAMES[c.component], `${c.running ? 'up' : 'DEAD'} (pid ${c.pids.join(', ')})`]),
+          ...components.map((c) => [COMPONENT_NAMES[c.component], `${c.running ? 'up' : `DEAD${c.dead ? ` ${c.dead.join(', ')}` : ''}`} (pid ${c.pids.join(', ')})`]),
           ['preview pool', pool ? `${DEFAULT_POOL}: target ${pool.target}, idle ${pool.idle}, starting ${pool.starting}, busy ${pool.busy}` : 'not running'],
           ...clusters.map((c) => [`cluster ${c.cluster}`, `${c.kind}: ${c.processes.map((p) => `${p.name} ${p.running ? 'up' : 'DEAD'}`).join(', ') || 'no processes'}`]),
           ['address', stack.address], ['temporal ui', stack.uiUrl], ['metrics', stack.metricsUrl], ['runtime', stack.runtime],
         ]),
-        ...components.filter((c) => !c.running).map((c) => `\n${COMPONENT_NAMES[c.component]} died; its log (${c.log}) ends:\n${(c.lastLines ?? []).join('\n')}`),
+        ...components.filter((c) => !c.running).map((c) => `\n${deathNote(c)}`),
       ].join('\n'));
       if (!running) process.exitCode = 1;
     }));

@@ -10,6 +10,7 @@ import { stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { controlPlaneBinary, kwokStagesFile, type ControlPlaneBinary } from '../../scripts/install/kubernetes';
 import { toolchain } from '../../scripts/toolchain';
+import { launchOf, type DaemonLaunch } from './daemons';
 import type { TestBedPki } from './node/pki';
 
 export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=flink-fleet';
@@ -49,6 +50,8 @@ export interface KubernetesTestBed {
   readonly server: string;
   /** Every process started, in start order, whether or not it still runs. */
   pids(): number[];
+  /** The same processes with how each was started, so a dev stack can start one again alone. */
+  daemons(): DaemonLaunch[];
   /** A new namespace whose default ServiceAccount exists, so pods can be created in it at once. */
   createTestNamespace(prefix: string, labels?: Record<string, string>): Promise<string>;
   /**
@@ -252,6 +255,7 @@ function testBed(layout: Layout, server: string, kubeConfig: KubeConfig, compone
   return {
     dataDir: layout.dataDir, kubeconfigPath: layout.kubeconfig, kubeConfig, server, stop,
     pids: () => components.flatMap((c) => (c.child.pid === undefined ? [] : [c.child.pid])),
+    daemons: () => components.flatMap((c) => launchOf(c.name, c.child, c.logFile) ?? []),
     async createTestNamespace(prefix, labels = {}) {
       const name = dnsLabel(prefix);
       await core.createNamespace({ body: { metadata: { name, labels: { 'flink-fleet.test/namespace': 'true', ...labels } } } });

@@ -8,6 +8,7 @@ import { isRunning, stopProcess } from '../../activities/runtime/local/processes
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { toolchain } from '../../scripts/toolchain';
 import { KUBERNETES_SERVICE_IP, startKubernetes, type KubernetesTestBed, type KubernetesTestBedOptions } from './kubernetes-control-plane';
+import type { DaemonLaunch } from './daemons';
 import {
   COMPONENTS, ctr, recordFile, RealNodeUnavailable, registerSandboxRuntimeClass, startContainerd, startCoreDns, startKubelet, startKubeProxy, startKubeRouter, writeJson,
   type NodeComponent, type NodeRecord, type NodeStart, type SandboxImage,
@@ -39,6 +40,8 @@ export interface RealNode {
   readonly containerdSocket: string;
   /** containerd, kubelet, kube-proxy, CoreDNS and kube-router, in start order. */
   pids(): number[];
+  /** The same, with how each was started. */
+  daemons(): DaemonLaunch[];
   /** Loads an OCI archive (`ctr images import`) into the node's containerd, where the kubelet finds it. */
   importImage(archive: string): Promise<void>;
   /** Image references the node's containerd holds in the kubelet's namespace. */
@@ -89,10 +92,11 @@ function requireRoot(): void {
 }
 
 
-function realNode(paths: NodePaths, record: NodeRecord): RealNode {
+function realNode(paths: NodePaths, record: NodeRecord, launches: readonly DaemonLaunch[]): RealNode {
   return {
     name: NODE_NAME, address: NODE_ADDRESS, dir: paths.dir, containerdSocket: paths.containerdSocket,
     pids: () => COMPONENTS.flatMap((name) => (record.pids[name] === undefined ? [] : [record.pids[name]])),
+    daemons: () => [...launches],
     importImage: async (archive) => {
       await promisify(execFile)('ctr', ['--address', paths.containerdSocket, '--namespace', 'k8s.io', 'images', 'import', archive],
         { timeout: 600_000 });
@@ -113,7 +117,7 @@ async function startRealNode(controlPlane: KubernetesTestBed, pki: TestBedPki, s
   mkdirSync(paths.logs, { recursive: true });
   const record = { before, pids: {}, adminKubeconfig: controlPlane.kubeconfigPath };
   writeJson(recordFile(paths.dir), record);
-  const start: NodeStart = { paths, controlPlane, pki, sandboxImage, detached: options.detached, record };
+  const start: NodeStart = { paths, controlPlane, pki, sandboxImage, detached: options.detached, record, launches: [] };
   await startContainerd(start);
   await startKubelet(start);
   await registerSandboxRuntimeClass(controlPlane);
@@ -122,7 +126,18 @@ async function startRealNode(controlPlane: KubernetesTestBed, pki: TestBedPki, s
   await startKubeProxy(start);
   await startCoreDns(start);
   await startKubeRouter(start);
-  return realNode(paths, record);
+  return realNode(paths, record, start.launches);
+}
+
+/**
+ * Records the pid of a node daemon started again (by `dev up`), so that stopRealNode stops the new
+ * process; a name that is not the node's (a control-plane component) changes nothing.
+ */
+export function recordNodeDaemonPid(dir: string, name: string, pid: number): void {
+  const component = COMPONENTS.find((c) => c === name);
+  if (component === undefined || !existsSync(recordFile(dir))) return;
+  const record = JSON.parse(readFileSync(recordFile(dir), 'utf8')) as NodeRecord;
+  writeJson(recordFile(dir), { ...record, pids: { ...record.pids, [component]: pid } });
 }
 
 /** Deleted through the API so that the kubelet tears each pod down, CNI included, while it still runs. */
@@ -238,6 +253,7 @@ export async function startKubernetesWithRealNode(options: RealNodeOptions): Pro
     return {
       ...plane, node,
       pids: () => [...plane.pids(), ...node.pids()],
+      daemons: () => [...plane.daemons(), ...node.daemons()],
       stop: async () => {
         await node.stop();
         await plane.stop();

@@ -7,6 +7,10 @@ import { stopProcess } from '../../activities/runtime/local/processes';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import type { S3Credentials } from '../../activities/storage/s3-credentials';
 import { toolchain } from '../../scripts/toolchain';
+import { launchOf, type DaemonLaunch } from './daemons';
+
+/** The gateway's name among the dev stack's daemons. */
+export const S3_GATEWAY = 's3-gateway';
 
 export interface S3GatewayOptions {
   /** Holds the objects (one folder per bucket), the gateway's accounts and its log. */
@@ -29,12 +33,19 @@ export interface S3Gateway {
   readonly root: S3Credentials;
   readonly pid: number;
   readonly logFile: string;
+  /** How it was started; its credentials are not in it (see s3GatewayEnvironment). */
+  readonly daemon: DaemonLaunch;
   /** Where the object `s3://bucket/key` lies on this machine's disk, so a test can read what Flink wrote. */
   objectPath(uri: string): string;
   stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 30_000;
+
+/** The gateway's root account, passed by environment, not argv: any local user can read another process's command line. */
+export function s3GatewayEnvironment(root: S3Credentials): NodeJS.ProcessEnv {
+  return { ROOT_ACCESS_KEY: root.accessKeyId, ROOT_SECRET_KEY: root.secretAccessKey };
+}
 
 /**
  * Starts Versity's S3 gateway over a folder. Its posix backend takes each top-level folder as a
@@ -50,20 +61,19 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   const root = { accessKeyId: `fleet-root-${randomBytes(4).toString('hex')}`, secretAccessKey: randomBytes(24).toString('hex') };
   const logFile = join(options.dataDir, 's3-gateway.log');
   const out = openSync(logFile, 'a');
-  // Credentials by environment, not argv: any local user can read another process's command line.
   const child = spawn(binary, ['--port', `${options.host}:${port}`, '--iam-dir', accounts, 'posix', objects], {
-    detached: options.detached ?? false, stdio: ['ignore', out, out],
-    env: { ...process.env, ROOT_ACCESS_KEY: root.accessKeyId, ROOT_SECRET_KEY: root.secretAccessKey },
+    detached: options.detached ?? false, stdio: ['ignore', out, out], env: { ...process.env, ...s3GatewayEnvironment(root) },
   });
   closeSync(out);
-  if (child.pid === undefined) throw new Error(`could not start ${binary}`);
-  const pid = child.pid;
+  const daemon = launchOf(S3_GATEWAY, child, logFile);
+  if (daemon === undefined) throw new Error(`could not start ${binary}`);
+  const { pid } = daemon;
   if (options.detached) child.unref();
   let exit: string | undefined;
   child.on('exit', (code, signal) => { exit = `exited (${signal ?? `code ${code}`})`; });
   const endpoint = `http://${options.host}:${port}`;
   const gateway: S3Gateway = {
-    endpoint, root, pid, logFile,
+    endpoint, root, pid, logFile, daemon,
     objectPath(uri) {
       const match = /^s3a?:\/\/([^/]+)\/(.*)$/.exec(uri);
       if (!match?.[1]) throw new Error(`${uri} is not an s3:// URI`);

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { clusterLayout, listRecords } from '../../activities/runtime/local/layout';
 import { isRunning, listPids } from '../../activities/runtime/local/processes';
+import type { DaemonLaunch } from './daemons';
 
 /**
  * The dev stack's record (`<dir>/stack.json`): what runs, under which pid, logging where. Apart from
@@ -25,8 +26,8 @@ export interface DevKubernetes {
   readonly dataDir: string;
   /** The real node's folder: stopRealNode(nodeDir) drains it and puts the host back. */
   readonly nodeDir: string;
-  /** In start order; stopped in reverse. */
-  readonly pids: readonly number[];
+  /** The control plane's, the node's and the S3 gateway's processes, in start order; stopped in reverse. */
+  readonly daemons: readonly DaemonLaunch[];
   /** Where Flink's pods keep checkpoints, savepoints and HA state: the S3 gateway on the node's address. */
   readonly s3: { readonly endpoint: string; readonly credentialsFile: string };
   /** The Flink image loaded into the node, which the worker's clusters run. */
@@ -70,7 +71,7 @@ export function readDevStack(dir: string): DevStack | undefined {
 }
 
 export function devStackHealth(stack: DevStack): DevStackHealth {
-  const kubernetes = stack.kubernetes ? { kubernetes: stack.kubernetes.pids.every((pid) => isRunning(pid)) } : {};
+  const kubernetes = stack.kubernetes ? { kubernetes: { daemons: stack.kubernetes.daemons.length, dead: deadDaemons(stack.kubernetes).map((d) => d.name) } } : {};
   return { runtime: stack.runtime, temporal: isRunning(stack.temporalPid), worker: isRunning(stack.workerPid), codecServer: isRunning(stack.codecServer.pid), ...kubernetes };
 }
 
@@ -86,15 +87,23 @@ export function devStackLogs(dir: string): { worker: string; temporal: string; c
 
 export type DevComponent = 'temporal' | 'worker' | 'codecServer';
 
+export function deadDaemons(kubernetes: DevKubernetes): DaemonLaunch[] {
+  return kubernetes.daemons.filter((daemon) => !isRunning(daemon.pid));
+}
+
+export type HealPlan = { rebuild: true } | { rebuild: false; daemons: string[]; restart: DevComponent[] };
+
 /**
  * What `dev up` does with the stack it finds: nothing when all runs; restart what died, in the order
- * the others need them (the codec server for the UI, the server for the worker); or, for another
- * runtime or a dead Kubernetes part (whose pieces depend on each other), stop it all and start anew.
+ * the others need them (the codec server for the UI, the server and the Kubernetes daemons, each on
+ * its old arguments and data, for the worker); or, for another runtime, or a Kubernetes part dead as
+ * a whole (a reboot takes the node's interfaces, mounts and iptables with it), stop it all and start anew.
  */
-export function healPlan(health: DevStackHealth, runtime: DevStack['runtime']): { rebuild: true } | { rebuild: false; restart: DevComponent[] } {
-  if (health.runtime !== runtime || health.kubernetes === false) return { rebuild: true };
+export function healPlan(health: DevStackHealth, runtime: DevStack['runtime']): HealPlan {
+  const kubernetes = health.kubernetes;
+  if (health.runtime !== runtime || (kubernetes && kubernetes.dead.length === kubernetes.daemons)) return { rebuild: true };
   const order: DevComponent[] = ['codecServer', 'temporal', 'worker'];
-  return { rebuild: false, restart: order.filter((component) => !health[component]) };
+  return { rebuild: false, daemons: [...(kubernetes?.dead ?? [])], restart: order.filter((component) => !health[component]) };
 }
 
 export interface DevStackHealth {
@@ -102,7 +111,8 @@ export interface DevStackHealth {
   readonly temporal: boolean;
   readonly worker: boolean;
   readonly codecServer: boolean;
-  readonly kubernetes?: boolean;
+  /** How many daemons the Kubernetes part has, and the names of those that died. */
+  readonly kubernetes?: { readonly daemons: number; readonly dead: readonly string[] };
 }
 
 /** The last lines of a log, without the empty one after its final newline. */
@@ -122,6 +132,16 @@ export interface ComponentStatus {
   readonly log: string;
   /** Only for one that died: the end of its log, which is all a detached process leaves to say why. */
   readonly lastLines?: readonly string[];
+  /** Only for a Kubernetes part of which some died: their names; `log` is the first one's. */
+  readonly dead?: readonly string[];
+}
+
+function kubernetesStatus(kubernetes: DevKubernetes): ComponentStatus {
+  const pids = kubernetes.daemons.map((daemon) => daemon.pid);
+  const dead = deadDaemons(kubernetes);
+  const first = dead[0];
+  if (first === undefined) return { component: 'kubernetes', running: true, pids, log: kubernetes.dataDir };
+  return { component: 'kubernetes', running: false, pids, log: first.log, lastLines: logTail(first.log, DEATH_LINES), dead: dead.map((daemon) => daemon.name) };
 }
 
 export function devStackStatus(stack: DevStack): ComponentStatus[] {
@@ -130,9 +150,7 @@ export function devStackStatus(stack: DevStack): ComponentStatus[] {
   const one = (component: DevComponent, pid: number, log: string): ComponentStatus => (health[component]
     ? { component, running: true, pids: [pid], log }
     : { component, running: false, pids: [pid], log, lastLines: logTail(log, DEATH_LINES) });
-  const kubernetes = stack.kubernetes && health.kubernetes !== undefined
-    ? [{ component: 'kubernetes' as const, running: health.kubernetes, pids: stack.kubernetes.pids, log: stack.kubernetes.dataDir }]
-    : [];
+  const kubernetes = stack.kubernetes ? [kubernetesStatus(stack.kubernetes)] : [];
   return [one('temporal', stack.temporalPid, logs.temporal), one('worker', stack.workerPid, logs.worker), one('codecServer', stack.codecServer.pid, logs.codecServer), ...kubernetes];
 }
 

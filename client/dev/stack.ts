@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { freePort } from '../../activities/runtime/local/ports';
@@ -15,11 +15,13 @@ import { installOnDemand } from '../../scripts/install/on-demand';
 import { toolchain } from '../../scripts/toolchain';
 import { ensureCodecKeyFile } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
-import { NODE_ADDRESS, ON_REAL_NODE, startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
+import { relaunch } from './daemons';
+import { NODE_ADDRESS, ON_REAL_NODE, recordNodeDaemonPid, startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
 import { realNodeTenantEgress } from './node-egress';
-import { startS3Gateway, type S3Credentials } from './s3-gateway';
+import { S3_GATEWAY, s3GatewayEnvironment, startS3Gateway, type S3Credentials } from './s3-gateway';
 import {
-  devStackHealth, healPlan, readDevStack, removeDevStackFile, writeDevStack, type DevCodecServer, type DevComponent, type DevKubernetes, type DevStack,
+  deadDaemons, devStackHealth, healPlan, logTail, readDevStack, removeDevStackFile, writeDevStack, type DevCodecServer, type DevComponent, type DevKubernetes,
+  type DevStack,
 } from './stack-file';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -87,7 +89,7 @@ async function startDevKubernetes(dir: string): Promise<DevKubernetes> {
     const s3 = await startS3Gateway({ dataDir: join(dir, 's3'), host: testBed.node.address, buckets: [DEV_BUCKET], detached: true });
     const credentialsFile = join(dir, 's3-credentials.json');
     writeFileSync(credentialsFile, JSON.stringify(s3.root), { mode: 0o600 });
-    return { server: testBed.server, kubeconfig: testBed.kubeconfigPath, dataDir, nodeDir: testBed.node.dir, pids: [...testBed.pids(), s3.pid],
+    return { server: testBed.server, kubeconfig: testBed.kubeconfigPath, dataDir, nodeDir: testBed.node.dir, daemons: [...testBed.daemons(), s3.daemon],
       s3: { endpoint: s3.endpoint, credentialsFile }, flinkImage: flink.reference };
   } catch (error) {
     await testBed.stop();
@@ -95,17 +97,54 @@ async function startDevKubernetes(dir: string): Promise<DevKubernetes> {
   }
 }
 
-/** Enough of the worker's runtime to find and delete clusters by their labels. */
-function devKubernetesRuntime(kubernetes: DevKubernetes): KubernetesRuntime {
+const nodeReady = (node: V1Node): boolean => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/**
+ * Starts again, in start order, each Kubernetes daemon that died, on its old arguments (its ports,
+ * certificates and data: etcd keeps every object, containerd's shims kept the containers running),
+ * and waits until the API server answers with every node Ready and the S3 gateway answers. What
+ * still runs, the pods included, is left alone.
+ */
+async function healDevKubernetes(kubernetes: DevKubernetes, dead: readonly string[], started: (kubernetes: DevKubernetes) => void): Promise<DevKubernetes> {
+  const root = JSON.parse(readFileSync(kubernetes.s3.credentialsFile, 'utf8')) as S3Credentials;
+  const daemons = kubernetes.daemons.map((daemon) => {
+    if (!dead.includes(daemon.name)) return daemon;
+    const again = relaunch(daemon, daemon.name === S3_GATEWAY ? s3GatewayEnvironment(root) : {});
+    recordNodeDaemonPid(kubernetes.nodeDir, again.name, again.pid);
+    return again;
+  });
+  const healed = { ...kubernetes, daemons };
+  started(healed);
+  const core = devKubeConfig(kubernetes).makeApiClient(CoreV1Api);
+  await waitUntil(`Kubernetes with ${dead.join(', ')} started again`, async () => {
+    const nodes = (await core.listNode()).items;
+    const gateway = await fetch(kubernetes.s3.endpoint, { signal: AbortSignal.timeout(2_000) });
+    return nodes.length > 0 && nodes.every(nodeReady) && gateway.status > 0 ? true : undefined;
+  }, {
+    timeoutMs: 120_000, intervalMs: 1_000,
+    hopeless: () => {
+      const gone = deadDaemons(healed).find((daemon) => dead.includes(daemon.name));
+      return gone && `failed: ${gone.name} exited again; its log (${gone.log}) ends:\n${logTail(gone.log, 10).join('\n')}`;
+    },
+  });
+  return healed;
+}
+
+function devKubeConfig(kubernetes: DevKubernetes): KubeConfig {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubernetes.kubeconfig);
-  return new KubernetesRuntime({ kubeConfig, storageUri: DEV_STORAGE_URI, restAccess: { mode: 'api-proxy', server: kubernetes.server } });
+  return kubeConfig;
+}
+
+/** Enough of the worker's runtime to find and delete clusters by their labels. */
+function devKubernetesRuntime(kubernetes: DevKubernetes): KubernetesRuntime {
+  return new KubernetesRuntime({ kubeConfig: devKubeConfig(kubernetes), storageUri: DEV_STORAGE_URI, restAccess: { mode: 'api-proxy', server: kubernetes.server } });
 }
 
 /** The node first, while the apiserver can still tell its kubelet to tear the pods down. */
 async function stopDevKubernetes(kubernetes: DevKubernetes): Promise<void> {
   await stopRealNode(kubernetes.nodeDir);
-  for (const pid of [...kubernetes.pids].reverse()) await stopProcess(pid, 10_000);
+  for (const { pid } of [...kubernetes.daemons].reverse()) await stopProcess(pid, 10_000);
   rmSync(kubernetes.s3.credentialsFile, { force: true });
   rmSync(kubernetes.dataDir, { recursive: true, force: true });
 }
@@ -165,7 +204,8 @@ const portOf = (address: string): number => Number(/:(\d+)\/?$/.exec(address)?.[
  * and ports (so workflows it held are still there), the worker with the same environment. What still
  * runs (the other pieces, every Flink cluster) is left alone: a worker finds its clusters on disk.
  */
-async function healDevStack(stack: DevStack, restart: readonly DevComponent[]): Promise<DevStack> {
+async function healDevStack(stack: DevStack, plan: { daemons: readonly string[]; restart: readonly DevComponent[] }): Promise<DevStack> {
+  const { restart } = plan;
   let healed = stack;
   if (restart.includes('codecServer')) {
     const codecServer = await startDevCodecServer(stack.dir, stack.codecKeyFile, stack.uiUrl, portOf(stack.codecServer.url));
@@ -177,6 +217,11 @@ async function healDevStack(stack: DevStack, restart: readonly DevComponent[]): 
       uiCodecEndpoint: `${healed.codecServer.url}/${ensureToken(healed.codecServer.tokenFile)}`,
     });
     healed = { ...healed, temporalPid: server.pid };
+  }
+  if (healed.kubernetes && plan.daemons.length > 0) {
+    // Recorded as soon as they run, so that `dev down` stops them even if they never serve.
+    const kubernetes: DevKubernetes = healed.kubernetes;
+    healed = { ...healed, kubernetes: await healDevKubernetes(kubernetes, plan.daemons, (started) => writeDevStack({ ...healed, kubernetes: started })) };
   }
   if (restart.includes('worker')) {
     const logStart = existsSync(stack.workerLog) ? readFileSync(stack.workerLog, 'utf8').length : 0;
@@ -190,12 +235,13 @@ async function healDevStack(stack: DevStack, restart: readonly DevComponent[]): 
   return healed;
 }
 
-export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack; alreadyUp: boolean; restarted: DevComponent[] }> {
+/** `restarted` names what died and was started again: the stack's pieces, and the Kubernetes daemons by their names. */
+export async function devUp(options: DevStackOptions): Promise<{ stack: DevStack; alreadyUp: boolean; restarted: string[] }> {
   const existing = readDevStack(options.dir);
   if (existing) {
     const plan = healPlan(devStackHealth(existing), options.kubernetes ? 'kubernetes' : 'local');
-    if (!plan.rebuild && plan.restart.length === 0) return { stack: existing, alreadyUp: true, restarted: [] };
-    if (!plan.rebuild) return { stack: await healDevStack(existing, plan.restart), alreadyUp: false, restarted: plan.restart };
+    if (!plan.rebuild && plan.restart.length === 0 && plan.daemons.length === 0) return { stack: existing, alreadyUp: true, restarted: [] };
+    if (!plan.rebuild) return { stack: await healDevStack(existing, plan), alreadyUp: false, restarted: [...plan.daemons, ...plan.restart] };
     await devDown(options.dir);
   }
   // A first run installs only what the local runtime needs; Kubernetes comes when it is asked for.

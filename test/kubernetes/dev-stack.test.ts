@@ -10,7 +10,9 @@ import { clusterName } from '../../activities/names';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { DATAGEN_TO_BLACKHOLE } from '../pipeline/fixtures';
 import { runCli as cli } from '../harness/cli';
-import { devUp } from '../harness/dev-stack';
+import { devUp, type DevUp } from '../harness/dev-stack';
+import { signV4 } from '../../activities/storage/sigv4';
+import { S3_GATEWAY, type S3Credentials } from '../../client/dev/s3-gateway';
 import { stopKubernetesTestBed } from '../harness/global';
 import { nodePaths } from '../../client/dev/node/configs';
 import { hostStateDifferences, NODE_CGROUP, otherContainerdRunning, processesInNewCgroups, snapshotHostState, type HostState } from '../../client/dev/node/host-state';
@@ -18,10 +20,21 @@ import { CLUSTER, COMPONENT } from '../../activities/runtime/kubernetes/manifest
 import { FLEET_TENANT, type PoolStats } from '../../workflows/pool/api';
 import { DEFAULT_POOL } from '../../workflows/preview/request';
 import { newStateDir } from '../harness/state';
-import type { ClusterStatus } from '../../client/dev/stack-file';
+import type { ClusterStatus, ComponentStatus } from '../../client/dev/stack-file';
+
+/** SIGKILLs the named daemons of the stack's Kubernetes part and waits until they are gone. */
+async function killDaemons(stack: DevUp, names: readonly string[]): Promise<void> {
+  const pids = names.map((name) => {
+    const daemon = stack.kubernetes?.daemons.find((d) => d.name === name);
+    assert.ok(daemon && isRunning(daemon.pid), `${name} runs`);
+    process.kill(daemon.pid, 'SIGKILL');
+    return daemon.pid;
+  });
+  await waitUntil(`${names.join(', ')} gone`, async () => (pids.every((pid) => !isRunning(pid)) ? true : undefined), { timeoutMs: 30_000 });
+}
 
 describe('flink-fleet dev --kubernetes', () => {
-  it('with --kubernetes runs the real control plane, a real node, a worker on the kubernetes runtime and the preview pool; a pipeline runs, saves to S3 and stops, a preview returns rows, and down leaves nothing', async function () {
+  it('with --kubernetes runs the real control plane, a real node, a worker on the kubernetes runtime and the preview pool; a pipeline runs, saves to S3 and stops, a preview returns rows, a dead API server, kubelet or S3 gateway is started again alone, and down leaves nothing', async function () {
     // One stack start for all of it, on a shared 2-core machine: JVMs in pods under small CPU limits.
     this.timeout(25 * 60_000);
     // One real node per host: the run's own test bed, if started, makes way (the next user starts it again).
@@ -91,6 +104,24 @@ describe('flink-fleet dev --kubernetes', () => {
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, new RegExp(`no pod of cluster devk8s--absent; the clusters are: .*${cluster}`));
 
+    // Kubernetes heals piece by piece: the API server and the kubelet die, dev up starts those two again
+    // on their old arguments, and the worker, the pipeline's pods and its job run on untouched.
+    const podIds = async () => (await pipelinePods()).map((p) => p.metadata?.uid).sort();
+    const podsBefore = await podIds();
+    await killDaemons(stack, ['kube-apiserver', 'kubelet']);
+    const broken = await cli(['--json', 'dev', 'status', '--dir', dir]);
+    assert.equal(broken.code, 1);
+    const brokenPart = (JSON.parse(broken.stdout) as { components: ComponentStatus[] }).components.find((c) => c.component === 'kubernetes');
+    assert.deepEqual(brokenPart?.dead, ['kube-apiserver', 'kubelet']);
+    assert.ok((brokenPart?.lastLines ?? []).length > 0, 'the end of the API server\'s log');
+    const healed = await devUp(dir, ['--kubernetes']);
+    assert.deepEqual(healed.restarted, ['kube-apiserver', 'kubelet']);
+    assert.deepEqual([healed.workerPid, healed.temporalPid], [stack.workerPid, stack.temporalPid], 'the worker and the server were left alone');
+    assert.deepEqual(await podIds(), podsBefore, 'the pipeline\'s pods were left alone');
+    const afterHeal = JSON.parse((await cli([...address, '--json', 'pipeline', 'status', ...pipeline])).stdout) as { phase: string; jobId?: string; restarts: number };
+    assert.deepEqual([afterHeal.phase, afterHeal.jobId, afterHeal.restarts], ['Running', running.jobId, 0]);
+    assert.equal((await devStatus()).running, true);
+
     const sql = "CREATE TEMPORARY TABLE n (x BIGINT) WITH ('connector' = 'datagen', 'fields.x.kind' = 'sequence', 'fields.x.start' = '1', 'fields.x.end' = '1000'); SELECT x FROM n";
     const preview = await cli([...address, '--json', 'preview', '--tenant', 'devk8s', '--sql', sql, '--max-rows', '3', '--timeout', '5m']);
     assert.equal(preview.code, 0, preview.stderr);
@@ -111,11 +142,22 @@ describe('flink-fleet dev --kubernetes', () => {
     assert.ok(existsSync(join(dir, 's3', 'objects', 'fleet', savepoint[1], '_metadata')), `the gateway holds ${stopped.savepointPath ?? ''}`);
     assert.deepEqual(await pipelinePods(), [], 'the stopped pipeline left no pod');
 
+    // The S3 gateway dies: dev up starts it again with its root account (passed outside argv), and it serves the savepoint.
+    await killDaemons(healed, [S3_GATEWAY]);
+    const gatewayHealed = await devUp(dir, ['--kubernetes']);
+    assert.deepEqual(gatewayHealed.restarted, [S3_GATEWAY]);
+    const root = JSON.parse(readFileSync(stack.kubernetes.s3.credentialsFile, 'utf8')) as S3Credentials;
+    const metadata = new URL(`${stack.kubernetes.s3.endpoint}/fleet/${savepoint[1]}/_metadata`);
+    const fetched = await fetch(metadata, { headers: signV4({ method: 'GET', url: metadata }, { ...root, region: 'us-east-1', service: 's3' }, new Date()) });
+    assert.equal(fetched.status, 200);
+    assert.deepEqual(Buffer.from(await fetched.arrayBuffer()), readFileSync(join(dir, 's3', 'objects', 'fleet', savepoint[1], '_metadata')));
+
     const down = await cli(['--json', 'dev', 'down', '--dir', dir]);
     assert.equal(down.code, 0, down.stderr);
     // The pool deleted its own session cluster when it stopped: down found no cluster to delete for it.
     assert.deepEqual((JSON.parse(down.stdout) as { deletedClusters: string[] }).deletedClusters, []);
-    for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...stack.kubernetes.pids]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);
+    const daemons = [...stack.kubernetes.daemons, ...(gatewayHealed.kubernetes?.daemons ?? [])];
+    for (const pid of [stack.temporalPid, stack.workerPid, stack.codecServer.pid, ...daemons.map((daemon) => daemon.pid)]) assert.equal(isRunning(pid), false, `pid ${pid} stopped`);
     assert.equal(existsSync(`/sys/class/net/${TEST_INTERFACE}`), false, 'the real node put the host back');
     assert.equal(existsSync(join(dir, 'kubernetes')), false, 'the control plane\'s data (every object of the fleet) is gone');
     assert.deepEqual(processesInNewCgroups(hostBefore), [], 'no process of a pod (no Flink JVM, no container) is left');

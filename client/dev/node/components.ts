@@ -10,6 +10,7 @@ import {
   certificateKubeconfig, cniConflist, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, NODE_ADDRESS, NODE_NAME, type NodePaths,
   REAL_NODE_LABEL, SANDBOX_RUNTIME_HANDLER,
 } from './configs';
+import { launchOf, type DaemonLaunch } from '../daemons';
 import type { HostState } from './host-state';
 import type { TestBedPki } from './pki';
 
@@ -50,7 +51,7 @@ export function ctr(paths: NodePaths, args: string[], timeoutMs = 300_000): stri
 
 interface Daemon {
   readonly name: NodeComponent;
-  readonly pid: number;
+  readonly launch: DaemonLaunch;
   readonly logFile: string;
   exit?: string;
 }
@@ -60,9 +61,10 @@ function startDaemon(paths: NodePaths, name: NodeComponent, binary: string, args
   const out = openSync(logFile, 'a');
   const child = spawn(binary, args, { stdio: ['ignore', out, out], detached });
   closeSync(out);
-  if (child.pid === undefined) throw new RealNodeUnavailable(`could not start ${binary}`);
+  const launch = launchOf(name, child, logFile);
+  if (launch === undefined) throw new RealNodeUnavailable(`could not start ${binary}`);
   if (detached) child.unref();
-  const daemon: Daemon = { name, pid: child.pid, logFile };
+  const daemon: Daemon = { name, launch, logFile };
   child.on('exit', (code, signal) => { daemon.exit = `exited (${signal ?? `code ${code}`})`; });
   return daemon;
 }
@@ -87,6 +89,8 @@ export interface NodeStart {
   readonly sandboxImage: SandboxImage;
   readonly detached: boolean;
   readonly record: { before: HostState; pids: Partial<Record<NodeComponent, number>>; adminKubeconfig: string };
+  /** Every daemon started, in start order. */
+  readonly launches: DaemonLaunch[];
 }
 
 export async function startContainerd(start: NodeStart): Promise<void> {
@@ -103,7 +107,8 @@ export async function startContainerd(start: NodeStart): Promise<void> {
 
 function launch(start: NodeStart, name: NodeComponent, binary: string, args: string[]): Daemon {
   const daemon = startDaemon(start.paths, name, binary, args, start.detached);
-  start.record.pids[name] = daemon.pid;
+  start.record.pids[name] = daemon.launch.pid;
+  start.launches.push(daemon.launch);
   writeJson(recordFile(start.paths.dir), start.record);
   return daemon;
 }
