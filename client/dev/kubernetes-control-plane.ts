@@ -218,9 +218,14 @@ async function createNodes(kubeConfig: KubeConfig, kwok: Component): Promise<voi
   // kwok's node-initialize stage marks them Ready; until then the scheduler skips them.
   await waitReady(kwok, async () => {
     const list = await core.listNode();
-    const ready = list.items.filter((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = list.items.filter(nodeReady);
     return ready.length === nodes.length;
   });
+}
+
+/** The node's Ready condition is True: its kubelet (or kwok) reports it able to run pods. */
+export function nodeReady(node: V1Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 const MANAGED_KINDS: ReadonlyArray<readonly [string, string]> = [
@@ -252,10 +257,10 @@ function dnsLabel(prefix: string): string {
 
 function testBed(layout: Layout, server: string, kubeConfig: KubeConfig, components: Component[], stop: () => Promise<void>): KubernetesTestBed {
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const daemons = (): DaemonLaunch[] => components.flatMap((c) => launchOf(c.name, c.child, c.logFile) ?? []);
   return {
-    dataDir: layout.dataDir, kubeconfigPath: layout.kubeconfig, kubeConfig, server, stop,
-    pids: () => components.flatMap((c) => (c.child.pid === undefined ? [] : [c.child.pid])),
-    daemons: () => components.flatMap((c) => launchOf(c.name, c.child, c.logFile) ?? []),
+    dataDir: layout.dataDir, kubeconfigPath: layout.kubeconfig, kubeConfig, server, stop, daemons,
+    pids: () => daemons().map((daemon) => daemon.pid),
     async createTestNamespace(prefix, labels = {}) {
       const name = dnsLabel(prefix);
       await core.createNamespace({ body: { metadata: { name, labels: { 'flink-fleet.test/namespace': 'true', ...labels } } } });

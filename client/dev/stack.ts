@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRuntime } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import { LocalRuntime } from '../../activities/runtime/local/local-runtime';
 import { freePort } from '../../activities/runtime/local/ports';
@@ -16,12 +16,13 @@ import { toolchain } from '../../scripts/toolchain';
 import { ensureCodecKeyFile } from '../codec/keys';
 import { DEFAULT_TASK_QUEUE } from '../fleet-client';
 import { relaunch } from './daemons';
+import { nodeReady } from './kubernetes-control-plane';
 import { NODE_ADDRESS, ON_REAL_NODE, recordNodeDaemonPid, startKubernetesWithRealNode, stopRealNode } from './kubernetes-node';
 import { realNodeTenantEgress } from './node-egress';
 import { S3_GATEWAY, s3GatewayEnvironment, startS3Gateway, type S3Credentials } from './s3-gateway';
 import {
-  deadDaemons, devStackHealth, healPlan, logTail, readDevStack, removeDevStackFile, writeDevStack, type DevCodecServer, type DevComponent, type DevKubernetes,
-  type DevStack,
+  deadDaemons, devStackHealth, healPlan, logTail, readDevStack, removeDevStackFile, writeDevStack, type DevCodecServer, type DevKubernetes,
+  type DevStack, type HealPlan,
 } from './stack-file';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -96,8 +97,6 @@ async function startDevKubernetes(dir: string): Promise<DevKubernetes> {
     throw error;
   }
 }
-
-const nodeReady = (node: V1Node): boolean => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /**
  * Starts again, in start order, each Kubernetes daemon that died, on its old arguments (its ports,
@@ -204,7 +203,7 @@ const portOf = (address: string): number => Number(/:(\d+)\/?$/.exec(address)?.[
  * and ports (so workflows it held are still there), the worker with the same environment. What still
  * runs (the other pieces, every Flink cluster) is left alone: a worker finds its clusters on disk.
  */
-async function healDevStack(stack: DevStack, plan: { daemons: readonly string[]; restart: readonly DevComponent[] }): Promise<DevStack> {
+async function healDevStack(stack: DevStack, plan: Extract<HealPlan, { rebuild: false }>): Promise<DevStack> {
   const { restart } = plan;
   let healed = stack;
   if (restart.includes('codecServer')) {
@@ -220,8 +219,7 @@ async function healDevStack(stack: DevStack, plan: { daemons: readonly string[];
   }
   if (healed.kubernetes && plan.daemons.length > 0) {
     // Recorded as soon as they run, so that `dev down` stops them even if they never serve.
-    const kubernetes: DevKubernetes = healed.kubernetes;
-    healed = { ...healed, kubernetes: await healDevKubernetes(kubernetes, plan.daemons, (started) => writeDevStack({ ...healed, kubernetes: started })) };
+    healed = { ...healed, kubernetes: await healDevKubernetes(healed.kubernetes, plan.daemons, (started) => writeDevStack({ ...healed, kubernetes: started })) };
   }
   if (restart.includes('worker')) {
     const logStart = existsSync(stack.workerLog) ? readFileSync(stack.workerLog, 'utf8').length : 0;

@@ -5,7 +5,7 @@ import { ApiException, CoreV1Api, NodeV1Api } from '@kubernetes/client-node';
 import { freePort } from '../../../activities/runtime/local/ports';
 import { waitUntil } from '../../../activities/runtime/local/wait';
 import { toolchain } from '../../../scripts/toolchain';
-import { SERVICE_CIDR, type KubernetesTestBed } from '../kubernetes-control-plane';
+import { nodeReady, SERVICE_CIDR, type KubernetesTestBed } from '../kubernetes-control-plane';
 import {
   certificateKubeconfig, cniConflist, containerdConfig, corefile, kubeletConfig, kubeProxyConfig, NODE_ADDRESS, NODE_NAME, type NodePaths,
   REAL_NODE_LABEL, SANDBOX_RUNTIME_HANDLER,
@@ -125,8 +125,7 @@ export async function startKubelet(start: NodeStart): Promise<void> {
     `--node-ip=${NODE_ADDRESS}`, `--node-labels=${REAL_NODE_LABEL}=true`]);
   const core = controlPlane.kubeConfig.makeApiClient(CoreV1Api);
   await waitFor(daemon, async () => {
-    const node = await core.readNode({ name: NODE_NAME });
-    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    return nodeReady(await core.readNode({ name: NODE_NAME }));
   });
 }
 
