@@ -78,4 +78,16 @@ describe('OpenTelemetry spans of the kubernetes runtime\'s API calls (in-memory 
     assert.match(calls[0]?.status.message ?? '', /not a key/);
     assert.equal(calls[0]?.events[0]?.name, 'exception');
   });
+
+  it('leaves a get or a delete of an object that is not there unmarked, with k8s.found false: absence is an answer the caller expects', async () => {
+    const { namespace } = await bed.tenant();
+    const objects = new KubernetesObjects((await kubernetesTestBed()).kubeConfig);
+    const absent = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'absent', namespace } };
+    const { calls } = await spansUnder(exporter, async () => {
+      assert.equal(await objects.read(absent), undefined);
+      await objects.delete(absent);
+    });
+    assert.deepEqual(calls.map((span) => [span.name, span.status.code, span.attributes['k8s.found']]),
+      [['Kubernetes get ConfigMap', SpanStatusCode.UNSET, false], ['Kubernetes delete ConfigMap', SpanStatusCode.UNSET, false]]);
+  });
 });

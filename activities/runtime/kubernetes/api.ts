@@ -1,7 +1,7 @@
 import {
   ApiException, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import { inClientSpan } from '../../tracing';
 import { startFailed, StartFailure } from './errors';
 import { FIELD_MANAGER } from './manifests/labels';
@@ -39,7 +39,7 @@ function refusal(cluster: string, object: KubernetesObject, error: unknown): Err
 }
 
 /** A span per API call, named by verb and kind (object names carry tenants' names, so they are attributes). */
-function kubernetesCall<T>(verb: string, object: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }, call: () => Promise<T>, extra: Attributes = {}): Promise<T> {
+function kubernetesCall<T>(verb: string, object: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }, call: (span: Span) => Promise<T>, extra: Attributes = {}): Promise<T> {
   const { apiVersion = 'v1', kind = '', metadata: { name, namespace } = {} } = object;
   return inClientSpan(`Kubernetes ${verb} ${kind}`, {
     'k8s.verb': verb, 'k8s.api_version': apiVersion, 'k8s.kind': kind,
@@ -81,22 +81,27 @@ export class KubernetesObjects {
     return list.items.map((item) => ({ ...item, apiVersion, kind }));
   }
 
-  async read<T extends KubernetesObject>(object: T): Promise<T | undefined> {
+  read<T extends KubernetesObject>(object: T): Promise<T | undefined> {
     const { apiVersion = 'v1', kind = '', metadata: { name = '', namespace } = {} } = object;
-    try {
-      return await kubernetesCall('get', object, () => this.objects.read<T>({ apiVersion, kind, metadata: { name, namespace } }));
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+    return kubernetesCall('get', object, (span) => absentAsUndefined(span, this.objects.read<T>({ apiVersion, kind, metadata: { name, namespace } })));
   }
 
   /** Foreground: the object disappears only after its dependents, so "gone" means all of it is gone. */
   async delete(object: KubernetesObject): Promise<void> {
-    try {
-      await kubernetesCall('delete', object, () => this.objects.delete(object, undefined, undefined, undefined, undefined, 'Foreground'));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    await kubernetesCall('delete', object, (span) => absentAsUndefined(span, this.objects.delete(object, undefined, undefined, undefined, undefined, 'Foreground')));
+  }
+}
+
+/**
+ * A 404 is an answer, not a failure, where absence is an outcome the caller expects (an idempotent
+ * delete, a lookup): the span stays unmarked, with `k8s.found` false, so errors in a trace are real ones.
+ */
+async function absentAsUndefined<T>(span: Span, call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    span.setAttribute('k8s.found', false);
+    return undefined;
   }
 }
