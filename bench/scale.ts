@@ -1,0 +1,206 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { freePort } from '../activities/runtime/local/ports';
+import { killProcessNow, stopProcess } from '../activities/runtime/local/processes';
+import { waitUntil } from '../activities/runtime/local/wait';
+import { fleetDataConverter } from '../client/codec/data-converter';
+import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
+import { startKubernetes } from '../client/dev/kubernetes-control-plane';
+import { startTemporalServer } from '../client/dev/temporal-server';
+import { FleetClient } from '../client/fleet-client';
+import { toolchain } from '../scripts/toolchain';
+import { parsePrometheusText } from '../test/harness/prometheus';
+import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
+import { writeSection } from './results-file';
+import { FlinkRestLoadGenerator } from './scale-flink-rest';
+import {
+  addKwokNodes, applyWorkerPolicy, jobIdFromDeployments, managedClusterObjectsLeft, startFrontProxy, workerKubeconfig, workerRequestsDispatched,
+} from './scale-kubernetes';
+import { renderScale, type ScaleFigures } from './scale-report';
+import { rssMb, startWorkerProcess } from './worker-process';
+
+/**
+ * `npm run bench:scale`: N pipelines (`-- --pipelines N`, default 1000) on one worker, the kubernetes
+ * runtime on kwok nodes and the production Temporal server; start latency, the steady footprint
+ * (`--steady S` seconds), the Kubernetes requests of a start and a stop, then N stops and nothing left.
+ * Writes the scale section of bench/RESULTS.md. Not part of `npm test`.
+ */
+const { values: args } = parseArgs({
+  options: { pipelines: { type: 'string', default: '1000' }, steady: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '20' } },
+});
+const PIPELINES = Number(args.pipelines);
+const STEADY_SECONDS = Number(args.steady);
+const CONCURRENCY = Number(args.concurrency);
+/** Two pods of 1 CPU and 1 GiB each per pipeline, by the spec's defaults: a tenant plan this size holds 25. */
+const PER_TENANT = 25;
+const TENANT_PLAN = { cpu: 64, memoryMb: 64 * 1024, pods: 64 };
+const RUNNING_AFTER_MS = 3_000;
+const TASK_QUEUE = 'bench-scale';
+const NAMESPACE = 'fleet-scale';
+const PHASE_TIMEOUT_MS = 90 * 60_000;
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  }));
+}
+
+/** User + system CPU seconds of a process so far (clock ticks of 1/100 s, as on Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The worker's RPCs to Temporal so far, by the SDK's own counters (long polls included). */
+async function temporalRequests(metricsUrl: string): Promise<number> {
+  const samples = parsePrometheusText(await (await fetch(metricsUrl)).text());
+  return samples.filter((s) => /^temporal_(long_)?request(_total)?$/.test(s.name)).reduce((sum, s) => sum + s.value, 0);
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'flink-fleet-bench-scale-'));
+  const tools = toolchain();
+  const tenants = Math.ceil(PIPELINES / PER_TENANT);
+  const refs = Array.from({ length: PIPELINES }, (_, i) => ({ tenant: `scale-${String(i % tenants).padStart(3, '0')}`, name: `p-${i}` }));
+  const cleanUps: Array<() => Promise<void>> = [];
+  const pids: Array<() => number[]> = [];
+  // The servers run detached: an interrupted bench kills them itself, at once (the worker's own
+  // handler exits the process right after this one).
+  const interrupted = (): void => {
+    for (const pid of pids.flatMap((of) => of())) killProcessNow(pid);
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    log('starting the production Temporal server and the control plane');
+    const temporal = await startTemporalServer({ binDir: tools.temporalServerBin, schemaDir: tools.temporalServerSchema, stateDir: join(root, 'temporal'), namespace: NAMESPACE });
+    cleanUps.push(() => temporal.stop());
+    pids.push(() => temporal.pids());
+    const bed = await startKubernetes({ dataDir: join(root, 'kubernetes'), log });
+    cleanUps.push(() => bed.stop());
+    pids.push(() => bed.pids());
+    await addKwokNodes(bed.kubeConfig, Math.ceil((2 * PIPELINES) / 900) + 1);
+    await applyWorkerPolicy(bed.kubeConfig);
+    const generator = new FlinkRestLoadGenerator(jobIdFromDeployments(bed.kubeConfig), RUNNING_AFTER_MS);
+    const proxy = await startFrontProxy(bed, generator);
+    cleanUps.push(() => new Promise((resolve) => proxy.server.close(() => resolve())));
+
+    const codecKey = newCodecKey('bench-scale');
+    const metricsPort = await freePort();
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const workerPid = startWorkerProcess(root, {
+      address: temporal.address, taskQueue: TASK_QUEUE, codecKeys: codecKey,
+      env: {
+        TEMPORAL_NAMESPACE: NAMESPACE, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: workerKubeconfig(bed, proxy.url, join(root, 'worker.kubeconfig')),
+        FLEET_STORAGE_URI: 's3://bench-scale/fleet', FLEET_TENANT_PLAN: JSON.stringify(TENANT_PLAN),
+        // Every running pipeline holds a slot for its watch: the starts need theirs besides.
+        FLEET_MAX_CONCURRENT_ACTIVITIES: String(PIPELINES + 100), FLEET_METRICS_PORT: String(metricsPort),
+      },
+    });
+    cleanUps.push(() => stopProcess(workerPid, 30_000));
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanUps.push(() => connection.close());
+    const client = new Client({ connection, namespace: NAMESPACE, dataConverter: fleetDataConverter(parseCodecKeys(codecKey, 'the bench key')) });
+    const fleet = new FleetClient(client, TASK_QUEUE);
+    await waitUntil('the worker\'s metrics', async () => (await fetch(metricsUrl).then((r) => r.ok, () => false)) || undefined, { timeoutMs: 120_000, intervalMs: 1_000 });
+
+    const count = async (query: string): Promise<number> => (await client.workflow.count(query)).count;
+    const progress = async (what: string, query: string, done: (n: number) => boolean): Promise<void> => {
+      let last = -1;
+      await waitUntil(what, async () => {
+        const n = await count(query);
+        if (n !== last) log(`${what}: ${n} of ${PIPELINES}`);
+        last = n;
+        return done(n) || undefined;
+      }, { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 5_000 });
+    };
+
+    log(`starting ${PIPELINES} pipelines of ${tenants} tenants, ${CONCURRENCY} at a time`);
+    const k8sBeforeStart = await workerRequestsDispatched(bed.kubeConfig, bed.server);
+    const startedAt = Date.now();
+    await eachLimited(refs, CONCURRENCY, async ({ tenant, name }) => {
+      await fleet.startPipeline({ tenant, name, job: { kind: 'sql', script: DATAGEN_TO_BLACKHOLE } });
+    });
+    await progress('pipelines Running', 'FleetKind="pipeline" AND FleetJobState="Running"', (n) => n >= PIPELINES);
+    const allRunningMs = Date.now() - startedAt;
+    const k8sStart = (await workerRequestsDispatched(bed.kubeConfig, bed.server)) - k8sBeforeStart;
+
+    log(`steady for ${STEADY_SECONDS} s`);
+    // Let the last starts' garbage and the janitor's first run pass before measuring.
+    await sleep(30_000);
+    const sampled = refs.filter((_, i) => i % Math.max(1, Math.floor(PIPELINES / 20)) === 0);
+    const historyLength = async (): Promise<number> => {
+      let total = 0;
+      for (const ref of sampled) total += (await client.workflow.getHandle(`pipeline/${ref.tenant}/${ref.name}`).describe()).historyLength;
+      return total;
+    };
+    const before = { at: Date.now(), cpu: cpuSeconds(workerPid), temporal: await temporalRequests(metricsUrl), k8s: await workerRequestsDispatched(bed.kubeConfig, bed.server),
+      rest: generator.total, history: await historyLength() };
+    const rss: number[] = [];
+    while (Date.now() - before.at < STEADY_SECONDS * 1_000) {
+      rss.push(rssMb(workerPid) ?? 0);
+      await sleep(5_000);
+    }
+    const after = { at: Date.now(), cpu: cpuSeconds(workerPid), temporal: await temporalRequests(metricsUrl), k8s: await workerRequestsDispatched(bed.kubeConfig, bed.server),
+      rest: generator.total, history: await historyLength() };
+    const window = (after.at - before.at) / 1_000;
+
+    log('reading start latencies from the histories');
+    const startLatencyMs: number[] = [];
+    await eachLimited(refs, CONCURRENCY, async ({ tenant, name }) => {
+      const history = await client.workflow.getHandle(`pipeline/${tenant}/${name}`).fetchHistory();
+      const events = history.events ?? [];
+      const started = events[0]?.eventTime;
+      const awaitScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitJobRunning')?.eventId;
+      const running = events.find((e) => awaitScheduled !== undefined && String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(awaitScheduled));
+      const ms = (t: typeof started): number => Number(t?.seconds ?? 0) * 1_000 + Math.floor((t?.nanos ?? 0) / 1e6);
+      if (started && running?.eventTime) startLatencyMs.push(ms(running.eventTime) - ms(started));
+    });
+
+    log(`stopping ${PIPELINES} pipelines`);
+    const k8sBeforeStop = await workerRequestsDispatched(bed.kubeConfig, bed.server);
+    const stopAt = Date.now();
+    await eachLimited(refs, CONCURRENCY, async ({ tenant, name }) => {
+      await fleet.stopPipeline(tenant, name, { savepoint: false, drain: false });
+    });
+    await progress('pipelines still open', 'FleetKind="pipeline" AND ExecutionStatus="Running"', (n) => n === 0);
+    const allStoppedMs = Date.now() - stopAt;
+    const k8sStop = (await workerRequestsDispatched(bed.kubeConfig, bed.server)) - k8sBeforeStop;
+    const left = await managedClusterObjectsLeft(bed.kubeConfig);
+
+    const figures: ScaleFigures = {
+      date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
+      pipelines: PIPELINES, tenants, runningAfterMs: RUNNING_AFTER_MS, startLatencyMs, allRunningMs,
+      steady: {
+        seconds: Math.round(window), workerRssMb: [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)] ?? 0, workerCores: (after.cpu - before.cpu) / window,
+        temporalRequestsPerSecond: (after.temporal - before.temporal) / window, kubernetesRequestsPerSecond: (after.k8s - before.k8s) / window,
+        restPollsPerSecond: (after.rest - before.rest) / window, historyEventsPerPipelinePerDay: ((after.history - before.history) / sampled.length) * (86_400 / window),
+      },
+      kubernetesRequestsPerPipeline: { start: k8sStart / PIPELINES, stop: k8sStop / PIPELINES }, allStoppedMs, left, restEndpoints: generator.requests,
+    };
+    const report = renderScale(figures);
+    process.stdout.write(`${report}\n`);
+    writeSection(join(__dirname, 'RESULTS.md'), 'scale', report);
+    if (left.length > 0) process.exitCode = 1;
+  } finally {
+    for (const cleanUp of cleanUps.reverse()) await cleanUp().catch((error: unknown) => log(`clean-up: ${String(error)}`));
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { percentile, renderScale, type ScaleFigures } from '../../bench/scale-report';
+
+const figures: ScaleFigures = {
+  date: '2026-11-29', machine: '2 cores, 24 GB', pipelines: 100, tenants: 4, runningAfterMs: 3_000,
+  startLatencyMs: Array.from({ length: 100 }, (_, i) => (i + 1) * 1_000), allRunningMs: 120_000,
+  steady: { seconds: 300, workerRssMb: 280, workerCores: 0.8, temporalRequestsPerSecond: 20, kubernetesRequestsPerSecond: 150, restPollsPerSecond: 50, historyEventsPerPipelinePerDay: 144 },
+  kubernetesRequestsPerPipeline: { start: 40.25, stop: 12 }, allStoppedMs: 60_000, left: [],
+  restEndpoints: new Map([['GET /jobs/overview', 3], ['GET /jobs/:id', 10]]),
+};
+
+const rowOf = (markdown: string, measure: string): string[] =>
+  (markdown.split('\n').find((line) => line.startsWith(`| ${measure} |`)) ?? '').split(' | ').slice(1).map((cell) => cell.replace(/ ?\|$/, ''));
+
+describe('the scale section of bench/RESULTS.md', () => {
+  it('takes a percentile as the nearest rank', () => {
+    assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
+    assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 95), 95);
+    assert.equal(percentile([7], 99), 7);
+    assert.equal(percentile([], 50), 0);
+  });
+
+  it('gives start latency p50, p95 and p99 and the time to all Running', () => {
+    assert.match(renderScale(figures), /\| 100 \| 50\.0 s \| 95\.0 s \| 99\.0 s \| 120\.0 s \|/);
+  });
+
+  it('judges each steady figure against the issue\'s goal, at the goal\'s own bound', () => {
+    const markdown = renderScale(figures);
+    assert.deepEqual(rowOf(markdown, 'worker RSS'), ['280 MB', '< 300 MB', 'met']);
+    assert.deepEqual(rowOf(markdown, 'worker CPU'), ['0.80 cores', '< 0.5', '**not met**']);
+    assert.deepEqual(rowOf(markdown, 'Temporal requests'), ['20.0 /s', '≤ 20 /s', 'met']);
+    assert.deepEqual(rowOf(markdown, 'Kubernetes API requests'), ['150.0 /s', 'none', '**not met**']);
+  });
+
+  it('says what was left after the stops, and which REST endpoints the fleet called', () => {
+    assert.match(renderScale(figures), /cluster objects left after the stops: none/);
+    assert.match(renderScale(figures), /`GET \/jobs\/:id` 10, `GET \/jobs\/overview` 3/);
+    const leaky = renderScale({ ...figures, left: ['Pod a/b', 'Service a/c'] });
+    assert.match(leaky, /cluster objects left after the stops: \*\*2\*\*: Pod a\/b, Service a\/c/);
+  });
+});
