@@ -15,8 +15,8 @@ export interface ScaleFigures {
     readonly workerRssMb: number;
     /** Cores: the worker's user + system CPU over the window, by /proc. */
     readonly workerCores: number;
-    /** The worker's RPCs to Temporal (the SDK's temporal_request and temporal_long_request counters). */
-    readonly temporalRequestsPerSecond: number;
+    /** The worker's RPCs to Temporal per second, by operation (the SDK's temporal_request and temporal_long_request counters). */
+    readonly temporalRequestsPerSecond: ReadonlyMap<string, number>;
     /** The API server's flow-control count of the worker's requests. */
     readonly kubernetesRequestsPerSecond: number;
     readonly restPollsPerSecond: number;
@@ -44,8 +44,17 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const round = (value: number, digits = 1): string => value.toFixed(digits);
 const verdict = (met: boolean): string => (met ? 'met' : '**not met**');
 
+const sum = (rates: ReadonlyMap<string, number>): number => [...rates.values()].reduce((total, rate) => total + rate, 0);
+
+/** The operations that made up the rate, largest first, those under 0.05/s left out. */
+function breakdown(rates: ReadonlyMap<string, number>): string {
+  const shown = [...rates].filter(([, rate]) => rate >= 0.05).sort(([, a], [, b]) => b - a);
+  return shown.length === 0 ? 'none' : shown.map(([operation, rate]) => `${operation} ${round(rate)}`).join(', ');
+}
+
 export function renderScale(figures: ScaleFigures): string {
   const { steady } = figures;
+  const temporal = sum(steady.temporalRequestsPerSecond);
   const latency = (p: number): string => seconds(percentile(figures.startLatencyMs, p));
   return [
     '# Scale: pipelines on one worker',
@@ -66,10 +75,12 @@ export function renderScale(figures: ScaleFigures): string {
     '|---|---|---|---|',
     `| worker RSS | ${Math.round(steady.workerRssMb)} MB | < ${STEADY_GOALS.workerRssMb} MB | ${verdict(steady.workerRssMb < STEADY_GOALS.workerRssMb)} |`,
     `| worker CPU | ${round(steady.workerCores, 2)} cores | < ${STEADY_GOALS.workerCores} | ${verdict(steady.workerCores < STEADY_GOALS.workerCores)} |`,
-    `| Temporal requests | ${round(steady.temporalRequestsPerSecond)} /s | ≤ ${STEADY_GOALS.temporalRequestsPerSecond} /s | ${verdict(steady.temporalRequestsPerSecond <= STEADY_GOALS.temporalRequestsPerSecond)} |`,
+    `| Temporal requests | ${round(temporal)} /s | ≤ ${STEADY_GOALS.temporalRequestsPerSecond} /s | ${verdict(temporal <= STEADY_GOALS.temporalRequestsPerSecond)} |`,
     `| Kubernetes API requests | ${round(steady.kubernetesRequestsPerSecond)} /s | none | ${verdict(steady.kubernetesRequestsPerSecond === 0)} |`,
     `| Flink REST polls | ${round(steady.restPollsPerSecond)} /s | – | |`,
     `| history events per pipeline per day | ${Math.round(steady.historyEventsPerPipelinePerDay)} | – | |`,
+    '',
+    `The worker's Temporal requests per second, by operation: ${breakdown(steady.temporalRequestsPerSecond)}.`,
     '',
     '## A pipeline\'s life, and the stops',
     '',

@@ -62,10 +62,20 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** The worker's RPCs to Temporal so far, by the SDK's own counters (long polls included). */
-async function temporalRequests(metricsUrl: string): Promise<number> {
-  const samples = parsePrometheusText(await (await fetch(metricsUrl)).text());
-  return samples.filter((s) => /^temporal_(long_)?request(_total)?$/.test(s.name)).reduce((sum, s) => sum + s.value, 0);
+/** The worker's RPCs to Temporal so far by operation, from the SDK's own counters (long polls included). */
+async function temporalRequests(metricsUrl: string): Promise<Map<string, number>> {
+  const byOperation = new Map<string, number>();
+  for (const sample of parsePrometheusText(await (await fetch(metricsUrl)).text())) {
+    if (!/^temporal_(long_)?request(_total)?$/.test(sample.name)) continue;
+    const operation = sample.labels.operation ?? '?';
+    byOperation.set(operation, (byOperation.get(operation) ?? 0) + sample.value);
+  }
+  return byOperation;
+}
+
+/** Per second, by key, between two readings of cumulative counts. */
+function ratesBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, seconds: number): Map<string, number> {
+  return new Map([...after].map(([key, count]) => [key, (count - (before.get(key) ?? 0)) / seconds]));
 }
 
 async function main(): Promise<void> {
@@ -185,7 +195,7 @@ async function main(): Promise<void> {
       pipelines: PIPELINES, tenants, runningAfterMs: RUNNING_AFTER_MS, startLatencyMs, allRunningMs,
       steady: {
         seconds: Math.round(window), workerRssMb: [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)] ?? 0, workerCores: (after.cpu - before.cpu) / window,
-        temporalRequestsPerSecond: (after.temporal - before.temporal) / window, kubernetesRequestsPerSecond: (after.k8s - before.k8s) / window,
+        temporalRequestsPerSecond: ratesBetween(before.temporal, after.temporal, window), kubernetesRequestsPerSecond: (after.k8s - before.k8s) / window,
         restPollsPerSecond: (after.rest - before.rest) / window, historyEventsPerPipelinePerDay: ((after.history - before.history) / sampled.length) * (86_400 / window),
       },
       kubernetesRequestsPerPipeline: { start: k8sStart / PIPELINES, stop: k8sStop / PIPELINES }, allStoppedMs, left, restEndpoints: generator.requests,
