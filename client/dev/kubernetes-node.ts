@@ -14,7 +14,9 @@ import {
   type NodeComponent, type NodeRecord, type NodeStart, type SandboxImage,
 } from './node/components';
 import { NODE_ADDRESS, NODE_NAME, nodePaths, REAL_NODE_LABEL, TEST_INTERFACE, type NodePaths } from './node/configs';
-import { KUBELET_SYSCTLS, processesInNewCgroups, restoreHostState, snapshotHostState, writeSysctls, type HostState } from './node/host-state';
+import {
+  claimSharedContainerdDir, KUBELET_SYSCTLS, processesInNewCgroups, restoreHostState, snapshotHostState, writeSysctls, type HostState,
+} from './node/host-state';
 import { claimHost, releaseClaim, type HostClaim } from './node/host-claim';
 import { createTestBedPki, type TestBedPki } from './node/pki';
 
@@ -237,6 +239,7 @@ export async function startKubernetesWithRealNode(options: RealNodeOptions): Pro
   const before = snapshotHostState(nodeDir);
   try {
     createTestInterface();
+    claimSharedContainerdDir();
   } catch (error) {
     releaseClaim(CURRENT_NODE_FILE, nodeDir);
     throw error;

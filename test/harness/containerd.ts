@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopProcess } from '../../activities/runtime/local/processes';
+import {
+  claimSharedContainerdDir, otherContainerdRunning, releaseSharedContainerdDir, SHARED_CONTAINERD_DIR,
+} from '../../client/dev/node/host-state';
 import { waitUntil } from '../../activities/runtime/local/wait';
 import { trackProcess, type LeakScope } from './processes';
 import { newStateDir } from './state';
@@ -33,8 +36,11 @@ export interface RunningContainer {
   readonly exited: Promise<number | null>;
 }
 
-/** Host paths containerd 1.6 and ctr use whatever the config says; removed at stop if we made them. */
-const FIXED_DIRS = ['/run/containerd/fifo', '/run/containerd/s', '/run/containerd'] as const;
+/**
+ * Host paths containerd 1.6 and ctr use whatever the config says, inside the shared folder
+ * (SHARED_CONTAINERD_DIR); removed at stop if we made them, and the shared folder by its own rule.
+ */
+const FIXED_DIRS = ['/run/containerd/fifo', '/run/containerd/s'] as const;
 
 function configToml(dir: string): string {
   return [
@@ -64,6 +70,7 @@ export class PrivateContainerd {
     readonly dir: string,
     private readonly daemon: ChildProcess,
     private readonly madeDirs: readonly string[],
+    private readonly madeShared: boolean,
   ) {
     this.address = join(dir, 'containerd.sock');
   }
@@ -71,13 +78,15 @@ export class PrivateContainerd {
   static async start(scope: LeakScope = 'file'): Promise<PrivateContainerd> {
     const dir = newStateDir('containerd');
     const madeDirs = FIXED_DIRS.filter((fixed) => !existsSync(fixed));
+    const madeShared = !existsSync(SHARED_CONTAINERD_DIR);
+    claimSharedContainerdDir();
     writeFileSync(join(dir, 'config.toml'), configToml(dir));
     const log = openSync(join(dir, 'containerd.log'), 'a');
     const daemon = spawn('containerd', ['--config', join(dir, 'config.toml')], { detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
     if (daemon.pid === undefined) throw new Error('containerd could not start');
     trackProcess(daemon.pid, `private containerd in ${dir}`, scope);
-    const containerd = new PrivateContainerd(dir, daemon, madeDirs);
+    const containerd = new PrivateContainerd(dir, daemon, madeDirs, madeShared);
     await waitUntil('the private containerd to answer', async () => (containerd.ctrStatus(['version']) === 0 ? true : undefined),
       { timeoutMs: 60_000, logFile: join(dir, 'containerd.log') });
     return containerd;
@@ -171,9 +180,13 @@ export class PrivateContainerd {
     return readdirSync('/sys/fs/cgroup').map((controller) => join('/sys/fs/cgroup', controller, this.namespace)).filter((dir) => existsSync(dir));
   }
 
-  /** Of the fixed host folders this instance made (none existed before it), those still there. */
+  /**
+   * Of the fixed host folders this instance made (none existed before it), those still there: the
+   * shared one too, unless another containerd still runs, which removes it when it stops.
+   */
   fixedDirsLeft(): string[] {
-    return this.madeDirs.filter((dir) => existsSync(dir));
+    const shared = this.madeShared && !otherContainerdRunning() ? [SHARED_CONTAINERD_DIR] : [];
+    return [...this.madeDirs, ...shared].filter((dir) => existsSync(dir));
   }
 
   /** Every container, the daemon, its folders and what it made outside them; safe to call twice. */
@@ -185,6 +198,7 @@ export class PrivateContainerd {
       { timeoutMs: 30_000 }).catch(() => undefined);
     for (const dir of this.cgroupDirs()) rmdirSync(dir);
     for (const dir of this.madeDirs) if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+    releaseSharedContainerdDir();
     if (this.mountsUnderDir().length === 0) rmSync(this.dir, { recursive: true, force: true });
   }
 }

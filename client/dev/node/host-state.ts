@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -39,10 +39,29 @@ const NETWORK_SYSCTLS = ['net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding', 
 export const FIXED_PATHS: readonly string[] = ['/var/lib/kubelet', '/var/log/containers', '/var/log/pods', '/var/lib/cni', '/run/containerd',
   '/var/lib/containerd', '/opt/containerd', '/etc/cni', '/opt/cni', '/run/netns', '/var/run/netns', '/etc/kubernetes'];
 /**
- * containerd's shims keep their sockets in /run/containerd/s whatever the state dir: shared with any
- * other containerd on the host (a test's private one), so removed only when no other runs.
+ * containerd's shims keep their sockets in /run/containerd/s whatever the state dir: one folder shared
+ * by every containerd on the host (the node's, a test's private one), left to restoreHostState's
+ * paths loop only through the marker below.
  */
-const SHARED_PATHS = new Set(['/run/containerd']);
+export const SHARED_CONTAINERD_DIR = '/run/containerd';
+const MADE_BY_THE_FLEET = '.made-by-flink-fleet';
+
+/**
+ * Before a containerd of the fleet's starts: makes the shared folder if it is missing, marked as the
+ * fleet's. Two of them may start and stop in any order (the dev stack's node beside a test's private
+ * one): each stop defers to a containerd still running, so the marker lets the last one remove it.
+ */
+export function claimSharedContainerdDir(dir = SHARED_CONTAINERD_DIR): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, MADE_BY_THE_FLEET), '');
+}
+
+/** After a containerd of the fleet's stopped: the shared folder goes if the fleet made it and no containerd runs any more. */
+export function releaseSharedContainerdDir(othersRunning: boolean = otherContainerdRunning(), dir = SHARED_CONTAINERD_DIR): void {
+  if (othersRunning || !existsSync(join(dir, MADE_BY_THE_FLEET))) return;
+  rmSync(dir, { recursive: true, force: true });
+}
 
 const CHAIN_PREFIXES = ['KUBE-', 'CNI-'];
 const IPTABLES = ['iptables', 'ip6tables'] as const;
@@ -110,12 +129,16 @@ function nftTableEmpty(table: string): boolean {
   return result.status === 0 && result.stdout.split('\n').every((line) => /^\s*(table |chain |type |\}|$)/.test(line));
 }
 
-/** Another containerd (or its shims) on the host, besides the node's own which is stopped by now. */
+/**
+ * Another containerd (or its shims) on the host, besides the node's own which is stopped by now. A
+ * zombie does not count: a containerd its parent stopped but has not reaped yet runs nothing.
+ */
 export function otherContainerdRunning(): boolean {
   return readdirSync('/proc').some((entry) => {
     if (!/^\d+$/.test(entry)) return false;
     try {
-      return /^containerd/.test(readFileSync(`/proc/${entry}/comm`, 'utf8'));
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return /^containerd/.test(readFileSync(`/proc/${entry}/comm`, 'utf8')) && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
     } catch {
       return false;
     }
@@ -228,11 +251,11 @@ export function restoreHostState(before: HostState): void {
   for (const name of interfaces()) if (!keptInterfaces.has(name) && NODE_INTERFACE.test(name)) spawnSync('ip', ['link', 'delete', name], { stdio: 'ignore' });
   const keptCgroups = new Set(before.cgroups);
   for (const cgroup of cgroups()) if (!keptCgroups.has(cgroup) && NODE_CGROUP.test(cgroup)) removeCgroupTree(join('/sys/fs/cgroup', cgroup));
-  const shared = otherContainerdRunning();
   for (const path of FIXED_PATHS) {
-    if (before.paths.includes(path) || !existsSync(path) || (shared && SHARED_PATHS.has(path))) continue;
+    if (before.paths.includes(path) || !existsSync(path) || path === SHARED_CONTAINERD_DIR) continue;
     rmSync(path, { recursive: true, force: true });
   }
+  releaseSharedContainerdDir();
   const keptTables = new Set(before.nftTables);
   for (const table of nftTables()) {
     if (!keptTables.has(table) && nftTableEmpty(table)) spawnSync('nft', ['delete', 'table', ...table.split(' ')], { stdio: 'ignore' });
