@@ -90,7 +90,11 @@ async function pageQuery(
   const lookup = new AbortController();
   let jobId: string | undefined;
   let located: Promise<void> | undefined;
+  // Kept, not left to reject on its own: a rejection nobody awaits yet (the loop is still paging)
+  // kills the worker process. Seen with the Temporal server down: the TaskManagers' report failed.
+  let locateFailure: unknown;
   let ended = false;
+  let outcome: PreviewQueryOutcome;
   try {
     for await (const page of gateway.results(session, operation, { signal: stop, pollIntervalMs: PAGE_POLL_MS })) {
       if (page.jobId && !jobId) {
@@ -100,6 +104,8 @@ async function pageQuery(
         // Told to the workflow as soon as known, so that a crash after this point still frees them.
         located = locateJob(rest, jobId, AbortSignal.any([stop, lookup.signal])).then(async (ids) => {
           if (ids.length > 0) await report({ taskManagerIds: ids });
+        }).catch((error: unknown) => {
+          locateFailure = error;
         });
       }
       const offset = beat.tally.rows;
@@ -113,13 +119,16 @@ async function pageQuery(
     if (!ended && !budgetSpent(beat.tally, input) && !deadline.aborted) throw Context.current().cancellationSignal.reason ?? new Error('cancelled');
     // Where the job ran, asked while it still runs.
     const taskManagerIds = jobId ? await taskManagersOfJob(rest, jobId) : [];
-    return { stoppedBecause: ended ? 'end-of-data' : budgetSpent(beat.tally, input) ? 'row-limit' : 'timeout', jobId, taskManagerIds };
+    outcome = { stoppedBecause: ended ? 'end-of-data' : budgetSpent(beat.tally, input) ? 'row-limit' : 'timeout', jobId, taskManagerIds };
   } finally {
     // The query is left running: stopPreview kills its TaskManagers first and cancels it after, so
     // that no slot of a used TaskManager is ever free for another tenant's job.
     lookup.abort();
-    await located?.catch(() => undefined);
+    await located;
   }
+  // A report that failed fails the attempt, as one made in the loop does: the retry reports again.
+  if (locateFailure !== undefined) throw locateFailure;
+  return outcome;
 }
 
 /** Polls until the job's subtasks are scheduled on some TaskManager; empty if the query stops first. */
