@@ -1,3 +1,5 @@
+import { percentile } from '../workflows/pool/percentile';
+
 /** Pure: what `npm run bench:scale` measured in, its section of bench/RESULTS.md out. */
 export interface ScaleFigures {
   readonly date: string;
@@ -35,11 +37,6 @@ export interface ScaleFigures {
 /** The issue's goals while steady at 1,000 pipelines on one worker. */
 export const STEADY_GOALS = { workerRssMb: 300, workerCores: 0.5, temporalRequestsPerSecond: 20, kubernetesRequestsPerSecond: 0 } as const;
 
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
-
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const round = (value: number, digits = 1): string => value.toFixed(digits);
 const verdict = (met: boolean): string => (met ? 'met' : '**not met**');
@@ -55,7 +52,7 @@ function breakdown(rates: ReadonlyMap<string, number>): string {
 export function renderScale(figures: ScaleFigures): string {
   const { steady } = figures;
   const temporal = sum(steady.temporalRequestsPerSecond);
-  const latency = (p: number): string => seconds(percentile(figures.startLatencyMs, p));
+  const latency = (p: number): string => seconds(percentile(figures.startLatencyMs, p) ?? 0);
   return [
     '# Scale: pipelines on one worker',
     '',

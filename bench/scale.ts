@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../activities/runtime/local/ports';
-import { killProcessNow, stopProcess } from '../activities/runtime/local/processes';
+import { killProcessNow, statFields, stopProcess } from '../activities/runtime/local/processes';
 import { waitUntil } from '../activities/runtime/local/wait';
 import { fleetDataConverter } from '../client/codec/data-converter';
 import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
@@ -60,8 +60,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 
 /** User + system CPU seconds of a process so far (clock ticks of 1/100 s, as on Linux). */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
+  if (!fields) throw new Error(`process ${pid} is gone: the worker died during the run`);
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

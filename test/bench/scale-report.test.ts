@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { percentile, renderScale, type ScaleFigures } from '../../bench/scale-report';
+import { renderScale, type ScaleFigures } from '../../bench/scale-report';
 
 const figures: ScaleFigures = {
   date: '2026-11-29', machine: '2 cores, 24 GB', pipelines: 100, tenants: 4, runningAfterMs: 3_000,
@@ -13,13 +13,6 @@ const rowOf = (markdown: string, measure: string): string[] =>
   (markdown.split('\n').find((line) => line.startsWith(`| ${measure} |`)) ?? '').split(' | ').slice(1).map((cell) => cell.replace(/ ?\|$/, ''));
 
 describe('the scale section of bench/RESULTS.md', () => {
-  it('takes a percentile as the nearest rank', () => {
-    assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
-    assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 95), 95);
-    assert.equal(percentile([7], 99), 7);
-    assert.equal(percentile([], 50), 0);
-  });
-
   it('gives start latency p50, p95 and p99 and the time to all Running', () => {
     assert.match(renderScale(figures), /\| 100 \| 50\.0 s \| 95\.0 s \| 99\.0 s \| 120\.0 s \|/);
   });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRunning } from '../../../activities/runtime/local/processes';
 
 /**
  * What a real node changes on the host, recorded before it starts so that stopping it can put the
@@ -137,8 +138,7 @@ export function otherContainerdRunning(): boolean {
   return readdirSync('/proc').some((entry) => {
     if (!/^\d+$/.test(entry)) return false;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return /^containerd/.test(readFileSync(`/proc/${entry}/comm`, 'utf8')) && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+      return /^containerd/.test(readFileSync(`/proc/${entry}/comm`, 'utf8')) && isRunning(Number(entry));
     } catch {
       return false;
     }
