@@ -9,7 +9,7 @@ import { KubernetesObjects } from '../activities/runtime/kubernetes/api';
 import { apiServerTransport } from '../activities/runtime/kubernetes/api-server-transport';
 import { CLUSTER, MANAGED_BY_SELECTOR, objectNames } from '../activities/runtime/kubernetes/manifests/labels';
 import { freePort } from '../activities/runtime/local/ports';
-import type { KubernetesTestBed } from '../client/dev/kubernetes-control-plane';
+import { fakeNode, type KubernetesTestBed } from '../client/dev/kubernetes-control-plane';
 import { parsePrometheusText, samplesOf } from '../test/harness/prometheus';
 import type { FlinkRestLoadGenerator } from './scale-flink-rest';
 
@@ -25,15 +25,7 @@ const DEPLOY_DIR = join(__dirname, '..', 'deploy');
  */
 export async function addKwokNodes(kubeConfig: KubeConfig, count: number): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const capacity = { cpu: '4000', memory: '16Ti', 'ephemeral-storage': '100Ti', pods: '1000' };
-  for (let i = 0; i < count; i++) {
-    const name = `kwok-scale-${i}`;
-    await core.createNode({ body: {
-      apiVersion: 'v1', kind: 'Node',
-      metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' } },
-      status: { capacity, allocatable: capacity },
-    } });
-  }
+  for (let i = 0; i < count; i++) await core.createNode({ body: fakeNode(`kwok-scale-${i}`, '4000', '16Ti', '100Ti', false, '1000') });
 }
 
 /**

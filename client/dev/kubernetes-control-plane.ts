@@ -199,9 +199,10 @@ function kwokArgs(layout: Layout): string[] {
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', '--node-ip=127.0.0.1', '--cidr=10.0.0.0/16'];
 }
 
-function fakeNode(name: string, cpu: string, memory: string, disk: string, tiny: boolean): V1Node {
+/** A node for kwok to pretend to run (the annotation kwok manages by); `pods` is the kubelet's default unless a bench needs more. */
+export function fakeNode(name: string, cpu: string, memory: string, disk: string, tiny: boolean, pods = '110'): V1Node {
   // A node that reports no ephemeral-storage has none to the scheduler, and every Flink pod asks for some.
-  const resources = { cpu, memory, 'ephemeral-storage': disk, pods: '110' };
+  const resources = { cpu, memory, 'ephemeral-storage': disk, pods };
   return {
     metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' },
       labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok',
