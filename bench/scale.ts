@@ -12,6 +12,7 @@ import { newCodecKey, parseCodecKeys } from '../client/codec/keys';
 import { startKubernetes } from '../client/dev/kubernetes-control-plane';
 import { startTemporalServer } from '../client/dev/temporal-server';
 import { FleetClient } from '../client/fleet-client';
+import { writeWorkflowBundle } from '../scripts/bundle-workflows';
 import { toolchain } from '../scripts/toolchain';
 import { parsePrometheusText } from '../test/harness/prometheus';
 import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
@@ -36,11 +37,14 @@ const PIPELINES = Number(args.pipelines);
 const STEADY_SECONDS = Number(args.steady);
 const CONCURRENCY = Number(args.concurrency);
 /**
- * Two pods of 1 CPU each per pipeline by the spec's defaults, and more memory than their 1 GiB heaps
- * (a 100-pipeline run fitted only 20 per tenant into 64 GiB and waited for quota): a plan with room to spare.
+ * Two pods per pipeline by the spec's defaults, each asking 1 CPU, 1 GiB and 3 GiB of local disk: the
+ * default plan's 128 GiB of disk fitted 20 pipelines per tenant, and a 100-pipeline run waited on the
+ * quota for good. A plan with room to spare.
  */
 const PER_TENANT = 25;
-const TENANT_PLAN = { cpu: 128, memoryMb: 256 * 1024, pods: 128 };
+const TENANT_PLAN = { cpu: 128, memoryMb: 256 * 1024, ephemeralStorageMb: 512 * 1024, pods: 128 };
+/** A phase whose count has not moved for this long is stuck (a quota, a dead worker): fail, do not wait out the phase. */
+const STALL_MS = 5 * 60_000;
 const RUNNING_AFTER_MS = 3_000;
 const TASK_QUEUE = 'bench-scale';
 const NAMESPACE = 'fleet-scale';
@@ -113,13 +117,16 @@ async function main(): Promise<void> {
     const codecKey = newCodecKey('bench-scale');
     const metricsPort = await freePort();
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    // As the image runs it: webpack bundling at start would count in the worker's memory.
+    const bundle = join(root, 'workflow-bundle.js');
+    await writeWorkflowBundle(bundle);
     const workerPid = startWorkerProcess(root, {
       address: temporal.address, taskQueue: TASK_QUEUE, codecKeys: codecKey,
       env: {
         TEMPORAL_NAMESPACE: NAMESPACE, FLEET_RUNTIME: 'kubernetes', FLEET_KUBECONFIG: workerKubeconfig(bed, proxy.url, join(root, 'worker.kubeconfig')),
         FLEET_STORAGE_URI: 's3://bench-scale/fleet', FLEET_TENANT_PLAN: JSON.stringify(TENANT_PLAN),
         // Every running pipeline holds a slot for its watch: the starts need theirs besides.
-        FLEET_MAX_CONCURRENT_ACTIVITIES: String(PIPELINES + 100), FLEET_METRICS_PORT: String(metricsPort),
+        FLEET_MAX_CONCURRENT_ACTIVITIES: String(PIPELINES + 100), FLEET_METRICS_PORT: String(metricsPort), FLEET_WORKFLOW_BUNDLE: bundle,
       },
     });
     cleanUps.push(() => stopProcess(workerPid, 30_000));
@@ -132,12 +139,19 @@ async function main(): Promise<void> {
     const count = async (query: string): Promise<number> => (await client.workflow.count(query)).count;
     const progress = async (what: string, query: string, done: (n: number) => boolean): Promise<void> => {
       let last = -1;
+      let movedAt = Date.now();
       await waitUntil(what, async () => {
         const n = await count(query);
-        if (n !== last) log(`${what}: ${n} of ${PIPELINES}`);
+        if (n !== last) {
+          log(`${what}: ${n} of ${PIPELINES}`);
+          movedAt = Date.now();
+        }
         last = n;
         return done(n) || undefined;
-      }, { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 5_000 });
+      }, {
+        timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 5_000, logFile: join(root, 'worker.log'),
+        hopeless: () => (Date.now() - movedAt > STALL_MS ? `stalled at ${last} of ${PIPELINES} for ${STALL_MS / 60_000} minutes (a tenant's quota?)` : undefined),
+      });
     };
 
     log(`starting ${PIPELINES} pipelines of ${tenants} tenants, ${CONCURRENCY} at a time`);
