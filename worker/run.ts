@@ -41,7 +41,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     throw error;
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...config.connection });
-  const runtime = createRuntime(config);
+  const runtime = createRuntime(config, logger);
   const sqlInspector = createSqlInspector(sqlInspectorInstall(config));
   const bundle = extras.workflowBundle ?? workflowBundle(config);
   const worker = await createFleetWorker({
@@ -60,6 +60,7 @@ export async function runWorker(config: WorkerConfig, extras: Pick<FleetWorkerOp
     await census?.stop();
     await clientConnection.close();
     await sqlInspector.close();
+    await runtime.close?.();
     await tracing.shutdown();
   }
   await connection.close();

@@ -145,6 +145,13 @@ export interface FlinkRuntime {
   /** Removes every process and object of the cluster; safe to repeat. */
   deleteCluster(cluster: ClusterRef): Promise<void>;
   observe(cluster: ClusterRef): Promise<ClusterObservation>;
+  /**
+   * `observe` for a loop that looks again and again (the watch), answered without a request per look
+   * where the runtime can (kubernetes: from watches of the fleet's objects); `observe` where absent.
+   */
+  observeWatched?(cluster: ClusterRef): Promise<ClusterObservation>;
+  /** Ends what the runtime keeps running between calls (kubernetes: its watches). */
+  close?(): Promise<void>;
   listClusters(): Promise<ClusterSummary[]>;
   /**
    * Where savepoints and retained checkpoints of a cluster go; it outlives the cluster. Always

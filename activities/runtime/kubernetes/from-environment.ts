@@ -18,6 +18,7 @@ export interface KubernetesWorkerSettings {
   readonly tenantPlan?: Partial<TenantPlan>;
   /** The jar fetcher's jar, which every jar connection's JobManager pod runs first. */
   readonly jarFetcherPath: string;
+  readonly onWatchError?: (error: unknown) => void;
 }
 
 /**
@@ -37,5 +38,6 @@ export function kubernetesRuntimeFromEnvironment(settings: KubernetesWorkerSetti
     podPlacement: settings.podPlacement, tenantEgress: settings.tenantEgress, jarFetcher: readFileSync(settings.jarFetcherPath),
     tenantPlan: { ...DEFAULT_TENANT_PLAN, ...settings.tenantPlan },
     restAccess: settings.kubeconfigPath ? { mode: 'api-proxy', server } : { mode: 'service-dns' },
+    onWatchError: settings.onWatchError,
   });
 }

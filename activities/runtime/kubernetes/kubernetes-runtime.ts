@@ -19,7 +19,8 @@ import { ownedBy, ownerReference } from './manifests/objects';
 import { poolTaskManagerPod, poolTaskManagerTemplate, sessionClusterObjects } from './manifests/session';
 import { DEFAULT_TENANT_PLAN, TENANT_OBJECT_NAMES, tenantGuardRails, tenantNamespace, type TenantEgress, type TenantPlan } from './manifests/tenant';
 import { bandwidthAnnotations, withPodAnnotations } from './manifests/bandwidth';
-import { observeCluster } from './observe';
+import { ClusterObjectsCache } from './object-cache';
+import { observeCluster, type ClusterObjects } from './observe';
 import { storageSecret, type ObjectStorage } from './manifests/storage';
 import type { PodPlacement } from './manifests/container';
 import { applicationSpecProblems, assertValid, declaredEgressProblems, planMaxParallelism, sessionSpecProblems, taskManagerIdProblems, tenantProblems } from './validation';
@@ -52,6 +53,8 @@ export interface KubernetesRuntimeOptions {
   readonly deleteTimeoutMs?: number;
   readonly unschedulableGraceMs?: number;
   readonly pollIntervalMs?: number;
+  /** A watch of the object cache broke (it restarts by itself, and looks go to the API server meanwhile). */
+  readonly onWatchError?: (error: unknown) => void;
 }
 
 /**
@@ -65,9 +68,11 @@ export class KubernetesRuntime implements FlinkRuntime {
   private readonly plan: TenantPlan;
   private readonly prefix: string;
   private readonly tenantAccounts?: VersityTenantAccounts;
+  private readonly cache: ClusterObjectsCache;
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
     this.api = new KubernetesObjects(options.kubeConfig);
+    this.cache = new ClusterObjectsCache(options.kubeConfig, options.onWatchError ?? (() => undefined));
     this.plan = options.tenantPlan ?? DEFAULT_TENANT_PLAN;
     this.prefix = options.namespacePrefix ?? 'flink-fleet-';
     const storage = options.objectStorage;
@@ -175,9 +180,29 @@ export class KubernetesRuntime implements FlinkRuntime {
     const selector = clusterSelector(id.cluster);
     const [root, deployments, pods] = await Promise.all([this.root(id),
       this.api.list('apps/v1', 'Deployment', id.namespace, selector), this.api.list('v1', 'Pod', id.namespace, selector)]);
-    const session = root?.metadata?.labels?.[CLUSTER_KIND] === 'session';
-    return observeCluster(id.cluster, { root, deployments: deployments as V1Deployment[], pods: pods as V1Pod[] },
-      clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, session));
+    return this.observation(id, { root, deployments: deployments as V1Deployment[], pods: pods as V1Pod[] });
+  }
+
+  /**
+   * From the watched cache, which may lag the API server by a moment: bad news (a cluster failed,
+   * missing, out of disk) is confirmed by `observe` before anyone acts on it, and so is everything
+   * while the cache is catching up after a broken watch.
+   */
+  async observeWatched(cluster: ClusterRef): Promise<ClusterObservation> {
+    const id = this.identity(cluster);
+    const objects = await this.cache.objects(id.namespace, id.cluster);
+    const observed = objects && this.observation(id, objects);
+    if (!observed || observed.health === 'failed' || observed.health === 'missing' || observed.diskExceeded) return this.observe(cluster);
+    return observed;
+  }
+
+  async close(): Promise<void> {
+    await this.cache.close();
+  }
+
+  private observation(id: ClusterIdentity, objects: ClusterObjects): ClusterObservation {
+    const session = objects.root?.metadata?.labels?.[CLUSTER_KIND] === 'session';
+    return observeCluster(id.cluster, objects, clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, session));
   }
 
   async listClusters(): Promise<ClusterSummary[]> {
