@@ -80,6 +80,9 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...tracedOptions(options),
     ...options.sizing,
+    // The SDK sends an activity's heartbeats at most every 0.8 × its heartbeat timeout, capped by this
+    // (60 s by default): the pipelines' watches (3-minute timeout) then heartbeat every 2 minutes, not 1.
+    maxHeartbeatThrottleInterval: '2 minutes',
     // Graceful shutdown: activities get this long to finish (or notice cancellation) on SIGTERM.
     shutdownGraceTime: '20 seconds',
   });

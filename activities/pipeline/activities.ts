@@ -16,7 +16,12 @@ import { restoreFromProblems, tenantStoragePrefixOf } from './tenant-storage';
 const POLL_MS = 1_000;
 /** A start is seconds long and the caller waits on it: a poll a quarter of a second apart costs its JobManager a few requests, not the caller half a second. */
 const START_POLL_MS = 250;
-const WATCH_POLL_MS = 2_000;
+/**
+ * A running job is looked at this often: once from the runtime's watched cache (no Kubernetes request)
+ * and once over REST. A thousand watched pipelines make a hundred REST requests a second to their
+ * JobManagers; a job that ends is noticed within this.
+ */
+const WATCH_POLL_MS = 10_000;
 const BUSY = 'busyTimeMsPerSecond';
 const BACK_PRESSURED = 'backPressuredTimeMsPerSecond';
 
@@ -130,8 +135,9 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
     async watchJob(input: WatchJobInput): Promise<JobWatchResult> {
       const client = await restClient(input);
       const until = Date.now() + input.boundSeconds * 1_000;
+      const observe = (runtime.observeWatched ?? runtime.observe).bind(runtime);
       while (Date.now() < until) {
-        const observed = await runtime.observe(input);
+        const observed = await observe(input);
         if (observed.diskExceeded) return { state: 'DISK_EXCEEDED', failure: observed.diskExceeded };
         if (observed.health === 'failed' || observed.health === 'missing') {
           return { state: 'CLUSTER_LOST', failure: observed.reason ?? `cluster ${observed.cluster} is ${observed.health}` };

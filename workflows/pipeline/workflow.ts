@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log,
+  ActivityCancellationType, ApplicationFailure, CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log,
   proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
@@ -264,7 +264,11 @@ async function watchUntilStopOrChange(life: Lifecycle, boundSeconds: number): Pr
   if (life.stopRequest) return 'stop';
   const { watchJob } = proxyActivities<Activities>({
     startToCloseTimeout: `${boundSeconds + 120} seconds`,
-    heartbeatTimeout: '15 seconds',
+    // Every running pipeline holds a watch: its heartbeats are most of a steady fleet's requests to
+    // Temporal (one per 2 minutes each, the worker's throttle), and a dead worker's watches move to
+    // another worker within this. A stop does not wait for it (TRY_CANCEL): the watch only looks.
+    heartbeatTimeout: '3 minutes',
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
     retry: { ...bounded, maximumAttempts: 20 },
   });
   const scope = new CancellationScope();
