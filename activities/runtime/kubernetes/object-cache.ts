@@ -48,6 +48,8 @@ const KINDS = {
 } as const;
 
 const MAX_BACKOFF_MS = 30_000;
+/** A look waits this long for the watches to start; after it, it goes to the API server while they do. */
+const START_WAIT_MS = 10_000;
 
 /**
  * The fleet's cluster objects in every namespace, kept by three watches (root ConfigMaps, Deployments,
@@ -64,8 +66,11 @@ export class ClusterObjectsCache {
 
   /** The cluster's objects as last watched, or undefined while a watch is not in step (starting, or restarting after a break). */
   async objects(namespace: string, cluster: string): Promise<ClusterObjects | undefined> {
-    this.starting ??= this.start();
-    await this.starting;
+    if (!this.starting) {
+      this.starting = this.start();
+      // A watch whose answer never comes (a proxy that holds its headers) must not hold the looks with it.
+      await Promise.race([this.starting, new Promise((resolve) => { setTimeout(resolve, START_WAIT_MS).unref(); })]);
+    }
     const informers = this.informers;
     if (!informers || !Object.values(informers).every((informer) => informer.inStep)) return undefined;
     const ofCluster = <T extends KubernetesObject>(informer: Informer): T[] => informer.cache.list(namespace)
@@ -79,7 +84,6 @@ export class ClusterObjectsCache {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.starting?.catch(() => undefined);
     await Promise.all(Object.values(this.informers ?? {}).map((informer) => informer.cache.stop()));
   }
 
