@@ -31,8 +31,11 @@ const BACK_PRESSURED = 'backPressuredTimeMsPerSecond';
  * trigger id) instead of doing it twice.
  */
 export function createPipelineActivities(runtime: FlinkRuntime) {
+  /** For the loops that look again and again: no API request per look where the runtime watches (bad news is still confirmed). */
+  const observe = (ref: PipelineRef) => (runtime.observeWatched ?? runtime.observe).call(runtime, ref);
+
   async function restClient(ref: PipelineRef): Promise<FlinkRestClient> {
-    const observed = await runtime.observe(ref);
+    const observed = await observe(ref);
     if (!observed.endpoints) throw ApplicationFailure.nonRetryable(`cluster ${observed.cluster} does not exist`, 'ClusterNotFound');
     return new FlinkRestClient(observed.endpoints.restUrl, { transport: runtime.flinkTransport });
   }
@@ -117,7 +120,7 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
       const client = await restClient(input);
       let listed = false;
       for (;;) {
-        const observed = await runtime.observe(input);
+        const observed = await observe(input);
         if (observed.health === 'failed') await failFast(input, observed.reason ?? 'the cluster failed while starting', 'ClusterStartFailed');
         listed ||= await jobListed(client, input.jobId);
         const state = listed ? await jobState(client, input.jobId) : undefined;
@@ -135,7 +138,6 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
     async watchJob(input: WatchJobInput): Promise<JobWatchResult> {
       const client = await restClient(input);
       const until = Date.now() + input.boundSeconds * 1_000;
-      const observe = (runtime.observeWatched ?? runtime.observe).bind(runtime);
       while (Date.now() < until) {
         const observed = await observe(input);
         if (observed.diskExceeded) return { state: 'DISK_EXCEEDED', failure: observed.diskExceeded };
