@@ -104,7 +104,8 @@ export async function startFrontProxy(bed: KubernetesTestBed, generator: FlinkRe
     }
     const forward = httpsRequest({ host: upstream.hostname, port: upstream.port, path: url, method: request.method, agent,
       headers: { ...request.headers, host: upstream.host } }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      // At once: a watch's headers would otherwise wait for its first event, and the watcher with them.
+      response.writeHead(answer.statusCode ?? 502, answer.headers).flushHeaders();
       answer.pipe(response);
     });
     forward.on('error', (error) => response.writeHead(502).end(String(error)));

@@ -73,7 +73,8 @@ export function renderScale(figures: ScaleFigures): string {
     `| worker RSS | ${Math.round(steady.workerRssMb)} MB | < ${STEADY_GOALS.workerRssMb} MB | ${verdict(steady.workerRssMb < STEADY_GOALS.workerRssMb)} |`,
     `| worker CPU | ${round(steady.workerCores, 2)} cores | < ${STEADY_GOALS.workerCores} | ${verdict(steady.workerCores < STEADY_GOALS.workerCores)} |`,
     `| Temporal requests | ${round(temporal)} /s | ≤ ${STEADY_GOALS.temporalRequestsPerSecond} /s | ${verdict(temporal <= STEADY_GOALS.temporalRequestsPerSecond)} |`,
-    `| Kubernetes API requests | ${round(steady.kubernetesRequestsPerSecond)} /s | none | ${verdict(steady.kubernetesRequestsPerSecond === 0)} |`,
+    // A few requests in the window round to 0.0 /s: the count says how far from none.
+    `| Kubernetes API requests | ${round(steady.kubernetesRequestsPerSecond, 2)} /s (${Math.round(steady.kubernetesRequestsPerSecond * steady.seconds)} in ${steady.seconds} s) | none | ${verdict(steady.kubernetesRequestsPerSecond === 0)} |`,
     `| Flink REST polls | ${round(steady.restPollsPerSecond)} /s | – | |`,
     `| history events per pipeline per day | ${Math.round(steady.historyEventsPerPipelinePerDay)} | – | |`,
     '',
