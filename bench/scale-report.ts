@@ -15,6 +15,10 @@ export interface ScaleFigures {
   readonly steady: {
     readonly seconds: number;
     readonly workerRssMb: number;
+    /** The same worker's RSS before its first pipeline: what the pipelines add is the difference. */
+    readonly idleWorkerRssMb: number;
+    /** Workflows the worker kept cached at the end of the window (the SDK's sticky cache gauge). */
+    readonly cachedWorkflows: number;
     /** Cores: the worker's user + system CPU over the window, by /proc. */
     readonly workerCores: number;
     /** The worker's RPCs to Temporal per second, by operation (the SDK's temporal_request and temporal_long_request counters). */
@@ -79,6 +83,9 @@ export function renderScale(figures: ScaleFigures): string {
     `| history events per pipeline per day | ${Math.round(steady.historyEventsPerPipelinePerDay)} | – | |`,
     '',
     `The worker's Temporal requests per second, by operation: ${breakdown(steady.temporalRequestsPerSecond)}.`,
+    '',
+    `The worker's RSS was ${Math.round(steady.idleWorkerRssMb)} MB before its first pipeline; it cached ${steady.cachedWorkflows} workflows while steady, `
+      + `${round((steady.workerRssMb - steady.idleWorkerRssMb) / figures.pipelines, 2)} MB more per pipeline.`,
     '',
     '## A pipeline\'s life, and the stops',
     '',

@@ -69,6 +69,12 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The workflows the worker keeps cached now (the SDK's sticky cache gauge). */
+async function cachedWorkflows(metricsUrl: string): Promise<number> {
+  const samples = parsePrometheusText(await (await fetch(metricsUrl)).text());
+  return samples.filter((sample) => sample.name === 'temporal_sticky_cache_size').reduce((sum, sample) => sum + sample.value, 0);
+}
+
 /** The worker's RPCs to Temporal so far by operation, from the SDK's own counters (long polls included). */
 async function temporalRequests(metricsUrl: string): Promise<Map<string, number>> {
   const byOperation = new Map<string, number>();
@@ -134,7 +140,10 @@ async function main(): Promise<void> {
     cleanUps.push(() => connection.close());
     const client = new Client({ connection, namespace: NAMESPACE, dataConverter: fleetDataConverter(parseCodecKeys(codecKey, 'the bench key')) });
     const fleet = new FleetClient(client, TASK_QUEUE);
-    await waitUntil('the worker\'s metrics', async () => (await fetch(metricsUrl).then((r) => r.ok, () => false)) || undefined, { timeoutMs: 120_000, intervalMs: 1_000 });
+    await waitUntil('the worker\'s metrics', async () => (await fetch(metricsUrl).then((r) => r.ok, () => false)) || undefined, { timeoutMs: 120_000, intervalMs: 1_000, logFile: join(root, 'worker.log') });
+    // Settled after its start (the SQL inspector's warm-up, the janitor's first run) and before any pipeline.
+    await sleep(20_000);
+    const idleWorkerRssMb = rssMb(workerPid) ?? 0;
 
     const count = async (query: string): Promise<number> => (await client.workflow.count(query)).count;
     const progress = async (what: string, query: string, done: (n: number) => boolean): Promise<void> => {
@@ -182,6 +191,7 @@ async function main(): Promise<void> {
     }
     const after = { at: Date.now(), cpu: cpuSeconds(workerPid), temporal: await temporalRequests(metricsUrl), k8s: await workerRequestsDispatched(bed.kubeConfig, bed.server),
       rest: generator.total, history: await historyLength() };
+    const cached = await cachedWorkflows(metricsUrl);
     const window = (after.at - before.at) / 1_000;
 
     log('reading start latencies from the histories');
@@ -211,7 +221,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
       pipelines: PIPELINES, tenants, runningAfterMs: RUNNING_AFTER_MS, startLatencyMs, allRunningMs,
       steady: {
-        seconds: Math.round(window), workerRssMb: [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)] ?? 0, workerCores: (after.cpu - before.cpu) / window,
+        seconds: Math.round(window), workerRssMb: [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)] ?? 0, idleWorkerRssMb, cachedWorkflows: cached, workerCores: (after.cpu - before.cpu) / window,
         temporalRequestsPerSecond: ratesBetween(before.temporal, after.temporal, window), kubernetesRequestsPerSecond: (after.k8s - before.k8s) / window,
         restPollsPerSecond: (after.rest - before.rest) / window, historyEventsPerPipelinePerDay: ((after.history - before.history) / sampled.length) * (86_400 / window),
       },

@@ -4,7 +4,7 @@ import { renderScale, type ScaleFigures } from '../../bench/scale-report';
 const figures: ScaleFigures = {
   date: '2026-11-29', machine: '2 cores, 24 GB', pipelines: 100, tenants: 4, runningAfterMs: 3_000,
   startLatencyMs: Array.from({ length: 100 }, (_, i) => (i + 1) * 1_000), allRunningMs: 120_000,
-  steady: { seconds: 300, workerRssMb: 280, workerCores: 0.8, temporalRequestsPerSecond: new Map([['RecordActivityTaskHeartbeat', 16], ['PollActivityTaskQueue', 3.9], ['DescribeNamespace', 0.01]]), kubernetesRequestsPerSecond: 150, restPollsPerSecond: 50, historyEventsPerPipelinePerDay: 144 },
+  steady: { seconds: 300, workerRssMb: 280, idleWorkerRssMb: 230, cachedWorkflows: 101, workerCores: 0.8, temporalRequestsPerSecond: new Map([['RecordActivityTaskHeartbeat', 16], ['PollActivityTaskQueue', 3.9], ['DescribeNamespace', 0.01]]), kubernetesRequestsPerSecond: 150, restPollsPerSecond: 50, historyEventsPerPipelinePerDay: 144 },
   kubernetesRequestsPerPipeline: { start: 40.25, stop: 12 }, allStoppedMs: 60_000, left: [],
   restEndpoints: new Map([['GET /jobs/overview', 3], ['GET /jobs/:id', 10]]),
 };
@@ -27,6 +27,10 @@ describe('the scale section of bench/RESULTS.md', () => {
 
   it('breaks the Temporal requests down by operation, largest first, leaving out what is under 0.05/s', () => {
     assert.match(renderScale(figures), /by operation: RecordActivityTaskHeartbeat 16\.0, PollActivityTaskQueue 3\.9\./);
+  });
+
+  it('splits the worker\'s memory into what it had before its first pipeline and what each pipeline added', () => {
+    assert.match(renderScale(figures), /RSS was 230 MB before its first pipeline; it cached 101 workflows while steady, 0\.50 MB more per pipeline\./);
   });
 
   it('says what was left after the stops, and which REST endpoints the fleet called', () => {
