@@ -150,7 +150,8 @@ export function createPipelineActivities(runtime: FlinkRuntime) {
           const [latest] = (await client.jobExceptions(input.jobId)).failures;
           return { state, failure: latest?.rootCause };
         }
-        await pollPause(WATCH_POLL_MS, { state });
+        // A bound shorter than a poll (the tests' are seconds) ends the watch on time.
+        await pollPause(Math.max(0, Math.min(WATCH_POLL_MS, until - Date.now())), { state });
       }
       return { state: 'RUNNING' };
     },
