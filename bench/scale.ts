@@ -159,7 +159,10 @@ async function main(): Promise<void> {
         return done(n) || undefined;
       }, {
         timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 5_000, logFile: join(root, 'worker.log'),
-        hopeless: () => (Date.now() - movedAt > STALL_MS ? `stalled at ${last} of ${PIPELINES} for ${STALL_MS / 60_000} minutes (a tenant's quota?)` : undefined),
+        hopeless: () => {
+          if (rssMb(workerPid) === undefined) return `cannot finish: the worker died at ${last} of ${PIPELINES}`;
+          return Date.now() - movedAt > STALL_MS ? `stalled at ${last} of ${PIPELINES} for ${STALL_MS / 60_000} minutes (a tenant's quota?)` : undefined;
+        },
       });
     };
 
@@ -193,6 +196,10 @@ async function main(): Promise<void> {
       rest: generator.total, history: await historyLength() };
     const cached = await cachedWorkflows(metricsUrl);
     const window = (after.at - before.at) / 1_000;
+    // Logged now as well: a run that fails in its stops still tells what the steady state cost.
+    const temporalTotal = [...ratesBetween(before.temporal, after.temporal, window).values()].reduce((sum, rate) => sum + rate, 0);
+    log(`steady: RSS ${Math.max(...rss)} MB at most (${idleWorkerRssMb} MB before the first pipeline), ${((after.cpu - before.cpu) / window).toFixed(2)} cores, `
+      + `${temporalTotal.toFixed(1)} Temporal and ${((after.k8s - before.k8s) / window).toFixed(2)} Kubernetes requests and ${((after.rest - before.rest) / window).toFixed(1)} REST polls a second, ${cached} workflows cached`);
 
     log('reading start latencies from the histories');
     const startLatencyMs: number[] = [];
