@@ -69,16 +69,21 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** The workflows the worker keeps cached now (the SDK's sticky cache gauge). */
-async function cachedWorkflows(metricsUrl: string): Promise<number> {
-  const samples = parsePrometheusText(await (await fetch(metricsUrl)).text());
+type Samples = ReturnType<typeof parsePrometheusText>;
+
+async function workerMetrics(metricsUrl: string): Promise<Samples> {
+  return parsePrometheusText(await (await fetch(metricsUrl)).text());
+}
+
+/** The workflows the worker keeps cached (the SDK's sticky cache gauge). */
+function cachedWorkflows(samples: Samples): number {
   return samples.filter((sample) => sample.name === 'temporal_sticky_cache_size').reduce((sum, sample) => sum + sample.value, 0);
 }
 
 /** The worker's RPCs to Temporal so far by operation, from the SDK's own counters (long polls included). */
-async function temporalRequests(metricsUrl: string): Promise<Map<string, number>> {
+function temporalRequests(samples: Samples): Map<string, number> {
   const byOperation = new Map<string, number>();
-  for (const sample of parsePrometheusText(await (await fetch(metricsUrl)).text())) {
+  for (const sample of samples) {
     if (!/^temporal_(long_)?request(_total)?$/.test(sample.name)) continue;
     const operation = sample.labels.operation ?? '?';
     byOperation.set(operation, (byOperation.get(operation) ?? 0) + sample.value);
@@ -185,21 +190,28 @@ async function main(): Promise<void> {
       for (const ref of sampled) total += (await client.workflow.getHandle(`pipeline/${ref.tenant}/${ref.name}`).describe()).historyLength;
       return total;
     };
-    const before = { at: Date.now(), cpu: cpuSeconds(workerPid), temporal: await temporalRequests(metricsUrl), k8s: await workerRequestsDispatched(bed.kubeConfig, bed.server),
+    const before = { at: Date.now(), cpu: cpuSeconds(workerPid), temporal: temporalRequests(await workerMetrics(metricsUrl)), k8s: await workerRequestsDispatched(bed.kubeConfig, bed.server),
       rest: generator.total, history: await historyLength() };
     const rss: number[] = [];
     while (Date.now() - before.at < STEADY_SECONDS * 1_000) {
       rss.push(rssMb(workerPid) ?? 0);
       await sleep(5_000);
     }
-    const after = { at: Date.now(), cpu: cpuSeconds(workerPid), temporal: await temporalRequests(metricsUrl), k8s: await workerRequestsDispatched(bed.kubeConfig, bed.server),
+    const metricsAfter = await workerMetrics(metricsUrl);
+    const after = { at: Date.now(), cpu: cpuSeconds(workerPid), temporal: temporalRequests(metricsAfter), k8s: await workerRequestsDispatched(bed.kubeConfig, bed.server),
       rest: generator.total, history: await historyLength() };
-    const cached = await cachedWorkflows(metricsUrl);
     const window = (after.at - before.at) / 1_000;
+    const steady: ScaleFigures['steady'] = {
+      seconds: Math.round(window), workerRssMb: [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)] ?? 0, idleWorkerRssMb,
+      cachedWorkflows: cachedWorkflows(metricsAfter), workerCores: (after.cpu - before.cpu) / window,
+      temporalRequestsPerSecond: ratesBetween(before.temporal, after.temporal, window), kubernetesRequestsPerSecond: (after.k8s - before.k8s) / window,
+      restPollsPerSecond: (after.rest - before.rest) / window, historyEventsPerPipelinePerDay: ((after.history - before.history) / sampled.length) * (86_400 / window),
+    };
     // Logged now as well: a run that fails in its stops still tells what the steady state cost.
-    const temporalTotal = [...ratesBetween(before.temporal, after.temporal, window).values()].reduce((sum, rate) => sum + rate, 0);
-    log(`steady: RSS ${Math.max(...rss)} MB at most (${idleWorkerRssMb} MB before the first pipeline), ${((after.cpu - before.cpu) / window).toFixed(2)} cores, `
-      + `${temporalTotal.toFixed(1)} Temporal and ${((after.k8s - before.k8s) / window).toFixed(2)} Kubernetes requests and ${((after.rest - before.rest) / window).toFixed(1)} REST polls a second, ${cached} workflows cached`);
+    const temporalTotal = [...steady.temporalRequestsPerSecond.values()].reduce((sum, rate) => sum + rate, 0);
+    log(`steady: RSS ${steady.workerRssMb} MB (median; ${Math.max(...rss)} MB at most, ${idleWorkerRssMb} MB before the first pipeline), ${steady.workerCores.toFixed(2)} cores, `
+      + `${temporalTotal.toFixed(1)} Temporal and ${steady.kubernetesRequestsPerSecond.toFixed(2)} Kubernetes requests and ${steady.restPollsPerSecond.toFixed(1)} REST polls a second, `
+      + `${steady.cachedWorkflows} workflows cached`);
 
     log('reading start latencies from the histories');
     const startLatencyMs: number[] = [];
@@ -227,11 +239,7 @@ async function main(): Promise<void> {
     const figures: ScaleFigures = {
       date: new Date().toISOString().slice(0, 10), machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB`,
       pipelines: PIPELINES, tenants, runningAfterMs: RUNNING_AFTER_MS, startLatencyMs, allRunningMs,
-      steady: {
-        seconds: Math.round(window), workerRssMb: [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)] ?? 0, idleWorkerRssMb, cachedWorkflows: cached, workerCores: (after.cpu - before.cpu) / window,
-        temporalRequestsPerSecond: ratesBetween(before.temporal, after.temporal, window), kubernetesRequestsPerSecond: (after.k8s - before.k8s) / window,
-        restPollsPerSecond: (after.rest - before.rest) / window, historyEventsPerPipelinePerDay: ((after.history - before.history) / sampled.length) * (86_400 / window),
-      },
+      steady,
       kubernetesRequestsPerPipeline: { start: k8sStart / PIPELINES, stop: k8sStop / PIPELINES }, allStoppedMs, left, restEndpoints: generator.requests,
     };
     const report = renderScale(figures);
