@@ -61,12 +61,13 @@ describe('the kubernetes runtime\'s watched observation against a real API serve
   let k8s: KubernetesTestBed;
   let kubeConfig: CountingKubeConfig;
   let bed: RuntimeUnderTest;
+  const watchErrors: unknown[] = [];
 
   before(async () => {
     k8s = await kubernetesTestBed();
     kubeConfig = new CountingKubeConfig();
     kubeConfig.loadFromFile(k8s.kubeconfigPath);
-    bed = new RuntimeUnderTest(k8s, { kubeConfig });
+    bed = new RuntimeUnderTest(k8s, { kubeConfig, onWatchError: (error) => watchErrors.push(error) });
   });
 
   after(async () => {
@@ -100,5 +101,10 @@ describe('the kubernetes runtime\'s watched observation against a real API serve
     const lookAfterDelete = kubeConfig.requests;
     assert.equal((await bed.runtime.observeWatched(pipeline)).health, 'missing');
     assert.ok(kubeConfig.requests > lookAfterDelete, 'a missing cluster is confirmed with the API server, not taken from the cache');
+  });
+
+  it('stops its watches on close without reporting them as broken', async () => {
+    await bed.runtime.close();
+    assert.deepEqual(watchErrors, [], 'a close aborts the watches\' requests: a worker\'s shutdown is not a broken watch');
   });
 });

@@ -120,7 +120,9 @@ export class ClusterObjectsCache {
     entry.inStep = false;
     entry.errors += 1;
     entry.failures += 1;
+    // Stopping the watches aborts their requests: that is the close, not a break worth a warning.
+    if (this.closed) return;
     this.onError(error);
-    if (!this.closed) setTimeout(() => void this.resume(entry), Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (entry.failures - 1))).unref();
+    setTimeout(() => void this.resume(entry), Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** (entry.failures - 1))).unref();
   }
 }
