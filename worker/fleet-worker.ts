@@ -7,7 +7,7 @@ import type { SqlInspector } from '../activities/sql-inspector/inspector';
 import { createActivities } from './activities';
 import { sharedSqlInspector } from './sql-inspector';
 import { UNTRACED_WORKFLOW_SINKS, workerTracingOptions } from './tracing';
-import { WORKFLOWS_PATH } from './workflow-bundle';
+import { PRELOADED_WORKFLOW_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
 
 /** The knobs that bound what one worker takes on at once (README, "Sizing a worker"); the SDK's defaults when absent. */
 export type WorkerSizing = Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'stickyQueueScheduleToStartTimeout'>;
@@ -77,7 +77,9 @@ export function createFleetWorker(options: FleetWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue,
     dataConverter: fleetDataConverter(options.codecKeys),
     activities: createActivities(options.runtime, inspector, { warmUpSessionClusters: warmUp }),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES } }),
     ...tracedOptions(options),
     ...options.sizing,
     // The SDK sends an activity's heartbeats at most every 0.8 × its heartbeat timeout, capped by this

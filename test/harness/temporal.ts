@@ -8,6 +8,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev
 import { freePort } from '../../activities/runtime/local/ports';
 import { toolchain } from '../../scripts/toolchain';
 import { newStateDir } from './state';
+import { PRELOADED_WORKFLOW_MODULES } from '../../worker/workflow-bundle';
 
 export interface TemporalTestBed {
   readonly server: TemporalDevServer;
@@ -49,6 +50,7 @@ export async function startTemporal(): Promise<TemporalTestBed> {
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('./test-workflows'),
       failureConverterPath: FAILURE_CONVERTER_PATH,
+      preloadModules: PRELOADED_WORKFLOW_MODULES,
       logger: new DefaultLogger('WARN'),
     });
     let bundleFile: string | undefined;

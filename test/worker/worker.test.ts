@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
+import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../../activities/runtime/local/ports';
 import { SQL_INSPECTOR_MAIN } from '../../activities/sql-inspector/classpath';
 import { waitUntil } from '../../activities/runtime/local/wait';
@@ -9,7 +10,8 @@ import { newCodecKey } from '../../client/codec/keys';
 import { fleetDataConverter } from '../../client/codec/data-converter';
 import { InvalidWorkerConfig, parseWorkerConfig, workerSizing, workflowBundle } from '../../worker/config';
 import { TRACING_WORKFLOW_INTERCEPTORS } from '../../worker/tracing';
-import { prebuiltWorkflowBundleOptions } from '../../worker/workflow-bundle';
+import { PRELOADED_WORKFLOW_MODULES, prebuiltWorkflowBundleOptions } from '../../worker/workflow-bundle';
+import { ReusableContextModel } from '../../bench/reusable-context';
 import { checkSearchAttributes, MissingSearchAttributes } from '../../worker/search-attributes-check';
 import { temporalTestBed } from '../harness/global';
 import { parsePrometheusText, samplesOf } from '../harness/prometheus';
@@ -75,6 +77,17 @@ describe('the pre-built workflow bundle', () => {
     assert.equal(options.failureConverterPath, converter.failureConverterPath);
     assert.equal(options.payloadConverterPath, converter.payloadConverterPath);
     assert.deepEqual(options.workflowInterceptorModules, [TRACING_WORKFLOW_INTERCEPTORS]);
+    assert.deepEqual(options.preloadModules, PRELOADED_WORKFLOW_MODULES);
+  });
+
+  it('evaluates zod once per workflow thread, not once per workflow, and a workflow builds its schemas on the frozen shared zod', async () => {
+    const { code } = await bundleWorkflowCode({ ...prebuiltWorkflowBundleOptions(), logger: new DefaultLogger('WARN') });
+    const model = new ReusableContextModel(code);
+    const isZod = (id: PropertyKey): boolean => String(id).includes('node_modules/zod/');
+    assert.ok([...model.shared.keys()].some(isZod), 'zod is among the modules every workflow shares');
+    const own = [...model.newWorkflow().keys()];
+    assert.ok(own.some((id) => String(id).startsWith('./workflows/pipeline/')), `a workflow still evaluates its own modules: ${own.slice(0, 5).join(', ')}`);
+    assert.deepEqual(own.filter(isZod), [], 'zod modules a workflow evaluated itself');
   });
 });
 
