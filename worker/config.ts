@@ -104,13 +104,15 @@ const configSchema = z.object({
   FLEET_MAX_CONCURRENT_ACTIVITIES: count(1, 100_000).default(100),
   // The SDK refuses fewer than 2 while workflows are cached.
   FLEET_MAX_CONCURRENT_WORKFLOW_TASKS: count(2, 10_000).default(40),
-  // Unset: the SDK's own, from the V8 heap limit (about 600 workflows per GB above 200 MB).
-  FLEET_MAX_CACHED_WORKFLOWS: count(2, 1_000_000).optional(),
+  // Not the SDK's size (about 600 workflows per GB of V8 heap above 200 MB, 2,310 on a 24 GB machine):
+  // a worker with 1,000 pipelines cached them all, reached 4.6 GB and died in its stops. A pipeline's
+  // workflow sleeps for hours between tasks and replays a short history when it wakes.
+  FLEET_MAX_CACHED_WORKFLOWS: count(2, 1_000_000).default(100),
   FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: count(1, 600).default(10),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { message: 'must be one of trace, debug, info, warn, error' }).default('info'),
 }).superRefine((config, ctx) => {
   // The SDK would silently lower it: a workflow task runs on a cached workflow.
-  if (config.FLEET_MAX_CACHED_WORKFLOWS !== undefined && config.FLEET_MAX_CONCURRENT_WORKFLOW_TASKS > config.FLEET_MAX_CACHED_WORKFLOWS) {
+  if (config.FLEET_MAX_CONCURRENT_WORKFLOW_TASKS > config.FLEET_MAX_CACHED_WORKFLOWS) {
     ctx.addIssue({ code: 'custom', path: ['FLEET_MAX_CONCURRENT_WORKFLOW_TASKS'], message: `must not exceed FLEET_MAX_CACHED_WORKFLOWS (${config.FLEET_MAX_CACHED_WORKFLOWS})` });
   }
   if (config.FLEET_RUNTIME !== 'kubernetes') return;
@@ -137,7 +139,7 @@ export function workerSizing(config: WorkerConfig): WorkerSizing {
   return {
     maxConcurrentActivityTaskExecutions: config.FLEET_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.FLEET_MAX_CONCURRENT_WORKFLOW_TASKS,
-    ...(config.FLEET_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.FLEET_MAX_CACHED_WORKFLOWS } : {}),
+    maxCachedWorkflows: config.FLEET_MAX_CACHED_WORKFLOWS,
     stickyQueueScheduleToStartTimeout: `${config.FLEET_STICKY_QUEUE_TIMEOUT_SECONDS} seconds`,
   };
 }

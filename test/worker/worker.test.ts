@@ -94,9 +94,9 @@ describe('the pre-built workflow bundle', () => {
 describe('the worker sizing knobs', () => {
   const key = { FLEET_CODEC_KEYS: newCodecKey('k1') };
 
-  it("default to the SDK's slots and sticky timeout, and leave the cache to the SDK's heap-based size", () => {
+  it("default to the SDK's slots and sticky timeout, and to a workflow cache of 100, not the SDK's heap-based size", () => {
     assert.deepEqual(workerSizing(parseWorkerConfig(key)), {
-      maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, stickyQueueScheduleToStartTimeout: '10 seconds',
+      maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 100, stickyQueueScheduleToStartTimeout: '10 seconds',
     });
   });
 
