@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning } from '../../activities/runtime/local/processes';
 import { claimHost, HostTaken, readClaim, releaseClaim, type HostClaim } from '../../client/dev/node/host-claim';
+import { newStateDir } from '../harness/state';
 
 /** A pid no process has: a child that has exited and been reaped. */
 function deadPid(): number {
@@ -15,7 +15,8 @@ function deadPid(): number {
 }
 
 describe('one real node per host: the claim', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flink-fleet-host-claim-'));
+  // Under the run's root, which the run removes: a folder of its own in /tmp outlived every run.
+  const dir = newStateDir('host-claim');
   const file = join(dir, 'claim');
   const lines: string[] = [];
   const undone: HostClaim[] = [];
