@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { CoreV1Api, KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestContext } from '@kubernetes/client-node';
 import { clusterName } from '../../activities/names';
 import { waitUntil } from '../../activities/runtime/local/wait';
@@ -101,6 +102,31 @@ describe('the kubernetes runtime\'s watched observation against a real API serve
     const lookAfterDelete = kubeConfig.requests;
     assert.equal((await bed.runtime.observeWatched(pipeline)).health, 'missing');
     assert.ok(kubeConfig.requests > lookAfterDelete, 'a missing cluster is confirmed with the API server, not taken from the cache');
+  });
+
+  it('waits on its watches, not on lists, while a deleted cluster\'s pod terminates', async () => {
+    const { tenant, namespace } = await bed.tenant();
+    const pipeline = sqlPipeline(tenant, 'held');
+    await bed.runtime.deployApplicationCluster(pipeline);
+    await waitUntil('the watched observation to see the cluster running', async () => ((await bed.runtime.observeWatched(pipeline)).health === 'running' ? true : undefined), WAIT);
+    // A finalizer of the test's holds the JobManager's pod, terminating, as a slow pod would be.
+    const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
+    const selector = `flink-fleet/cluster=${clusterName(tenant, 'held')},flink-fleet/component=jobmanager`;
+    const [held] = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+    assert.ok(held?.metadata?.name, 'a JobManager pod to hold');
+    const hold = { apiVersion: 'v1', kind: 'Pod', metadata: { name: held.metadata.name, namespace, finalizers: ['flink-fleet.test/hold'] } };
+    const objects = KubernetesObjectApi.makeApiClient(k8s.kubeConfig);
+    await objects.patch(hold, undefined, undefined, 'flink-fleet-test', undefined, PatchStrategy.MergePatch);
+
+    const deleted = bed.runtime.deleteCluster(pipeline);
+    await waitUntil('the held pod to be terminating', async () => ((await core.readNamespacedPod({ name: held.metadata?.name ?? '', namespace })).metadata?.deletionTimestamp ? true : undefined), WAIT);
+    const whileHeld = kubeConfig.requests;
+    await sleep(5_000); // listing every 2 s at most, the delete would have looked twice by now
+    const requestsWhileHeld = kubeConfig.requests - whileHeld;
+    await objects.patch({ ...hold, metadata: { ...hold.metadata, finalizers: null } } as never, undefined, undefined, 'flink-fleet-test', undefined, PatchStrategy.MergePatch);
+    await deleted;
+    assert.equal(requestsWhileHeld, 0, 'API requests while the watches showed the pod terminating');
+    assert.equal((await bed.runtime.observe(pipeline)).health, 'missing');
   });
 
   it('stops its watches on close without reporting them as broken', async () => {

@@ -172,7 +172,11 @@ export class KubernetesRuntime implements FlinkRuntime {
 
   async deleteCluster(cluster: ClusterRef): Promise<void> {
     const id = this.identity(cluster);
-    await deleteClusterObjects(this.api, id.namespace, id.cluster, this.options.deleteTimeoutMs ?? 120_000);
+    const watchedLeft = async (): Promise<boolean | undefined> => {
+      const objects = await this.cache.objects(id.namespace, id.cluster);
+      return objects && Boolean(objects.root || objects.deployments.length > 0 || objects.pods.length > 0);
+    };
+    await deleteClusterObjects(this.api, id.namespace, id.cluster, this.options.deleteTimeoutMs ?? 120_000, this.cache.watching ? watchedLeft : undefined);
   }
 
   async observe(cluster: ClusterRef): Promise<ClusterObservation> {

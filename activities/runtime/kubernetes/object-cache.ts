@@ -82,6 +82,11 @@ export class ClusterObjectsCache {
     };
   }
 
+  /** Whether a look has started the watches: a short-lived caller (a CLI) must not start them, as they hold its process open. */
+  get watching(): boolean {
+    return this.starting !== undefined && !this.closed;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(Object.values(this.informers ?? {}).map((informer) => informer.cache.stop()));
