@@ -86,9 +86,15 @@ export class KubernetesObjects {
     return kubernetesCall('get', object, (span) => absentAsUndefined(span, this.objects.read<T>({ apiVersion, kind, metadata: { name, namespace } })));
   }
 
-  /** Foreground: the object disappears only after its dependents, so "gone" means all of it is gone. */
+  /**
+   * Background: the object goes at once and the garbage collector follows its dependents. Cleanup
+   * deletes and lists every kind of a cluster by label itself, so it does not need Foreground's
+   * "gone means its dependents too", which waits on the controller manager's garbage collector for
+   * every owner: at 1,000 stops that queue (at the controller manager's 20 requests a second) kept
+   * roots past the delete's 2-minute timeout.
+   */
   async delete(object: KubernetesObject): Promise<void> {
-    await kubernetesCall('delete', object, (span) => absentAsUndefined(span, this.objects.delete(object, undefined, undefined, undefined, undefined, 'Foreground')));
+    await kubernetesCall('delete', object, (span) => absentAsUndefined(span, this.objects.delete(object, undefined, undefined, undefined, undefined, 'Background')));
   }
 }
 
