@@ -30,7 +30,7 @@ export async function pollPause(ms: number, details?: unknown): Promise<void> {
  * polls every 10 s for an hour kept 360 of them (55,000 timers in a 1,000-pipeline worker after 14
  * minutes, bench:scale). Here the listener goes when the sleep ends.
  */
-export function sleepUnlessCancelled(signal: AbortSignal, ms: number): Promise<void> {
+function sleepUnlessCancelled(signal: AbortSignal, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);

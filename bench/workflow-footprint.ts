@@ -2,6 +2,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
+import { collectGarbage } from '../test/harness/gc';
 import { prebuiltWorkflowBundleOptions } from '../worker/workflow-bundle';
 import { median } from './report';
 import { ReusableContextModel } from './reusable-context';
@@ -11,17 +12,12 @@ import { writeSection } from './results-file';
  * `npm run bench:workflow-footprint`: what one workflow's modules cost a worker thread (heap kept while
  * the workflow is cached, and time to evaluate them on its first task or replay), with the bundle's
  * preloaded modules (workflows/preloaded.ts) and without. Both bundles are weighed in each round, so
- * both see the same machine. Needs `--expose-gc` (the npm script passes it).
+ * both see the same machine.
  */
 const ROUNDS = 5;
 const WORKFLOWS = 50;
 const log = (line: string): void => {
   process.stderr.write(`[bench:workflow-footprint ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
-
-const collect = (): void => {
-  if (!global.gc) throw new Error('run with node --expose-gc: `npm run bench:workflow-footprint`');
-  global.gc();
 };
 
 interface Weighed { readonly heapMb: number; readonly ms: number; readonly ownModules: number }
@@ -31,12 +27,12 @@ function weigh(code: string): Weighed {
   const model = new ReusableContextModel(code);
   model.newWorkflow(); // the first compiles the code, which the rest share
   const kept: Map<PropertyKey, unknown>[] = [];
-  collect();
+  collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
   const started = performance.now();
   for (let i = 0; i < WORKFLOWS; i += 1) kept.push(model.newWorkflow());
   const ms = (performance.now() - started) / WORKFLOWS;
-  collect();
+  collectGarbage();
   return { heapMb: (process.memoryUsage().heapUsed - heapBefore) / WORKFLOWS / 1e6, ms, ownModules: kept[0]?.size ?? 0 };
 }
 
