@@ -88,6 +88,12 @@ describe('the kubernetes runtime\'s watched observation against a real API serve
     const before = kubeConfig.requests;
     for (let look = 0; look < 50; look += 1) assert.equal((await bed.runtime.observeWatched(pipeline)).health, 'running');
     assert.equal(kubeConfig.requests - before, 0, 'requests made by 50 watched looks');
+    const beforeListing = kubeConfig.requests;
+    const listed = (await bed.runtime.listClusters()).find((summary) => summary.tenant === tenant);
+    assert.equal(kubeConfig.requests - beforeListing, 0, 'requests made by listing the clusters while watching (the janitor\'s pass)');
+    assert.ok(listed, 'the cluster in the watched listing');
+    assert.deepEqual({ name: listed.name, cluster: listed.cluster, kind: listed.kind }, { name: 'orders', cluster: clusterName(tenant, 'orders'), kind: 'application' });
+    assert.ok(Date.now() - Date.parse(listed.createdAt) < 10 * 60_000, `a creation time from the root: ${listed.createdAt}`);
 
     const core = k8s.kubeConfig.makeApiClient(CoreV1Api);
     const [jobManager] = (await core.listNamespacedPod({ namespace, labelSelector: `flink-fleet/cluster=${clusterName(tenant, 'orders')},flink-fleet/component=jobmanager` })).items;
@@ -102,6 +108,7 @@ describe('the kubernetes runtime\'s watched observation against a real API serve
     const lookAfterDelete = kubeConfig.requests;
     assert.equal((await bed.runtime.observeWatched(pipeline)).health, 'missing');
     assert.ok(kubeConfig.requests > lookAfterDelete, 'a missing cluster is confirmed with the API server, not taken from the cache');
+    await waitUntil('the watched listing to drop the deleted cluster', async () => ((await bed.runtime.listClusters()).some((summary) => summary.tenant === tenant) ? undefined : true), WAIT);
   });
 
   it('waits on its watches, not on lists, while a deleted cluster\'s pod terminates', async () => {

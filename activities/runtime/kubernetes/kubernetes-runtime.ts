@@ -209,8 +209,9 @@ export class KubernetesRuntime implements FlinkRuntime {
     return observeCluster(id.cluster, objects, clusterEndpoints(this.options.restAccess, id.namespace, id.cluster, session));
   }
 
+  /** From the watches when they run (the janitor's pass then costs the API server nothing), else one list. */
   async listClusters(): Promise<ClusterSummary[]> {
-    const roots = await this.api.list('v1', 'ConfigMap', undefined, `${MANAGED_BY_SELECTOR},${CLUSTER_KIND}`);
+    const roots = this.cache.roots() ?? await this.api.list('v1', 'ConfigMap', undefined, `${MANAGED_BY_SELECTOR},${CLUSTER_KIND}`);
     return roots.flatMap(({ metadata }) => {
       const labels = metadata?.labels ?? {};
       const [tenant, cluster, kind, name] = [labels[TENANT], labels[CLUSTER], labels[CLUSTER_KIND], metadata?.annotations?.[NAME_ANNOTATION]];

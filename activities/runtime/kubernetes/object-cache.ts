@@ -82,6 +82,13 @@ export class ClusterObjectsCache {
     };
   }
 
+  /** Every cluster's root as last watched, or undefined unless the watches run and the roots' is in step. Never starts them. */
+  roots(): readonly V1ConfigMap[] | undefined {
+    const roots = this.informers?.roots;
+    if (!this.watching || !roots?.inStep) return undefined;
+    return roots.cache.list() as readonly V1ConfigMap[];
+  }
+
   /** Whether a look has started the watches: a short-lived caller (a CLI) must not start them, as they hold its process open. */
   get watching(): boolean {
     return this.starting !== undefined && !this.closed;
