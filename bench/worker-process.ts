@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolchain } from '../scripts/toolchain';
+import { WORKER_PROCESS_ENV } from '../worker/process-env';
 
 /** Workers this bench started that are still alive. */
 const running = new Set<number>();
@@ -35,15 +36,15 @@ function stopWorkersWhenTheBenchEnds(): void {
 }
 
 /**
- * The real worker entry point (`worker/main.ts`) in a process of its own, as a Deployment runs it, so
- * a bench measures the worker users run; it logs to `<root>/worker.log` and keeps its state under `<root>/state`.
+ * The real worker entry point (`worker/main.ts`) in a process of its own, as a Deployment runs it (with
+ * its image's Node options), so a bench measures the worker users run; it logs to `<root>/worker.log` and keeps its state under `<root>/state`.
  */
 export function startWorkerProcess(root: string, worker: { address: string; taskQueue: string; codecKeys: string; env?: NodeJS.ProcessEnv }): number {
   const out = openSync(join(root, 'worker.log'), 'a');
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '..', 'worker', 'main.ts')], {
     detached: true, stdio: ['ignore', out, out],
     env: {
-      ...process.env, TEMPORAL_ADDRESS: worker.address, FLEET_TASK_QUEUE: worker.taskQueue, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome,
+      ...process.env, ...WORKER_PROCESS_ENV, TEMPORAL_ADDRESS: worker.address, FLEET_TASK_QUEUE: worker.taskQueue, FLEET_STATE_DIR: join(root, 'state'), FLINK_HOME: toolchain().flinkHome,
       LOG_LEVEL: 'warn', FLEET_CODEC_KEYS: worker.codecKeys, FLEET_CODEC_KEY_FILE: undefined, ...worker.env,
     },
   });

@@ -104,15 +104,16 @@ describe('the Helm chart deploy/helm/flink-fleet', () => {
     assert.match(refused.stderr, /tenantPlan\/podBandwidth\/ingressMbit/);
   });
 
-  it('hands the worker its sizing and janitor grace as the variables it reads, and refuses a sizing that is not a whole number', () => {
+  it('hands the worker its sizing, janitor grace and Node options as the variables it reads, and refuses a sizing that is not a whole number', () => {
     const { objects } = renderChart({ 'worker.maxConcurrentActivities': '300', 'worker.maxConcurrentWorkflowTasks': '20', 'worker.maxCachedWorkflows': '500',
-      'worker.stickyQueueTimeoutSeconds': '5', 'worker.janitorGraceSeconds': '600' });
+      'worker.stickyQueueTimeoutSeconds': '5', 'worker.janitorGraceSeconds': '600', 'worker.nodeOptions': '--max-old-space-size=1024 --max-semi-space-size=4' });
     const config = objectOf<V1ConfigMap>(objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
     const parsed = parseWorkerConfig({ ...config, FLEET_CODEC_KEY_FILE: undefined, FLEET_WORKFLOW_BUNDLE: undefined, FLEET_CODEC_KEYS: newCodecKey('k1'), KUBERNETES_SERVICE_HOST: '10.96.0.1' });
     assert.deepEqual([parsed.FLEET_MAX_CONCURRENT_ACTIVITIES, parsed.FLEET_MAX_CONCURRENT_WORKFLOW_TASKS, parsed.FLEET_MAX_CACHED_WORKFLOWS,
       parsed.FLEET_STICKY_QUEUE_TIMEOUT_SECONDS, parsed.FLEET_JANITOR_GRACE_SECONDS], [300, 20, 500, 5, 600]);
+    assert.equal(config.NODE_OPTIONS, '--max-old-space-size=1024 --max-semi-space-size=4', 'the image\'s Node options, replaced');
     const defaults = objectOf<V1ConfigMap>(renderChart().objects, 'ConfigMap', 'flink-fleet-worker').data ?? {};
-    assert.deepEqual(Object.keys(defaults).filter((key) => /^FLEET_(MAX|STICKY|JANITOR)_/.test(key)), []);
+    assert.deepEqual(Object.keys(defaults).filter((key) => /^(FLEET_(MAX|STICKY|JANITOR)_|NODE_OPTIONS$)/.test(key)), []);
     const refused = helm(templateArgs({ 'worker.maxConcurrentActivities': '1.5' }));
     assert.notEqual(refused.status, 0);
     assert.match(refused.stderr, /maxConcurrentActivities/);

@@ -8,6 +8,7 @@ import { newCodecKey } from '../../client/codec/keys';
 import { WORKFLOW_BUNDLE_PATH } from '../../scripts/install/images/worker-recipe';
 import { toolchain, VERSIONS } from '../../scripts/toolchain';
 import { parseWorkerConfig } from '../../worker/config';
+import { WORKER_PROCESS_ENV } from '../../worker/process-env';
 import { createSqlInspector, sqlInspectorInstall } from '../../worker/sql-inspector';
 
 const REPO = join(__dirname, '..', '..');
@@ -48,8 +49,10 @@ function copiesFrom(of: Stage, from: string): Map<string, string> {
     .map((words) => [words[1] ?? '', words[2] ?? '']));
 }
 
+/** ENV pairs, a value either double-quoted (spaces and all) or up to the next space. */
 function environment(of: Stage): Record<string, string> {
-  return Object.fromEntries(argumentsOf(of, 'ENV').flatMap((rest) => rest.split(' ')).map((pair) => pair.split('=') as [string, string]));
+  return Object.fromEntries(argumentsOf(of, 'ENV').flatMap((rest) => [...rest.matchAll(/(\w+)=(?:"([^"]*)"|(\S*))/g)])
+    .map(([, key = '', quoted, bare]) => [key, quoted ?? bare ?? '']));
 }
 
 /** Where a relative destination lands, from the stage's WORKDIR. */
@@ -101,6 +104,11 @@ describe('deploy/Dockerfile and the worker agree on where the SQL inspector is',
     assert.ok(run.includes(`test -f classes/${SQL_INSPECTOR_MAIN.replaceAll('.', '/')}.class`));
     assert.ok(env.PATH?.split(':').includes(`${env.JAVA_HOME}/bin`), env.PATH);
     assert.ok(copiesFrom(final, 'flink').has(env.JAVA_HOME ?? ''));
+  });
+
+  it('runs Node with the memory options the benches measured the worker with', () => {
+    const env = environment(stage(undefined));
+    assert.deepEqual({ NODE_OPTIONS: env.NODE_OPTIONS, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX }, WORKER_PROCESS_ENV);
   });
 
   it('bundles the workflows into the file the chart\'s workflowBundle names, so no compiler runs in the pod', () => {

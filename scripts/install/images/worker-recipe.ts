@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { WORKER_PROCESS_ENV } from '../../../worker/process-env';
 import { VERSIONS } from '../../toolchain';
 import type { ContainerSettings } from './oci';
 
@@ -37,6 +38,7 @@ export const WORKER_CONTAINER: ContainerSettings = {
     FLEET_FLINK_TABLE_PLANNER_JAR: PLANNER_JAR,
     FLEET_SQL_INSPECTOR_CLASSES: INSPECTOR_CLASSES_DIR,
     FLEET_JAR_FETCHER: JAR_FETCHER_JAR,
+    ...WORKER_PROCESS_ENV,
   },
   user: `${WORKER_USER_ID}:${WORKER_USER_ID}`,
   workingDir: APP_DIR,

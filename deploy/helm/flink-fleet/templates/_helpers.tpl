@@ -74,6 +74,9 @@ FLEET_STICKY_QUEUE_TIMEOUT_SECONDS: {{ . | quote }}
 {{- with .Values.worker.janitorGraceSeconds }}
 FLEET_JANITOR_GRACE_SECONDS: {{ . | quote }}
 {{- end }}
+{{- with .Values.worker.nodeOptions }}
+NODE_OPTIONS: {{ . | quote }}
+{{- end }}
 {{- if $tls.secretName }}
 TEMPORAL_TLS: "true"
 {{- with $tls.caKey }}
