@@ -103,19 +103,27 @@ async function main(): Promise<void> {
   const refs = Array.from({ length: PIPELINES }, (_, i) => ({ tenant: `scale-${String(i % tenants).padStart(3, '0')}`, name: `p-${i}` }));
   const cleanUps: Array<() => Promise<void>> = [];
   const pids: Array<() => number[]> = [];
-  // The servers run detached: an interrupted bench kills them itself, at once (the worker's own
-  // handler exits the process right after this one).
-  const interrupted = (): void => {
+  const folders = [root];
+  // The servers run detached: an interrupted bench kills them itself, at once, and the worker gets
+  // its SIGTERM on exit (worker-process.ts). Installed for good, not once: a Ctrl-C reaches npm, tsx
+  // and the bench, so a second signal arrives while the first is handled, and one without a
+  // listener ends the process before the folders are gone.
+  let interrupted = false;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
     for (const pid of pids.flatMap((of) => of())) killProcessNow(pid);
-    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
     log('starting the production Temporal server and the control plane');
     const temporal = await startTemporalServer({ binDir: tools.temporalServerBin, schemaDir: tools.temporalServerSchema, stateDir: join(root, 'temporal'), namespace: NAMESPACE });
     cleanUps.push(() => temporal.stop());
     pids.push(() => temporal.pids());
+    folders.push(temporal.postgresDir);
     const bed = await startKubernetes({ dataDir: join(root, 'kubernetes'), log });
     cleanUps.push(() => bed.stop());
     pids.push(() => bed.pids());

@@ -28,6 +28,8 @@ export interface TemporalServer {
   readonly logFile: string;
   /** The server's and PostgreSQL's, for a leak check. */
   pids(): number[];
+  /** PostgreSQL's folder, outside stateDir: stop() removes it, a caller interrupted before that must. */
+  readonly postgresDir: string;
   stop(): Promise<void>;
 }
 
@@ -91,7 +93,8 @@ async function registerNamespace(address: string, namespace: string): Promise<vo
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
   mkdirSync(options.stateDir, { recursive: true });
   // Outside stateDir: PostgreSQL runs as its own user, which may not enter a test run's private folder.
-  const postgres = await startPrivatePostgres({ dir: mkdtempSync(join(tmpdir(), 'flink-fleet-postgres-')), port: await freePort(), user: 'temporal' });
+  const postgresDir = mkdtempSync(join(tmpdir(), 'flink-fleet-postgres-'));
+  const postgres = await startPrivatePostgres({ dir: postgresDir, port: await freePort(), user: 'temporal' });
   let serverPid: number | undefined;
   const stop = async (): Promise<void> => {
     if (serverPid !== undefined) await stopProcess(serverPid, 20_000);
@@ -122,7 +125,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     await waitUntil('the fleet\'s search attributes', () => searchAttributesRegistered(address, options.namespace),
       { timeoutMs: 60_000, intervalMs: 500, logFile, hopeless: () => exited });
     const pid = serverPid;
-    return { address, namespace: options.namespace, logFile, pids: () => [pid, postgres.pid], stop };
+    return { address, namespace: options.namespace, logFile, pids: () => [pid, postgres.pid], postgresDir, stop };
   } catch (error) {
     await stop();
     throw error;
