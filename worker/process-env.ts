@@ -1,7 +1,7 @@
 /**
  * How the worker's Node process is started in its image (deploy/Dockerfile sets these, and a test
  * holds the two together) and in the benches that measure it. Measured at 1,000 pipelines
- * (bench/RESULTS.md, scale): 566 MB steady RSS with them against 1,045 MB without, because by default
+ * (bench/RESULTS.md, scale): 546 MB steady RSS with them against 1,045 MB without, because by default
  * V8 sizes each isolate's heap to the machine, not the pod, and keeps the pages a burst of starts took.
  * - `--max-old-space-size` holds per isolate: the main thread and each workflow thread. At 1,000
  *   pipelines each used about 155 MB live; 384 leaves room for bursts.
