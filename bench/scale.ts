@@ -22,6 +22,7 @@ import {
   addKwokNodes, applyWorkerPolicy, jobIdFromDeployments, managedClusterObjectsLeft, startFrontProxy, workerKubeconfig, workerRequestsDispatched,
 } from './scale-kubernetes';
 import { renderScale, type ScaleFigures } from './scale-report';
+import { onInterrupt } from './interrupt';
 import { rssMb, startWorkerProcess } from './worker-process';
 
 /**
@@ -105,19 +106,11 @@ async function main(): Promise<void> {
   const pids: Array<() => number[]> = [];
   const folders = [root];
   // The servers run detached: an interrupted bench kills them itself, at once, and the worker gets
-  // its SIGTERM on exit (worker-process.ts). Installed for good, not once: a Ctrl-C reaches npm, tsx
-  // and the bench, so a second signal arrives while the first is handled, and one without a
-  // listener ends the process before the folders are gone.
-  let interrupted = false;
-  const interrupt = (signal: NodeJS.Signals): void => {
-    if (interrupted) return;
-    interrupted = true;
+  // its SIGTERM on exit (worker-process.ts).
+  onInterrupt(() => {
     for (const pid of pids.flatMap((of) => of())) killProcessNow(pid);
     for (const folder of folders) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
-    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+  });
   try {
     log('starting the production Temporal server and the control plane');
     const temporal = await startTemporalServer({ binDir: tools.temporalServerBin, schemaDir: tools.temporalServerSchema, stateDir: join(root, 'temporal'), namespace: NAMESPACE });

@@ -10,6 +10,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../client/dev/te
 import { FleetClient } from '../client/fleet-client';
 import { toolchain } from '../scripts/toolchain';
 import { liveProcesses, watchFlinkProcessesUnder } from '../test/harness/processes';
+import { onInterrupt } from './interrupt';
 
 /** What every local bench runs against: its own Temporal dev server and local runtime under one temp root. */
 export interface BenchStack {
@@ -35,22 +36,18 @@ export async function withBenchStack<T>(label: string, taskQueue: string, body: 
   const codecKey = newCodecKey(label);
   const codecKeys = parseCodecKeys(codecKey, `the ${label} key`);
   let fleet: FleetClient | undefined;
-  const interrupted = (signal: NodeJS.Signals): void => {
-    // Its Flink JVMs and server run detached, so an interrupted bench must end them itself; a bench
-    // SIGKILLed cannot, and leaves them.
+  // Its Flink JVMs and server run detached, so an interrupted bench must end them itself; a bench
+  // SIGKILLed cannot, and leaves them.
+  const stopHandlingInterrupts = onInterrupt(() => {
     for (const p of liveProcesses('run')) killProcessNow(p.pid);
     killProcessNow(server.pid);
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
-    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  });
   try {
     fleet = new FleetClient(new Client({ connection: await Connection.connect({ address: server.address }), dataConverter: fleetDataConverter(codecKeys) }), taskQueue);
     return await body({ root, server, runtime, codecKey, codecKeys, fleet });
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    stopHandlingInterrupts();
     await fleet?.close();
     for (const cluster of await runtime.listClusters()) await runtime.deleteCluster(cluster);
     for (const p of liveProcesses('run')) await stopProcess(p.pid, 5_000);

@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolchain } from '../scripts/toolchain';
 import { WORKER_PROCESS_ENV } from '../worker/process-env';
+import { onInterrupt } from './interrupt';
 
 /** Workers this bench started that are still alive. */
 const running = new Set<number>();
@@ -27,12 +28,7 @@ function stopWorkersWhenTheBenchEnds(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.once('exit', () => signalWorkers('SIGTERM'));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      signalWorkers('SIGTERM');
-      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
-    });
-  }
+  onInterrupt(() => signalWorkers('SIGTERM'));
 }
 
 /**
