@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { bindable, freePort } from '../../activities/runtime/local/ports';
+import { FETCH_BAD_PORTS, bindable, freePort } from '../../activities/runtime/local/ports';
 
 const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
 
@@ -26,5 +26,16 @@ describe('the free ports handed to the processes the fleet starts', () => {
     } finally {
       holder.close();
     }
+  });
+
+  it('never hand out a port that fetch refuses, since our readiness checks and REST calls could not reach it', async () => {
+    for (const port of FETCH_BAD_PORTS) {
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/`), (error: Error) => String((error as { cause?: unknown }).cause).includes('bad port'), `fetch refuses ${port}`);
+    }
+    const bad = 10_080;
+    assert.ok(FETCH_BAD_PORTS.has(bad));
+    const taken = new Set<number>();
+    for (let port = 10_000; port <= 11_000; port++) if (port !== bad && port !== bad + 1) taken.add(port);
+    assert.equal(await freePort({ max: 11_000, taken }), bad + 1, 'the only port left besides the refused one');
   });
 });

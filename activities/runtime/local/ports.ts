@@ -6,6 +6,12 @@ const LOWEST = 10_000;
 /** Below Kubernetes' NodePort range (30000-32767), which kube-proxy on a test node routes on every local address. */
 const HIGHEST = 29_999;
 const ATTEMPTS = 200;
+/**
+ * Ports in our range that the Fetch Standard calls "bad": Node's fetch refuses them before
+ * connecting ("fetch failed: bad port"), so a component given one is unreachable to our readiness
+ * checks and REST calls. 10080 is the only one at or above LOWEST.
+ */
+export const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([10_080]);
 
 /**
  * The kernel's ephemeral range (32768-60999 by default): every outgoing connection takes its local
@@ -32,15 +38,17 @@ export function bindable(port: number): Promise<boolean> {
 
 /**
  * A free loopback port for a process we are about to start, drawn at random below the ephemeral and
- * NodePort ranges, and at most `max`. Random, so that two starts at once rarely draw the same one;
- * a port in `taken` (handed out, not yet bound) is never drawn.
+ * NodePort ranges, at most `max`, and never one fetch refuses. Random, so that two starts at once
+ * rarely draw the same one; a port in `taken` (handed out, not yet bound) is never drawn.
  */
 export async function freePort(options: { max?: number; taken?: Set<number> } = {}): Promise<number> {
   const highest = Math.min(ephemeralLow() - 1, HIGHEST, options.max ?? HIGHEST);
   if (highest - LOWEST < 1_000) throw new Error(`fewer than 1000 ports between ${LOWEST} and ${highest}, below the kernel's ephemeral range`);
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = randomInt(LOWEST, highest + 1);
-    if (!options.taken?.has(port) && await bindable(port)) {
+  const candidates: number[] = [];
+  for (let port = LOWEST; port <= highest; port++) if (!FETCH_BAD_PORTS.has(port) && !options.taken?.has(port)) candidates.push(port);
+  for (let attempt = 0; attempt < ATTEMPTS && candidates.length > 0; attempt++) {
+    const port = candidates[randomInt(candidates.length)];
+    if (port !== undefined && await bindable(port)) {
       options.taken?.add(port);
       return port;
     }
