@@ -8,9 +8,15 @@ import { startFlinkCluster } from '../harness/flink';
 import { sharedFlinkCluster } from '../harness/global';
 import { assertCompilesWithC1Only } from '../harness/jvm-threads';
 
-/** The niceness (proc(5)'s field 19) of every thread of `pid`. */
+/**
+ * The niceness (proc(5)'s field 19) of every thread of `pid`, leaving out a thread that ended between
+ * listing the threads and reading its stat (a JVM starts and ends threads all the time).
+ */
 function threadNiceness(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(pid, Number(tid))?.[16]));
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    const fields = statFields(pid, Number(tid));
+    return fields ? [Number(fields[16])] : [];
+  });
 }
 
 describe('a real Flink cluster started by the harness', () => {
