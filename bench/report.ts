@@ -109,6 +109,9 @@ function largestGap(rows: readonly PhaseRow[]): PhaseRow | undefined {
   return rows.filter((r) => r.differenceMs !== undefined).sort((a, b) => (b.differenceMs as number) - (a.differenceMs as number))[0];
 }
 
+/** The raw series run while the pool starts a TaskManager beside it (bench/run.ts). */
+export const RAW_BESIDE_START = 'raw, a TaskManager starting';
+
 function breakdown(figures: BenchFigures, polledRaw: number | undefined, warmRaw: number | undefined): string[] {
   const { warm, raw } = figures.marks;
   const steps = phaseRows(PREVIEW_PHASES, warm, raw);
@@ -121,6 +124,7 @@ function breakdown(figures: BenchFigures, polledRaw: number | undefined, warmRaw
     ...phaseTable(steps),
     '',
     `- the largest share of the gap: ${gap ? `${gap.label}, ${signed(gap.differenceMs)}` : 'not measured'}`,
+    ...replacementCost(figures),
     '',
     'Inside "SELECT submitted … first row", each since the SELECT was submitted; the job\'s instants are the JobManager\'s (`/jobs/:id` timestamps, `/jobs/:id/vertices/:id/subtasktimes`):',
     '',
@@ -133,6 +137,17 @@ function breakdown(figures: BenchFigures, polledRaw: number | undefined, warmRaw
     '- **A pool that sizes itself, and a ceiling per core** (`autoSize`, `hostMaxTarget`): the bursts below, one per variant.',
     '',
   ];
+}
+
+/**
+ * What the pool's replacement start costs the preview beside it, shown on raw (same query, no control
+ * plane): the two raw series' medians.
+ */
+function replacementCost(figures: BenchFigures): string[] {
+  const raw = median(figures.series.find((s) => s.name === 'raw')?.firstRowMs ?? []);
+  const beside = median(figures.series.find((s) => s.name === RAW_BESIDE_START)?.firstRowMs ?? []);
+  if (raw === undefined || beside === undefined) return [];
+  return [`- a TaskManager starting on the same host (what a claim's replacement is): raw ${ms(raw)} alone, ${ms(beside)} beside one (${signed(beside - raw)}, ${(beside / raw).toFixed(2)}×); a warm preview always has one beside it`];
 }
 
 export function renderResults(figures: BenchFigures, notes: readonly string[]): string {

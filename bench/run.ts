@@ -16,7 +16,7 @@ import { jobStartMarks } from './job-start';
 import { previewFirstRow, rawFirstRow, retire, settled, taskManagerRssMb, type BenchContext, type RowsReading } from './measure';
 import { burstWarmUp, parseBenchOptions, secondsLeft, type BenchOptions } from './options';
 import type { RunMarks } from './phases';
-import { renderResults, type BenchFigures, type BurstVariant, type ConcurrencyFigures, type Series } from './report';
+import { RAW_BESIDE_START, renderResults, type BenchFigures, type BurstVariant, type ConcurrencyFigures, type Series } from './report';
 import { writeSection } from './results-file';
 import { withBenchStack } from './stack';
 
@@ -70,6 +70,20 @@ async function rawRun(ctx: RunContext): Promise<Timed> {
   const { ms, taskManagerIds, jobId, marks } = await rawFirstRow(ctx);
   await retire(ctx, taskManagerIds);
   return { ms, marks: await withJobStart(ctx, marks, jobId) };
+}
+
+/**
+ * Raw, while the pool starts one more TaskManager on the same host: what a warm preview has beside it,
+ * since its claim makes the pool start a replacement at once. The resize to 2 starts it just before
+ * the session opens, as a grant does.
+ */
+async function rawBesideStartRun(ctx: RunContext): Promise<Timed> {
+  await settled(ctx, 1);
+  await ctx.fleet.resizePool(2, ctx.pool);
+  const { ms, taskManagerIds } = await rawFirstRow(ctx);
+  await ctx.fleet.resizePool(1, ctx.pool);
+  await retire(ctx, taskManagerIds);
+  return { ms };
 }
 
 /** What a pool that warmed each TaskManager with a job of its own would give: the second job's first row. */
@@ -164,6 +178,7 @@ async function measure(ctx: RunContext): Promise<Omit<BenchFigures, 'date' | 'ma
   for (let i = 0; i < 2; i++) await previewRun(ctx, 1);
   const marks = { raw: [] as RunMarks[], warm: [] as RunMarks[] };
   const raw = await series(ctx, 'raw', 'SQL Gateway alone, on a fresh TaskManager', () => rawRun(ctx), marks.raw);
+  const rawBesideStart = await series(ctx, RAW_BESIDE_START, 'SQL Gateway alone, on a fresh TaskManager, while the pool starts another', () => rawBesideStartRun(ctx));
   const historyEvents = { warm: [] as number[], polled: [] as number[] };
   const warm = await series(ctx, 'warm', '`FleetClient.preview` (rows by the `nextRows` long-poll), an idle TaskManager waiting', () => previewRun(ctx, 1, 'long-poll', historyEvents.warm), marks.warm);
   const polled = await series(ctx, 'warm, query poll', 'the same, rows by the `rows` query every 50 ms (the client before the long-poll)', () => previewRun(ctx, 1, 'query-poll', historyEvents.polled));
@@ -183,7 +198,7 @@ async function measure(ctx: RunContext): Promise<Omit<BenchFigures, 'date' | 'ma
     bursts.push(await burst(ctx, variant));
   }
   return {
-    series: [raw, warm, polled, rawSecond, cold], bursts, marks, idleTaskManagerRssMb, taskManagerMemoryMb: TASK_MANAGER_MB,
+    series: [raw, rawBesideStart, warm, polled, rawSecond, cold], bursts, marks, idleTaskManagerRssMb, taskManagerMemoryMb: TASK_MANAGER_MB,
     historyEvents: [{ name: 'warm', events: historyEvents.warm }, { name: 'warm, query poll', events: historyEvents.polled }],
   };
 }

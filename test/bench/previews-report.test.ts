@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { renderResults, type BenchFigures } from '../../bench/report';
+import { RAW_BESIDE_START, renderResults, type BenchFigures } from '../../bench/report';
 
 const figures: BenchFigures = {
   date: '2026-11-27', machine: '2 cores, 24 GB', bursts: [], idleTaskManagerRssMb: [220], taskManagerMemoryMb: 1024, historyEvents: [],
@@ -31,6 +31,14 @@ describe('the previews section of bench/RESULTS.md', () => {
     ]);
     assert.ok(lines.includes('- the largest share of the gap: the pool\'s grant of a TaskManager (the claim Update), +200 ms'));
     assert.ok(lines.some((l) => l.startsWith('- **Rows by a long-poll**') && l.includes('warm / raw 1.71 with it, 2.00 with the query poll')));
+  });
+
+  it('shows what a TaskManager starting beside it costs a raw first row, the replacement every warm preview has beside it', () => {
+    const withBeside = { ...figures, series: [...figures.series, { name: RAW_BESIDE_START, what: 'beside', firstRowMs: [900, 1_000, 950] }] };
+    assert.ok(renderResults(withBeside, []).split('\n').includes(
+      '- a TaskManager starting on the same host (what a claim\'s replacement is): raw 700 ms alone, 950 ms beside one (+250 ms, 1.36×); a warm preview always has one beside it',
+    ));
+    assert.ok(!renderResults(figures, []).includes('starting on the same host'), 'nothing said when the series was not run');
   });
 
   it('says the bursts were not run when none was asked for', () => {
