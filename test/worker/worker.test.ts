@@ -169,7 +169,7 @@ describe('the worker process', () => {
     try {
       await waitUntil('the worker to say its SQL inspector is ready', async () => (readFileSync(logFile, 'utf8').includes('"msg":"the SQL inspector is ready"') ? true : undefined),
         { timeoutMs: 120_000, intervalMs: 250 });
-      const inspectors = childrenOf(worker.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(SQL_INSPECTOR_MAIN));
+      const inspectors = childrenOf(worker.pid).filter((pid) => commandLine(pid).includes(SQL_INSPECTOR_MAIN));
       assert.equal(inspectors.length, 1, 'one inspector JVM, a child of the worker, with no statement sent');
     } finally {
       worker.kill('SIGTERM');
@@ -177,6 +177,15 @@ describe('the worker process', () => {
     }
   });
 });
+
+/** `pid`'s arguments; none for a process that ended since it was listed. */
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
 
 /** The pids whose parent is `pid`, from /proc. */
 function childrenOf(pid: number): number[] {
