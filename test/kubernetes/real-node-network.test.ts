@@ -122,11 +122,26 @@ describe('the walls between tenants on the real node', function () {
   });
 
   async function running(tenant: string): Promise<PipelineStatus> {
-    return waitUntil(`${tenant}'s pipeline to run`, async () => {
-      const status = await bed.client.getPipeline(tenant, 'orders');
-      if (status.phase === 'Failed' || status.phase === 'Stopped') throw new Error(`${tenant}'s pipeline ended: ${status.failure ?? status.phase}`);
-      return status.phase === 'Running' ? status : undefined;
-    }, { timeoutMs: 600_000, intervalMs: 1_000 });
+    let last: PipelineStatus | undefined;
+    try {
+      return await waitUntil(`${tenant}'s pipeline to run`, async () => {
+        const status = await bed.client.getPipeline(tenant, 'orders');
+        last = status;
+        if (status.phase === 'Failed' || status.phase === 'Stopped') throw new Error(`${tenant}'s pipeline ended: ${status.failure ?? status.phase}`);
+        return status.phase === 'Running' ? status : undefined;
+      }, { timeoutMs: 600_000, intervalMs: 1_000 });
+    } catch (error) {
+      // Seen once beside a heavy neighbour (load 35 on 2 cores): say where the start stood.
+      throw new Error(`${(error as Error).message}; last phase ${last?.phase ?? 'unknown'}; pods: ${await podStates(tenant)}`, { cause: error });
+    }
+  }
+
+  /** Each pod of the tenant's namespace: its phase and each container's readiness, restarts and waiting or last termination reason. */
+  async function podStates(tenant: string): Promise<string> {
+    const core = node.k8s.kubeConfig.makeApiClient(CoreV1Api);
+    const pods = await core.listNamespacedPod({ namespace: runtime.namespaceOf(tenant) }).then((list) => list.items, (e: unknown) => String(e));
+    if (typeof pods === 'string') return pods;
+    return pods.map((p) => `${p.metadata?.name} ${p.status?.phase} [${(p.status?.containerStatuses ?? []).map((c) => `${c.name} ready=${c.ready} restarts=${c.restartCount}${c.state?.waiting ? ` waiting=${c.state.waiting.reason}` : ''}${c.lastState?.terminated ? ` last=${c.lastState.terminated.reason}` : ''}`).join(', ')}]`).join('; ') || 'none';
   }
 
   async function pod(tenant: string, component: 'jobmanager' | 'taskmanager'): Promise<{ name: string; ip: string }> {
