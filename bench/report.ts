@@ -109,6 +109,10 @@ function largestGap(rows: readonly PhaseRow[]): PhaseRow | undefined {
   return rows.filter((r) => r.differenceMs !== undefined).sort((a, b) => (b.differenceMs as number) - (a.differenceMs as number))[0];
 }
 
+function seriesNamed(figures: BenchFigures, name: string): Series | undefined {
+  return figures.series.find((s) => s.name === name);
+}
+
 /** The raw series run while the pool starts a TaskManager beside it (bench/run.ts). */
 export const RAW_BESIDE_START = 'raw, a TaskManager starting';
 
@@ -144,14 +148,14 @@ function breakdown(figures: BenchFigures, polledRaw: number | undefined, warmRaw
  * plane): the two raw series' medians.
  */
 function replacementCost(figures: BenchFigures): string[] {
-  const raw = median(figures.series.find((s) => s.name === 'raw')?.firstRowMs ?? []);
-  const beside = median(figures.series.find((s) => s.name === RAW_BESIDE_START)?.firstRowMs ?? []);
+  const raw = median(seriesNamed(figures, 'raw')?.firstRowMs ?? []);
+  const beside = median(seriesNamed(figures, RAW_BESIDE_START)?.firstRowMs ?? []);
   if (raw === undefined || beside === undefined) return [];
   return [`- a TaskManager starting on the same host (what a claim's replacement is): raw ${ms(raw)} alone, ${ms(beside)} beside one (${signed(beside - raw)}, ${(beside / raw).toFixed(2)}×); a warm preview always has one beside it`];
 }
 
 export function renderResults(figures: BenchFigures, notes: readonly string[]): string {
-  const byName = (name: string): Series | undefined => figures.series.find((s) => s.name === name);
+  const byName = (name: string): Series | undefined => seriesNamed(figures, name);
   const warmRaw = ratio(byName('warm'), byName('raw'));
   const polledRaw = ratio(byName('warm, query poll'), byName('raw'));
   const coldWarm = ratio(byName('cold'), byName('warm'));

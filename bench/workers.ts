@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../activities/runtime/local/ports';
 import { stopProcess } from '../activities/runtime/local/processes';
 import { waitUntil } from '../activities/runtime/local/wait';
+import { childrenOf } from '../test/harness/proc';
 import { parsePrometheusText, samplesOf } from '../test/harness/prometheus';
 import { DATAGEN_TO_BLACKHOLE } from '../test/pipeline/fixtures';
 import { writeSection } from './results-file';
@@ -30,10 +31,9 @@ const log = (line: string): void => {
 
 /** The worker's java child: its SQL inspector. tsx's esbuild service is a child of the worker too. */
 function inspectorOf(pid: number): number | undefined {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).find((child) => {
+  return childrenOf(pid).find((child) => {
     try {
-      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'java';
+      return readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'java';
     } catch {
       return false;
     }

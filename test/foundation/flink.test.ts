@@ -7,6 +7,7 @@ import { waitUntil } from '../../activities/runtime/local/wait';
 import { startFlinkCluster } from '../harness/flink';
 import { sharedFlinkCluster } from '../harness/global';
 import { assertCompilesWithC1Only } from '../harness/jvm-threads';
+import { readEachEntry } from '../harness/proc';
 
 /**
  * The niceness (proc(5)'s field 19) of every thread of `pid`, leaving out a thread that ended between
@@ -16,17 +17,6 @@ function threadNiceness(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
     const fields = statFields(pid, Number(tid));
     return fields ? [Number(fields[16])] : [];
-  });
-}
-
-/** What `pid`'s open descriptors point at, leaving out one closed between listing and reading it (a JVM opens and closes sockets all the time). */
-function openFiles(pid: number): string[] {
-  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-    try {
-      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
-    } catch {
-      return [];
-    }
   });
 }
 
@@ -86,7 +76,7 @@ describe('a real Flink cluster started by the harness', () => {
   it('keeps its JVMs\' temporary files in its own folder: the planner jar the SQL Gateway unpacks is there, not in /tmp', async () => {
     const cluster = await sharedFlinkCluster();
     const gateway = listPids(cluster.dir).get('sql-gateway');
-    const planners = openFiles(Number(gateway)).filter((path) => /flink-table-planner_[^/]*\.jar$/.test(path));
+    const planners = readEachEntry(`/proc/${gateway}/fd`, (fd) => readlinkSync(`/proc/${gateway}/fd/${fd}`)).filter((path) => /flink-table-planner_[^/]*\.jar$/.test(path));
     assert.ok(planners.length > 0, 'the gateway holds an unpacked planner jar open');
     assert.deepEqual(planners.filter((path) => !path.startsWith(`${cluster.dir}/tmp/`)), []);
   });

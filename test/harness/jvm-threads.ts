@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readEachEntry } from './proc';
 
 /**
  * The names of a process's threads, as the kernel has them (JVM threads are named, e.g. "C1
  * CompilerThre"), leaving out a thread that ended between listing and reading it.
  */
 export function threadNames(pid: number): string[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
-    try {
-      return [readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()];
-    } catch {
-      return [];
-    }
-  });
+  return readEachEntry(`/proc/${pid}/task`, (tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
 }
 
 /** A JVM run with -XX:TieredStopAtLevel=1 has C1 compiler threads and no C2 one. */

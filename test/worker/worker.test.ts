@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
@@ -15,6 +15,7 @@ import { ReusableContextModel } from '../../bench/reusable-context';
 import { checkSearchAttributes, MissingSearchAttributes } from '../../worker/search-attributes-check';
 import { temporalTestBed } from '../harness/global';
 import { parsePrometheusText, samplesOf } from '../harness/prometheus';
+import { childrenOf } from '../harness/proc';
 import { newStateDir } from '../harness/state';
 import { startWorkerProcess } from '../harness/worker-process';
 
@@ -185,18 +186,6 @@ function commandLine(pid: number): string[] {
   } catch {
     return [];
   }
-}
-
-/** The pids whose parent is `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(entry)] : [];
-    } catch {
-      return [];
-    }
-  });
 }
 
 describe('the search attribute check at worker start', () => {
